@@ -1,0 +1,191 @@
+package dev.leakguard.act;
+
+import dev.leakguard.metrics.OperatorMetrics;
+import dev.leakguard.time.ScaledClock;
+import io.fabric8.kubernetes.api.model.Event;
+import io.fabric8.kubernetes.api.model.EventBuilder;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.ObjectReferenceBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import java.time.Instant;
+import java.time.format.DateTimeFormatter;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The operator's one way to emit Kubernetes Events. Like kubectl's recorder it de-duplicates: the
+ * same reason and message on the same object updates {@code count}/{@code lastTimestamp} of the
+ * existing Event instead of creating a new one, and a per-object token bucket stops storms.
+ * Delivery is asynchronous on one thread with a bounded queue, so a slow API server never stalls a
+ * scrape loop; failures are logged and counted, never thrown.
+ */
+public final class EventRecorder implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(EventRecorder.class);
+    /** Kubernetes rejects longer Event messages. */
+    public static final int MAX_MESSAGE_BYTES = 1024;
+    private static final int REMEMBERED_EVENTS = 4096;
+    private static final int BURST = 10;
+    private static final long REFILL_MILLIS = 5 * 60_000L;
+
+    private final KubernetesClient client;
+    private final ScaledClock clock;
+    private final OperatorMetrics metrics;
+    private final String component;
+    private final String host;
+    private final ExecutorService sender;
+    private final Map<String, Recorded> recent = new LinkedHashMap<>(256, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, Recorded> eldest) {
+            return size() > REMEMBERED_EVENTS;
+        }
+    };
+    private final Map<String, Bucket> buckets = new LinkedHashMap<>(256, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, Bucket> eldest) {
+            return size() > REMEMBERED_EVENTS;
+        }
+    };
+    private volatile Consumer<Event> listener = e -> { };
+
+    public EventRecorder(KubernetesClient client, ScaledClock clock, OperatorMetrics metrics, String component, String host) {
+        this.client = client;
+        this.clock = clock;
+        this.metrics = metrics;
+        this.component = component;
+        this.host = host;
+        this.sender = new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS, new ArrayBlockingQueue<>(1000), r -> {
+            Thread t = new Thread(r, "leakguard-events");
+            t.setDaemon(true);
+            return t;
+        });
+    }
+
+    /** Called with every Event after it was delivered; the demo prints them as they happen. */
+    public void onDelivered(Consumer<Event> listener) {
+        this.listener = Objects.requireNonNull(listener);
+    }
+
+    public void record(HasMetadata involved, EventReason reason, String message) {
+        String text = Texts.clip(Texts.sanitize(message), MAX_MESSAGE_BYTES);
+        String objectKey = involved.getKind() + "/" + involved.getMetadata().getNamespace() + "/" + involved.getMetadata().getName()
+                + "/" + involved.getMetadata().getUid();
+        long now = clock.millis();
+        Recorded previous;
+        synchronized (this) {
+            previous = recent.get(objectKey + "|" + reason + "|" + text);
+            if (!buckets.computeIfAbsent(objectKey, k -> new Bucket(now)).take(now)) {
+                log.debug("event {} on {} suppressed by the storm limit: {}", reason, objectKey, text);
+                metrics.event(reason.name(), reason.type(), false);
+                return;
+            }
+        }
+        try {
+            sender.execute(() -> deliver(involved, reason, text, objectKey, previous, now));
+        } catch (RejectedExecutionException e) {
+            log.warn("event queue full, dropped {} on {}: {}", reason, objectKey, text);
+            metrics.event(reason.name(), reason.type(), false);
+        }
+    }
+
+    private void deliver(HasMetadata involved, EventReason reason, String text, String objectKey, Recorded previous, long now) {
+        String namespace = involved.getMetadata().getNamespace();
+        String timestamp = DateTimeFormatter.ISO_INSTANT.format(Instant.ofEpochMilli(now - now % 1000));
+        try {
+            Event delivered = null;
+            if (previous != null) {
+                try {
+                    int count = previous.count + 1;
+                    delivered = client.v1().events().inNamespace(namespace).withName(previous.name)
+                            .edit(e -> new EventBuilder(e).withCount(count).withLastTimestamp(timestamp).build());
+                } catch (KubernetesClientException e) {
+                    if (e.getCode() != 404) {
+                        throw e;
+                    }
+                }
+            }
+            if (delivered == null) {
+                Event event = new EventBuilder()
+                        .withNewMetadata()
+                        .withGenerateName(involved.getMetadata().getName() + ".")
+                        .withNamespace(namespace)
+                        .endMetadata()
+                        .withInvolvedObject(new ObjectReferenceBuilder()
+                                .withApiVersion(involved.getApiVersion())
+                                .withKind(involved.getKind())
+                                .withName(involved.getMetadata().getName())
+                                .withNamespace(namespace)
+                                .withUid(involved.getMetadata().getUid())
+                                .withResourceVersion(involved.getMetadata().getResourceVersion())
+                                .build())
+                        .withReason(reason.name())
+                        .withType(reason.type())
+                        .withMessage(text)
+                        .withCount(1)
+                        .withFirstTimestamp(timestamp)
+                        .withLastTimestamp(timestamp)
+                        .withNewSource(component, host)
+                        .withReportingComponent(component)
+                        .withReportingInstance(host)
+                        .build();
+                delivered = client.v1().events().inNamespace(namespace).resource(event).create();
+            }
+            synchronized (this) {
+                recent.put(objectKey + "|" + reason + "|" + text,
+                        new Recorded(delivered.getMetadata().getName(), delivered.getCount() == null ? 1 : delivered.getCount()));
+            }
+            metrics.event(reason.name(), reason.type(), true);
+            listener.accept(delivered);
+        } catch (RuntimeException e) {
+            log.warn("could not write event {} on {}: {}", reason, objectKey, e.getMessage());
+            metrics.event(reason.name(), reason.type(), false);
+        }
+    }
+
+    /** Waits until every queued Event was delivered or dropped; for shutdown and tests. */
+    public void flush(long timeoutMillis) {
+        try {
+            sender.submit(() -> { }).get(timeoutMillis, TimeUnit.MILLISECONDS);
+        } catch (Exception e) {
+            log.debug("event flush did not complete: {}", e.toString());
+        }
+    }
+
+    @Override
+    public void close() {
+        flush(5_000);
+        sender.shutdownNow();
+    }
+
+    private record Recorded(String name, int count) {
+    }
+
+    /** A token bucket on the operator's clock, so compressed demo time refills it too. */
+    private static final class Bucket {
+        private double tokens = BURST;
+        private long lastMillis;
+
+        Bucket(long now) {
+            this.lastMillis = now;
+        }
+
+        boolean take(long now) {
+            tokens = Math.min(BURST, tokens + (now - lastMillis) / (double) REFILL_MILLIS);
+            lastMillis = now;
+            if (tokens < 1) {
+                return false;
+            }
+            tokens -= 1;
+            return true;
+        }
+    }
+}

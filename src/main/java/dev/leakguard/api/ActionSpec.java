@@ -1,0 +1,38 @@
+package dev.leakguard.api;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.generator.annotation.Min;
+import io.fabric8.generator.annotation.Pattern;
+
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public class ActionSpec {
+    @JsonPropertyDescription("Annotate (annotations and Events only), Evict (policy/v1 Eviction, honours PodDisruptionBudgets) or RolloutRestart (restart the owning Deployment/StatefulSet/DaemonSet like 'kubectl rollout restart'). Default Annotate.")
+    private ActionType type = ActionType.Annotate;
+
+    @JsonPropertyDescription("Decide, annotate and emit Events saying what would happen, but never evict or patch a workload. Default false.")
+    private Boolean dryRun = false;
+
+    @Min(1)
+    @JsonPropertyDescription("Restarts in flight at once for this policy; a restart is in flight until the replacement pod is Ready. Default 1.")
+    private Integer maxConcurrent = 1;
+
+    @Pattern(SpecPatterns.DURATION)
+    @JsonPropertyDescription("Minimum time between two restarts of the same owning workload. Default 10m.")
+    private String cooldown = "10m";
+
+    @Min(0)
+    @JsonPropertyDescription("Most restarts this policy may start in any hour. Default 10.")
+    private Integer maxRestartsPerHour = 10;
+
+    public ActionType getType() { return type; }
+    public void setType(ActionType type) { this.type = type; }
+    public Boolean getDryRun() { return dryRun; }
+    public void setDryRun(Boolean dryRun) { this.dryRun = dryRun; }
+    public Integer getMaxConcurrent() { return maxConcurrent; }
+    public void setMaxConcurrent(Integer maxConcurrent) { this.maxConcurrent = maxConcurrent; }
+    public String getCooldown() { return cooldown; }
+    public void setCooldown(String cooldown) { this.cooldown = cooldown; }
+    public Integer getMaxRestartsPerHour() { return maxRestartsPerHour; }
+    public void setMaxRestartsPerHour(Integer maxRestartsPerHour) { this.maxRestartsPerHour = maxRestartsPerHour; }
+}

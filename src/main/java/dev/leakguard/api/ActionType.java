@@ -1,0 +1,3 @@
+package dev.leakguard.api;
+
+public enum ActionType { Annotate, Evict, RolloutRestart }

@@ -1,0 +1,36 @@
+package dev.leakguard.api;
+
+import io.fabric8.crd.generator.annotation.AdditionalPrinterColumn;
+import io.fabric8.kubernetes.api.model.Namespaced;
+import io.fabric8.kubernetes.client.CustomResource;
+import io.fabric8.kubernetes.model.annotation.Group;
+import io.fabric8.kubernetes.model.annotation.Plural;
+import io.fabric8.kubernetes.model.annotation.ShortNames;
+import io.fabric8.kubernetes.model.annotation.Singular;
+import io.fabric8.kubernetes.model.annotation.Version;
+
+/**
+ * Selects pods, watches their memory for leaks, and says what to do before the OOM killer acts.
+ * The generated CRD is committed at {@code crds/leakpolicies.leakguard.dev-v1.yml}.
+ */
+@Group(LeakPolicy.GROUP)
+@Version(LeakPolicy.VERSION)
+@Plural("leakpolicies")
+@Singular("leakpolicy")
+@ShortNames("lp")
+@AdditionalPrinterColumn(name = "Age", jsonPath = ".metadata.creationTimestamp",
+        type = AdditionalPrinterColumn.Type.DATE)
+public class LeakPolicy extends CustomResource<LeakPolicySpec, LeakPolicyStatus> implements Namespaced {
+    public static final String GROUP = "leakguard.dev";
+    public static final String VERSION = "v1alpha1";
+
+    @Override
+    protected LeakPolicySpec initSpec() {
+        return new LeakPolicySpec();
+    }
+
+    @Override
+    protected LeakPolicyStatus initStatus() {
+        return new LeakPolicyStatus();
+    }
+}

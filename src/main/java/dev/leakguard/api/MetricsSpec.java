@@ -1,0 +1,49 @@
+package dev.leakguard.api;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.generator.annotation.Pattern;
+import io.fabric8.generator.annotation.Required;
+import io.fabric8.kubernetes.api.model.IntOrString;
+
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public class MetricsSpec {
+    @JsonPropertyDescription("Where samples come from: 'pods' scrapes each pod directly; 'prometheus' queries a Prometheus-compatible HTTP API (prometheusUrl or the operator's --prometheus-url).")
+    private MetricsSource source = MetricsSource.pods;
+
+    @Required
+    @JsonPropertyDescription("Container port serving the metrics: a port name (e.g. 'metrics') or number. The host is always the pod's IP.")
+    private IntOrString port;
+
+    @Pattern("^/[^\\s]*$")
+    @JsonPropertyDescription("HTTP path of the Prometheus text endpoint. Default /metrics.")
+    private String path = "/metrics";
+
+    @Pattern(SpecPatterns.DURATION)
+    @JsonPropertyDescription("Scrape interval, e.g. 15s. Default 15s.")
+    private String interval = "15s";
+
+    @JsonPropertyDescription("Series that approaches the memory limit: a metric name or a single-metric selector such as jvm_memory_used_bytes{area=\"heap\"}; matching series are summed. Default process_resident_memory_bytes.")
+    private String memory = "process_resident_memory_bytes";
+
+    @JsonPropertyDescription("Optional thread/goroutine count series, e.g. go_goroutines or jvm_threads_live_threads; a second leak signal.")
+    private String threads;
+
+    @JsonPropertyDescription("Base URL of the Prometheus HTTP API when source is 'prometheus', e.g. http://prometheus.monitoring:9090. Overrides the operator's --prometheus-url.")
+    private String prometheusUrl;
+
+    public MetricsSource getSource() { return source; }
+    public void setSource(MetricsSource source) { this.source = source; }
+    public IntOrString getPort() { return port; }
+    public void setPort(IntOrString port) { this.port = port; }
+    public String getPath() { return path; }
+    public void setPath(String path) { this.path = path; }
+    public String getInterval() { return interval; }
+    public void setInterval(String interval) { this.interval = interval; }
+    public String getMemory() { return memory; }
+    public void setMemory(String memory) { this.memory = memory; }
+    public String getThreads() { return threads; }
+    public void setThreads(String threads) { this.threads = threads; }
+    public String getPrometheusUrl() { return prometheusUrl; }
+    public void setPrometheusUrl(String prometheusUrl) { this.prometheusUrl = prometheusUrl; }
+}

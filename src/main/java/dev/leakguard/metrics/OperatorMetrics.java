@@ -1,0 +1,42 @@
+package dev.leakguard.metrics;
+
+import dev.leakguard.trend.Assessment;
+
+/**
+ * What the rest of the operator reports about itself. The Micrometer-backed implementation turns
+ * these calls into the {@code leakguard_*} series documented in the README; tests and the
+ * {@code analyze} command can use {@link #NONE}.
+ */
+public interface OperatorMetrics {
+    /** {@code result} is a stable lower_snake word: success, connection, timeout, http_status, redirect, too_large, bad_encoding, parse_error. */
+    void scrape(String namespace, String policy, String result, long durationNanos);
+
+    /** {@code type}: annotate, evict, rollout_restart; {@code result}: done, dry_run, blocked, failed. */
+    void action(String namespace, String policy, String type, String result);
+
+    void event(String reason, String type, boolean delivered);
+
+    void oomKillMissed(String namespace, String policy);
+
+    void restartLoop(String namespace, String policy);
+
+    void pod(String namespace, String pod, String policy, Assessment assessment);
+
+    void forgetPod(String namespace, String pod, String policy);
+
+    void policy(String namespace, String policy, int watched, int leaking, boolean ready);
+
+    void forgetPolicy(String namespace, String policy);
+
+    OperatorMetrics NONE = new OperatorMetrics() {
+        @Override public void scrape(String namespace, String policy, String result, long durationNanos) { }
+        @Override public void action(String namespace, String policy, String type, String result) { }
+        @Override public void event(String reason, String type, boolean delivered) { }
+        @Override public void oomKillMissed(String namespace, String policy) { }
+        @Override public void restartLoop(String namespace, String policy) { }
+        @Override public void pod(String namespace, String pod, String policy, Assessment assessment) { }
+        @Override public void forgetPod(String namespace, String pod, String policy) { }
+        @Override public void policy(String namespace, String policy, int watched, int leaking, boolean ready) { }
+        @Override public void forgetPolicy(String namespace, String policy) { }
+    };
+}

@@ -1,0 +1,7 @@
+package dev.leakguard.trend;
+
+public interface LeakDetector {
+    Assessment observe(Sample sample);
+
+    Assessment current();
+}

@@ -1,0 +1,4 @@
+package dev.leakguard.trend;
+
+public record Sample(long timestampMillis, double memoryBytes, double threads, long containerStartMillis, int restartCount) {
+}

@@ -1,0 +1,3 @@
+package dev.leakguard.trend;
+
+public enum Verdict { INSUFFICIENT_DATA, HEALTHY, SUSPECT, LEAKING, UNKNOWN }
