@@ -29,8 +29,9 @@ public class LeakPolicy extends CustomResource<LeakPolicySpec, LeakPolicyStatus>
         return new LeakPolicySpec();
     }
 
+    /** No status until the operator writes one: an empty default would make status patches refer to fields the server lacks. */
     @Override
     protected LeakPolicyStatus initStatus() {
-        return new LeakPolicyStatus();
+        return null;
     }
 }

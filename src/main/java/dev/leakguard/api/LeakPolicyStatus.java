@@ -4,7 +4,6 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.crd.generator.annotation.PrinterColumn;
 import io.fabric8.kubernetes.api.model.Condition;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 
@@ -14,31 +13,31 @@ public class LeakPolicyStatus {
     private Long observedGeneration;
 
     @JsonPropertyDescription("Ready: the spec is valid and its pods are being watched (reason InvalidSpec when not).")
-    private List<Condition> conditions = new ArrayList<>();
+    private List<Condition> conditions;
 
     @PrinterColumn(name = "Watched")
     @JsonPropertyDescription("Pods selected and scraped.")
-    private Integer watched = 0;
+    private Integer watched;
 
     @PrinterColumn(name = "Leaking")
     @JsonPropertyDescription("Pods whose memory limit is predicted within the horizon.")
-    private Integer leaking = 0;
+    private Integer leaking;
 
     @JsonPropertyDescription("Pods with significant growth whose limit is still beyond the horizon.")
-    private Integer suspect = 0;
+    private Integer suspect;
 
     @JsonPropertyDescription("Pods whose metrics could not be read on the last attempt.")
-    private Integer unknown = 0;
+    private Integer unknown;
 
     @PrinterColumn(name = "Restarts")
     @JsonPropertyDescription("Graceful restarts leakguard has performed for this policy.")
-    private Integer restarts = 0;
+    private Integer restarts;
 
     @JsonPropertyDescription("Containers of watched pods that were OOM-killed anyway: each one is a miss.")
-    private Integer oomKillsMissed = 0;
+    private Integer oomKillsMissed;
 
     @JsonPropertyDescription("The riskiest pods first (leaking, then suspect, then unknown), at most 10.")
-    private List<PodRisk> riskiestPods = new ArrayList<>();
+    private List<PodRisk> riskiestPods;
 
     public Long getObservedGeneration() { return observedGeneration; }
     public void setObservedGeneration(Long observedGeneration) { this.observedGeneration = observedGeneration; }

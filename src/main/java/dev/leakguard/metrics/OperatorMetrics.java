@@ -1,6 +1,7 @@
 package dev.leakguard.metrics;
 
 import dev.leakguard.trend.Assessment;
+import dev.leakguard.trend.Verdict;
 
 /**
  * What the rest of the operator reports about itself. The Micrometer-backed implementation turns
@@ -20,7 +21,8 @@ public interface OperatorMetrics {
 
     void restartLoop(String namespace, String policy);
 
-    void pod(String namespace, String pod, String policy, Assessment assessment);
+    /** {@code verdict} is the effective one: UNKNOWN when the last scrape failed, whatever the assessment says. */
+    void pod(String namespace, String pod, String policy, Verdict verdict, Assessment assessment);
 
     void forgetPod(String namespace, String pod, String policy);
 
@@ -34,7 +36,7 @@ public interface OperatorMetrics {
         @Override public void event(String reason, String type, boolean delivered) { }
         @Override public void oomKillMissed(String namespace, String policy) { }
         @Override public void restartLoop(String namespace, String policy) { }
-        @Override public void pod(String namespace, String pod, String policy, Assessment assessment) { }
+        @Override public void pod(String namespace, String pod, String policy, Verdict verdict, Assessment assessment) { }
         @Override public void forgetPod(String namespace, String pod, String policy) { }
         @Override public void policy(String namespace, String policy, int watched, int leaking, boolean ready) { }
         @Override public void forgetPolicy(String namespace, String policy) { }

@@ -1,0 +1,38 @@
+package dev.leakguard.act;
+
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.dsl.base.PatchContext;
+import io.fabric8.kubernetes.client.dsl.base.PatchType;
+import io.fabric8.kubernetes.client.utils.Serialization;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * Writes {@code leakguard.dev/*} annotations on pods with a JSON merge patch that touches only the
+ * keys that changed; when nothing changed no request is sent, so the Pod informer is not fed back
+ * with leakguard's own writes.
+ */
+public final class PodAnnotator {
+    private final KubernetesClient client;
+
+    public PodAnnotator(KubernetesClient client) {
+        this.client = client;
+    }
+
+    /** @return the keys that were written (empty when the pod already had these values) */
+    public Map<String, String> annotate(String namespace, String pod, Map<String, String> current, Map<String, String> wanted) {
+        Map<String, String> changed = new LinkedHashMap<>();
+        wanted.forEach((key, value) -> {
+            String safe = Texts.clip(Texts.sanitize(value), 1024);
+            if (current == null || !safe.equals(current.get(key))) {
+                changed.put(key, safe);
+            }
+        });
+        if (changed.isEmpty()) {
+            return changed;
+        }
+        String patch = Serialization.asJson(Map.of("metadata", Map.of("annotations", changed)));
+        client.pods().inNamespace(namespace).withName(pod).patch(PatchContext.of(PatchType.JSON_MERGE), patch);
+        return changed;
+    }
+}

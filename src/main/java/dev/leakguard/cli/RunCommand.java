@@ -1,0 +1,88 @@
+package dev.leakguard.cli;
+
+import dev.leakguard.Main;
+import dev.leakguard.metrics.HttpEndpoints;
+import dev.leakguard.metrics.MicrometerOperatorMetrics;
+import dev.leakguard.operator.LeakguardOperator;
+import dev.leakguard.time.ScaledClock;
+import io.fabric8.kubernetes.client.Config;
+import io.fabric8.kubernetes.client.ConfigBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import java.util.Arrays;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+@Command(name = "run", mixinStandardHelpOptions = true,
+        description = {"Runs the operator against a Kubernetes API server.",
+            "Connects like every fabric8/kubectl tool: in-cluster service account, KUBECONFIG or ~/.kube/config; --master overrides the server."})
+public final class RunCommand implements Callable<Integer> {
+    @Option(names = "--master", paramLabel = "URL", description = "API server URL, e.g. http://127.0.0.1:8001 (plain http is allowed for local servers).")
+    String master;
+
+    @Option(names = "--namespace", paramLabel = "NS", split = ",",
+            description = "Watch only these namespaces (repeatable or comma-separated; default: all, or env LEAKGUARD_NAMESPACES).")
+    List<String> namespaces;
+
+    @Option(names = "--http-port", defaultValue = "8080", description = "Port for /metrics, /healthz and /readyz (default ${DEFAULT-VALUE}; 0 picks a free one).")
+    int httpPort;
+
+    @Option(names = "--leader-election", description = "Only the holder of the Lease scrapes and acts; run 2 replicas for HA.")
+    boolean leaderElection;
+
+    @Option(names = "--lease-namespace", paramLabel = "NS", description = "Namespace of the leader Lease (default: env POD_NAMESPACE).")
+    String leaseNamespace;
+
+    @Option(names = "--max-restarts-per-hour", defaultValue = "20", description = "Operator-wide cap on restarts per hour, over all policies (default ${DEFAULT-VALUE}).")
+    int maxRestartsPerHour;
+
+    @Option(names = "--prometheus-url", paramLabel = "URL", description = "Prometheus HTTP API for policies with metrics.source: prometheus and no prometheusUrl.")
+    String prometheusUrl;
+
+    @Override
+    public Integer call() throws Exception {
+        Config config = Config.autoConfigure(null);
+        if (master != null) {
+            config = new ConfigBuilder(config).withMasterUrl(master).build();
+        }
+        Set<String> watched = new LinkedHashSet<>();
+        if (namespaces != null) {
+            watched.addAll(namespaces);
+        } else if (System.getenv("LEAKGUARD_NAMESPACES") != null && !System.getenv("LEAKGUARD_NAMESPACES").isBlank()) {
+            Arrays.stream(System.getenv("LEAKGUARD_NAMESPACES").split(",")).map(String::trim).filter(s -> !s.isEmpty()).forEach(watched::add);
+        }
+        LeakguardOperator.Settings settings = LeakguardOperator.Settings.defaults()
+                .withNamespaces(watched)
+                .withMaxRestartsPerHour(maxRestartsPerHour)
+                .withPrometheusUrl(prometheusUrl);
+        if (leaderElection) {
+            String leaseNs = leaseNamespace != null ? leaseNamespace : System.getenv("POD_NAMESPACE");
+            if (leaseNs == null || leaseNs.isBlank()) {
+                System.err.println("leakguard: --leader-election needs --lease-namespace or env POD_NAMESPACE");
+                return 2;
+            }
+            settings = settings.withLeaderElection(leaseNs, System.getenv("HOSTNAME"), true);
+        }
+        MicrometerOperatorMetrics metrics = new MicrometerOperatorMetrics(Main.version());
+        KubernetesClient client = new KubernetesClientBuilder().withConfig(config).build();
+        LeakguardOperator operator = new LeakguardOperator(client, ScaledClock.system(), metrics, settings);
+        HttpEndpoints http = new HttpEndpoints("0.0.0.0", httpPort, metrics::scrape, operator::healthy, operator::started);
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            operator.close();
+            http.close();
+            client.close();
+            stopped.countDown();
+        }, "leakguard-shutdown"));
+        System.out.println("leakguard " + Main.version() + " watching " + (watched.isEmpty() ? "all namespaces" : watched)
+                + " on " + config.getMasterUrl() + "; /metrics on :" + http.port());
+        operator.start();
+        stopped.await();
+        return 0;
+    }
+}

@@ -1,0 +1,202 @@
+package dev.leakguard.metrics;
+
+import dev.leakguard.trend.Assessment;
+import dev.leakguard.trend.Verdict;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Meter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tags;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.core.instrument.binder.system.UptimeMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The {@code leakguard_*} series on a Micrometer Prometheus registry. Per-pod gauges are removed
+ * when the pod or its policy goes away, so cardinality follows the watched pods and nothing stale
+ * is left behind.
+ */
+public final class MicrometerOperatorMetrics implements OperatorMetrics {
+    private static final Duration[] SCRAPE_BUCKETS = {
+        Duration.ofMillis(5), Duration.ofMillis(10), Duration.ofMillis(25), Duration.ofMillis(50), Duration.ofMillis(100),
+        Duration.ofMillis(250), Duration.ofMillis(500), Duration.ofSeconds(1), Duration.ofMillis(2500), Duration.ofSeconds(5),
+        Duration.ofSeconds(10)};
+
+    private final PrometheusMeterRegistry registry;
+    private final Map<String, PodGauges> pods = new ConcurrentHashMap<>();
+    private final Map<String, PolicyGauges> policies = new ConcurrentHashMap<>();
+
+    public MicrometerOperatorMetrics(String version) {
+        this.registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        new JvmMemoryMetrics().bindTo(registry);
+        new JvmThreadMetrics().bindTo(registry);
+        new JvmGcMetrics().bindTo(registry);
+        new ClassLoaderMetrics().bindTo(registry);
+        new ProcessorMetrics().bindTo(registry);
+        new UptimeMetrics().bindTo(registry);
+        Gauge.builder("leakguard_build_info", () -> 1).tag("version", version)
+                .description("Always 1; the version label says which leakguard is running.").register(registry);
+    }
+
+    public PrometheusMeterRegistry registry() {
+        return registry;
+    }
+
+    /** The text exposition served at /metrics. */
+    public String scrape() {
+        return registry.scrape();
+    }
+
+    @Override
+    public void scrape(String namespace, String policy, String result, long durationNanos) {
+        Counter.builder("leakguard_scrapes").description("Scrapes of watched pods by result.")
+                .tags("namespace", namespace, "policy", policy, "result", result).register(registry).increment();
+        Timer.builder("leakguard_scrape_duration").description("Time to fetch and read one pod's metrics.")
+                .tags("namespace", namespace, "policy", policy).serviceLevelObjectives(SCRAPE_BUCKETS)
+                .register(registry).record(durationNanos, TimeUnit.NANOSECONDS);
+    }
+
+    @Override
+    public void action(String namespace, String policy, String type, String result) {
+        Counter.builder("leakguard_actions").description("Restart and annotate actions by type and result.")
+                .tags("namespace", namespace, "policy", policy, "type", type, "result", result).register(registry).increment();
+    }
+
+    @Override
+    public void event(String reason, String type, boolean delivered) {
+        String name = delivered ? "leakguard_events" : "leakguard_events_failed";
+        Counter.builder(name).description(delivered ? "Kubernetes Events written." : "Kubernetes Events dropped or refused.")
+                .tags("reason", reason, "type", type).register(registry).increment();
+    }
+
+    @Override
+    public void oomKillMissed(String namespace, String policy) {
+        Counter.builder("leakguard_oom_kills_missed").description("Watched containers OOM-killed before leakguard acted.")
+                .tags("namespace", namespace, "policy", policy).register(registry).increment();
+    }
+
+    @Override
+    public void restartLoop(String namespace, String policy) {
+        Counter.builder("leakguard_restart_loops").description("Workloads restarted too often: the leak needs a fix.")
+                .tags("namespace", namespace, "policy", policy).register(registry).increment();
+    }
+
+    @Override
+    public void pod(String namespace, String pod, String policy, Verdict verdict, Assessment assessment) {
+        pods.computeIfAbsent(podKey(namespace, pod, policy), k -> new PodGauges(Tags.of("namespace", namespace, "pod", pod, "policy", policy)))
+                .update(verdict, assessment);
+    }
+
+    @Override
+    public void forgetPod(String namespace, String pod, String policy) {
+        PodGauges gauges = pods.remove(podKey(namespace, pod, policy));
+        if (gauges != null) {
+            gauges.remove();
+        }
+    }
+
+    @Override
+    public void policy(String namespace, String policy, int watched, int leaking, boolean ready) {
+        policies.computeIfAbsent(namespace + "/" + policy, k -> new PolicyGauges(Tags.of("namespace", namespace, "policy", policy)))
+                .update(watched, leaking, ready);
+    }
+
+    @Override
+    public void forgetPolicy(String namespace, String policy) {
+        PolicyGauges gauges = policies.remove(namespace + "/" + policy);
+        if (gauges != null) {
+            gauges.meters.forEach(registry::remove);
+        }
+        pods.keySet().removeIf(key -> {
+            String[] parts = key.split("\u0000");
+            if (parts[0].equals(namespace) && parts[2].equals(policy)) {
+                pods.get(key).remove();
+                return true;
+            }
+            return false;
+        });
+    }
+
+    private static String podKey(String namespace, String pod, String policy) {
+        return namespace + "\u0000" + pod + "\u0000" + policy;
+    }
+
+    private final class PodGauges {
+        private final Tags tags;
+        private final List<Meter> meters = new ArrayList<>();
+        private volatile Assessment last;
+        private Meter verdictGauge;
+        private String verdict;
+
+        PodGauges(Tags tags) {
+            this.tags = tags;
+            gauge("leakguard_pod_memory_bytes", "Current value of the policy's memory series.", a -> a.memoryBytes());
+            gauge("leakguard_pod_memory_limit_bytes", "Memory limit predicted against.", a -> a.memoryLimitBytes());
+            gauge("leakguard_pod_memory_growth_bytes_per_second", "Robust memory growth rate.", a -> a.memoryGrowthBytesPerSecond());
+            gauge("leakguard_pod_seconds_to_limit", "Predicted seconds until the memory limit (+Inf when not approaching).",
+                    a -> a.secondsToLimit());
+            gauge("leakguard_pod_threads", "Current thread/goroutine count.", a -> a.threads());
+            gauge("leakguard_pod_thread_growth_per_second", "Thread/goroutine growth rate.", a -> a.threadGrowthPerSecond());
+        }
+
+        private void gauge(String name, String help, java.util.function.ToDoubleFunction<Assessment> value) {
+            meters.add(Gauge.builder(name, this, g -> g.last == null ? Double.NaN : value.applyAsDouble(g.last))
+                    .description(help).tags(tags).register(registry));
+        }
+
+        synchronized void update(Verdict effective, Assessment assessment) {
+            last = assessment;
+            String now = effective.name().toLowerCase(Locale.ROOT);
+            if (!now.equals(verdict)) {
+                if (verdictGauge != null) {
+                    registry.remove(verdictGauge);
+                }
+                verdict = now;
+                verdictGauge = Gauge.builder("leakguard_pod_verdict", () -> 1).description("1 for the pod's current verdict.")
+                        .tags(tags.and("verdict", now)).register(registry);
+            }
+        }
+
+        synchronized void remove() {
+            meters.forEach(registry::remove);
+            if (verdictGauge != null) {
+                registry.remove(verdictGauge);
+            }
+        }
+    }
+
+    private final class PolicyGauges {
+        private final List<Meter> meters = new ArrayList<>();
+        private volatile int watched;
+        private volatile int leaking;
+        private volatile boolean ready;
+
+        PolicyGauges(Tags tags) {
+            meters.add(Gauge.builder("leakguard_policy_watched_pods", this, g -> g.watched).description("Pods the policy watches.")
+                    .tags(tags).register(registry));
+            meters.add(Gauge.builder("leakguard_policy_leaking_pods", this, g -> g.leaking)
+                    .description("Pods predicted to hit their limit within the horizon.").tags(tags).register(registry));
+            meters.add(Gauge.builder("leakguard_policy_ready", this, g -> g.ready ? 1 : 0)
+                    .description("1 when the policy is valid and active.").tags(tags).register(registry));
+        }
+
+        void update(int watched, int leaking, boolean ready) {
+            this.watched = watched;
+            this.leaking = leaking;
+            this.ready = ready;
+        }
+    }
+}

@@ -1,0 +1,137 @@
+package dev.leakguard.operator;
+
+import dev.leakguard.act.EventReason;
+import dev.leakguard.act.EventRecorder;
+import dev.leakguard.api.LeakPolicy;
+import dev.leakguard.api.LeakPolicyStatus;
+import dev.leakguard.decide.LabelSelectors;
+import dev.leakguard.metrics.OperatorMetrics;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
+import io.javaoperatorsdk.operator.api.reconciler.Context;
+import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
+import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
+import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
+import io.javaoperatorsdk.operator.processing.event.ResourceID;
+import io.javaoperatorsdk.operator.processing.event.source.EventSource;
+import io.javaoperatorsdk.operator.processing.event.source.inbound.SimpleInboundEventSource;
+import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.stream.Collectors;
+
+/**
+ * Turns (policy, the pods it selects) into scrape targets and writes the policy's status. It does no
+ * scraping and no detection itself: the {@link ScrapeScheduler} owns the loops, and a verdict change
+ * there comes back here as an event so that status follows within one reconcile.
+ */
+public final class LeakPolicyReconciler implements Reconciler<LeakPolicy> {
+    private final PolicyResolver resolver;
+    private final ScrapeScheduler scheduler;
+    private final StatusBuilder statusBuilder;
+    private final EventRecorder events;
+    private final OperatorMetrics metrics;
+    private final Duration statusRefresh;
+    private final SimpleInboundEventSource<LeakPolicy> verdictEvents = new SimpleInboundEventSource<>("verdicts");
+    private volatile InformerEventSource<Pod, LeakPolicy> podSource;
+
+    LeakPolicyReconciler(PolicyResolver resolver, ScrapeScheduler scheduler, StatusBuilder statusBuilder, EventRecorder events,
+                         OperatorMetrics metrics, Duration statusRefresh) {
+        this.resolver = resolver;
+        this.scheduler = scheduler;
+        this.statusBuilder = statusBuilder;
+        this.events = events;
+        this.metrics = metrics;
+        this.statusRefresh = statusRefresh;
+    }
+
+    /** Called by the scrape loops when a pod's verdict changes; the status catches up in one reconcile. */
+    void verdictChanged(PolicyKey key) {
+        if (verdictEvents.isRunning()) {
+            verdictEvents.propagateEvent(new ResourceID(key.name(), key.namespace()));
+        }
+    }
+
+    @Override
+    public List<EventSource<?, LeakPolicy>> prepareEventSources(EventSourceContext<LeakPolicy> context) {
+        InformerEventSourceConfiguration<Pod> pods = InformerEventSourceConfiguration.from(Pod.class, LeakPolicy.class)
+                .withName("pods")
+                .withNamespacesInheritedFromController()
+                .withSecondaryToPrimaryMapper(pod -> context.getPrimaryCache()
+                        .list(pod.getMetadata().getNamespace(),
+                                policy -> LabelSelectors.matches(policy.getSpec() == null ? null : policy.getSpec().getSelector(),
+                                        pod.getMetadata().getLabels()))
+                        .map(ResourceID::fromResource)
+                        .collect(Collectors.toSet()))
+                // leakguard's own annotation patches come back as updates; only changes that can move a target matter.
+                .withOnUpdateFilter((oldPod, newPod) -> !Objects.equals(oldPod.getMetadata().getLabels(), newPod.getMetadata().getLabels())
+                        || !Objects.equals(oldPod.getStatus(), newPod.getStatus())
+                        || !Objects.equals(oldPod.getMetadata().getDeletionTimestamp(), newPod.getMetadata().getDeletionTimestamp()))
+                .build();
+        podSource = new InformerEventSource<>(pods, context);
+        scheduler.policyExistence(key -> context.getPrimaryCache().get(new ResourceID(key.name(), key.namespace())).isPresent());
+        return List.of(podSource, verdictEvents);
+    }
+
+    @Override
+    public UpdateControl<LeakPolicy> reconcile(LeakPolicy policy, Context<LeakPolicy> context) {
+        PolicyKey key = PolicyKey.of(policy);
+        LeakPolicyStatus status;
+        PolicyResolver.Result result = resolver.resolve(policy);
+        if (result instanceof PolicyResolver.Invalid invalid) {
+            scheduler.remove(key);
+            events.record(policy, EventReason.InvalidSpec, "LeakPolicy is invalid and watches nothing: " + invalid.message());
+            metrics.policy(key.namespace(), key.name(), 0, 0, false);
+            status = statusBuilder.invalid(policy, invalid.message());
+        } else {
+            ResolvedPolicy resolved = ((PolicyResolver.Valid) result).policy();
+            List<Pod> selected = podSource.list(key.namespace(),
+                    pod -> LabelSelectors.matches(resolved.selector(), pod.getMetadata().getLabels())).toList();
+            List<ScrapeScheduler.Watched> watched = new ArrayList<>();
+            Map<PodKey, String> unresolved = new LinkedHashMap<>();
+            int portMissing = 0;
+            for (Pod pod : selected) {
+                TargetResolver.Resolution resolution = TargetResolver.resolve(resolved, pod);
+                if (resolution instanceof TargetResolver.Resolved ok) {
+                    watched.add(new ScrapeScheduler.Watched(ok.target(), pod));
+                } else {
+                    TargetResolver.Unresolved problem = (TargetResolver.Unresolved) resolution;
+                    unresolved.put(PodKey.of(pod), problem.reason());
+                    portMissing += problem.portMissing() ? 1 : 0;
+                }
+            }
+            if (portMissing > 0 && portMissing == selected.size()) {
+                String message = "port " + describePort(resolved) + " is not a container port of any of the " + selected.size()
+                        + " selected pods";
+                scheduler.remove(key);
+                events.record(policy, EventReason.InvalidSpec, "LeakPolicy is invalid and watches nothing: " + message);
+                metrics.policy(key.namespace(), key.name(), 0, 0, false);
+                status = statusBuilder.invalid(policy, message);
+            } else {
+                scheduler.sync(policy, resolved, watched);
+                status = statusBuilder.watching(policy, scheduler.views(key), unresolved, currentOrZero(policy, true),
+                        currentOrZero(policy, false));
+                metrics.policy(key.namespace(), key.name(), status.getWatched(), status.getLeaking(), true);
+            }
+        }
+        if (status.equals(policy.getStatus())) {
+            return UpdateControl.<LeakPolicy>noUpdate().rescheduleAfter(statusRefresh);
+        }
+        policy.setStatus(status);
+        return UpdateControl.patchStatus(policy).rescheduleAfter(statusRefresh);
+    }
+
+    private static int currentOrZero(LeakPolicy policy, boolean restarts) {
+        LeakPolicyStatus status = policy.getStatus();
+        Integer value = status == null ? null : restarts ? status.getRestarts() : status.getOomKillsMissed();
+        return value == null ? 0 : value;
+    }
+
+    private static String describePort(ResolvedPolicy policy) {
+        return policy.port().getIntVal() != null ? String.valueOf(policy.port().getIntVal()) : "'" + policy.port().getStrVal() + "'";
+    }
+}

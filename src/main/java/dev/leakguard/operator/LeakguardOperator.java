@@ -1,0 +1,153 @@
+package dev.leakguard.operator;
+
+import dev.leakguard.act.EventRecorder;
+import dev.leakguard.act.PodAnnotator;
+import dev.leakguard.metrics.MicrometerOperatorMetrics;
+import dev.leakguard.scrape.FetchLimits;
+import dev.leakguard.scrape.HttpFetcher;
+import dev.leakguard.time.ScaledClock;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.javaoperatorsdk.operator.Operator;
+import io.javaoperatorsdk.operator.api.config.LeaderElectionConfigurationBuilder;
+import io.javaoperatorsdk.operator.monitoring.micrometer.MicrometerMetrics;
+import java.time.Duration;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Assembles the operator: the JOSDK controller for LeakPolicies, the scrape scheduler, and the edges
+ * that change the cluster. The same assembly runs in a cluster ({@code leakguard run}), in the demo
+ * and in the integration tests; only the client, the clock and the settings differ.
+ */
+public final class LeakguardOperator implements AutoCloseable {
+    /** Everything that can be set from the command line. */
+    public record Settings(
+            Set<String> namespaces,
+            boolean leaderElection,
+            String leaseName,
+            String leaseNamespace,
+            String identity,
+            boolean exitOnStopLeading,
+            Duration statusRefresh,
+            int maxRestartsPerHour,
+            String prometheusUrl,
+            int maxConcurrentScrapes,
+            FetchLimits metricsLimits,
+            FetchLimits profileLimits) {
+
+        public static Settings defaults() {
+            return new Settings(Set.of(), false, "leakguard-leader", null, null, true, Duration.ofSeconds(60), 20, null, 64,
+                    FetchLimits.metricsDefaults(), FetchLimits.profileDefaults());
+        }
+
+        public Settings withNamespaces(Set<String> value) {
+            return new Settings(value, leaderElection, leaseName, leaseNamespace, identity, exitOnStopLeading, statusRefresh,
+                    maxRestartsPerHour, prometheusUrl, maxConcurrentScrapes, metricsLimits, profileLimits);
+        }
+
+        public Settings withLeaderElection(String leaseNamespace, String identity, boolean exitOnStopLeading) {
+            return new Settings(namespaces, true, leaseName, leaseNamespace, identity, exitOnStopLeading, statusRefresh,
+                    maxRestartsPerHour, prometheusUrl, maxConcurrentScrapes, metricsLimits, profileLimits);
+        }
+
+        public Settings withStatusRefresh(Duration value) {
+            return new Settings(namespaces, leaderElection, leaseName, leaseNamespace, identity, exitOnStopLeading, value,
+                    maxRestartsPerHour, prometheusUrl, maxConcurrentScrapes, metricsLimits, profileLimits);
+        }
+
+        public Settings withMaxRestartsPerHour(int value) {
+            return new Settings(namespaces, leaderElection, leaseName, leaseNamespace, identity, exitOnStopLeading, statusRefresh,
+                    value, prometheusUrl, maxConcurrentScrapes, metricsLimits, profileLimits);
+        }
+
+        public Settings withPrometheusUrl(String value) {
+            return new Settings(namespaces, leaderElection, leaseName, leaseNamespace, identity, exitOnStopLeading, statusRefresh,
+                    maxRestartsPerHour, value, maxConcurrentScrapes, metricsLimits, profileLimits);
+        }
+    }
+
+    private final Operator operator;
+    private final EventRecorder events;
+    private final HttpFetcher fetcher;
+    private final ScrapeScheduler scheduler;
+    private final ThreadPoolExecutor actions;
+    private final LeakPolicyReconciler reconciler;
+
+    public LeakguardOperator(KubernetesClient client, ScaledClock clock, MicrometerOperatorMetrics metrics, Settings settings) {
+        this.events = new EventRecorder(client, clock, metrics, "leakguard", settings.identity() == null ? "leakguard" : settings.identity());
+        this.fetcher = new HttpFetcher(settings.maxConcurrentScrapes());
+        this.actions = new ThreadPoolExecutor(2, 2, 0, TimeUnit.MILLISECONDS, new ArrayBlockingQueue<>(10_000), r -> {
+            Thread t = new Thread(r, "leakguard-actions");
+            t.setDaemon(true);
+            return t;
+        }, new ThreadPoolExecutor.DiscardOldestPolicy());
+        LeakPolicyReconciler[] self = new LeakPolicyReconciler[1];
+        PodPipeline pipeline = new PodPipeline(new PodAnnotator(client), events, metrics, actions, key -> self[0].verdictChanged(key));
+        this.scheduler = new ScrapeScheduler(clock, new PodMetricsSource(fetcher, settings.metricsLimits()), pipeline, metrics);
+        this.reconciler = new LeakPolicyReconciler(new PolicyResolver(settings.prometheusUrl()), scheduler, new StatusBuilder(clock),
+                events, metrics, settings.statusRefresh());
+        self[0] = reconciler;
+        this.operator = new Operator(o -> {
+            o.withKubernetesClient(client)
+                    .withCloseClientOnStop(false)
+                    // Status is patched with a JSON merge patch: server-side apply is not available everywhere (nor on test servers).
+                    .withUseSSAToPatchPrimaryResource(false)
+                    .withMetrics(MicrometerMetrics.withoutPerResourceMetrics(metrics.registry()));
+            if (settings.leaderElection()) {
+                LeaderElectionConfigurationBuilder election = LeaderElectionConfigurationBuilder
+                        .aLeaderElectionConfiguration(settings.leaseName())
+                        .withLeaseNamespace(settings.leaseNamespace());
+                if (settings.identity() != null) {
+                    election.withIdentity(settings.identity());
+                }
+                o.withLeaderElectionConfiguration(settings.exitOnStopLeading() ? election.build() : election.buildForTest(false));
+            }
+        });
+        operator.register(reconciler, c -> {
+            if (!settings.namespaces().isEmpty()) {
+                c.settingNamespaces(settings.namespaces());
+            }
+        });
+    }
+
+    public void start() {
+        operator.start();
+    }
+
+    public boolean healthy() {
+        return operator.getRuntimeInfo().allEventSourcesAreHealthy();
+    }
+
+    public boolean started() {
+        return operator.getRuntimeInfo().isStarted();
+    }
+
+    public EventRecorder events() {
+        return events;
+    }
+
+    /** What every policy's loops know right now, for the demo's summary and for tests. */
+    public Map<PolicyKey, List<PodView>> snapshot() {
+        Map<PolicyKey, List<PodView>> out = new LinkedHashMap<>();
+        for (PolicyKey key : scheduler.policies()) {
+            Collection<PodView> views = scheduler.views(key);
+            out.put(key, List.copyOf(views));
+        }
+        return out;
+    }
+
+    @Override
+    public void close() {
+        operator.stop();
+        scheduler.close();
+        events.close();
+        actions.shutdownNow();
+        fetcher.close();
+    }
+}

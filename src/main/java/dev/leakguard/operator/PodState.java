@@ -1,0 +1,138 @@
+package dev.leakguard.operator;
+
+import dev.leakguard.decide.Reactions;
+import dev.leakguard.trend.Assessment;
+import dev.leakguard.trend.DetectionSettings;
+import dev.leakguard.trend.LeakDetector;
+import dev.leakguard.trend.LeakDetectors;
+import dev.leakguard.trend.Verdict;
+import io.fabric8.kubernetes.api.model.Pod;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Everything leakguard remembers about one watched pod: its detector, the last assessment or scrape
+ * error, and what was already announced or written. One scrape loop owns it; status and metrics read
+ * consistent snapshots through {@link #view()}.
+ */
+final class PodState {
+    private final LeakDetector detector;
+    private ScrapeTarget target;
+    private Pod pod;
+    private Assessment assessment;
+    private String scrapeError;
+    private Reactions.Progress progress = Reactions.Progress.NONE;
+    private final Map<String, String> annotationsWritten = new HashMap<>();
+    private List<String> topGroups = List.of();
+    private String evidence;
+    private boolean scrapeInFlight;
+    private boolean restartQueued;
+
+    PodState(ScrapeTarget target, Pod pod, DetectionSettings settings) {
+        this.target = target;
+        this.pod = pod;
+        this.detector = LeakDetectors.create(settings);
+        this.assessment = detector.current();
+        Map<String, String> existing = pod.getMetadata().getAnnotations();
+        if (existing != null) {
+            existing.forEach((k, v) -> {
+                if (k.startsWith(dev.leakguard.decide.PodAnnotations.PREFIX)) {
+                    annotationsWritten.put(k, v);
+                }
+            });
+        }
+    }
+
+    synchronized PodView view() {
+        return new PodView(target.pod(), effectiveVerdict(), assessment, scrapeError, topGroups, evidence);
+    }
+
+    synchronized Verdict effectiveVerdict() {
+        return scrapeError != null ? Verdict.UNKNOWN : assessment.verdict();
+    }
+
+    synchronized ScrapeTarget target() {
+        return target;
+    }
+
+    synchronized Pod pod() {
+        return pod;
+    }
+
+    /** A newer copy of the pod from the informer; a new container instance resets what was announced. */
+    synchronized void refresh(ScrapeTarget newTarget, Pod newPod) {
+        if (newTarget.containerStartMillis() != target.containerStartMillis() || newTarget.restartCount() != target.restartCount()) {
+            progress = Reactions.Progress.NONE;
+            topGroups = List.of();
+        }
+        target = newTarget;
+        pod = newPod;
+    }
+
+    synchronized boolean tryStartScrape() {
+        if (scrapeInFlight) {
+            return false;
+        }
+        scrapeInFlight = true;
+        return true;
+    }
+
+    synchronized void scrapeFinished() {
+        scrapeInFlight = false;
+    }
+
+    synchronized Assessment observe(dev.leakguard.trend.Sample sample) {
+        scrapeError = null;
+        assessment = detector.observe(sample);
+        return assessment;
+    }
+
+    synchronized void scrapeFailed(String error) {
+        scrapeError = error;
+    }
+
+    synchronized Assessment assessment() {
+        return assessment;
+    }
+
+    synchronized Reactions.Progress progress() {
+        return progress;
+    }
+
+    synchronized void progress(Reactions.Progress next) {
+        progress = next;
+    }
+
+    synchronized Map<String, String> annotationsWritten() {
+        return Map.copyOf(annotationsWritten);
+    }
+
+    synchronized void annotationsWritten(Map<String, String> written) {
+        annotationsWritten.putAll(written);
+    }
+
+    synchronized void topGroups(List<String> groups) {
+        topGroups = List.copyOf(groups);
+    }
+
+    synchronized List<String> topGroups() {
+        return topGroups;
+    }
+
+    synchronized void evidence(String configMapName) {
+        evidence = configMapName;
+    }
+
+    synchronized boolean tryQueueRestart() {
+        if (restartQueued) {
+            return false;
+        }
+        restartQueued = true;
+        return true;
+    }
+
+    synchronized void restartDone() {
+        restartQueued = false;
+    }
+}

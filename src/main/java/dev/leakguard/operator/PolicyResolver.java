@@ -1,0 +1,202 @@
+package dev.leakguard.operator;
+
+import dev.leakguard.api.ActionSpec;
+import dev.leakguard.api.ActionType;
+import dev.leakguard.api.DetectionSpec;
+import dev.leakguard.api.LeakPolicy;
+import dev.leakguard.api.LeakPolicySpec;
+import dev.leakguard.api.MetricsSource;
+import dev.leakguard.api.MetricsSpec;
+import dev.leakguard.api.ProfileKind;
+import dev.leakguard.api.ProfileSpec;
+import dev.leakguard.scrape.ScrapeUrls;
+import dev.leakguard.scrape.parse.SeriesSelector;
+import dev.leakguard.trend.Durations;
+import dev.leakguard.trend.Quantities;
+import io.fabric8.kubernetes.api.model.IntOrString;
+import io.fabric8.kubernetes.api.model.LabelSelector;
+import io.fabric8.kubernetes.api.model.LabelSelectorRequirement;
+import java.net.URI;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.function.Function;
+
+/**
+ * Validates a LeakPolicy spec and resolves it. The CRD schema rejects what it can; this catches the
+ * rest (and everything, when the CRD in a cluster is older than the operator), so that an invalid
+ * policy is reported in status and an Event and nothing is scraped for it.
+ */
+public final class PolicyResolver {
+    private static final Duration MIN_INTERVAL = Duration.ofSeconds(1);
+    private static final Set<String> SELECTOR_OPERATORS = Set.of("In", "NotIn", "Exists", "DoesNotExist");
+
+    private final String defaultPrometheusUrl;
+
+    public PolicyResolver(String defaultPrometheusUrl) {
+        this.defaultPrometheusUrl = defaultPrometheusUrl;
+    }
+
+    /** Either a resolved policy or the list of everything wrong with it. */
+    public sealed interface Result permits Valid, Invalid {
+    }
+
+    public record Valid(ResolvedPolicy policy) implements Result {
+    }
+
+    public record Invalid(List<String> problems) implements Result {
+        public String message() {
+            return String.join("; ", problems);
+        }
+    }
+
+    public Result resolve(LeakPolicy policy) {
+        List<String> problems = new ArrayList<>();
+        LeakPolicySpec spec = policy.getSpec();
+        if (spec == null) {
+            return new Invalid(List.of("spec is missing"));
+        }
+        LabelSelector selector = spec.getSelector();
+        checkSelector(selector, problems);
+
+        MetricsSpec metrics = spec.getMetrics() == null ? new MetricsSpec() : spec.getMetrics();
+        IntOrString port = metrics.getPort();
+        if (port == null || (port.getIntVal() == null && (port.getStrVal() == null || port.getStrVal().isBlank()))) {
+            problems.add("spec.metrics.port is required (a container port name or number)");
+        } else if (port.getIntVal() != null && (port.getIntVal() < 1 || port.getIntVal() > 65535)) {
+            problems.add("spec.metrics.port " + port.getIntVal() + " is not a valid port number (1-65535)");
+        }
+        String metricsPath = orDefault(metrics.getPath(), "/metrics");
+        checkPath("spec.metrics.path", metricsPath, problems);
+        Duration interval = parse("spec.metrics.interval", orDefault(metrics.getInterval(), "15s"), Durations::parse, problems);
+        if (interval != null && interval.compareTo(MIN_INTERVAL) < 0) {
+            problems.add("spec.metrics.interval must be at least 1s, got " + metrics.getInterval());
+        }
+        SeriesSelector memory = parse("spec.metrics.memory", orDefault(metrics.getMemory(), "process_resident_memory_bytes"),
+                SeriesSelector::parse, problems);
+        SeriesSelector threads = metrics.getThreads() == null || metrics.getThreads().isBlank() ? null
+                : parse("spec.metrics.threads", metrics.getThreads(), SeriesSelector::parse, problems);
+        MetricsSource source = metrics.getSource() == null ? MetricsSource.pods : metrics.getSource();
+        String prometheusUrl = metrics.getPrometheusUrl() != null && !metrics.getPrometheusUrl().isBlank()
+                ? metrics.getPrometheusUrl() : defaultPrometheusUrl;
+        if (source == MetricsSource.prometheus) {
+            if (prometheusUrl == null || prometheusUrl.isBlank()) {
+                problems.add("spec.metrics.source is prometheus but neither spec.metrics.prometheusUrl nor the operator's --prometheus-url is set");
+            } else {
+                checkHttpUrl("spec.metrics.prometheusUrl", prometheusUrl, problems);
+            }
+        }
+
+        ProfileSpec profile = spec.getProfile() == null ? new ProfileSpec() : spec.getProfile();
+        ProfileKind profileType = profile.getType() == null ? ProfileKind.none : profile.getType();
+        String profilePath = profile.getPath() == null || profile.getPath().isBlank() ? defaultProfilePath(profileType) : profile.getPath();
+        if (profileType != ProfileKind.none) {
+            checkPath("spec.profile.path", profilePath, problems);
+        }
+        int topGroups = profile.getTopGroups() == null ? 5 : profile.getTopGroups();
+        if (topGroups < 1 || topGroups > 20) {
+            problems.add("spec.profile.topGroups must be between 1 and 20, got " + topGroups);
+        }
+
+        DetectionSpec detection = spec.getDetection() == null ? new DetectionSpec() : spec.getDetection();
+        Duration window = parse("spec.detection.window", orDefault(detection.getWindow(), "30m"), Durations::parse, problems);
+        Duration warmup = parse("spec.detection.warmup", orDefault(detection.getWarmup(), "5m"), Durations::parse, problems);
+        Duration horizon = parse("spec.detection.horizon", orDefault(detection.getHorizon(), "15m"), Durations::parse, problems);
+        if (window != null && horizon != null && horizon.compareTo(window) >= 0) {
+            problems.add("spec.detection.horizon (" + detection.getHorizon() + ") must be shorter than spec.detection.window ("
+                    + detection.getWindow() + "): a trend cannot be extrapolated further than it was observed");
+        }
+        if (window != null && interval != null && window.compareTo(interval.multipliedBy(8)) < 0) {
+            problems.add("spec.detection.window (" + detection.getWindow() + ") must hold at least 8 scrape intervals ("
+                    + metrics.getInterval() + " each)");
+        }
+        double memoryLimit = Double.NaN;
+        if (detection.getMemoryLimit() != null && !detection.getMemoryLimit().isBlank()) {
+            Double parsed = parse("spec.detection.memoryLimit", detection.getMemoryLimit(), Quantities::parseBytes, problems);
+            if (parsed != null && parsed <= 0) {
+                problems.add("spec.detection.memoryLimit must be positive, got " + detection.getMemoryLimit());
+            }
+            memoryLimit = parsed == null ? Double.NaN : parsed;
+        }
+
+        ActionSpec action = spec.getAction() == null ? new ActionSpec() : spec.getAction();
+        ActionType actionType = action.getType() == null ? ActionType.Annotate : action.getType();
+        int maxConcurrent = action.getMaxConcurrent() == null ? 1 : action.getMaxConcurrent();
+        if (maxConcurrent < 1) {
+            problems.add("spec.action.maxConcurrent must be at least 1, got " + maxConcurrent);
+        }
+        Duration cooldown = parse("spec.action.cooldown", orDefault(action.getCooldown(), "10m"), Durations::parse, problems);
+        int maxRestartsPerHour = action.getMaxRestartsPerHour() == null ? 10 : action.getMaxRestartsPerHour();
+        if (maxRestartsPerHour < 0) {
+            problems.add("spec.action.maxRestartsPerHour must not be negative, got " + maxRestartsPerHour);
+        }
+
+        if (!problems.isEmpty()) {
+            return new Invalid(problems);
+        }
+        Long generation = policy.getMetadata().getGeneration();
+        return new Valid(new ResolvedPolicy(PolicyKey.of(policy), generation == null ? 0 : generation, selector, source,
+                prometheusUrl, port, metricsPath, interval, memory, threads, profileType, profilePath, topGroups, window, warmup,
+                horizon, memoryLimit, actionType, Boolean.TRUE.equals(action.getDryRun()), maxConcurrent, cooldown,
+                maxRestartsPerHour));
+    }
+
+    public static String defaultProfilePath(ProfileKind type) {
+        return switch (type) {
+            case go -> "/debug/pprof/goroutine?debug=1";
+            case jvm -> "/actuator/threaddump";
+            case none -> "";
+        };
+    }
+
+    private static void checkSelector(LabelSelector selector, List<String> problems) {
+        boolean hasLabels = selector != null && selector.getMatchLabels() != null && !selector.getMatchLabels().isEmpty();
+        boolean hasExpressions = selector != null && selector.getMatchExpressions() != null && !selector.getMatchExpressions().isEmpty();
+        if (!hasLabels && !hasExpressions) {
+            problems.add("spec.selector must not be empty: name matchLabels or matchExpressions (an empty selector would watch every pod)");
+            return;
+        }
+        if (hasExpressions) {
+            for (LabelSelectorRequirement r : selector.getMatchExpressions()) {
+                if (r.getKey() == null || r.getKey().isBlank() || !SELECTOR_OPERATORS.contains(r.getOperator())) {
+                    problems.add("spec.selector.matchExpressions: each needs a key and an operator In, NotIn, Exists or DoesNotExist");
+                } else if ((r.getOperator().equals("In") || r.getOperator().equals("NotIn"))
+                        && (r.getValues() == null || r.getValues().isEmpty())) {
+                    problems.add("spec.selector.matchExpressions: operator " + r.getOperator() + " on '" + r.getKey() + "' needs values");
+                }
+            }
+        }
+    }
+
+    private static void checkPath(String field, String path, List<String> problems) {
+        String error = ScrapeUrls.validatePath(path);
+        if (error != null) {
+            problems.add(field + ": " + error);
+        }
+    }
+
+    private static void checkHttpUrl(String field, String url, List<String> problems) {
+        try {
+            URI uri = URI.create(url);
+            if (!("http".equals(uri.getScheme()) || "https".equals(uri.getScheme())) || uri.getHost() == null) {
+                problems.add(field + " must be an http(s) URL, got '" + url + "'");
+            }
+        } catch (IllegalArgumentException e) {
+            problems.add(field + " is not a URL: " + e.getMessage());
+        }
+    }
+
+    private static <T> T parse(String field, String text, Function<String, T> parser, List<String> problems) {
+        try {
+            return parser.apply(text);
+        } catch (IllegalArgumentException e) {
+            problems.add(field + ": " + e.getMessage());
+            return null;
+        }
+    }
+
+    private static String orDefault(String value, String fallback) {
+        return value == null || value.isBlank() ? fallback : value;
+    }
+}

@@ -1,0 +1,161 @@
+package dev.leakguard.operator;
+
+import dev.leakguard.api.LeakPolicy;
+import dev.leakguard.metrics.OperatorMetrics;
+import dev.leakguard.time.ScaledClock;
+import dev.leakguard.trend.DetectionSettings;
+import io.fabric8.kubernetes.api.model.Pod;
+import java.util.Collection;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Owns one scrape loop per watched pod, like Prometheus owns its scrape loops: the reconciler only
+ * hands over the current set of targets. Each loop starts at a pod-specific offset inside the
+ * interval, so thousands of pods do not all scrape in the same millisecond; a loop whose previous
+ * scrape is still running skips a beat rather than piling up requests.
+ */
+public final class ScrapeScheduler implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(ScrapeScheduler.class);
+
+    private final ScaledClock clock;
+    private final SampleSource pods;
+    private final PodPipeline pipeline;
+    private final OperatorMetrics metrics;
+    private final ScheduledExecutorService timer;
+    private final Map<PolicyKey, PolicyLoops> policies = new ConcurrentHashMap<>();
+    private volatile Predicate<PolicyKey> policyExists = key -> true;
+
+    ScrapeScheduler(ScaledClock clock, SampleSource pods, PodPipeline pipeline, OperatorMetrics metrics) {
+        this.clock = clock;
+        this.pods = pods;
+        this.pipeline = pipeline;
+        this.metrics = metrics;
+        this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "leakguard-scrape-timer");
+            t.setDaemon(true);
+            return t;
+        });
+    }
+
+    /**
+     * Policies are not given finalizers (an uninstalled operator must never block deleting a
+     * policy), so a deletion is noticed here: each tick checks the policy still exists.
+     */
+    void policyExistence(Predicate<PolicyKey> exists) {
+        this.policyExists = exists;
+    }
+
+    /** A pod the policy selects, with where to scrape it. */
+    record Watched(ScrapeTarget target, Pod pod) {
+    }
+
+    /** Makes the running loops of {@code policy} match {@code watched}: starts, keeps, restarts and stops loops. */
+    void sync(LeakPolicy resource, ResolvedPolicy policy, List<Watched> watched) {
+        PolicyLoops loops = policies.computeIfAbsent(policy.key(), k -> new PolicyLoops(policy, resource));
+        boolean reshaped = !policy.sameScrapeShape(loops.policy);
+        loops.policy = policy;
+        loops.resource = resource;
+        Set<PodKey> present = new HashSet<>();
+        for (Watched w : watched) {
+            PodKey key = w.target().pod();
+            present.add(key);
+            PolicyLoops.Loop existing = loops.loops.get(key);
+            if (existing != null && !reshaped && existing.state().target().sameSeries(w.target())) {
+                existing.state().refresh(w.target(), w.pod());
+                continue;
+            }
+            if (existing != null) {
+                existing.future().cancel(false);
+            }
+            PodState state = new PodState(w.target(), w.pod(), settings(policy, w.target()));
+            loops.loops.put(key, new PolicyLoops.Loop(state, schedule(loops, state)));
+        }
+        for (PodKey gone : Set.copyOf(loops.loops.keySet())) {
+            if (!present.contains(gone)) {
+                stop(loops, gone);
+            }
+        }
+    }
+
+    void remove(PolicyKey key) {
+        PolicyLoops loops = policies.remove(key);
+        if (loops != null) {
+            for (PodKey pod : Set.copyOf(loops.loops.keySet())) {
+                stop(loops, pod);
+            }
+            metrics.forgetPolicy(key.namespace(), key.name());
+        }
+    }
+
+    Collection<PodView> views(PolicyKey key) {
+        PolicyLoops loops = policies.get(key);
+        return loops == null ? List.of() : loops.loops.values().stream().map(l -> l.state().view()).toList();
+    }
+
+    Set<PolicyKey> policies() {
+        return Set.copyOf(policies.keySet());
+    }
+
+    private void stop(PolicyLoops loops, PodKey pod) {
+        PolicyLoops.Loop loop = loops.loops.remove(pod);
+        if (loop != null) {
+            loop.future().cancel(false);
+            metrics.forgetPod(pod.namespace(), pod.name(), loops.policy.key().name());
+        }
+    }
+
+    private ScheduledFuture<?> schedule(PolicyLoops loops, PodState state) {
+        long period = clock.realDelayMillis(loops.policy.interval().toMillis());
+        long offset = Math.floorMod(state.target().podUid().hashCode(), period);
+        return timer.scheduleAtFixedRate(() -> tick(loops, state), offset, period, TimeUnit.MILLISECONDS);
+    }
+
+    private void tick(PolicyLoops loops, PodState state) {
+        ResolvedPolicy policy = loops.policy;
+        if (!policyExists.test(policy.key())) {
+            remove(policy.key());
+            return;
+        }
+        if (!state.tryStartScrape()) {
+            return;
+        }
+        long now = clock.millis();
+        ScrapeTarget target = state.target();
+        pods.read(policy, target, now).whenComplete((reading, error) -> {
+            try {
+                if (error != null) {
+                    log.warn("reading {} failed unexpectedly", target.pod(), error);
+                    reading = new Reading.Failed("connection", String.valueOf(error.getMessage()), 0);
+                }
+                pipeline.onReading(loops, state, reading);
+            } catch (RuntimeException e) {
+                log.error("processing a reading of {} failed", target.pod(), e);
+            } finally {
+                state.scrapeFinished();
+            }
+        });
+    }
+
+    private static DetectionSettings settings(ResolvedPolicy policy, ScrapeTarget target) {
+        return new DetectionSettings(policy.window(), policy.warmup(), policy.horizon(), policy.interval(), target.memoryLimitBytes());
+    }
+
+    @Override
+    public void close() {
+        for (PolicyKey key : Set.copyOf(policies.keySet())) {
+            remove(key);
+        }
+        timer.shutdownNow();
+    }
+}

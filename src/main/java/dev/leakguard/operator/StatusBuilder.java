@@ -1,0 +1,141 @@
+package dev.leakguard.operator;
+
+import dev.leakguard.api.LeakPolicy;
+import dev.leakguard.api.LeakPolicyStatus;
+import dev.leakguard.api.PodRisk;
+import dev.leakguard.decide.Format;
+import dev.leakguard.decide.PodAnnotations;
+import dev.leakguard.time.ScaledClock;
+import dev.leakguard.trend.Assessment;
+import dev.leakguard.trend.Verdict;
+import io.fabric8.kubernetes.api.model.Condition;
+import io.fabric8.kubernetes.api.model.ConditionBuilder;
+import java.time.Instant;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Builds a policy's status from what the scrape loops know. Numbers are rounded (see {@link Format})
+ * so that an unchanged situation yields an equal status and no write; the Ready condition keeps its
+ * lastTransitionTime unless its status really changes.
+ */
+final class StatusBuilder {
+    static final int MAX_RISKIEST = 10;
+    static final String READY = "Ready";
+
+    private final ScaledClock clock;
+
+    StatusBuilder(ScaledClock clock) {
+        this.clock = clock;
+    }
+
+    LeakPolicyStatus invalid(LeakPolicy policy, String message) {
+        LeakPolicyStatus status = carriedOver(policy);
+        status.setConditions(List.of(ready(policy, "False", "InvalidSpec", message)));
+        status.setWatched(0);
+        status.setLeaking(0);
+        status.setSuspect(0);
+        status.setUnknown(0);
+        status.setRiskiestPods(List.of());
+        return status;
+    }
+
+    LeakPolicyStatus watching(LeakPolicy policy, Collection<PodView> views, Map<PodKey, String> unresolved,
+                              int restarts, int oomKillsMissed) {
+        LeakPolicyStatus status = carriedOver(policy);
+        int leaking = 0;
+        int suspect = 0;
+        int unknown = 0;
+        List<Ranked> risks = new ArrayList<>();
+        for (PodView view : views) {
+            switch (view.verdict()) {
+                case LEAKING -> leaking++;
+                case SUSPECT -> suspect++;
+                case UNKNOWN -> unknown++;
+                default -> { }
+            }
+            switch (view.verdict()) {
+                case LEAKING -> risks.add(new Ranked(risk(view), 0, view.assessment().secondsToLimit()));
+                case SUSPECT -> risks.add(new Ranked(risk(view), 1, view.assessment().secondsToLimit()));
+                case UNKNOWN -> risks.add(new Ranked(risk(view), 2, Double.POSITIVE_INFINITY));
+                default -> { }
+            }
+        }
+        unresolved.forEach((pod, reason) -> {
+            PodRisk risk = new PodRisk();
+            risk.setPod(pod.name());
+            risk.setVerdict(PodAnnotations.verdictLabel(Verdict.UNKNOWN));
+            risk.setMessage(reason);
+            risks.add(new Ranked(risk, 2, Double.POSITIVE_INFINITY));
+        });
+        risks.sort(Ranked.ORDER);
+        status.setWatched(views.size());
+        status.setLeaking(leaking);
+        status.setSuspect(suspect);
+        status.setUnknown(unknown + unresolved.size());
+        status.setRestarts(restarts);
+        status.setOomKillsMissed(oomKillsMissed);
+        status.setRiskiestPods(risks.stream().limit(MAX_RISKIEST).map(Ranked::risk).toList());
+        String message = views.isEmpty() && unresolved.isEmpty() ? "no pods match the selector"
+                : "watching " + views.size() + " pods: " + leaking + " leaking, " + suspect + " suspect, "
+                + (unknown + unresolved.size()) + " unknown";
+        status.setConditions(List.of(ready(policy, "True", views.isEmpty() && unresolved.isEmpty() ? "NoPodsSelected" : "Watching", message)));
+        return status;
+    }
+
+    private static PodRisk risk(PodView view) {
+        Assessment a = view.assessment();
+        PodRisk risk = new PodRisk();
+        risk.setPod(view.pod().name());
+        risk.setVerdict(PodAnnotations.verdictLabel(view.verdict()));
+        if (view.verdict() == Verdict.UNKNOWN) {
+            risk.setMessage(view.scrapeError());
+        } else {
+            risk.setMemory(Format.bytes(a.memoryBytes()));
+            risk.setLimit(Double.isNaN(a.memoryLimitBytes()) ? null : Format.bytes(a.memoryLimitBytes()));
+            risk.setGrowth(Format.growth(a.memoryGrowthBytesPerSecond()));
+            risk.setTimeToLimit(Double.isFinite(a.secondsToLimit()) ? Format.duration(a.secondsToLimit()) : null);
+            risk.setMessage(a.reason());
+        }
+        risk.setTopGroups(view.topGroups());
+        risk.setEvidence(view.evidence());
+        return risk;
+    }
+
+    /** Leaking first (soonest limit first), then suspect, then unknown. */
+    private record Ranked(PodRisk risk, int severity, double secondsToLimit) {
+        static final Comparator<Ranked> ORDER = Comparator.comparingInt(Ranked::severity)
+                .thenComparingDouble(Ranked::secondsToLimit).thenComparing(r -> r.risk().getPod());
+    }
+
+    private static LeakPolicyStatus carriedOver(LeakPolicy policy) {
+        LeakPolicyStatus status = new LeakPolicyStatus();
+        LeakPolicyStatus previous = policy.getStatus();
+        if (previous != null) {
+            status.setRestarts(previous.getRestarts());
+            status.setOomKillsMissed(previous.getOomKillsMissed());
+        }
+        status.setObservedGeneration(policy.getMetadata().getGeneration());
+        return status;
+    }
+
+    private Condition ready(LeakPolicy policy, String value, String reason, String message) {
+        Condition previous = policy.getStatus() == null || policy.getStatus().getConditions() == null ? null
+                : policy.getStatus().getConditions().stream().filter(c -> READY.equals(c.getType())).findFirst().orElse(null);
+        String since = previous != null && value.equals(previous.getStatus()) && previous.getLastTransitionTime() != null
+                ? previous.getLastTransitionTime()
+                : DateTimeFormatter.ISO_INSTANT.format(Instant.ofEpochSecond(clock.millis() / 1000));
+        return new ConditionBuilder()
+                .withType(READY)
+                .withStatus(value)
+                .withReason(reason)
+                .withMessage(message)
+                .withObservedGeneration(policy.getMetadata().getGeneration())
+                .withLastTransitionTime(since)
+                .build();
+    }
+}
