@@ -477,7 +477,7 @@ public final class PodRestarter {
 
     private int operatorRestartsSince(LeakPolicy policy, RestartLedger ledger, long sinceMillis, boolean dryRun) {
         synchronized (memory) {
-            knownLedgers.put(policy.getMetadata().getUid(), newer(knownLedgers.get(policy.getMetadata().getUid()), ledger));
+            knownLedgers.put(policy.getMetadata().getUid(), ledger); // just read from the API server: the truth
             return knownLedgers.values().stream().mapToInt(l -> l.startedSince(sinceMillis, dryRun)).sum();
         }
     }
