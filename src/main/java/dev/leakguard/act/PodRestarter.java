@@ -188,7 +188,10 @@ public final class PodRestarter {
 
     /**
      * Called by the Pod informer for pods a policy selects ({@code newPod} null when deleted):
-     * counts OOM kills that happened anyway, once per kill, even across operator restarts.
+     * counts OOM kills that happened anyway, once per kill, even across operator restarts, and
+     * forgets the in-memory backoff of deleted pods. The end of an in-flight restart needs no
+     * notification: every request reads it from the cluster (the replacement is Ready), so the
+     * answer is the same on any instance.
      */
     public void onPodChanged(LeakPolicy policy, Pod oldPod, Pod newPod) {
         if (newPod == null) {
