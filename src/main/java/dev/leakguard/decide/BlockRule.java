@@ -1,0 +1,32 @@
+package dev.leakguard.decide;
+
+/**
+ * Why a restart did not happen. The first seven are the rules of the door in the order they are
+ * checked; the rest come from the cluster while acting. {@link #id()} is stable: it appears in
+ * Events and outcomes and may be matched by alerts.
+ */
+public enum BlockRule {
+    EXCLUDED("excluded"),
+    NOT_READY("not-ready"),
+    TERMINATING("terminating"),
+    ALREADY_REQUESTED("already-requested"),
+    NO_CONTROLLER("no-controller"),
+    MAX_CONCURRENT("max-concurrent"),
+    COOLDOWN("cooldown"),
+    POLICY_BUDGET("policy-budget"),
+    OPERATOR_BUDGET("operator-budget"),
+    /** The pod was already gone when the door re-read it. */
+    POD_GONE("pod-gone"),
+    /** The API server refused the eviction (HTTP 429): a PodDisruptionBudget, never bypassed. */
+    DISRUPTION_BUDGET("disruption-budget");
+
+    private final String id;
+
+    BlockRule(String id) {
+        this.id = id;
+    }
+
+    public String id() {
+        return id;
+    }
+}

@@ -1,0 +1,199 @@
+package dev.leakguard.act;
+
+import dev.leakguard.api.ActionType;
+import dev.leakguard.api.LeakPolicy;
+import dev.leakguard.demo.ApiRequest;
+import dev.leakguard.demo.EvictionAwareDispatcher;
+import dev.leakguard.time.ScaledClock;
+import io.fabric8.kubernetes.api.model.Event;
+import io.fabric8.kubernetes.api.model.IntOrString;
+import io.fabric8.kubernetes.api.model.LabelSelectorBuilder;
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodBuilder;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
+import io.fabric8.kubernetes.api.model.apps.ReplicaSet;
+import io.fabric8.kubernetes.api.model.apps.ReplicaSetBuilder;
+import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudgetBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
+import io.fabric8.mockwebserver.Context;
+import io.fabric8.mockwebserver.MockWebServer;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.BooleanSupplier;
+
+/**
+ * A namespace on the CRUD mock API server with the eviction-aware dispatcher, and builders for the
+ * objects the restart door reads: Deployments with their ReplicaSet, Ready pods, PDBs, a policy.
+ * The clock stands still (time is moved by building a restarter on a later clock).
+ */
+public final class RestartCluster implements AutoCloseable {
+    public static final String NS = "shop";
+    public static final Instant START = Instant.parse("2027-01-15T08:00:00Z");
+    public static final String WHY = "memory 410Mi of 512Mi, +2.1Mi/min, limit in 12m; top groups: redis.(*Pool).reaper x1001";
+
+    public final EvictionAwareDispatcher dispatcher = new EvictionAwareDispatcher();
+    public final KubernetesMockServer server;
+    public final KubernetesClient client;
+    private final List<EventRecorder> recorders = new ArrayList<>();
+
+    public RestartCluster() {
+        server = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(), dispatcher, false);
+        server.init();
+        client = server.createClient();
+    }
+
+    /** A restarter as a fresh operator instance would build it, on a clock frozen at {@code START + offset}. */
+    public PodRestarter restarter(TestingMetrics metrics, Duration offset, int operatorCap) {
+        ScaledClock clock = frozenClock(offset);
+        EventRecorder events = new EventRecorder(client, clock, metrics, "leakguard", "test-host");
+        recorders.add(events);
+        return new PodRestarter(client, events, metrics, clock, operatorCap);
+    }
+
+    public static ScaledClock frozenClock(Duration offset) {
+        return ScaledClock.compressed(START.plus(offset), 1e-9);
+    }
+
+    public LeakPolicy policy(String name, ActionType type, boolean dryRun, int maxConcurrent, String cooldown, int perHour) {
+        LeakPolicy policy = new LeakPolicy();
+        policy.setMetadata(new ObjectMetaBuilder().withName(name).withNamespace(NS).build());
+        policy.getSpec().setSelector(new LabelSelectorBuilder().withMatchLabels(Map.of("tier", "web")).build());
+        policy.getSpec().getAction().setType(type);
+        policy.getSpec().getAction().setDryRun(dryRun);
+        policy.getSpec().getAction().setMaxConcurrent(maxConcurrent);
+        policy.getSpec().getAction().setCooldown(cooldown);
+        policy.getSpec().getAction().setMaxRestartsPerHour(perHour);
+        return client.resources(LeakPolicy.class).inNamespace(NS).resource(policy).create();
+    }
+
+    public LeakPolicy reread(LeakPolicy policy) {
+        return client.resources(LeakPolicy.class).inNamespace(NS).withName(policy.getMetadata().getName()).get();
+    }
+
+    /** A Deployment, its current ReplicaSet and {@code replicas} Ready pods named {@code app-0..}. */
+    public ReplicaSet deployment(String app, int replicas, String strategyType, String maxSurge) {
+        Map<String, String> labels = Map.of("app", app, "tier", "web");
+        DeploymentBuilder deployment = new DeploymentBuilder()
+                .withNewMetadata().withName(app).withNamespace(NS).endMetadata()
+                .withNewSpec()
+                .withReplicas(replicas)
+                .withNewSelector().withMatchLabels(labels).endSelector()
+                .withNewTemplate().withNewMetadata().withLabels(labels).endMetadata()
+                .withNewSpec().addNewContainer().withName("app").withImage("app:1").endContainer().endSpec()
+                .endTemplate()
+                .withNewStrategy().withType(strategyType).endStrategy()
+                .endSpec();
+        if ("RollingUpdate".equals(strategyType)) {
+            deployment.editSpec().editStrategy().withNewRollingUpdate()
+                    .withMaxSurge(new IntOrString(maxSurge)).withMaxUnavailable(new IntOrString(0))
+                    .endRollingUpdate().endStrategy().endSpec();
+        }
+        Deployment created = client.apps().deployments().inNamespace(NS).resource(deployment.build()).create();
+        ReplicaSet replicaSet = client.apps().replicaSets().inNamespace(NS).resource(new ReplicaSetBuilder()
+                .withNewMetadata().withName(app + "-7d").withNamespace(NS)
+                .withOwnerReferences(new OwnerReferenceBuilder().withApiVersion("apps/v1").withKind("Deployment")
+                        .withName(app).withUid(created.getMetadata().getUid()).withController(true).build())
+                .endMetadata()
+                .withNewSpec().withReplicas(replicas).withNewSelector().withMatchLabels(labels).endSelector().endSpec()
+                .build()).create();
+        for (int i = 0; i < replicas; i++) {
+            pod(app + "-" + i, replicaSet, Map.of());
+        }
+        return replicaSet;
+    }
+
+    /** A Running, Ready pod of the ReplicaSet (null: no controller) with extra annotations. */
+    public Pod pod(String name, ReplicaSet owner, Map<String, String> annotations) {
+        PodBuilder pod = new PodBuilder()
+                .withNewMetadata().withName(name).withNamespace(NS)
+                .withLabels(owner == null ? Map.of("tier", "web") : owner.getSpec().getSelector().getMatchLabels())
+                .withAnnotations(annotations)
+                .endMetadata()
+                .withNewSpec().addNewContainer().withName("app").withImage("app:1").endContainer().endSpec()
+                .withNewStatus().withPhase("Running")
+                .addNewCondition().withType("Ready").withStatus("True").endCondition()
+                .addNewContainerStatus().withName("app").withRestartCount(0).withReady(true).endContainerStatus()
+                .endStatus();
+        if (owner != null) {
+            pod.editMetadata().withOwnerReferences(new OwnerReferenceBuilder().withApiVersion("apps/v1").withKind("ReplicaSet")
+                    .withName(owner.getMetadata().getName()).withUid(owner.getMetadata().getUid()).withController(true).build())
+                    .endMetadata();
+        }
+        return client.pods().inNamespace(NS).resource(pod.build()).create();
+    }
+
+    public Pod pod(String name) {
+        return client.pods().inNamespace(NS).withName(name).get();
+    }
+
+    public void budget(String name, String app, String minAvailable, String maxUnavailable) {
+        PodDisruptionBudgetBuilder budget = new PodDisruptionBudgetBuilder()
+                .withNewMetadata().withName(name).withNamespace(NS).endMetadata()
+                .withNewSpec().withNewSelector().withMatchLabels(Map.of("app", app)).endSelector().endSpec();
+        if (minAvailable != null) {
+            budget.editSpec().withMinAvailable(intOrString(minAvailable)).endSpec();
+        }
+        if (maxUnavailable != null) {
+            budget.editSpec().withMaxUnavailable(intOrString(maxUnavailable)).endSpec();
+        }
+        client.policy().v1().podDisruptionBudget().inNamespace(NS).resource(budget.build()).create();
+    }
+
+    private static IntOrString intOrString(String value) {
+        return value.endsWith("%") ? new IntOrString(value) : new IntOrString(Integer.parseInt(value));
+    }
+
+    public long readyPods(String app) {
+        return client.pods().inNamespace(NS).withLabel("app", app).list().getItems().stream()
+                .filter(PodState::healthy).count();
+    }
+
+    /** Events with this reason, once every recorder has delivered what it queued. */
+    public List<Event> events(EventReason reason) {
+        recorders.forEach(r -> r.flush(5_000));
+        return client.v1().events().inNamespace(NS).list().getItems().stream()
+                .filter(e -> reason.name().equals(e.getReason()))
+                .toList();
+    }
+
+    public long requests(String verb, String resource, String subresource, String name) {
+        return dispatcher.requests().stream().filter(r -> matches(r, verb, resource, subresource, name)).count();
+    }
+
+    public static boolean matches(ApiRequest r, String verb, String resource, String subresource, String name) {
+        return r.call().verb().equals(verb) && r.call().resource().equals(resource)
+                && r.call().subresource().equals(subresource) && (name == null || name.equals(r.name()));
+    }
+
+    /** Waits for something asynchronous without fixed sleeps. */
+    public static void eventually(BooleanSupplier condition) {
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("condition not met within 10s");
+            }
+            Thread.onSpinWait();
+            try {
+                Thread.sleep(10);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new AssertionError(e);
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        recorders.forEach(EventRecorder::close);
+        client.close();
+        server.destroy();
+    }
+}
