@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.leakguard.api.ActionType;
 import dev.leakguard.api.LeakPolicy;
 import dev.leakguard.decide.BlockRule;
+import dev.leakguard.decide.LabelSelectors;
 import dev.leakguard.decide.InFlightRules;
 import dev.leakguard.decide.IntOrPercent;
 import dev.leakguard.decide.LedgerEntry;
@@ -166,9 +167,9 @@ public final class PodRestarter {
             Flights flights = inFlight(ledger, pods, lookups, call.now);
             long hourAgo = RestartRules.hourAgo(call.now);
             RestartFacts facts = new RestartFacts(
-                    "true".equals(PodState.annotation(fresh, EXCLUDE_ANNOTATION)),
-                    PodState.running(fresh) && PodState.ready(fresh),
-                    PodState.terminating(fresh),
+                    "true".equals(PodConditions.annotation(fresh, EXCLUDE_ANNOTATION)),
+                    PodConditions.running(fresh) && PodConditions.ready(fresh),
+                    PodConditions.terminating(fresh),
                     flights.podUids.contains(call.podUid) || flights.rolloutWorkloads.contains(workload.key),
                     workload.shape, flights.count,
                     ledger.lastRestartOf(workload.key, settings.dryRun()),
@@ -339,7 +340,7 @@ public final class PodRestarter {
         }
         try {
             Pod current = client.pods().inNamespace(call.namespace).withName(call.podName).get();
-            if (current != null && PodState.annotation(current, RESTART_REQUESTED_AT) != null) {
+            if (current != null && PodConditions.annotation(current, RESTART_REQUESTED_AT) != null) {
                 ArrayNode patch = JSON.createArrayNode();
                 patch.addObject().put("op", "remove")
                         .put("path", "/metadata/annotations/" + RESTART_REQUESTED_AT.replace("~", "~0").replace("/", "~1"));
@@ -470,7 +471,7 @@ public final class PodRestarter {
 
     private RestartLedger ledgerOf(LeakPolicy policy) {
         try {
-            return LedgerCodec.read(PodState.annotation(policy, LEDGER_ANNOTATION));
+            return LedgerCodec.read(PodConditions.annotation(policy, LEDGER_ANNOTATION));
         } catch (IllegalArgumentException e) {
             log.warn("LeakPolicy {}/{}: {}; starting a new ledger", policy.getMetadata().getNamespace(),
                     policy.getMetadata().getName(), e.getMessage());
@@ -513,12 +514,12 @@ public final class PodRestarter {
     }
 
     private Workload resolve(Pod pod, List<Pod> pods, Lookups lookups) {
-        OwnerReference owner = PodState.controllerOf(pod);
+        OwnerReference owner = PodConditions.controllerOf(pod);
         if (owner == null) {
             return new Workload("Pod/" + pod.getMetadata().getName(), null, null, WorkloadShape.NO_CONTROLLER, 0);
         }
         int readyOfOwner = (int) pods.stream()
-                .filter(p -> PodState.healthy(p) && ownedBy(p, owner.getUid()))
+                .filter(p -> PodConditions.healthy(p) && ownedBy(p, owner.getUid()))
                 .count();
         HasMetadata controller = lookups.get(owner.getKind(), owner.getName());
         HasMetadata workload = controller;
@@ -529,7 +530,7 @@ public final class PodRestarter {
             default -> WorkloadKind.OTHER;
         };
         if (controller instanceof ReplicaSet) {
-            OwnerReference deployment = PodState.controllerOf(controller);
+            OwnerReference deployment = PodConditions.controllerOf(controller);
             HasMetadata found = deployment != null && "Deployment".equals(deployment.getKind())
                     ? lookups.get("Deployment", deployment.getName()) : null;
             if (found != null) {
@@ -546,7 +547,7 @@ public final class PodRestarter {
         }
         LabelSelector selector = selectorOf(workload);
         int readyOfWorkload = (int) pods.stream()
-                .filter(p -> PodState.healthy(p) && LabelSelectors.matches(selector, p.getMetadata().getLabels()))
+                .filter(p -> PodConditions.healthy(p) && LabelSelectors.matches(selector, p.getMetadata().getLabels()))
                 .count();
         return new Workload(workload.getKind() + "/" + workload.getMetadata().getName(), owner, workload,
                 new WorkloadShape(kind, readyOfWorkload, canSurge(workload)), readyOfOwner);
@@ -601,9 +602,9 @@ public final class PodRestarter {
         boolean unreadableKind = !Lookups.READABLE.contains(entry.ownerKind());
         boolean ownerExists = unreadableKind || owner != null && entry.ownerUid().equals(owner.getMetadata().getUid());
         int readyOthers = (int) pods.stream()
-                .filter(p -> PodState.healthy(p) && ownedBy(p, entry.ownerUid()) && !entry.podUid().equals(p.getMetadata().getUid()))
+                .filter(p -> PodConditions.healthy(p) && ownedBy(p, entry.ownerUid()) && !entry.podUid().equals(p.getMetadata().getUid()))
                 .count();
-        return new InFlightRules.EvictionProgress(victim.isPresent(), victim.map(PodState::terminating).orElse(false),
+        return new InFlightRules.EvictionProgress(victim.isPresent(), victim.map(PodConditions::terminating).orElse(false),
                 ownerExists, owner == null ? -1 : desiredOf(owner), readyOthers);
     }
 
@@ -615,10 +616,10 @@ public final class PodRestarter {
         }
         LabelSelector selector = selectorOf(workload);
         List<Pod> current = pods.stream()
-                .filter(p -> !PodState.terminating(p) && LabelSelectors.matches(selector, p.getMetadata().getLabels()))
+                .filter(p -> !PodConditions.terminating(p) && LabelSelectors.matches(selector, p.getMetadata().getLabels()))
                 .toList();
         int readyOnNew = (int) current.stream()
-                .filter(p -> PodState.ready(p) && Objects.equals(entry.restartedAt(), PodState.annotation(p, ROLLOUT_RESTARTED_AT)))
+                .filter(p -> PodConditions.ready(p) && Objects.equals(entry.restartedAt(), PodConditions.annotation(p, ROLLOUT_RESTARTED_AT)))
                 .count();
         PodTemplateSpec template = templateOf(workload);
         String templateRestartedAt = template == null || template.getMetadata() == null
@@ -628,7 +629,7 @@ public final class PodRestarter {
     }
 
     private static boolean ownedBy(Pod pod, String controllerUid) {
-        OwnerReference controller = PodState.controllerOf(pod);
+        OwnerReference controller = PodConditions.controllerOf(pod);
         return controller != null && controllerUid.equals(controller.getUid());
     }
 

@@ -1,7 +1,7 @@
 package dev.leakguard.demo;
 
-import dev.leakguard.act.LabelSelectors;
-import dev.leakguard.act.PodState;
+import dev.leakguard.decide.LabelSelectors;
+import dev.leakguard.act.PodConditions;
 import dev.leakguard.decide.IntOrPercent;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.IntOrString;
@@ -92,7 +92,7 @@ public class EvictionAwareDispatcher extends KubernetesCrudDispatcher {
             if (pod == null) {
                 return status(HttpURLConnection.HTTP_NOT_FOUND, "NotFound", "pods \"" + name + "\" not found", null);
             }
-            if (!PodState.terminating(pod) && PodState.running(pod)) {
+            if (!PodConditions.terminating(pod) && PodConditions.running(pod)) {
                 List<Pod> pods = list("/api/v1/namespaces/" + namespace + "/pods", PodList.class).getItems();
                 PodDisruptionBudgetList budgets = list("/apis/policy/v1/namespaces/" + namespace + "/poddisruptionbudgets",
                         PodDisruptionBudgetList.class);
@@ -101,7 +101,7 @@ public class EvictionAwareDispatcher extends KubernetesCrudDispatcher {
                         continue;
                     }
                     Health health = health(budget, pods, namespace);
-                    boolean allowed = PodState.healthy(pod) ? health.current > health.desired : health.current >= health.desired;
+                    boolean allowed = PodConditions.healthy(pod) ? health.current > health.desired : health.current >= health.desired;
                     if (!allowed) {
                         return refused(budget.getMetadata().getName(), health);
                     }
@@ -119,7 +119,7 @@ public class EvictionAwareDispatcher extends KubernetesCrudDispatcher {
         List<Pod> pods = allPods.stream()
                 .filter(p -> LabelSelectors.matches(budget.getSpec().getSelector(), p.getMetadata().getLabels()))
                 .toList();
-        int current = (int) pods.stream().filter(PodState::healthy).count();
+        int current = (int) pods.stream().filter(PodConditions::healthy).count();
         IntOrString minAvailable = budget.getSpec().getMinAvailable();
         IntOrString maxUnavailable = budget.getSpec().getMaxUnavailable();
         int desired;
@@ -141,7 +141,7 @@ public class EvictionAwareDispatcher extends KubernetesCrudDispatcher {
         Map<String, Integer> byController = new HashMap<>();
         int withoutController = 0;
         for (Pod pod : pods) {
-            OwnerReference owner = PodState.controllerOf(pod);
+            OwnerReference owner = PodConditions.controllerOf(pod);
             if (owner == null) {
                 withoutController++;
                 continue;
@@ -167,7 +167,7 @@ public class EvictionAwareDispatcher extends KubernetesCrudDispatcher {
                 if (replicaSet == null) {
                     return null;
                 }
-                OwnerReference deploymentRef = PodState.controllerOf(replicaSet);
+                OwnerReference deploymentRef = PodConditions.controllerOf(replicaSet);
                 if (deploymentRef != null && "Deployment".equals(deploymentRef.getKind())) {
                     Deployment deployment = read(apps + "deployments/" + deploymentRef.getName(), Deployment.class);
                     if (deployment != null) {

@@ -63,7 +63,7 @@ public final class LeakPolicyReconciler implements Reconciler<LeakPolicy> {
                 .withNamespacesInheritedFromController()
                 .withSecondaryToPrimaryMapper(pod -> context.getPrimaryCache()
                         .list(pod.getMetadata().getNamespace(),
-                                policy -> LabelSelectors.matches(policy.getSpec() == null ? null : policy.getSpec().getSelector(),
+                                policy -> LabelSelectors.selectsPolicyPods(policy.getSpec() == null ? null : policy.getSpec().getSelector(),
                                         pod.getMetadata().getLabels()))
                         .map(ResourceID::fromResource)
                         .collect(Collectors.toSet()))
@@ -90,7 +90,7 @@ public final class LeakPolicyReconciler implements Reconciler<LeakPolicy> {
         } else {
             ResolvedPolicy resolved = ((PolicyResolver.Valid) result).policy();
             List<Pod> selected = podSource.list(key.namespace(),
-                    pod -> LabelSelectors.matches(resolved.selector(), pod.getMetadata().getLabels())).toList();
+                    pod -> LabelSelectors.selectsPolicyPods(resolved.selector(), pod.getMetadata().getLabels())).toList();
             List<ScrapeScheduler.Watched> watched = new ArrayList<>();
             Map<PodKey, String> unresolved = new LinkedHashMap<>();
             int portMissing = 0;

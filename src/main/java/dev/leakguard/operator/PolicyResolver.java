@@ -9,6 +9,7 @@ import dev.leakguard.api.MetricsSource;
 import dev.leakguard.api.MetricsSpec;
 import dev.leakguard.api.ProfileKind;
 import dev.leakguard.api.ProfileSpec;
+import dev.leakguard.decide.LabelSelectors;
 import dev.leakguard.scrape.ScrapeUrls;
 import dev.leakguard.scrape.parse.SeriesSelector;
 import dev.leakguard.trend.Durations;
@@ -151,13 +152,11 @@ public final class PolicyResolver {
     }
 
     private static void checkSelector(LabelSelector selector, List<String> problems) {
-        boolean hasLabels = selector != null && selector.getMatchLabels() != null && !selector.getMatchLabels().isEmpty();
-        boolean hasExpressions = selector != null && selector.getMatchExpressions() != null && !selector.getMatchExpressions().isEmpty();
-        if (!hasLabels && !hasExpressions) {
+        if (LabelSelectors.isEmpty(selector)) {
             problems.add("spec.selector must not be empty: name matchLabels or matchExpressions (an empty selector would watch every pod)");
             return;
         }
-        if (hasExpressions) {
+        if (selector.getMatchExpressions() != null) {
             for (LabelSelectorRequirement r : selector.getMatchExpressions()) {
                 if (r.getKey() == null || r.getKey().isBlank() || !SELECTOR_OPERATORS.contains(r.getOperator())) {
                     problems.add("spec.selector.matchExpressions: each needs a key and an operator In, NotIn, Exists or DoesNotExist");

@@ -76,7 +76,7 @@ class OomKillScoreboardTest {
 
         assertThat(metrics.oomKillsMissed()).isZero();
         assertThat(cluster.events(EventReason.OOMKillMissed)).isEmpty();
-        assertThat(PodState.annotation(cluster.reread(policy), PodRestarter.LEDGER_ANNOTATION)).isNull();
+        assertThat(PodConditions.annotation(cluster.reread(policy), PodRestarter.LEDGER_ANNOTATION)).isNull();
     }
 
     private static Pod killed(Pod pod, int restartCount, String finishedAt) {

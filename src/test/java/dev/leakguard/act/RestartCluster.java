@@ -153,7 +153,7 @@ public final class RestartCluster implements AutoCloseable {
 
     public long readyPods(String app) {
         return client.pods().inNamespace(NS).withLabel("app", app).list().getItems().stream()
-                .filter(PodState::healthy).count();
+                .filter(PodConditions::healthy).count();
     }
 
     /** Events with this reason, once every recorder has delivered what it queued. */

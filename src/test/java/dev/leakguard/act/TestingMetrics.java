@@ -40,7 +40,7 @@ public final class TestingMetrics implements OperatorMetrics {
 
     @Override public void scrape(String namespace, String policy, String result, long durationNanos) { }
     @Override public void event(String reason, String type, boolean delivered) { }
-    @Override public void pod(String namespace, String pod, String policy, Assessment assessment) { }
+    @Override public void pod(String namespace, String pod, String policy, dev.leakguard.trend.Verdict verdict, Assessment assessment) { }
     @Override public void forgetPod(String namespace, String pod, String policy) { }
     @Override public void policy(String namespace, String policy, int watched, int leaking, boolean ready) { }
     @Override public void forgetPolicy(String namespace, String policy) { }

@@ -16,7 +16,7 @@ class LabelSelectorsTest {
         return Stream.of(
                 Arguments.of("matchLabels hit", "{matchLabels: {app: checkout}}", labels, true),
                 Arguments.of("matchLabels miss", "{matchLabels: {app: billing}}", labels, false),
-                Arguments.of("empty selector selects nothing", "{}", labels, false),
+                Arguments.of("empty selector matches everything, as for PDBs", "{}", labels, true),
                 Arguments.of("In", "{matchExpressions: [{key: tier, operator: In, values: [web, api]}]}", labels, true),
                 Arguments.of("NotIn", "{matchExpressions: [{key: tier, operator: NotIn, values: [web]}]}", labels, false),
                 Arguments.of("NotIn on missing key", "{matchExpressions: [{key: zone, operator: NotIn, values: [a]}]}", labels, true),
@@ -31,5 +31,11 @@ class LabelSelectorsTest {
     void matchesLikeKubernetes(String name, String selectorYaml, Map<String, String> labels, boolean expected) {
         LabelSelector selector = Serialization.unmarshal("# flow-style YAML, not JSON\n" + selectorYaml, LabelSelector.class);
         assertThat(LabelSelectors.matches(selector, labels)).isEqualTo(expected);
+    }
+
+    @org.junit.jupiter.api.Test
+    void aPolicySelectorThatIsEmptySelectsNothing() {
+        assertThat(LabelSelectors.selectsPolicyPods(new LabelSelector(), Map.of("app", "x"))).isFalse();
+        assertThat(LabelSelectors.selectsPolicyPods(null, Map.of("app", "x"))).isFalse();
     }
 }

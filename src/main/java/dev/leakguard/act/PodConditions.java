@@ -7,8 +7,8 @@ import io.fabric8.kubernetes.api.model.Pod;
 import java.util.Map;
 
 /** How Kubernetes itself reads a pod's state: the Ready condition, deletion, the controller owner. */
-public final class PodState {
-    private PodState() {
+public final class PodConditions {
+    private PodConditions() {
     }
 
     /** Condition Ready=True, as Services and PodDisruptionBudgets count it. */
