@@ -6,7 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import io.fabric8.kubernetes.api.model.HasMetadata;
-import io.fabric8.kubernetes.client.utils.Serialization;
+import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -30,6 +30,7 @@ final class ProjectFiles {
 
     private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
     private static final ObjectMapper JSON = new ObjectMapper();
+    private static final KubernetesSerialization KUBERNETES = new KubernetesSerialization();
 
     private ProjectFiles() {
     }
@@ -67,9 +68,12 @@ final class ProjectFiles {
         }
     }
 
-    /** One Kubernetes object per file, typed by fabric8 from its apiVersion and kind. */
+    /**
+     * One Kubernetes object per file, typed by fabric8 from its apiVersion and kind (kinds fabric8
+     * does not know become GenericKubernetesResource).
+     */
     static HasMetadata manifest(Path file) {
-        Object parsed = Serialization.unmarshal(read(file));
+        Object parsed = KUBERNETES.unmarshal(read(file));
         assertThat(parsed).as("%s holds one Kubernetes object", ROOT.relativize(file)).isInstanceOf(HasMetadata.class);
         return (HasMetadata) parsed;
     }
