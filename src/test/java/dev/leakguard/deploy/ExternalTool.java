@@ -34,8 +34,10 @@ record ExternalTool(Path executable) {
         return new ExternalTool(found.orElseThrow());
     }
 
+    static final String PROMTOOL_HINT = "apt-get install -y prometheus";
+
     static ExternalTool promtool() {
-        return require("promtool", "apt-get install -y prometheus");
+        return require("promtool", PROMTOOL_HINT);
     }
 
     static ExternalTool kubectl() {
