@@ -9,7 +9,6 @@ import io.fabric8.kubernetes.api.model.rbac.ClusterRole;
 import io.fabric8.kubernetes.api.model.rbac.ClusterRoleBinding;
 import io.fabric8.kubernetes.api.model.rbac.Role;
 import io.fabric8.kubernetes.api.model.rbac.RoleBinding;
-import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import java.util.List;
 import java.util.Set;
 import java.util.stream.Collectors;
@@ -23,9 +22,7 @@ class SingleNamespaceOverlayTest {
 
     @BeforeAll
     static void render() {
-        ExternalTool.Result result = ExternalTool.kubectl().run(ProjectFiles.ROOT, "kustomize", "deploy/overlays/single-namespace");
-        assertThat(result.exitCode()).as(result.output()).isZero();
-        rendered = new KubernetesSerialization().unmarshal(result.output());
+        rendered = Kustomize.render("deploy/overlays/single-namespace");
     }
 
     @Test
