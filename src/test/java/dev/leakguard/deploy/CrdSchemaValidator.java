@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.regex.Pattern;
 
 /**
@@ -21,6 +22,7 @@ import java.util.regex.Pattern;
 final class CrdSchemaValidator {
 
     private static final ObjectMapper JSON = new ObjectMapper();
+    private static final Set<String> IMPLICIT_ROOT_FIELDS = Set.of("apiVersion", "kind", "metadata");
 
     private final JSONSchemaProps root;
 
@@ -173,8 +175,8 @@ final class CrdSchemaValidator {
                 || (schema.getAdditionalProperties() != null && Boolean.TRUE.equals(schema.getAdditionalProperties().getAllows()));
         for (Map.Entry<String, JsonNode> field : node.properties()) {
             String fieldPath = path.isEmpty() ? field.getKey() : path + "." + field.getKey();
-            if (path.isEmpty() && field.getKey().equals("metadata")) {
-                continue; // the API server validates ObjectMeta itself; CRD schemas only say "object"
+            if (path.isEmpty() && IMPLICIT_ROOT_FIELDS.contains(field.getKey())) {
+                continue; // the API server accepts and checks these itself, whatever the schema says
             }
             JSONSchemaProps fieldSchema = properties.getOrDefault(field.getKey(), additional);
             if (fieldSchema != null) {

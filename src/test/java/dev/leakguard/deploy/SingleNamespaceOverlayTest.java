@@ -12,22 +12,24 @@ import io.fabric8.kubernetes.api.model.rbac.RoleBinding;
 import java.util.List;
 import java.util.Set;
 import java.util.stream.Collectors;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /** deploy/overlays/single-namespace as kustomize renders it (`kubectl kustomize`, the real tool). */
 class SingleNamespaceOverlayTest {
 
+    /** Rendered on first use, so that each test reports its own skip when kubectl is missing. */
     private static List<HasMetadata> rendered;
 
-    @BeforeAll
-    static void render() {
-        rendered = Kustomize.render("deploy/overlays/single-namespace");
+    private static List<HasMetadata> rendered() {
+        if (rendered == null) {
+            rendered = Kustomize.render("deploy/overlays/single-namespace");
+        }
+        return rendered;
     }
 
     @Test
     void grantsNothingClusterWide() {
-        assertThat(rendered).noneMatch(o -> o instanceof ClusterRole || o instanceof ClusterRoleBinding);
+        assertThat(rendered()).noneMatch(o -> o instanceof ClusterRole || o instanceof ClusterRoleBinding);
     }
 
     @Test
@@ -59,7 +61,7 @@ class SingleNamespaceOverlayTest {
 
     @Test
     void keepsEveryOtherBaseObject() {
-        Set<String> renderedKinds = rendered.stream().map(HasMetadata::getKind).collect(Collectors.toSet());
+        Set<String> renderedKinds = rendered().stream().map(HasMetadata::getKind).collect(Collectors.toSet());
         assertThat(renderedKinds).containsExactlyInAnyOrder("Namespace", "ServiceAccount", "Role", "RoleBinding",
                 "Deployment", "PodDisruptionBudget", "Service", "ServiceMonitor", "PrometheusRule");
     }
@@ -81,7 +83,7 @@ class SingleNamespaceOverlayTest {
     }
 
     private static <T extends HasMetadata> T only(Class<T> type, String name) {
-        List<T> matches = rendered.stream()
+        List<T> matches = rendered().stream()
                 .filter(type::isInstance).map(type::cast)
                 .filter(o -> o.getMetadata().getName().equals(name))
                 .toList();
