@@ -1,0 +1,81 @@
+package dev.leakguard.scrape.parse;
+
+import dev.leakguard.profile.GroupCounts;
+import dev.leakguard.profile.Grouping;
+import dev.leakguard.profile.ProfileType;
+import dev.leakguard.profile.StackRecord;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+
+/** The profiles captured from real programs under {@code src/test/resources/fixtures/profiles} (see its README). */
+public final class ProfileFixtures {
+
+    public static final String GO_AFTER10_DEBUG1 = "go/redisleak-after10.debug1.txt";
+    public static final String GO_AFTER10_DEBUG2 = "go/redisleak-after10.debug2.txt";
+    public static final String GO_AFTER1000_DEBUG1 = "go/redisleak-after1000.debug1.txt";
+    public static final String GO_AFTER1000_DEBUG2 = "go/redisleak-after1000.debug2.txt";
+    public static final String JSTACK_AFTER10 = "jvm/threadleak-after10.jstack.txt";
+    public static final String JSTACK_AFTER300 = "jvm/threadleak-after300.jstack.txt";
+    public static final String JCMD_AFTER10 = "jvm/threadleak-after10.jcmd.txt";
+    public static final String JCMD_AFTER300 = "jvm/threadleak-after300.jcmd.txt";
+    public static final String ACTUATOR_JSON_AFTER10 = "jvm/actuator-after10.json";
+    public static final String ACTUATOR_JSON_AFTER300 = "jvm/actuator-after300.json";
+    public static final String ACTUATOR_TEXT_AFTER10 = "jvm/actuator-after10.txt";
+    public static final String ACTUATOR_TEXT_AFTER300 = "jvm/actuator-after300.txt";
+
+    public static final List<String> GO = List.of(GO_AFTER10_DEBUG1, GO_AFTER10_DEBUG2, GO_AFTER1000_DEBUG1, GO_AFTER1000_DEBUG2);
+    public static final List<String> JVM = List.of(JSTACK_AFTER10, JSTACK_AFTER300, JCMD_AFTER10, JCMD_AFTER300,
+            ACTUATOR_JSON_AFTER10, ACTUATOR_JSON_AFTER300, ACTUATOR_TEXT_AFTER10, ACTUATOR_TEXT_AFTER300);
+
+    /** Generous enough for every fixture; the size limit itself is tested separately. */
+    public static final long MAX_BYTES = 16L << 20;
+
+    private ProfileFixtures() {
+    }
+
+    public static byte[] bytes(String fixture) {
+        try (InputStream in = ProfileFixtures.class.getResourceAsStream("/fixtures/profiles/" + fixture)) {
+            if (in == null) {
+                throw new IllegalArgumentException("no fixture " + fixture);
+            }
+            return in.readAllBytes();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    public static String text(String fixture) {
+        return new String(bytes(fixture), StandardCharsets.UTF_8);
+    }
+
+    public static ProfileType typeOf(String fixture) {
+        return fixture.startsWith("go/") ? ProfileType.GO : ProfileType.JVM;
+    }
+
+    public static List<StackRecord> records(String fixture) throws ProfileParseException {
+        List<StackRecord> records = new ArrayList<>();
+        parse(typeOf(fixture), bytes(fixture), records::add);
+        return records;
+    }
+
+    public static GroupCounts groups(String fixture) throws ProfileParseException {
+        ProfileType type = typeOf(fixture);
+        Grouping.Sink sink = Grouping.sink(type);
+        parse(type, bytes(fixture), sink);
+        return sink.counts();
+    }
+
+    public static void parse(ProfileType type, byte[] profile, java.util.function.Consumer<StackRecord> sink)
+            throws ProfileParseException {
+        InputStream in = new ByteArrayInputStream(profile);
+        switch (type) {
+            case GO -> GoroutineProfileParser.parse(in, MAX_BYTES, sink);
+            case JVM -> JvmThreadDumpParser.parse(in, MAX_BYTES, sink);
+        }
+    }
+}
