@@ -1,5 +1,7 @@
 package dev.leakguard.act;
 
+import dev.leakguard.profile.EventMessages;
+
 import dev.leakguard.metrics.OperatorMetrics;
 import dev.leakguard.time.ScaledClock;
 import io.fabric8.kubernetes.api.model.Event;
@@ -11,6 +13,7 @@ import io.fabric8.kubernetes.client.KubernetesClientException;
 import java.time.Instant;
 import java.time.format.DateTimeFormatter;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ArrayBlockingQueue;
@@ -31,8 +34,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class EventRecorder implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(EventRecorder.class);
-    /** Kubernetes rejects longer Event messages. */
-    public static final int MAX_MESSAGE_BYTES = 1024;
     private static final int REMEMBERED_EVENTS = 4096;
     private static final int BURST = 10;
     private static final long REFILL_MILLIS = 5 * 60_000L;
@@ -76,7 +77,7 @@ public final class EventRecorder implements AutoCloseable {
     }
 
     public void record(HasMetadata involved, EventReason reason, String message) {
-        String text = Texts.clip(Texts.sanitize(message), MAX_MESSAGE_BYTES);
+        String text = EventMessages.fit(message, List.of(), EventMessages.EVENT_MESSAGE_MAX_BYTES);
         String objectKey = involved.getKind() + "/" + involved.getMetadata().getNamespace() + "/" + involved.getMetadata().getName()
                 + "/" + involved.getMetadata().getUid();
         long now = clock.millis();

@@ -1,10 +1,13 @@
 package dev.leakguard.act;
 
+import dev.leakguard.profile.EventMessages;
+
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -23,7 +26,7 @@ public final class PodAnnotator {
     public Map<String, String> annotate(String namespace, String pod, Map<String, String> current, Map<String, String> wanted) {
         Map<String, String> changed = new LinkedHashMap<>();
         wanted.forEach((key, value) -> {
-            String safe = Texts.clip(Texts.sanitize(value), 1024);
+            String safe = EventMessages.fit(value, List.of(), 1024);
             if (current == null || !safe.equals(current.get(key))) {
                 changed.put(key, safe);
             }

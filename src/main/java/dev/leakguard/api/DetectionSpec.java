@@ -3,8 +3,11 @@ package dev.leakguard.api;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.generator.annotation.Pattern;
+import io.fabric8.generator.annotation.ValidationRule;
 
 @JsonInclude(JsonInclude.Include.NON_NULL)
+@ValidationRule(value = "!has(self.horizon) || !has(self.window) || duration(self.horizon) < duration(self.window)",
+        message = "horizon must be shorter than window")
 public class DetectionSpec {
     @Pattern(SpecPatterns.DURATION)
     @JsonPropertyDescription("Trend window: how much history the growth estimate uses. Default 30m.")

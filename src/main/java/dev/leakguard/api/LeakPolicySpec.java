@@ -3,11 +3,14 @@ package dev.leakguard.api;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.generator.annotation.Required;
+import io.fabric8.generator.annotation.ValidationRule;
 import io.fabric8.kubernetes.api.model.LabelSelector;
 
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public class LeakPolicySpec {
     @Required
+    @ValidationRule(value = "(has(self.matchLabels) && size(self.matchLabels) > 0) || (has(self.matchExpressions) && size(self.matchExpressions) > 0)",
+            message = "selector must not be empty: name matchLabels or matchExpressions")
     @JsonPropertyDescription("Pods to watch, in the policy's own namespace. Must not be empty: a policy never selects every pod by accident.")
     private LabelSelector selector;
 

@@ -26,15 +26,7 @@ public final class DemoApiServer implements AutoCloseable {
     private final KubernetesClient client;
 
     public DemoApiServer() {
-        this(new KubernetesCrudDispatcher() {
-            @Override
-            public io.fabric8.mockwebserver.http.MockResponse dispatch(io.fabric8.mockwebserver.http.RecordedRequest request) {
-                return Discovery.answer(request.getPath())
-                        .map(body -> new io.fabric8.mockwebserver.http.MockResponse().setResponseCode(200)
-                                .setHeader("Content-Type", "application/json").setBody(body))
-                        .orElseGet(() -> super.dispatch(request));
-            }
-        });
+        this(new EvictionAwareDispatcher());
     }
 
     public DemoApiServer(KubernetesCrudDispatcher dispatcher) {

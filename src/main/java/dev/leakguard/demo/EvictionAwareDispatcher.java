@@ -60,6 +60,14 @@ public class EvictionAwareDispatcher extends KubernetesCrudDispatcher {
 
     @Override
     public MockResponse dispatch(RecordedRequest request) {
+        // Discovery is what kubectl reads first; it is not an API call the operator makes, so it is not recorded.
+        var discovery = Discovery.answer(request.getPath());
+        if (discovery.isPresent()) {
+            return new MockResponse().setResponseCode(200).setHeader("Content-Type", "application/json").setBody(discovery.get());
+        }
+        if (Discovery.isOpenApi(request.getPath())) {
+            return new MockResponse().setResponseCode(404);
+        }
         ApiRequest seen = describe(request.getMethod(), request.getPath());
         calls.add(seen.call());
         synchronized (requests) {

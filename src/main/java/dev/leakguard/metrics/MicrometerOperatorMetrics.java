@@ -16,6 +16,7 @@ import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
 import io.micrometer.core.instrument.binder.system.UptimeMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.prometheus.metrics.core.metrics.Info;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -47,8 +48,9 @@ public final class MicrometerOperatorMetrics implements OperatorMetrics {
         new ClassLoaderMetrics().bindTo(registry);
         new ProcessorMetrics().bindTo(registry);
         new UptimeMetrics().bindTo(registry);
-        Gauge.builder("leakguard_build_info", () -> 1).tag("version", version)
-                .description("Always 1; the version label says which leakguard is running.").register(registry);
+        // An Info metric, registered on the underlying Prometheus registry: Micrometer would strip the _info suffix.
+        Info.builder().name("leakguard_build_info").help("Always 1; the version label says which leakguard is running.")
+                .labelNames("version").register(registry.getPrometheusRegistry()).addLabelValues(version);
     }
 
     public PrometheusMeterRegistry registry() {

@@ -2,6 +2,8 @@ package dev.leakguard.operator;
 
 import dev.leakguard.act.EventReason;
 import dev.leakguard.act.EventRecorder;
+import dev.leakguard.act.PodRestarter;
+import dev.leakguard.act.PolicyScore;
 import dev.leakguard.api.LeakPolicy;
 import dev.leakguard.api.LeakPolicyStatus;
 import dev.leakguard.decide.LabelSelectors;
@@ -18,10 +20,12 @@ import io.javaoperatorsdk.operator.processing.event.source.inbound.SimpleInbound
 import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Collectors;
 
 /**
@@ -34,17 +38,21 @@ public final class LeakPolicyReconciler implements Reconciler<LeakPolicy> {
     private final ScrapeScheduler scheduler;
     private final StatusBuilder statusBuilder;
     private final EventRecorder events;
+    private final PodRestarter restarter;
     private final OperatorMetrics metrics;
+    /** The pods each policy selected at its last reconcile, to tell the restart door what changed. */
+    private final Map<PolicyKey, Map<PodKey, Pod>> lastSeen = new ConcurrentHashMap<>();
     private final Duration statusRefresh;
     private final SimpleInboundEventSource<LeakPolicy> verdictEvents = new SimpleInboundEventSource<>("verdicts");
     private volatile InformerEventSource<Pod, LeakPolicy> podSource;
 
     LeakPolicyReconciler(PolicyResolver resolver, ScrapeScheduler scheduler, StatusBuilder statusBuilder, EventRecorder events,
-                         OperatorMetrics metrics, Duration statusRefresh) {
+                         PodRestarter restarter, OperatorMetrics metrics, Duration statusRefresh) {
         this.resolver = resolver;
         this.scheduler = scheduler;
         this.statusBuilder = statusBuilder;
         this.events = events;
+        this.restarter = restarter;
         this.metrics = metrics;
         this.statusRefresh = statusRefresh;
     }
@@ -84,6 +92,7 @@ public final class LeakPolicyReconciler implements Reconciler<LeakPolicy> {
         PolicyResolver.Result result = resolver.resolve(policy);
         if (result instanceof PolicyResolver.Invalid invalid) {
             scheduler.remove(key);
+            lastSeen.remove(key);
             events.record(policy, EventReason.InvalidSpec, "LeakPolicy is invalid and watches nothing: " + invalid.message());
             metrics.policy(key.namespace(), key.name(), 0, 0, false);
             status = statusBuilder.invalid(policy, invalid.message());
@@ -91,6 +100,7 @@ public final class LeakPolicyReconciler implements Reconciler<LeakPolicy> {
             ResolvedPolicy resolved = ((PolicyResolver.Valid) result).policy();
             List<Pod> selected = podSource.list(key.namespace(),
                     pod -> LabelSelectors.selectsPolicyPods(resolved.selector(), pod.getMetadata().getLabels())).toList();
+            tellRestarter(policy, key, selected);
             List<ScrapeScheduler.Watched> watched = new ArrayList<>();
             Map<PodKey, String> unresolved = new LinkedHashMap<>();
             int portMissing = 0;
@@ -113,8 +123,8 @@ public final class LeakPolicyReconciler implements Reconciler<LeakPolicy> {
                 status = statusBuilder.invalid(policy, message);
             } else {
                 scheduler.sync(policy, resolved, watched);
-                status = statusBuilder.watching(policy, scheduler.views(key), unresolved, currentOrZero(policy, true),
-                        currentOrZero(policy, false));
+                PolicyScore score = restarter.score(policy);
+                status = statusBuilder.watching(policy, scheduler.views(key), unresolved, score.restarts(), score.oomKillsMissed());
                 metrics.policy(key.namespace(), key.name(), status.getWatched(), status.getLeaking(), true);
             }
         }
@@ -125,10 +135,24 @@ public final class LeakPolicyReconciler implements Reconciler<LeakPolicy> {
         return UpdateControl.patchStatus(policy).rescheduleAfter(statusRefresh);
     }
 
-    private static int currentOrZero(LeakPolicy policy, boolean restarts) {
-        LeakPolicyStatus status = policy.getStatus();
-        Integer value = status == null ? null : restarts ? status.getRestarts() : status.getOomKillsMissed();
-        return value == null ? 0 : value;
+    /** Feeds pod changes to the restart door: it tracks replacements, OOM kills and restart loops from them. */
+    private void tellRestarter(LeakPolicy policy, PolicyKey key, List<Pod> selected) {
+        Map<PodKey, Pod> previous = lastSeen.getOrDefault(key, Map.of());
+        Map<PodKey, Pod> current = new HashMap<>();
+        for (Pod pod : selected) {
+            PodKey podKey = PodKey.of(pod);
+            current.put(podKey, pod);
+            Pod before = previous.get(podKey);
+            if (before == null || !Objects.equals(before.getMetadata().getResourceVersion(), pod.getMetadata().getResourceVersion())) {
+                restarter.onPodChanged(policy, before, pod);
+            }
+        }
+        previous.forEach((podKey, pod) -> {
+            if (!current.containsKey(podKey)) {
+                restarter.onPodChanged(policy, pod, null);
+            }
+        });
+        lastSeen.put(key, current);
     }
 
     private static String describePort(ResolvedPolicy policy) {

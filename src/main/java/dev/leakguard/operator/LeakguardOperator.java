@@ -1,7 +1,9 @@
 package dev.leakguard.operator;
 
 import dev.leakguard.act.EventRecorder;
+import dev.leakguard.act.EvidenceStore;
 import dev.leakguard.act.PodAnnotator;
+import dev.leakguard.act.PodRestarter;
 import dev.leakguard.metrics.MicrometerOperatorMetrics;
 import dev.leakguard.scrape.FetchLimits;
 import dev.leakguard.scrape.HttpFetcher;
@@ -78,6 +80,7 @@ public final class LeakguardOperator implements AutoCloseable {
     private final ScrapeScheduler scheduler;
     private final ThreadPoolExecutor actions;
     private final LeakPolicyReconciler reconciler;
+    private final PodRestarter restarter;
 
     public LeakguardOperator(KubernetesClient client, ScaledClock clock, MicrometerOperatorMetrics metrics, Settings settings) {
         this.events = new EventRecorder(client, clock, metrics, "leakguard", settings.identity() == null ? "leakguard" : settings.identity());
@@ -88,10 +91,13 @@ public final class LeakguardOperator implements AutoCloseable {
             return t;
         }, new ThreadPoolExecutor.DiscardOldestPolicy());
         LeakPolicyReconciler[] self = new LeakPolicyReconciler[1];
-        PodPipeline pipeline = new PodPipeline(new PodAnnotator(client), events, metrics, actions, key -> self[0].verdictChanged(key));
+        this.restarter = new PodRestarter(client, events, metrics, clock, settings.maxRestartsPerHour());
+        PodPipeline pipeline = new PodPipeline(clock, new PodAnnotator(client), events, new EvidenceStore(client), restarter,
+                new ProfileCollector(fetcher, settings.profileLimits()), fetcher, settings.metricsLimits(), metrics, actions,
+                key -> self[0].verdictChanged(key));
         this.scheduler = new ScrapeScheduler(clock, new PodMetricsSource(fetcher, settings.metricsLimits()), pipeline, metrics);
         this.reconciler = new LeakPolicyReconciler(new PolicyResolver(settings.prometheusUrl()), scheduler, new StatusBuilder(clock),
-                events, metrics, settings.statusRefresh());
+                events, restarter, metrics, settings.statusRefresh());
         self[0] = reconciler;
         this.operator = new Operator(o -> {
             o.withKubernetesClient(client)

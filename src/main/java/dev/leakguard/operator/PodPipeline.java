@@ -2,38 +2,71 @@ package dev.leakguard.operator;
 
 import dev.leakguard.act.EventReason;
 import dev.leakguard.act.EventRecorder;
+import dev.leakguard.act.EvidenceStore;
 import dev.leakguard.act.PodAnnotator;
+import dev.leakguard.act.PodRestarter;
+import dev.leakguard.act.RestartOutcome;
+import dev.leakguard.api.ActionSpec;
 import dev.leakguard.decide.Format;
 import dev.leakguard.decide.PodAnnotations;
 import dev.leakguard.decide.Reactions;
+import dev.leakguard.decide.RestartSettings;
 import dev.leakguard.metrics.OperatorMetrics;
+import dev.leakguard.profile.EventMessages;
+import dev.leakguard.profile.GroupGrowth;
+import dev.leakguard.profile.GrowthRanking;
+import dev.leakguard.scrape.FetchLimits;
+import dev.leakguard.scrape.FetchResult;
+import dev.leakguard.scrape.HttpFetcher;
+import dev.leakguard.time.ScaledClock;
 import dev.leakguard.trend.Assessment;
 import dev.leakguard.trend.Verdict;
 import io.fabric8.kubernetes.api.model.Pod;
+import java.time.Instant;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * What happens to every reading: detector update, metrics, then the pure plan of
- * {@link Reactions} carried out at the edges (annotations, Events, profiles, restarts). Cluster writes
- * run on the action executor so that a slow API server never delays a scrape.
+ * {@link Reactions} carried out at the edges — annotations, profiles, evidence, Events and
+ * restarts. Cluster writes run on the action executor so that a slow API server never delays a
+ * scrape. On the first leaking reading the order is: profile, evidence ConfigMap, OOMPredicted
+ * Event, restart — so the evidence exists before any eviction request is sent.
  */
 final class PodPipeline {
     private static final Logger log = LoggerFactory.getLogger(PodPipeline.class);
+    /** A blocked restart is asked again no sooner than this many scrape intervals later. */
+    private static final int RESTART_RETRY_INTERVALS = 4;
 
+    private final ScaledClock clock;
     private final PodAnnotator annotator;
     private final EventRecorder events;
+    private final EvidenceStore evidence;
+    private final PodRestarter restarter;
+    private final ProfileCollector profiles;
+    private final HttpFetcher fetcher;
+    private final FetchLimits metricsLimits;
     private final OperatorMetrics metrics;
     private final Executor actions;
     private final Consumer<PolicyKey> verdictChanged;
 
-    PodPipeline(PodAnnotator annotator, EventRecorder events, OperatorMetrics metrics, Executor actions,
+    PodPipeline(ScaledClock clock, PodAnnotator annotator, EventRecorder events, EvidenceStore evidence, PodRestarter restarter,
+                ProfileCollector profiles, HttpFetcher fetcher, FetchLimits metricsLimits, OperatorMetrics metrics, Executor actions,
                 Consumer<PolicyKey> verdictChanged) {
+        this.clock = clock;
         this.annotator = annotator;
         this.events = events;
+        this.evidence = evidence;
+        this.restarter = restarter;
+        this.profiles = profiles;
+        this.fetcher = fetcher;
+        this.metricsLimits = metricsLimits;
         this.metrics = metrics;
         this.actions = actions;
         this.verdictChanged = verdictChanged;
@@ -53,7 +86,7 @@ final class PodPipeline {
             Assessment assessment = state.observe(ok.sample());
             Reactions.Plan plan = Reactions.plan(state.progress(), assessment, policy.hasProfile(), policy.actionType());
             state.progress(plan.next());
-            carryOut(policy, state, assessment, plan);
+            carryOut(loops, state, assessment, plan);
         }
         Verdict after = state.effectiveVerdict();
         metrics.pod(pod.namespace(), pod.name(), policy.key().name(), after, state.assessment());
@@ -65,14 +98,101 @@ final class PodPipeline {
         }
     }
 
-    private void carryOut(ResolvedPolicy policy, PodState state, Assessment assessment, Reactions.Plan plan) {
-        Pod pod = state.pod();
+    private void carryOut(PolicyLoops loops, PodState state, Assessment assessment, Reactions.Plan plan) {
+        ResolvedPolicy policy = loops.policy;
         if (plan.announceSuspicion()) {
-            events.record(pod, EventReason.LeakSuspected, suspicionMessage(policy, assessment));
+            events.record(state.pod(), EventReason.LeakSuspected, suspicionMessage(policy, assessment));
+        }
+        boolean acting = plan.announceOom() || plan.captureEvidence();
+        if (plan.takeProfileBaseline() && !acting) {
+            profiles.capture(policy.profileType(), state.target().profileUri()).thenAccept(snapshot -> {
+                if (snapshot.ok()) {
+                    state.profileBaseline(snapshot.groups());
+                } else {
+                    log.info("baseline profile of {} not taken: {}", state.target().pod(), snapshot.error());
+                }
+            });
+        }
+        if (acting) {
+            CompletableFuture<ProfileCollector.Snapshot> profile = policy.hasProfile()
+                    ? profiles.capture(policy.profileType(), state.target().profileUri())
+                    : CompletableFuture.completedFuture(null);
+            profile.thenAcceptAsync(snapshot -> act(loops, state, assessment, plan, snapshot), actions);
+        } else if (plan.requestRestart()) {
+            requestRestart(loops, state, assessment);
+        }
+    }
+
+    /** Runs on the action executor: rank groups, keep evidence, announce, then restart. */
+    private void act(PolicyLoops loops, PodState state, Assessment assessment, Reactions.Plan plan, ProfileCollector.Snapshot snapshot) {
+        ResolvedPolicy policy = loops.policy;
+        Pod pod = state.pod();
+        String profileNote = null;
+        if (snapshot != null && snapshot.ok()) {
+            List<GroupGrowth> top = GrowthRanking.rank(state.profileBaseline(), snapshot.groups(), policy.topGroups());
+            state.topGroups(top.stream().map(g -> g.describe(policy.profileType().unitNoun())).toList());
+            if (state.profileBaseline() == null) {
+                state.profileBaseline(snapshot.groups());
+            }
+        } else if (snapshot != null) {
+            profileNote = snapshot.error();
+        }
+        if (plan.captureEvidence()) {
+            try {
+                String name = storeEvidence(loops, state, assessment, snapshot);
+                state.evidence(name);
+                annotator.annotate(pod.getMetadata().getNamespace(), pod.getMetadata().getName(), state.annotationsWritten(),
+                        Map.of(PodAnnotations.EVIDENCE, name));
+                state.annotationsWritten(Map.of(PodAnnotations.EVIDENCE, name));
+            } catch (RuntimeException e) {
+                log.warn("could not store evidence for {}: {}", state.target().pod(), e.getMessage());
+            }
         }
         if (plan.announceOom()) {
-            events.record(pod, EventReason.OOMPredicted, oomMessage(policy, assessment, state));
+            String message = oomMessage(policy, assessment, state, profileNote);
+            events.record(pod, EventReason.OOMPredicted, message);
+            events.record(loops.resource, EventReason.OOMPredicted, "Pod " + pod.getMetadata().getName() + ": " + message);
         }
+        if (plan.requestRestart()) {
+            requestRestart(loops, state, assessment);
+        }
+    }
+
+    private String storeEvidence(PolicyLoops loops, PodState state, Assessment assessment, ProfileCollector.Snapshot snapshot) {
+        FetchResult metricsBody = fetcher.fetch(state.target().metricsUri(), metricsLimits)
+                .completeOnTimeout(null, metricsLimits.totalTimeout().toMillis() + 1000, TimeUnit.MILLISECONDS).join();
+        byte[] metricsBytes = null;
+        int metricsLength = 0;
+        if (metricsBody instanceof FetchResult.Success success) {
+            metricsBytes = success.body();
+            metricsLength = success.length();
+        }
+        String summary = "Captured by leakguard when " + state.target().pod() + " was predicted to reach its memory limit.\n"
+                + oomMessage(loops.policy, assessment, state, snapshot == null ? null : snapshot.error()) + "\n"
+                + "Top groups:\n  " + String.join("\n  ", state.topGroups()) + "\n";
+        return evidence.store(loops.resource, state.pod(), Instant.ofEpochMilli(clock.millis()).toString(), summary,
+                snapshot == null ? null : snapshot.raw(), snapshot == null ? 0 : snapshot.length(), metricsBytes, metricsLength);
+    }
+
+    private void requestRestart(PolicyLoops loops, PodState state, Assessment assessment) {
+        long now = clock.millis();
+        if (!state.tryQueueRestart(now)) {
+            return;
+        }
+        ResolvedPolicy policy = loops.policy;
+        long retryAt = now + policy.interval().toMillis() * RESTART_RETRY_INTERVALS;
+        actions.execute(() -> {
+            try {
+                ActionSpec action = loops.resource.getSpec().getAction() == null ? new ActionSpec() : loops.resource.getSpec().getAction();
+                RestartOutcome outcome = restarter.requestRestart(loops.resource, RestartSettings.from(action, policy.cooldown()),
+                        state.pod(), restartReason(policy, assessment, state));
+                log.info("restart of {}: {} {}", state.target().pod(), outcome.result(), outcome.message());
+            } catch (RuntimeException e) {
+                log.warn("restart of {} failed: {}", state.target().pod(), e.getMessage());
+            } finally {
+                state.restartAttemptDone(retryAt);
+            }
+        });
     }
 
     private void updateAnnotations(PodState state, Verdict verdict) {
@@ -106,20 +226,33 @@ final class PodPipeline {
         return text.append(". ").append(a.reason()).toString();
     }
 
-    static String oomMessage(ResolvedPolicy policy, Assessment a, PodState state) {
-        StringBuilder text = new StringBuilder()
+    static String oomMessage(ResolvedPolicy policy, Assessment a, PodState state, String profileNote) {
+        StringBuilder head = new StringBuilder()
                 .append("Memory limit ").append(Format.bytes(a.memoryLimitBytes())).append(" predicted in ")
                 .append(Format.duration(a.secondsToLimit()));
         if (a.secondsToLimitLower() < a.secondsToLimit()) {
-            text.append(" (as soon as ").append(Format.duration(a.secondsToLimitLower())).append(")");
+            head.append(" (as soon as ").append(Format.duration(a.secondsToLimitLower())).append(")");
         }
-        text.append(": ").append(Format.bytes(a.memoryBytes())).append(" now, ").append(Format.growth(a.memoryGrowthBytesPerSecond()));
-        appendThreads(text, policy, a);
-        text.append(". Action: ").append(policy.actionType()).append(policy.dryRun() ? " (dry run)" : "").append('.');
-        if (!state.topGroups().isEmpty()) {
-            text.append(" Top growing: ").append(String.join("; ", state.topGroups()));
+        head.append(": ").append(Format.bytes(a.memoryBytes())).append(" now, ").append(Format.growth(a.memoryGrowthBytesPerSecond()));
+        appendThreads(head, policy, a);
+        head.append(". Action: ").append(policy.actionType()).append(policy.dryRun() ? " (dry run)" : "").append('.');
+        if (state.evidence() != null) {
+            head.append(" Evidence: configmap/").append(state.evidence()).append('.');
         }
-        return text.toString();
+        if (profileNote != null) {
+            head.append(' ').append(profileNote).append('.');
+        }
+        List<String> groups = state.topGroups();
+        if (groups.isEmpty()) {
+            return EventMessages.fit(head.toString(), List.of(), EventMessages.EVENT_MESSAGE_MAX_BYTES);
+        }
+        return EventMessages.fit(head.append(" Top growing:").toString(), groups, EventMessages.EVENT_MESSAGE_MAX_BYTES);
+    }
+
+    private static String restartReason(ResolvedPolicy policy, Assessment a, PodState state) {
+        String top = state.topGroups().isEmpty() ? "" : "; top: " + state.topGroups().get(0);
+        return "memory " + Format.bytes(a.memoryBytes()) + " of " + Format.bytes(a.memoryLimitBytes()) + ", "
+                + Format.growth(a.memoryGrowthBytesPerSecond()) + ", limit predicted in " + Format.duration(a.secondsToLimit()) + top;
     }
 
     private static void appendThreads(StringBuilder text, ResolvedPolicy policy, Assessment a) {

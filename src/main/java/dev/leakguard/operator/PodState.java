@@ -1,10 +1,13 @@
 package dev.leakguard.operator;
 
+import dev.leakguard.decide.PodAnnotations;
 import dev.leakguard.decide.Reactions;
+import dev.leakguard.profile.GroupCounts;
 import dev.leakguard.trend.Assessment;
 import dev.leakguard.trend.DetectionSettings;
 import dev.leakguard.trend.LeakDetector;
 import dev.leakguard.trend.LeakDetectors;
+import dev.leakguard.trend.Sample;
 import dev.leakguard.trend.Verdict;
 import io.fabric8.kubernetes.api.model.Pod;
 import java.util.HashMap;
@@ -26,8 +29,10 @@ final class PodState {
     private final Map<String, String> annotationsWritten = new HashMap<>();
     private List<String> topGroups = List.of();
     private String evidence;
+    private GroupCounts profileBaseline;
     private boolean scrapeInFlight;
     private boolean restartQueued;
+    private long nextRestartAttemptMillis;
 
     PodState(ScrapeTarget target, Pod pod, DetectionSettings settings) {
         this.target = target;
@@ -37,7 +42,7 @@ final class PodState {
         Map<String, String> existing = pod.getMetadata().getAnnotations();
         if (existing != null) {
             existing.forEach((k, v) -> {
-                if (k.startsWith(dev.leakguard.decide.PodAnnotations.PREFIX)) {
+                if (k.startsWith(PodAnnotations.PREFIX)) {
                     annotationsWritten.put(k, v);
                 }
             });
@@ -65,6 +70,8 @@ final class PodState {
         if (newTarget.containerStartMillis() != target.containerStartMillis() || newTarget.restartCount() != target.restartCount()) {
             progress = Reactions.Progress.NONE;
             topGroups = List.of();
+            profileBaseline = null;
+            nextRestartAttemptMillis = 0;
         }
         target = newTarget;
         pod = newPod;
@@ -82,7 +89,7 @@ final class PodState {
         scrapeInFlight = false;
     }
 
-    synchronized Assessment observe(dev.leakguard.trend.Sample sample) {
+    synchronized Assessment observe(Sample sample) {
         scrapeError = null;
         assessment = detector.observe(sample);
         return assessment;
@@ -124,15 +131,30 @@ final class PodState {
         evidence = configMapName;
     }
 
-    synchronized boolean tryQueueRestart() {
-        if (restartQueued) {
+    /** One restart request at a time per pod, and none before the retry time of the last one. */
+    synchronized boolean tryQueueRestart(long nowMillis) {
+        if (restartQueued || nowMillis < nextRestartAttemptMillis) {
             return false;
         }
         restartQueued = true;
         return true;
     }
 
-    synchronized void restartDone() {
+    synchronized void restartAttemptDone(long retryAtMillis) {
         restartQueued = false;
+        nextRestartAttemptMillis = retryAtMillis;
+    }
+
+    synchronized String evidence() {
+        return evidence;
+    }
+
+    /** The profile taken when suspicion started; growth is measured against it. Null until taken. */
+    synchronized GroupCounts profileBaseline() {
+        return profileBaseline;
+    }
+
+    synchronized void profileBaseline(GroupCounts groups) {
+        profileBaseline = groups;
     }
 }

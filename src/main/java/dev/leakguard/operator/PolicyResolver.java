@@ -10,6 +10,7 @@ import dev.leakguard.api.MetricsSpec;
 import dev.leakguard.api.ProfileKind;
 import dev.leakguard.api.ProfileSpec;
 import dev.leakguard.decide.LabelSelectors;
+import dev.leakguard.profile.ProfileType;
 import dev.leakguard.scrape.ScrapeUrls;
 import dev.leakguard.scrape.parse.SeriesSelector;
 import dev.leakguard.trend.Durations;
@@ -90,9 +91,14 @@ public final class PolicyResolver {
         }
 
         ProfileSpec profile = spec.getProfile() == null ? new ProfileSpec() : spec.getProfile();
-        ProfileKind profileType = profile.getType() == null ? ProfileKind.none : profile.getType();
-        String profilePath = profile.getPath() == null || profile.getPath().isBlank() ? defaultProfilePath(profileType) : profile.getPath();
-        if (profileType != ProfileKind.none) {
+        ProfileType profileType = switch (profile.getType() == null ? ProfileKind.none : profile.getType()) {
+            case go -> ProfileType.GO;
+            case jvm -> ProfileType.JVM;
+            case none -> null;
+        };
+        String profilePath = profile.getPath() == null || profile.getPath().isBlank()
+                ? (profileType == null ? "" : profileType.defaultPath()) : profile.getPath();
+        if (profileType != null) {
             checkPath("spec.profile.path", profilePath, problems);
         }
         int topGroups = profile.getTopGroups() == null ? 5 : profile.getTopGroups();
@@ -141,14 +147,6 @@ public final class PolicyResolver {
                 prometheusUrl, port, metricsPath, interval, memory, threads, profileType, profilePath, topGroups, window, warmup,
                 horizon, memoryLimit, actionType, Boolean.TRUE.equals(action.getDryRun()), maxConcurrent, cooldown,
                 maxRestartsPerHour));
-    }
-
-    public static String defaultProfilePath(ProfileKind type) {
-        return switch (type) {
-            case go -> "/debug/pprof/goroutine?debug=1";
-            case jvm -> "/actuator/threaddump";
-            case none -> "";
-        };
     }
 
     private static void checkSelector(LabelSelector selector, List<String> problems) {

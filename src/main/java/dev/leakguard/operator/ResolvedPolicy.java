@@ -2,7 +2,7 @@ package dev.leakguard.operator;
 
 import dev.leakguard.api.ActionType;
 import dev.leakguard.api.MetricsSource;
-import dev.leakguard.api.ProfileKind;
+import dev.leakguard.profile.ProfileType;
 import dev.leakguard.scrape.parse.SeriesSelector;
 import io.fabric8.kubernetes.api.model.IntOrString;
 import io.fabric8.kubernetes.api.model.LabelSelector;
@@ -12,6 +12,7 @@ import java.time.Duration;
  * A LeakPolicy whose spec passed validation, with every string parsed once: durations, quantities,
  * series selectors and paths. Everything downstream works from this, never from raw spec text.
  */
+/** {@code profileType} is null when no profile is configured. */
 public record ResolvedPolicy(
         PolicyKey key,
         long generation,
@@ -23,7 +24,7 @@ public record ResolvedPolicy(
         Duration interval,
         SeriesSelector memory,
         SeriesSelector threads,
-        ProfileKind profileType,
+        ProfileType profileType,
         String profilePath,
         int topGroups,
         Duration window,
@@ -41,7 +42,7 @@ public record ResolvedPolicy(
     }
 
     public boolean hasProfile() {
-        return profileType != ProfileKind.none;
+        return profileType != null;
     }
 
     /** The spec part the scrape loops depend on; a change here restarts them with fresh detectors. */

@@ -1,0 +1,25 @@
+package dev.leakguard.deploy;
+
+import dev.leakguard.metrics.MicrometerOperatorMetrics;
+import dev.leakguard.trend.Assessment;
+import dev.leakguard.trend.Verdict;
+
+/** The operator's real Micrometer registry with every leakguard meter touched once, as /metrics shows it. */
+final class OperatorRegistrySample {
+    private OperatorRegistrySample() {
+    }
+
+    static String exposition() {
+        MicrometerOperatorMetrics metrics = new MicrometerOperatorMetrics("test");
+        metrics.pod("shop", "checkout-1", "checkout", Verdict.LEAKING,
+                new Assessment(Verdict.LEAKING, 4e8, 5.36e8, 1e5, 120, 0.5, 600, 400, 0.9, 0.001, 120, "test"));
+        metrics.policy("shop", "checkout", 3, 1, true);
+        metrics.scrape("shop", "checkout", "success", 3_000_000);
+        metrics.action("shop", "checkout", "evict", "done");
+        metrics.oomKillMissed("shop", "checkout");
+        metrics.restartLoop("shop", "checkout");
+        metrics.event("OOMPredicted", "Warning", true);
+        metrics.event("OOMPredicted", "Warning", false);
+        return metrics.scrape();
+    }
+}
