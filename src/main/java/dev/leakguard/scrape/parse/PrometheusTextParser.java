@@ -97,10 +97,12 @@ public final class PrometheusTextParser {
         private final double[] sums;
         private final int[] matches;
 
-        private final String[] labelNames = new String[MAX_LABELS];
-        private final String[] labelValues = new String[MAX_LABELS];
+        // Sized for typical series and grown on demand: a scrape is a few KB to a few MB, and
+        // allocating for the caps on every call would cost more than parsing a small body.
+        private String[] labelNames = new String[8];
+        private String[] labelValues = new String[8];
         private int labelCount;
-        private final byte[] unescaped = new byte[MAX_LABEL_VALUE_BYTES];
+        private byte[] unescaped = new byte[0];
 
         private int lineNumber;
         private int pos;
@@ -340,6 +342,7 @@ public final class PrometheusTextParser {
             }
             int length = pos - start;
             checkLabelValueLength(length, labelName);
+            ensureUnescapedCapacity(length + 1);
             System.arraycopy(buf, start, unescaped, 0, length);
             while (pos < lineEnd) {
                 byte b = buf[pos++];
@@ -359,9 +362,17 @@ public final class PrometheusTextParser {
                     };
                 }
                 checkLabelValueLength(length + 1, labelName);
+                ensureUnescapedCapacity(length + 1);
                 unescaped[length++] = b;
             }
             throw problem("unterminated value of label " + MessageText.quote(labelName));
+        }
+
+        private void ensureUnescapedCapacity(int needed) {
+            if (needed > unescaped.length) {
+                int grown = Math.max(needed, 2 * unescaped.length + 64);
+                unescaped = Arrays.copyOf(unescaped, Math.min(MAX_LABEL_VALUE_BYTES, grown));
+            }
         }
 
         private void checkLabelValueLength(int length, String labelName) throws MetricsParseException {
@@ -379,6 +390,10 @@ public final class PrometheusTextParser {
             }
             if (labelCount == MAX_LABELS) {
                 throw problem("more than " + MAX_LABELS + " labels");
+            }
+            if (labelCount == labelNames.length) {
+                labelNames = Arrays.copyOf(labelNames, 2 * labelCount);
+                labelValues = Arrays.copyOf(labelValues, 2 * labelCount);
             }
             labelNames[labelCount] = name;
             labelValues[labelCount] = value;
