@@ -357,8 +357,8 @@ public final class PrometheusTextParser {
                     b = switch (escaped) {
                         case '\\', '"' -> escaped;
                         case 'n' -> (byte) '\n';
-                        default -> throw problem("invalid escape sequence \\" + describeByte(escaped)
-                                + " in the value of label " + MessageText.quote(labelName));
+                        default -> throw problem("invalid escape sequence: backslash followed by "
+                                + describeByte(escaped) + " in the value of label " + MessageText.quote(labelName));
                     };
                 }
                 checkLabelValueLength(length + 1, labelName);
@@ -508,7 +508,7 @@ public final class PrometheusTextParser {
 
         private static String describeByte(byte b) {
             int c = b & 0xff;
-            return c >= 0x21 && c < 0x7f ? "'" + (char) c : String.format("byte 0x%02x", c);
+            return c >= 0x21 && c < 0x7f ? "'" + (char) c + "'" : String.format("byte 0x%02x", c);
         }
 
         private MetricsParseException problem(String what) {

@@ -12,7 +12,6 @@ import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -225,8 +224,8 @@ class PrometheusTextParserTest {
                 new Malformed("unterminated label value", "x{a=\"b} 1\n", 1, "unterminated value of label 'a'"),
                 new Malformed("unterminated label set", "y 1\nx{a=\"b\" 1\n", 2, "expected ',' or '}'"),
                 new Malformed("label set cut at line end", "x{a=\"b\",\n", 1, "unterminated label set"),
-                new Malformed("invalid escape", "x{a=\"\\t\"} 1\n", 1, "invalid escape sequence \\'t"),
-                new Malformed("escape of a control byte", "x{a=\"\\\u0001\"} 1\n", 1, "invalid escape sequence \\byte 0x01"),
+                new Malformed("invalid escape", "x{a=\"\\t\"} 1\n", 1, "invalid escape sequence: backslash followed by 't' in the value of label 'a'"),
+                new Malformed("escape of a control byte", "x{a=\"\\\u0001\"} 1\n", 1, "invalid escape sequence: backslash followed by byte 0x01"),
                 new Malformed("backslash at line end", "x{a=\"\\\n", 1, "unterminated value of label 'a'"),
                 new Malformed("unquoted label value", "x{a=b} 1\n", 1, "expected '\"' to open the value of label 'a'"),
                 new Malformed("label name starting with a digit", "x{1a=\"b\"} 1\n", 1, "expected a label name"),
@@ -240,13 +239,13 @@ class PrometheusTextParserTest {
                 new Malformed("missing value", "x\n", 1, "missing value after metric name"),
                 new Malformed("invalid timestamp", "x 1 abc\n", 1, "invalid timestamp 'abc'"),
                 new Malformed("NaN timestamp", "x 1 NaN\n", 1, "invalid timestamp"),
-                new Malformed("too many tokens", "x 1 2 3\n", 1, "unexpected '3 after value"),
+                new Malformed("too many tokens", "x 1 2 3\n", 1, "unexpected '3' after value"),
                 new Malformed("duplicate series", "x{a=\"1\"} 1\nx{a=\"1\"} 2\n", 2, "duplicate series 'x{a=\"1\"}'"),
                 new Malformed("duplicate series in another label order",
                         "x{a=\"1\",b=\"2\"} 1\nx{b=\"2\",a=\"1\"} 2\n", 2, "duplicate series"),
                 new Malformed("duplicate unlabelled series", "x 1\nx 2\n", 2, "duplicate series 'x{}'"),
                 new Malformed("metric name starting with a digit", "x 1\n1x 2\n", 2, "expected a metric name or '#'"),
-                new Malformed("garbage after an unselected metric name", "y-z 1\n", 1, "unexpected '- after metric name"),
+                new Malformed("garbage after an unselected metric name", "y-z 1\n", 1, "unexpected '-' after metric name"),
                 new Malformed("unselected metric without value", "x 1\ny\n", 2, "missing value after metric name"),
                 new Malformed("unknown TYPE", "# TYPE x bogus\nx 1\n", 1, "unknown metric type 'bogus'"),
                 new Malformed("HELP without metric name", "# HELP \n", 1, "expected a metric name"),
