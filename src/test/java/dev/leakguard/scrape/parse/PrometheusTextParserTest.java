@@ -123,6 +123,25 @@ class PrometheusTextParserTest {
         assertThat(values.found(0)).isFalse();
     }
 
+    @ParameterizedTest
+    @ValueSource(bytes = {(byte) 0x8a, 0x0b, 0x09, 0x00, (byte) 0xff, 'x'})
+    void newlineSearchFindsTheFirstNewlineAtEveryOffset(byte filler) {
+        int offset = 3;
+        for (int length = 0; length < 40; length++) {
+            for (int newlineAt = 0; newlineAt <= length; newlineAt++) {
+                byte[] bytes = new byte[offset + length + 1];
+                Arrays.fill(bytes, filler);
+                bytes[offset + length] = '\n';
+                if (newlineAt < length) {
+                    bytes[offset + newlineAt] = '\n';
+                }
+                assertThat(PrometheusTextParser.indexOfNewline(bytes, offset, offset + length))
+                        .as("length %d, newline at %d", length, newlineAt)
+                        .isEqualTo(offset + newlineAt);
+            }
+        }
+    }
+
     // ---- hand-written valid bodies ----------------------------------------------------------------
 
     record Valid(String name, String body, String selector, double value, int matches) {
