@@ -1,0 +1,155 @@
+package dev.leakguard.scrape;
+
+import dev.leakguard.scrape.FetchResult.Failure;
+import dev.leakguard.scrape.FetchResult.Success;
+import java.net.http.HttpResponse.BodySubscriber;
+import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Flow;
+import java.util.function.Supplier;
+import java.util.zip.ZipException;
+
+/**
+ * Reads a response body one chunk at a time into a {@link CappedBuffer}, gunzipping on the way when
+ * asked, and turns it into a {@link FetchResult}. It cancels the exchange as soon as the body is
+ * too large or undecodable, and a collector made with {@link #rejecting} cancels before reading
+ * anything.
+ */
+final class BodyCollector implements BodySubscriber<FetchResult> {
+
+    private final CompletableFuture<FetchResult> result = new CompletableFuture<>();
+    private final long maxBodyBytes;
+    private final String contentType;
+    private final Supplier<Duration> elapsed;
+    private final CappedBuffer buffer;
+    private final StreamingGunzip gunzip;
+    private volatile Flow.Subscription subscription;
+    private volatile boolean cancelled;
+
+    private BodyCollector(long maxBodyBytes, boolean gzip, String contentType, Supplier<Duration> elapsed) {
+        this.maxBodyBytes = maxBodyBytes;
+        this.contentType = contentType;
+        this.elapsed = elapsed;
+        this.buffer = new CappedBuffer(maxBodyBytes);
+        this.gunzip = gzip ? new StreamingGunzip(buffer) : null;
+    }
+
+    private BodyCollector(Failure failure) {
+        this.maxBodyBytes = 0;
+        this.contentType = "";
+        this.elapsed = failure::elapsed;
+        this.buffer = null;
+        this.gunzip = null;
+        result.complete(failure);
+    }
+
+    static BodyCollector collecting(long maxBodyBytes, boolean gzip, String contentType, Supplier<Duration> elapsed) {
+        return new BodyCollector(maxBodyBytes, gzip, contentType, elapsed);
+    }
+
+    /** A collector that reads nothing: the response is already known to be a failure. */
+    static BodyCollector rejecting(Failure failure) {
+        return new BodyCollector(failure);
+    }
+
+    @Override
+    public void onSubscribe(Flow.Subscription subscription) {
+        this.subscription = subscription;
+        if (cancelled || result.isDone()) {
+            subscription.cancel();
+        } else {
+            subscription.request(1);
+        }
+    }
+
+    @Override
+    public void onNext(List<ByteBuffer> chunks) {
+        if (result.isDone()) {
+            return;
+        }
+        try {
+            for (ByteBuffer chunk : chunks) {
+                if (!consume(chunk)) {
+                    stop(FailureKind.TOO_LARGE, "body is larger than " + maxBodyBytes + " bytes"
+                            + (gunzip != null ? " after gunzip" : ""));
+                    return;
+                }
+            }
+        } catch (ZipException e) {
+            stop(FailureKind.BAD_ENCODING, "invalid gzip body: " + e.getMessage());
+            return;
+        }
+        subscription.request(1);
+    }
+
+    private boolean consume(ByteBuffer chunk) throws ZipException {
+        if (gunzip == null) {
+            return buffer.append(chunk);
+        }
+        if (chunk.hasArray()) {
+            boolean fits = gunzip.write(chunk.array(), chunk.arrayOffset() + chunk.position(), chunk.remaining());
+            chunk.position(chunk.limit());
+            return fits;
+        }
+        byte[] copy = new byte[chunk.remaining()];
+        chunk.get(copy);
+        return gunzip.write(copy, 0, copy.length);
+    }
+
+    @Override
+    public void onError(Throwable error) {
+        releaseGunzip();
+        result.complete(failure(FailureKind.CONNECTION, HttpFetcher.describe("body read failed", error)));
+    }
+
+    @Override
+    public void onComplete() {
+        if (result.isDone()) {
+            return;
+        }
+        if (gunzip != null) {
+            try {
+                gunzip.finish();
+            } catch (ZipException e) {
+                result.complete(failure(FailureKind.BAD_ENCODING, "invalid gzip body: " + e.getMessage()));
+                return;
+            } finally {
+                releaseGunzip();
+            }
+        }
+        result.complete(new Success(buffer.array(), buffer.size(), contentType, elapsed.get()));
+    }
+
+    @Override
+    public CompletionStage<FetchResult> getBody() {
+        return result;
+    }
+
+    /** Stops reading: the exchange is abandoned, typically because the fetch timed out. */
+    void cancel() {
+        cancelled = true;
+        Flow.Subscription current = subscription;
+        if (current != null) {
+            current.cancel();
+        }
+    }
+
+    private void stop(FailureKind kind, String message) {
+        releaseGunzip();
+        result.complete(failure(kind, message));
+        cancel();
+    }
+
+    private Failure failure(FailureKind kind, String message) {
+        return new Failure(kind, HttpFetcher.safeMessage(message), elapsed.get());
+    }
+
+    private void releaseGunzip() {
+        if (gunzip != null) {
+            gunzip.release();
+        }
+    }
+}

@@ -1,0 +1,332 @@
+package dev.leakguard.scrape;
+
+import dev.leakguard.scrape.FetchResult.Failure;
+import dev.leakguard.scrape.parse.MessageText;
+import java.io.IOException;
+import java.net.ConnectException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpConnectTimeoutException;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.net.http.HttpResponse.BodySubscriber;
+import java.net.http.HttpTimeoutException;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.OptionalLong;
+import java.util.Set;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Fetches metrics and profiles from pods over plain HTTP/1.1 with hard limits, without blocking the
+ * caller: at most {@code maxConcurrentFetches} exchanges run at once (further fetches wait in
+ * order), redirects are never followed, the total timeout covers the whole body (a server that
+ * sends headers and then one byte per second is cut off), and a body is never buffered beyond its
+ * cap — gzip bodies are limited by their decompressed size.
+ *
+ * <p>The returned future never completes exceptionally unless the caller cancels it (which
+ * abandons the exchange); every problem becomes a {@link Failure} with a bounded, printable message.
+ */
+public final class HttpFetcher implements AutoCloseable {
+
+    /** Prefers OpenMetrics, accepts the 0.0.4 text format, and anything else (profiles, dumps). */
+    public static final String ACCEPT =
+            "application/openmetrics-text;version=1.0.0;q=0.5,text/plain;version=0.0.4;q=0.4,*/*;q=0.1";
+    private static final int HTTP_THREADS = 2;
+    private static final AtomicInteger FETCHER_IDS = new AtomicInteger();
+
+    private final int maxConcurrentFetches;
+    private final ExecutorService httpExecutor;
+    private final ScheduledThreadPoolExecutor deadlines;
+    private final Map<Duration, HttpClient> clientsByConnectTimeout = new ConcurrentHashMap<>();
+    private final Set<Fetch> unfinished = ConcurrentHashMap.newKeySet();
+    private final Deque<Fetch> waiting = new ArrayDeque<>();
+    private int running;
+    private boolean closed;
+
+    public HttpFetcher(int maxConcurrentFetches) {
+        if (maxConcurrentFetches < 1) {
+            throw new IllegalArgumentException("maxConcurrentFetches must be at least 1, was " + maxConcurrentFetches);
+        }
+        this.maxConcurrentFetches = maxConcurrentFetches;
+        int id = FETCHER_IDS.incrementAndGet();
+        this.httpExecutor = Executors.newFixedThreadPool(HTTP_THREADS, daemonThreads("leakguard-http-" + id + "-"));
+        this.deadlines = new ScheduledThreadPoolExecutor(1, daemonThreads("leakguard-http-deadline-" + id + "-"));
+        this.deadlines.setRemoveOnCancelPolicy(true);
+    }
+
+    /**
+     * Starts a GET of {@code uri} (or queues it while {@code maxConcurrentFetches} are running).
+     * The total timeout counts from this call, so time spent waiting for a free slot is included.
+     */
+    public CompletableFuture<FetchResult> fetch(URI uri, FetchLimits limits) {
+        Fetch fetch = new Fetch(uri, limits);
+        boolean startNow;
+        synchronized (this) {
+            if (closed) {
+                fetch.fail(FailureKind.CONNECTION, "fetcher is closed");
+                return fetch.result;
+            }
+            unfinished.add(fetch);
+            startNow = running < maxConcurrentFetches;
+            if (startNow) {
+                running++;
+                fetch.holdsSlot = true;
+            } else {
+                waiting.addLast(fetch);
+            }
+        }
+        fetch.result.whenComplete((result, error) -> fetch.cleanUp());
+        try {
+            fetch.deadline = deadlines.schedule(fetch::timeOut, limits.totalTimeout().toNanos(), TimeUnit.NANOSECONDS);
+        } catch (RejectedExecutionException e) {
+            fetch.fail(FailureKind.CONNECTION, "fetcher is closed");
+        }
+        if (startNow) {
+            fetch.start();
+        }
+        return fetch.result;
+    }
+
+    /** Fails every unfinished fetch and stops the fetcher's threads. */
+    @Override
+    public void close() {
+        List<Fetch> abandoned;
+        synchronized (this) {
+            closed = true;
+            abandoned = new ArrayList<>(unfinished);
+        }
+        abandoned.forEach(fetch -> fetch.fail(FailureKind.CONNECTION, "fetcher is closed"));
+        deadlines.shutdownNow();
+        httpExecutor.shutdownNow();
+    }
+
+    private void releaseSlot(Fetch finished) {
+        Fetch next = null;
+        synchronized (this) {
+            unfinished.remove(finished);
+            if (!finished.holdsSlot) {
+                waiting.remove(finished);
+                return;
+            }
+            finished.holdsSlot = false;
+            while (next == null && !waiting.isEmpty()) {
+                Fetch candidate = waiting.pollFirst();
+                if (!candidate.result.isDone()) {
+                    next = candidate;
+                }
+            }
+            if (next == null) {
+                running--;
+            } else {
+                next.holdsSlot = true;
+            }
+        }
+        if (next != null) {
+            next.start();
+        }
+    }
+
+    private HttpClient client(Duration connectTimeout) {
+        return clientsByConnectTimeout.computeIfAbsent(connectTimeout, timeout -> HttpClient.newBuilder()
+                .version(HttpClient.Version.HTTP_1_1)
+                .followRedirects(HttpClient.Redirect.NEVER)
+                .proxy(HttpClient.Builder.NO_PROXY)
+                .connectTimeout(timeout)
+                .executor(httpExecutor)
+                .build());
+    }
+
+    /** One fetch from call to result; its result completes exactly once, by whichever path ends first. */
+    private final class Fetch {
+        final URI uri;
+        final FetchLimits limits;
+        final long startNanos = System.nanoTime();
+        final CompletableFuture<FetchResult> result = new CompletableFuture<>();
+        boolean holdsSlot;
+        volatile ScheduledFuture<?> deadline;
+        volatile CompletableFuture<?> exchange;
+        volatile BodyCollector body;
+
+        Fetch(URI uri, FetchLimits limits) {
+            this.uri = uri;
+            this.limits = limits;
+        }
+
+        void start() {
+            if (result.isDone()) {
+                return;
+            }
+            try {
+                HttpRequest request = HttpRequest.newBuilder(uri)
+                        .GET()
+                        .timeout(remaining())
+                        .header("Accept", ACCEPT)
+                        .header("Accept-Encoding", "gzip")
+                        .build();
+                CompletableFuture<HttpResponse<FetchResult>> sent =
+                        client(limits.connectTimeout()).sendAsync(request, this::collectorFor);
+                exchange = sent;
+                sent.whenComplete((response, error) -> {
+                    if (error == null) {
+                        result.complete(response.body());
+                    } else {
+                        result.complete(failureFor(error));
+                    }
+                });
+                if (result.isDone()) {
+                    sent.cancel(true);
+                }
+            } catch (RuntimeException e) {
+                fail(FailureKind.CONNECTION, describe("cannot send request", e));
+            }
+        }
+
+        private BodySubscriber<FetchResult> collectorFor(HttpResponse.ResponseInfo response) {
+            BodyCollector collector = chooseCollector(response);
+            body = collector;
+            if (result.isDone()) {
+                collector.cancel();
+            }
+            return collector;
+        }
+
+        private BodyCollector chooseCollector(HttpResponse.ResponseInfo response) {
+            int status = response.statusCode();
+            if (status >= 300 && status < 400) {
+                String location = response.headers().firstValue("Location").orElse("");
+                return rejecting(FailureKind.REDIRECT, "redirect " + status + " to " + MessageText.quote(location)
+                        + " not followed");
+            }
+            if (status < 200 || status >= 300) {
+                return rejecting(FailureKind.HTTP_STATUS, "HTTP status " + status);
+            }
+            String encoding = response.headers().firstValue("Content-Encoding").orElse("").trim().toLowerCase(Locale.ROOT);
+            boolean gzip = encoding.equals("gzip") || encoding.equals("x-gzip");
+            if (!gzip && !encoding.isEmpty() && !encoding.equals("identity")) {
+                return rejecting(FailureKind.BAD_ENCODING, "unsupported Content-Encoding " + MessageText.quote(encoding));
+            }
+            OptionalLong declaredLength = declaredLength(response);
+            if (!gzip && declaredLength.isPresent() && declaredLength.getAsLong() > limits.maxBodyBytes()) {
+                return rejecting(FailureKind.TOO_LARGE, "Content-Length " + declaredLength.getAsLong()
+                        + " is larger than " + limits.maxBodyBytes() + " bytes");
+            }
+            String contentType = MessageText.sanitize(response.headers().firstValue("Content-Type").orElse(""), 200);
+            return BodyCollector.collecting(limits.maxBodyBytes(), gzip, contentType, this::elapsed);
+        }
+
+        private BodyCollector rejecting(FailureKind kind, String message) {
+            return BodyCollector.rejecting(new Failure(kind, safeMessage(message), elapsed()));
+        }
+
+        private OptionalLong declaredLength(HttpResponse.ResponseInfo response) {
+            try {
+                return response.headers().firstValueAsLong("Content-Length");
+            } catch (NumberFormatException e) {
+                return OptionalLong.empty();
+            }
+        }
+
+        void timeOut() {
+            fail(FailureKind.TIMEOUT, "no complete response within " + humanReadable(limits.totalTimeout())
+                    + (exchange == null ? " (waited for a free fetch slot all that time)" : ""));
+        }
+
+        void fail(FailureKind kind, String message) {
+            result.complete(new Failure(kind, safeMessage(message), elapsed()));
+        }
+
+        /** Runs once the result is known: stops the timer and the exchange, frees the slot. */
+        void cleanUp() {
+            ScheduledFuture<?> timer = deadline;
+            if (timer != null) {
+                timer.cancel(false);
+            }
+            BodyCollector collector = body;
+            if (collector != null) {
+                collector.cancel();
+            }
+            CompletableFuture<?> running = exchange;
+            if (running != null && !running.isDone()) {
+                running.cancel(true);
+            }
+            releaseSlot(this);
+        }
+
+        private Failure failureFor(Throwable error) {
+            Throwable cause = error;
+            while ((cause instanceof CompletionException || cause instanceof ExecutionException) && cause.getCause() != null) {
+                cause = cause.getCause();
+            }
+            if (cause instanceof HttpConnectTimeoutException) {
+                return failure(FailureKind.TIMEOUT, "connect timed out after " + humanReadable(limits.connectTimeout()));
+            }
+            if (cause instanceof HttpTimeoutException) {
+                return failure(FailureKind.TIMEOUT, "no response headers within " + humanReadable(limits.totalTimeout()));
+            }
+            if (cause instanceof CancellationException) {
+                return failure(FailureKind.CONNECTION, "exchange cancelled");
+            }
+            if (cause instanceof ConnectException) {
+                return failure(FailureKind.CONNECTION, describe("connect failed", cause));
+            }
+            if (cause instanceof IOException) {
+                return failure(FailureKind.CONNECTION, describe("exchange failed", cause));
+            }
+            return failure(FailureKind.CONNECTION, describe("request failed", cause));
+        }
+
+        private Failure failure(FailureKind kind, String message) {
+            return new Failure(kind, safeMessage(message), elapsed());
+        }
+
+        private Duration remaining() {
+            Duration left = limits.totalTimeout().minus(elapsed());
+            return left.compareTo(Duration.ofMillis(1)) < 0 ? Duration.ofMillis(1) : left;
+        }
+
+        Duration elapsed() {
+            return Duration.ofNanos(System.nanoTime() - startNanos);
+        }
+    }
+
+    /** "what: ExceptionType: message", for exceptions whose own message may be missing or hostile. */
+    static String describe(String what, Throwable error) {
+        String detail = error.getMessage();
+        return what + ": " + error.getClass().getSimpleName() + (detail == null ? "" : ": " + detail);
+    }
+
+    static String safeMessage(String message) {
+        return MessageText.sanitize(message, MessageText.MAX_MESSAGE_CHARS);
+    }
+
+    private static String humanReadable(Duration duration) {
+        return duration.toMillis() % 1000 == 0 ? duration.toSeconds() + " s" : duration.toMillis() + " ms";
+    }
+
+    private static ThreadFactory daemonThreads(String prefix) {
+        AtomicInteger count = new AtomicInteger();
+        return runnable -> {
+            Thread thread = new Thread(runnable, prefix + count.incrementAndGet());
+            thread.setDaemon(true);
+            return thread;
+        };
+    }
+}

@@ -1,0 +1,524 @@
+package dev.leakguard.scrape;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.sun.net.httpserver.HttpServer;
+import dev.leakguard.fixtures.MetricsFixtures;
+import dev.leakguard.scrape.FetchResult.Failure;
+import dev.leakguard.scrape.FetchResult.Success;
+import dev.leakguard.scrape.parse.MessageText;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Stream;
+import java.util.zip.GZIPOutputStream;
+import mockwebserver3.MockResponse;
+import mockwebserver3.MockWebServer;
+import mockwebserver3.RecordedRequest;
+import okio.Buffer;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * Each hostile server behaviour against real loopback servers. Timeouts in here are limits given
+ * to the fetcher, not assertions on speed; {@link #HANG_GUARD_SECONDS} only stops a hung test.
+ */
+class HttpFetcherTest {
+
+    private static final long HANG_GUARD_SECONDS = 60;
+    private static final int ONE_MIB = 1 << 20;
+    private static final FetchLimits SMALL = new FetchLimits(ONE_MIB, Duration.ofSeconds(2), Duration.ofSeconds(10));
+
+    private final MockWebServer server = new MockWebServer();
+    private final List<AutoCloseable> toClose = new ArrayList<>();
+    private HttpFetcher fetcher;
+
+    @BeforeEach
+    void start() throws IOException {
+        server.start(InetAddress.getLoopbackAddress(), 0);
+        fetcher = new HttpFetcher(4);
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        fetcher.close();
+        server.close();
+        for (AutoCloseable closeable : toClose) {
+            closeable.close();
+        }
+    }
+
+    // ---- success -------------------------------------------------------------------------------
+
+    @Test
+    void successCarriesBodyAndContentTypeAndTheRequestAsksForMetricsFormats() throws Exception {
+        byte[] body = MetricsFixtures.bytes(MetricsFixtures.GO_PROMETHEUS_TEXT);
+        server.enqueue(new MockResponse.Builder()
+                .setHeader("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
+                .body(new Buffer().write(body)).build());
+
+        Success success = success(fetcher.fetch(uri("/metrics"), FetchLimits.metricsDefaults()));
+
+        assertThat(bodyOf(success)).isEqualTo(body);
+        assertThat(success.contentType()).isEqualTo("text/plain; version=0.0.4; charset=utf-8");
+        assertThat(success.elapsed()).isPositive();
+        RecordedRequest request = server.takeRequest();
+        assertThat(request.getMethod()).isEqualTo("GET");
+        assertThat(request.getTarget()).isEqualTo("/metrics");
+        assertThat(request.getHeaders().get("Accept")).isEqualTo(
+                "application/openmetrics-text;version=1.0.0;q=0.5,text/plain;version=0.0.4;q=0.4,*/*;q=0.1");
+        assertThat(request.getHeaders().get("Accept-Encoding")).isEqualTo("gzip");
+    }
+
+    @Test
+    void emptyBodyIsASuccess() throws Exception {
+        server.enqueue(new MockResponse.Builder().code(204).build());
+
+        Success success = success(fetcher.fetch(uri("/metrics"), SMALL));
+
+        assertThat(success.length()).isZero();
+        assertThat(success.contentType()).isEmpty();
+    }
+
+    @Test
+    void gzipBodyIsDecompressed() throws Exception {
+        byte[] body = MetricsFixtures.bytes(MetricsFixtures.JVM_OPENMETRICS);
+        server.enqueue(gzipResponse(gzip(body)));
+
+        assertThat(bodyOf(success(fetcher.fetch(uri("/metrics"), SMALL)))).isEqualTo(body);
+    }
+
+    @Test
+    void concatenatedGzipMembersAreOneBody() throws Exception {
+        byte[] first = "a 1\n".getBytes(StandardCharsets.US_ASCII);
+        byte[] second = "b 2\n".getBytes(StandardCharsets.US_ASCII);
+        server.enqueue(gzipResponse(concat(gzip(first), gzip(second))));
+
+        assertThat(new String(bodyOf(success(fetcher.fetch(uri("/metrics"), SMALL))), StandardCharsets.US_ASCII))
+                .isEqualTo("a 1\nb 2\n");
+    }
+
+    @Test
+    void gzipBodyExactlyAtTheCapIsAccepted() throws Exception {
+        server.enqueue(gzipResponse(gzip(new byte[ONE_MIB])));
+
+        assertThat(success(fetcher.fetch(uri("/metrics"), SMALL)).length()).isEqualTo(ONE_MIB);
+    }
+
+    // ---- size limits ---------------------------------------------------------------------------
+
+    @Test
+    void plainBodyOverTheCapIsTooLarge() throws Exception {
+        server.enqueue(new MockResponse.Builder().chunkedBody(new Buffer().write(new byte[ONE_MIB + 1]), 64 * 1024).build());
+
+        Failure failure = failure(fetcher.fetch(uri("/metrics"), SMALL));
+
+        assertThat(failure.kind()).isEqualTo(FailureKind.TOO_LARGE);
+        assertThat(failure.message()).isEqualTo("body is larger than 1048576 bytes");
+    }
+
+    @Test
+    void gzipBodyOneByteOverTheCapIsTooLarge() throws Exception {
+        server.enqueue(gzipResponse(gzip(new byte[ONE_MIB + 1])));
+
+        Failure failure = failure(fetcher.fetch(uri("/metrics"), SMALL));
+
+        assertThat(failure.kind()).isEqualTo(FailureKind.TOO_LARGE);
+        assertThat(failure.message()).isEqualTo("body is larger than 1048576 bytes after gunzip");
+    }
+
+    @Test
+    void gzipBombIsStoppedAtTheDecompressedCap() throws Exception {
+        byte[] bomb = gzip(new byte[256 * ONE_MIB]);
+        assertThat(bomb.length).isLessThan(ONE_MIB);
+        server.enqueue(gzipResponse(bomb));
+
+        assertThat(failure(fetcher.fetch(uri("/metrics"), SMALL)).kind()).isEqualTo(FailureKind.TOO_LARGE);
+    }
+
+    @Test
+    void declaredContentLengthOverTheCapFailsBeforeAnyBodyArrives() throws Exception {
+        RawSocketServer raw = raw((in, out) -> {
+            RawSocketServer.readRequestHead(in);
+            RawSocketServer.write(out, "HTTP/1.1 200 OK\r\nContent-Length: 1073741824\r\n\r\n");
+            Thread.sleep(TimeUnit.SECONDS.toMillis(HANG_GUARD_SECONDS));
+        });
+
+        Failure failure = failure(fetcher.fetch(raw.uri("/metrics"), longTimeout()));
+
+        assertThat(failure.kind()).isEqualTo(FailureKind.TOO_LARGE);
+        assertThat(failure.message()).contains("Content-Length 1073741824");
+    }
+
+    @Test
+    void endlessBodyIsCutOffAtTheCapAndTheConnectionDropped() throws Exception {
+        RawSocketServer raw = raw((in, out) -> {
+            RawSocketServer.readRequestHead(in);
+            RawSocketServer.write(out, "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n\r\n");
+            byte[] line = "filler_metric 1\n".repeat(1024).getBytes(StandardCharsets.US_ASCII);
+            for (long written = 0; written < 4L << 30; written += line.length) {
+                out.write(line);
+            }
+        });
+
+        Failure failure = failure(fetcher.fetch(raw.uri("/metrics"), longTimeout()));
+
+        assertThat(failure.kind()).isEqualTo(FailureKind.TOO_LARGE);
+        assertThat(raw.clientHungUp().await(HANG_GUARD_SECONDS, TimeUnit.SECONDS))
+                .as("the fetcher closed the connection instead of draining the body").isTrue();
+    }
+
+    // ---- time limits ---------------------------------------------------------------------------
+
+    @Test
+    void slowDripBodyHitsTheTotalTimeoutAndTheExchangeIsCancelled() throws Exception {
+        RawSocketServer raw = raw((in, out) -> {
+            RawSocketServer.readRequestHead(in);
+            RawSocketServer.write(out, "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n\r\n");
+            for (int i = 0; i < 10 * HANG_GUARD_SECONDS; i++) {
+                RawSocketServer.write(out, "x");
+                Thread.sleep(100);
+            }
+        });
+        FetchLimits oneSecond = new FetchLimits(ONE_MIB, Duration.ofSeconds(2), Duration.ofSeconds(1));
+
+        Failure failure = failure(fetcher.fetch(raw.uri("/metrics"), oneSecond));
+
+        assertThat(failure.kind()).isEqualTo(FailureKind.TIMEOUT);
+        assertThat(failure.message()).isEqualTo("no complete response within 1 s");
+        assertThat(raw.clientHungUp().await(HANG_GUARD_SECONDS, TimeUnit.SECONDS))
+                .as("the fetcher closed the connection").isTrue();
+    }
+
+    @Test
+    void mockWebServerThrottledBodyTimesOut() throws Exception {
+        server.enqueue(new MockResponse.Builder().body("a 1\n".repeat(100)).throttleBody(1, 1, TimeUnit.SECONDS).build());
+
+        Failure failure = failure(fetcher.fetch(uri("/metrics"),
+                new FetchLimits(ONE_MIB, Duration.ofSeconds(2), Duration.ofMillis(1500))));
+
+        assertThat(failure.kind()).isEqualTo(FailureKind.TIMEOUT);
+        assertThat(failure.message()).isEqualTo("no complete response within 1500 ms");
+    }
+
+    @Test
+    void serverThatNeverAnswersTimesOut() throws Exception {
+        RawSocketServer raw = raw((in, out) -> Thread.sleep(TimeUnit.SECONDS.toMillis(HANG_GUARD_SECONDS)));
+
+        Failure failure = failure(fetcher.fetch(raw.uri("/metrics"),
+                new FetchLimits(ONE_MIB, Duration.ofSeconds(2), Duration.ofMillis(500))));
+
+        assertThat(failure.kind()).isEqualTo(FailureKind.TIMEOUT);
+    }
+
+    // ---- status codes --------------------------------------------------------------------------
+
+    @ParameterizedTest
+    @ValueSource(ints = {301, 302, 303, 307, 308})
+    void redirectsAreReportedAndNeverFollowed(int status) throws Exception {
+        server.enqueue(new MockResponse.Builder().code(status).setHeader("Location", "http://169.254.169.254/latest").build());
+        server.enqueue(new MockResponse.Builder().body("followed 1\n").build());
+
+        Failure failure = failure(fetcher.fetch(uri("/metrics"), SMALL));
+
+        assertThat(failure.kind()).isEqualTo(FailureKind.REDIRECT);
+        assertThat(failure.message()).isEqualTo("redirect " + status + " to 'http://169.254.169.254/latest' not followed");
+        assertThat(server.getRequestCount()).isEqualTo(1);
+    }
+
+    @ParameterizedTest
+    @ValueSource(ints = {400, 401, 403, 404, 500, 503})
+    void non2xxStatusIsReportedWithItsCode(int status) throws Exception {
+        server.enqueue(new MockResponse.Builder().code(status).body("error page").build());
+
+        Failure failure = failure(fetcher.fetch(uri("/metrics"), SMALL));
+
+        assertThat(failure.kind()).isEqualTo(FailureKind.HTTP_STATUS);
+        assertThat(failure.message()).isEqualTo("HTTP status " + status);
+    }
+
+    // ---- encodings -----------------------------------------------------------------------------
+
+    static Stream<Arguments> corruptGzipBodies() throws IOException {
+        byte[] valid = gzip(MetricsFixtures.bytes(MetricsFixtures.GO_PROMETHEUS_TEXT));
+        byte[] flippedData = valid.clone();
+        flippedData[valid.length / 2] ^= 0x5a;
+        byte[] wrongCrc = valid.clone();
+        wrongCrc[valid.length - 8] ^= 0x01;
+        byte[] wrongSize = valid.clone();
+        wrongSize[valid.length - 1] ^= 0x01;
+        byte[] reservedFlag = valid.clone();
+        reservedFlag[3] = (byte) 0x80;
+        return Stream.of(
+                Arguments.of("flipped deflate data", flippedData),
+                Arguments.of("truncated in the data", Arrays.copyOf(valid, valid.length / 2)),
+                Arguments.of("truncated in the trailer", Arrays.copyOf(valid, valid.length - 3)),
+                Arguments.of("CRC mismatch", wrongCrc),
+                Arguments.of("size mismatch", wrongSize),
+                Arguments.of("reserved header flag", reservedFlag),
+                Arguments.of("not gzip at all", "plain text 1\n".getBytes(StandardCharsets.US_ASCII)),
+                Arguments.of("garbage after a valid member", concat(valid, "junk".getBytes(StandardCharsets.US_ASCII))),
+                Arguments.of("empty body", new byte[0]));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("corruptGzipBodies")
+    void corruptGzipIsBadEncoding(String name, byte[] body) throws Exception {
+        server.enqueue(gzipResponse(body));
+
+        Failure failure = failure(fetcher.fetch(uri("/metrics"), SMALL));
+
+        assertThat(failure.kind()).isEqualTo(FailureKind.BAD_ENCODING);
+        assertThat(failure.message()).startsWith("invalid gzip body: ");
+    }
+
+    @Test
+    void unsupportedContentEncodingIsBadEncoding() throws Exception {
+        server.enqueue(new MockResponse.Builder().setHeader("Content-Encoding", "br").body("x").build());
+
+        Failure failure = failure(fetcher.fetch(uri("/metrics"), SMALL));
+
+        assertThat(failure.kind()).isEqualTo(FailureKind.BAD_ENCODING);
+        assertThat(failure.message()).isEqualTo("unsupported Content-Encoding 'br'");
+    }
+
+    // ---- not HTTP ------------------------------------------------------------------------------
+
+    static Stream<Arguments> nonHttpPeers() {
+        return Stream.of(
+                Arguments.of("SSH banner", (RawSocketServer.Handler) (in, out) ->
+                        RawSocketServer.write(out, "SSH-2.0-OpenSSH_9.2p1 Debian-2\r\n")),
+                Arguments.of("binary garbage", (RawSocketServer.Handler) (in, out) -> {
+                    RawSocketServer.readRequestHead(in);
+                    out.write(new byte[] {0, (byte) 0xff, 0x1b, '[', '3', '1', 'm', 7, '\r', '\n', '\r', '\n'});
+                }),
+                Arguments.of("closes at once", (RawSocketServer.Handler) (in, out) -> { }),
+                Arguments.of("closes mid status line", (RawSocketServer.Handler) (in, out) -> {
+                    RawSocketServer.readRequestHead(in);
+                    RawSocketServer.write(out, "HTTP/1.1 2");
+                }),
+                Arguments.of("closes mid body", (RawSocketServer.Handler) (in, out) -> {
+                    RawSocketServer.readRequestHead(in);
+                    RawSocketServer.write(out, "HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nx 1\n");
+                }));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("nonHttpPeers")
+    void peersThatDoNotSpeakHttpAreConnectionFailures(String name, RawSocketServer.Handler handler) throws Exception {
+        RawSocketServer raw = raw(handler);
+
+        Failure failure = failure(fetcher.fetch(raw.uri("/metrics"), SMALL));
+
+        assertThat(failure.kind()).isEqualTo(FailureKind.CONNECTION);
+        assertThat(failure.message()).hasSizeLessThanOrEqualTo(MessageText.MAX_MESSAGE_CHARS)
+                .doesNotContainPattern("\\p{Cntrl}");
+    }
+
+    @Test
+    void refusedConnectionIsAConnectionFailure() throws Exception {
+        int closedPort;
+        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            closedPort = socket.getLocalPort();
+        }
+
+        Failure failure = failure(fetcher.fetch(URI.create("http://127.0.0.1:" + closedPort + "/metrics"), SMALL));
+
+        assertThat(failure.kind()).isEqualTo(FailureKind.CONNECTION);
+        assertThat(failure.message()).startsWith("connect failed: ConnectException");
+    }
+
+    @Test
+    void hostileHeaderTextIsSanitizedInMessages() throws Exception {
+        RawSocketServer raw = raw((in, out) -> {
+            RawSocketServer.readRequestHead(in);
+            RawSocketServer.write(out, "HTTP/1.1 302 Found\r\nLocation: /x\u0085\u009b31m" + "y".repeat(5000)
+                    + "\r\nContent-Length: 0\r\n\r\n");
+        });
+
+        Failure failure = failure(fetcher.fetch(raw.uri("/metrics"), SMALL));
+
+        assertThat(failure.kind()).isEqualTo(FailureKind.REDIRECT);
+        assertThat(failure.message()).startsWith("redirect 302 to '/x??31myyy").endsWith("...' not followed")
+                .hasSizeLessThanOrEqualTo(MessageText.MAX_MESSAGE_CHARS);
+    }
+
+    // ---- concurrency and lifecycle -------------------------------------------------------------
+
+    @Test
+    void noMoreThanTheConfiguredNumberOfExchangesRunAtOnce() throws Exception {
+        int limit = 3;
+        int fetches = 10;
+        AtomicInteger inHandler = new AtomicInteger();
+        AtomicInteger mostAtOnce = new AtomicInteger();
+        AtomicInteger arrived = new AtomicInteger();
+        Semaphore answer = new Semaphore(0);
+        HttpServer httpServer = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 50);
+        ExecutorService serverThreads = Executors.newFixedThreadPool(fetches);
+        httpServer.setExecutor(serverThreads);
+        httpServer.createContext("/metrics", exchange -> {
+            mostAtOnce.accumulateAndGet(inHandler.incrementAndGet(), Math::max);
+            arrived.incrementAndGet();
+            try {
+                answer.acquire();
+                byte[] body = "x 1\n".getBytes(StandardCharsets.US_ASCII);
+                exchange.sendResponseHeaders(200, body.length);
+                inHandler.decrementAndGet();
+                try (OutputStream out = exchange.getResponseBody()) {
+                    out.write(body);
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        httpServer.start();
+        toClose.add(() -> {
+            httpServer.stop(0);
+            serverThreads.shutdownNow();
+        });
+        URI uri = URI.create("http://127.0.0.1:" + httpServer.getAddress().getPort() + "/metrics");
+        FetchLimits patient = longTimeout();
+
+        try (HttpFetcher limited = new HttpFetcher(limit)) {
+            List<CompletableFuture<FetchResult>> results = new ArrayList<>();
+            for (int i = 0; i < fetches; i++) {
+                results.add(limited.fetch(uri, patient));
+            }
+            for (int answered = 0; answered < fetches; answered++) {
+                int expectedWaiting = Math.min(limit, fetches - answered);
+                awaitCondition(() -> arrived.get() - answer.availablePermits() - answeredSoFar(results) >= expectedWaiting
+                        || arrived.get() == fetches);
+                answer.release();
+            }
+            for (CompletableFuture<FetchResult> result : results) {
+                assertThat(success(result).length()).isEqualTo(4);
+            }
+        }
+        assertThat(mostAtOnce.get()).isEqualTo(limit);
+    }
+
+    @Test
+    void fetchWaitingForASlotTimesOutWithItsOwnLimit() throws Exception {
+        RawSocketServer raw = raw((in, out) -> Thread.sleep(TimeUnit.SECONDS.toMillis(HANG_GUARD_SECONDS)));
+        try (HttpFetcher single = new HttpFetcher(1)) {
+            CompletableFuture<FetchResult> blocking = single.fetch(raw.uri("/slow"), longTimeout());
+
+            Failure queued = failure(single.fetch(raw.uri("/metrics"),
+                    new FetchLimits(ONE_MIB, Duration.ofSeconds(2), Duration.ofMillis(300))));
+
+            assertThat(queued.kind()).isEqualTo(FailureKind.TIMEOUT);
+            assertThat(queued.message()).isEqualTo("no complete response within 300 ms (waited for a free fetch slot all that time)");
+            assertThat(blocking).isNotDone();
+        }
+    }
+
+    @Test
+    void closingFailsUnfinishedFetchesAndLaterOnes() throws Exception {
+        RawSocketServer raw = raw((in, out) -> Thread.sleep(TimeUnit.SECONDS.toMillis(HANG_GUARD_SECONDS)));
+        CompletableFuture<FetchResult> unfinished = fetcher.fetch(raw.uri("/metrics"), longTimeout());
+
+        fetcher.close();
+
+        assertThat(failure(unfinished)).extracting(Failure::kind, Failure::message)
+                .containsExactly(FailureKind.CONNECTION, "fetcher is closed");
+        assertThat(failure(fetcher.fetch(raw.uri("/metrics"), longTimeout())).message()).isEqualTo("fetcher is closed");
+    }
+
+    @Test
+    void constructorRejectsANonPositiveLimit() {
+        assertThatThrownBy(() -> new HttpFetcher(0)).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    // ---- helpers -------------------------------------------------------------------------------
+
+    private static int answeredSoFar(List<CompletableFuture<FetchResult>> results) {
+        return (int) results.stream().filter(CompletableFuture::isDone).count();
+    }
+
+    private static void awaitCondition(java.util.function.BooleanSupplier condition) throws InterruptedException {
+        long giveUp = System.nanoTime() + TimeUnit.SECONDS.toNanos(HANG_GUARD_SECONDS);
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > giveUp) {
+                throw new AssertionError("condition not reached within the hang guard");
+            }
+            Thread.sleep(10);
+        }
+    }
+
+    private URI uri(String path) {
+        return server.url(path).uri();
+    }
+
+    private RawSocketServer raw(RawSocketServer.Handler handler) throws IOException {
+        RawSocketServer raw = new RawSocketServer(handler);
+        toClose.add(raw);
+        return raw;
+    }
+
+    private static FetchLimits longTimeout() {
+        return new FetchLimits(ONE_MIB, Duration.ofSeconds(2), Duration.ofSeconds(HANG_GUARD_SECONDS / 2));
+    }
+
+    private static FetchResult result(CompletableFuture<FetchResult> future) throws Exception {
+        FetchResult result = future.get(HANG_GUARD_SECONDS, TimeUnit.SECONDS);
+        assertThat(future).isCompletedWithValue(result);
+        return result;
+    }
+
+    private static Success success(CompletableFuture<FetchResult> future) throws Exception {
+        return assertThat(result(future)).isInstanceOf(Success.class).asInstanceOf(
+                org.assertj.core.api.InstanceOfAssertFactories.type(Success.class)).actual();
+    }
+
+    private static Failure failure(CompletableFuture<FetchResult> future) throws Exception {
+        FetchResult result = result(future);
+        assertThat(result).isInstanceOf(Failure.class);
+        Failure failure = (Failure) result;
+        assertThat(failure.message()).hasSizeLessThanOrEqualTo(MessageText.MAX_MESSAGE_CHARS)
+                .doesNotContainPattern("\\p{Cntrl}");
+        return failure;
+    }
+
+    private static byte[] bodyOf(Success success) {
+        return Arrays.copyOf(success.body(), success.length());
+    }
+
+    private static MockResponse gzipResponse(byte[] compressed) {
+        return new MockResponse.Builder().setHeader("Content-Encoding", "gzip").body(new Buffer().write(compressed)).build();
+    }
+
+    static byte[] gzip(byte[] plain) throws IOException {
+        ByteArrayOutputStream compressed = new ByteArrayOutputStream();
+        try (GZIPOutputStream out = new GZIPOutputStream(compressed)) {
+            out.write(plain);
+        }
+        return compressed.toByteArray();
+    }
+
+    private static byte[] concat(byte[] first, byte[] second) {
+        byte[] both = Arrays.copyOf(first, first.length + second.length);
+        System.arraycopy(second, 0, both, first.length, second.length);
+        return both;
+    }
+}

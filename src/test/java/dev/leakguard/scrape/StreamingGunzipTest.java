@@ -1,0 +1,90 @@
+package dev.leakguard.scrape;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.leakguard.fixtures.MetricsFixtures;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.Random;
+import java.util.zip.ZipException;
+import org.junit.jupiter.api.Test;
+
+class StreamingGunzipTest {
+
+    private static final byte[] PLAIN = MetricsFixtures.bytes(MetricsFixtures.GO_OPENMETRICS);
+
+    @Test
+    void inflatesWhenFedOneByteAtATime() throws IOException {
+        assertThat(inflateInChunks(HttpFetcherTest.gzip(PLAIN), new int[] {1})).isEqualTo(PLAIN);
+    }
+
+    @Test
+    void inflatesWhenFedInRandomChunks() throws IOException {
+        byte[] twoMembers = concat(HttpFetcherTest.gzip(PLAIN), HttpFetcherTest.gzip(PLAIN));
+        Random random = new Random(7);
+        int[] chunkSizes = random.ints(50, 1, 700).toArray();
+
+        assertThat(inflateInChunks(twoMembers, chunkSizes)).isEqualTo(concat(PLAIN, PLAIN));
+    }
+
+    @Test
+    void skipsOptionalHeaderFieldsSplitAcrossChunks() throws IOException {
+        byte[] standard = HttpFetcherTest.gzip(PLAIN);
+        ByteArrayOutputStream withFields = new ByteArrayOutputStream();
+        withFields.write(standard, 0, 3);
+        withFields.write(2 | 4 | 8 | 16); // FHCRC, FEXTRA, FNAME, FCOMMENT
+        withFields.write(standard, 4, 6);
+        withFields.write(new byte[] {5, 0, 'x', 'x', 'x', 'x', 'x'});
+        withFields.write("metrics.txt\0".getBytes(StandardCharsets.ISO_8859_1));
+        withFields.write("captured\0".getBytes(StandardCharsets.ISO_8859_1));
+        withFields.write(new byte[] {0x12, 0x34});
+        withFields.write(standard, 10, standard.length - 10);
+
+        assertThat(inflateInChunks(withFields.toByteArray(), new int[] {3, 1, 2, 5, 1})).isEqualTo(PLAIN);
+    }
+
+    @Test
+    void stopsOneByteAfterTheCap() throws IOException {
+        CappedBuffer out = new CappedBuffer(1000);
+        StreamingGunzip gunzip = new StreamingGunzip(out);
+        byte[] compressed = HttpFetcherTest.gzip(new byte[1_000_000]);
+
+        boolean fits = gunzip.write(compressed, 0, compressed.length);
+
+        assertThat(fits).isFalse();
+        assertThat(out.size()).isEqualTo(1001);
+        assertThat(out.array().length).isLessThanOrEqualTo(1001);
+    }
+
+    @Test
+    void endingInsideAMemberIsTruncation() throws IOException {
+        byte[] compressed = HttpFetcherTest.gzip(PLAIN);
+        StreamingGunzip gunzip = new StreamingGunzip(new CappedBuffer(1 << 20));
+        gunzip.write(compressed, 0, compressed.length - 1);
+
+        assertThatThrownBy(gunzip::finish).isInstanceOf(ZipException.class).hasMessage("truncated gzip stream");
+    }
+
+    private static byte[] inflateInChunks(byte[] compressed, int[] chunkSizes) throws ZipException {
+        CappedBuffer out = new CappedBuffer(1 << 20);
+        StreamingGunzip gunzip = new StreamingGunzip(out);
+        int pos = 0;
+        for (int i = 0; pos < compressed.length; i++) {
+            int length = Math.min(chunkSizes[i % chunkSizes.length], compressed.length - pos);
+            assertThat(gunzip.write(compressed, pos, length)).isTrue();
+            pos += length;
+        }
+        gunzip.finish();
+        gunzip.release();
+        return Arrays.copyOf(out.array(), out.size());
+    }
+
+    private static byte[] concat(byte[] first, byte[] second) {
+        byte[] both = Arrays.copyOf(first, first.length + second.length);
+        System.arraycopy(second, 0, both, first.length, second.length);
+        return both;
+    }
+}
