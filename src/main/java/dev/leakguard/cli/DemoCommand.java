@@ -21,6 +21,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import java.util.logging.ConsoleHandler;
+import java.util.logging.Level;
+import java.util.logging.LogManager;
+import java.util.logging.Logger;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -29,6 +33,9 @@ import picocli.CommandLine.Option;
             "with real loopback metrics endpoints (a Go service leaking goroutines like the Redis-pool incident, a healthy",
             "Go service, a JVM service leaking threads), and time compressed so that an hour passes in a minute."})
 public final class DemoCommand implements Callable<Integer> {
+    /** Held so the configured level is not lost when java.util.logging collects unreferenced loggers. */
+    private static final Logger ROOT_JUL_LOGGER = Logger.getLogger("");
+
     @Option(names = "--minutes", defaultValue = "60", description = "Simulated minutes to run (default ${DEFAULT-VALUE}).")
     int minutes;
 
@@ -40,6 +47,7 @@ public final class DemoCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        quietLibraryLogging();
         PrintStream out = System.out;
         Instant start = Instant.now();
         ScaledClock clock = ScaledClock.compressed(start, speed);
@@ -69,6 +77,16 @@ public final class DemoCommand implements Callable<Integer> {
             }
         }
         return 0;
+    }
+
+    /** The demo's output is the Events and the summary; library chatter (every mock request, JOSDK start-up) goes. */
+    private static void quietLibraryLogging() {
+        System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn");
+        LogManager.getLogManager().reset();
+        ROOT_JUL_LOGGER.setLevel(Level.WARNING);
+        ConsoleHandler handler = new ConsoleHandler();
+        handler.setLevel(Level.WARNING);
+        ROOT_JUL_LOGGER.addHandler(handler);
     }
 
     private static void printEvent(PrintStream out, Instant start, ScaledClock clock, Event event) {

@@ -164,6 +164,15 @@ public final class DemoCluster implements AutoCloseable {
     /** Replaces pods that were evicted, and OOM-kills containers that reached their limit. */
     private void supervise() throws IOException {
         List<Pod> pods = client.pods().inNamespace(NAMESPACE).list().getItems();
+        containers.keySet().removeIf(name -> pods.stream().noneMatch(p -> p.getMetadata().getName().equals(name))
+                && closeQuietly(containers.get(name)));
+        for (Pod pod : pods) {
+            SimulatedContainer container = containers.get(pod.getMetadata().getName());
+            Quantity limit = pod.getSpec().getContainers().get(0).getResources().getLimits().get("memory");
+            if (container != null && container.memoryBytes() >= Quantity.getAmountInBytes(limit).doubleValue()) {
+                oomKill(pod, container);
+            }
+        }
         for (Workload workload : WORKLOADS) {
             long alive = pods.stream().filter(p -> workload.name().equals(p.getMetadata().getLabels().get("app"))).count();
             for (long missing = workload.replicas() - alive; missing > 0; missing--) {
@@ -171,18 +180,6 @@ public final class DemoCluster implements AutoCloseable {
                 replacements.incrementAndGet();
             }
         }
-        for (Pod pod : pods) {
-            SimulatedContainer container = containers.get(pod.getMetadata().getName());
-            if (container == null) {
-                continue;
-            }
-            Quantity limit = pod.getSpec().getContainers().get(0).getResources().getLimits().get("memory");
-            if (container.memoryBytes() >= Quantity.getAmountInBytes(limit).doubleValue()) {
-                oomKill(pod, container);
-            }
-        }
-        containers.keySet().removeIf(name -> pods.stream().noneMatch(p -> p.getMetadata().getName().equals(name))
-                && closeQuietly(containers.get(name)));
     }
 
     private void oomKill(Pod pod, SimulatedContainer container) {

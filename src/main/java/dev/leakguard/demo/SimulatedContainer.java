@@ -18,6 +18,8 @@ import java.util.concurrent.Executors;
  */
 public final class SimulatedContainer implements AutoCloseable {
     private static final double MI = 1024 * 1024;
+    /** Metaspace, code cache, thread stacks: the part of a JVM's resident memory outside the heap. */
+    private static final double JVM_NON_HEAP = 90 * MI;
 
     /** How a simulated service behaves over time. */
     public enum Behaviour {
@@ -26,7 +28,7 @@ public final class SimulatedContainer implements AutoCloseable {
         /** A healthy Go service: GC sawtooth, no trend. */
         GO_STEADY(210 * MI, 0, 30 * MI, 3.0, 60, 0, "go"),
         /** A JVM service leaking a fixed thread pool per batch job. */
-        JVM_THREAD_POOL_LEAK(150 * MI, 5 * MI, 35 * MI, 1.5, 32, 12, "jvm");
+        JVM_THREAD_POOL_LEAK(240 * MI, 5 * MI, 35 * MI, 1.5, 32, 12, "jvm");
 
         final double baseBytes;
         final double growthPerMinute;
@@ -92,7 +94,7 @@ public final class SimulatedContainer implements AutoCloseable {
         return (clock.millis() - startedMillis) / 60_000.0;
     }
 
-    /** Resident memory now: baseline + leak + GC sawtooth + a little deterministic noise. */
+    /** Resident memory now (what the OOM killer compares to the limit): baseline + leak + GC sawtooth + a little noise. */
     public double memoryBytes() {
         double t = minutes();
         double phase = (t / behaviour.sawtoothMinutes) % 1.0;
@@ -124,12 +126,12 @@ public final class SimulatedContainer implements AutoCloseable {
             out.append("# HELP jvm_threads_live_threads The current number of live threads including both daemon and non-daemon threads\n")
                     .append("# TYPE jvm_threads_live_threads gauge\njvm_threads_live_threads ").append(threads).append('\n')
                     .append("# HELP jvm_memory_used_bytes The amount of used memory\n# TYPE jvm_memory_used_bytes gauge\n")
-                    .append("jvm_memory_used_bytes{area=\"heap\",id=\"G1 Eden Space\"} ").append(fmt(memory * 0.3)).append('\n')
-                    .append("jvm_memory_used_bytes{area=\"heap\",id=\"G1 Old Gen\"} ").append(fmt(memory * 0.7)).append('\n')
+                    .append("jvm_memory_used_bytes{area=\"heap\",id=\"G1 Eden Space\"} ").append(fmt((memory - JVM_NON_HEAP) * 0.3)).append('\n')
+                    .append("jvm_memory_used_bytes{area=\"heap\",id=\"G1 Old Gen\"} ").append(fmt((memory - JVM_NON_HEAP) * 0.7)).append('\n')
                     .append("jvm_memory_used_bytes{area=\"nonheap\",id=\"Metaspace\"} ").append(fmt(64 * MI)).append('\n');
         }
         out.append("# HELP process_resident_memory_bytes Resident memory size in bytes.\n# TYPE process_resident_memory_bytes gauge\n")
-                .append("process_resident_memory_bytes ").append(fmt(memory + (behaviour.runtime.equals("jvm") ? 90 * MI : 0))).append('\n')
+                .append("process_resident_memory_bytes ").append(fmt(memory)).append('\n')
                 .append("# HELP process_start_time_seconds Start time of the process since unix epoch in seconds.\n")
                 .append("# TYPE process_start_time_seconds gauge\nprocess_start_time_seconds ").append(startedMillis / 1000).append('\n');
         return out.toString();
