@@ -36,32 +36,39 @@ import java.util.Arrays;
 final class FloorTrendDetector implements LeakDetector {
 
     static final int BUCKETS_PER_WINDOW = 30;
-    /** A verdict needs a third of the window. */
-    static final int MIN_BUCKETS_DIVISOR = 3;
-    static final int MIN_BUCKETS_FLOOR = 6;
+    /** The floor at a bucket is the minimum over this share of the window before it. */
+    static final double EROSION_FRACTION = 0.2;
+    /** A verdict needs floor points covering this share of the window (after the erosion span). */
+    static final double MIN_POINTS_FRACTION = 0.4;
+    static final int MIN_POINTS_FLOOR = 6;
     /** One-sided α = 1 %: memory alone. */
     static final double Z_MEMORY = 2.326;
     /** One-sided α = 5 %: memory corroborated by correlated thread growth. */
     static final double Z_MEMORY_CORROBORATED = 1.645;
     static final double Z_THREADS = 2.326;
-    /** One-sided α = 10 % for the recent half, which has half the points. */
-    static final double Z_RECENT = 1.282;
+    /** One-sided α = 10 % for the recent half of the window, which has half the points. */
+    static final double Z_HALF = 1.282;
     /** Sen's interval at 90 % two-sided: its upper end is a 95 % one-sided pessimistic slope. */
     static final double Z_SEN_INTERVAL = 1.645;
-    static final double DECELERATION_RATIO = 0.5;
+    static final double DECELERATION_RATIO = 0.7;
     static final double MIN_THREAD_MEMORY_TAU = 0.3;
+    static final double PEAK_QUANTILE = 0.9;
     /** A restart drop: the floor falls by a quarter and at least halfway back to the baseline. */
     static final double DROP_FRACTION = 0.25;
     static final int DROP_REFERENCE_BUCKETS = 3;
     /** Container start times differ by more than this mean a new container (clock granularity). */
     static final long START_JITTER_MILLIS = 1000;
+    /** LEAKING must hold this share of the horizon before it is reported, so a passing burst is not acted on. */
+    static final double CONFIRMATION_FRACTION = 0.2;
 
     private final DetectionSettings settings;
     private final long bucketMillis;
     private final int bucketsPerWindow;
-    private final int minBuckets;
+    private final int erosionBuckets;
+    private final int minPoints;
     private final long warmupMillis;
     private final double horizonSeconds;
+    private final long confirmationMillis;
 
     // The ring of buckets: slot = bucket index mod capacity; bucketIndex[slot] says which bucket it holds.
     private final long[] bucketIndex;
@@ -71,11 +78,16 @@ final class FloorTrendDetector implements LeakDetector {
     private final int[] count;
 
     // Scratch for one assessment, reused so observe() does not allocate arrays.
+    private final double[] bucketX;
+    private final double[] bucketFloor;
+    private final double[] bucketPeak;
+    private final double[] bucketThreads;
     private final double[] x;
     private final double[] yFloor;
-    private final double[] yPeak;
     private final double[] yThreads;
+    private boolean threadsKnown;
     private final double[] values;
+    private final double[] ranks;
     private final double[] slopes;
     private final double[] interval = new double[2];
     private final Fit whole = new Fit();
@@ -91,6 +103,7 @@ final class FloorTrendDetector implements LeakDetector {
     private long containerStartMillis = -1;
     private int restartCount = -1;
     private double baselineFloor = Double.NaN;
+    private long leakingSinceMillis = NONE;
     private Assessment current;
 
     FloorTrendDetector(DetectionSettings settings) {
@@ -98,20 +111,26 @@ final class FloorTrendDetector implements LeakDetector {
         long windowMillis = settings.window().toMillis();
         this.bucketMillis = Math.max(settings.interval().toMillis(), Math.floorDiv(windowMillis, BUCKETS_PER_WINDOW));
         this.bucketsPerWindow = (int) Math.max(4, windowMillis / bucketMillis);
-        this.minBuckets = Math.min(bucketsPerWindow, Math.max(MIN_BUCKETS_FLOOR, bucketsPerWindow / MIN_BUCKETS_DIVISOR));
+        this.erosionBuckets = Math.max(1, (int) Math.round(bucketsPerWindow * EROSION_FRACTION));
+        this.minPoints = Math.max(MIN_POINTS_FLOOR, (int) Math.round(bucketsPerWindow * MIN_POINTS_FRACTION));
         this.warmupMillis = settings.warmup().toMillis();
         this.horizonSeconds = settings.horizon().toMillis() / 1000.0;
+        this.confirmationMillis = Math.round(settings.horizon().toMillis() * CONFIRMATION_FRACTION);
         int capacity = bucketsPerWindow + 1;
         bucketIndex = new long[capacity];
         floor = new double[capacity];
         peak = new double[capacity];
         threadFloor = new double[capacity];
         count = new int[capacity];
+        bucketX = new double[capacity];
+        bucketFloor = new double[capacity];
+        bucketPeak = new double[capacity];
+        bucketThreads = new double[capacity];
         x = new double[capacity];
         yFloor = new double[capacity];
-        yPeak = new double[capacity];
         yThreads = new double[capacity];
         values = new double[capacity];
+        ranks = new double[capacity];
         slopes = new double[bucketsPerWindow * (bucketsPerWindow - 1) / 2];
         Arrays.fill(bucketIndex, NONE);
         current = new Assessment(Verdict.INSUFFICIENT_DATA, Double.NaN, settings.memoryLimitBytes(), Double.NaN,
@@ -152,8 +171,26 @@ final class FloorTrendDetector implements LeakDetector {
             return current;
         }
         add(sample);
-        current = assess(sample, restart);
+        current = confirm(assess(sample, restart), now);
         return current;
+    }
+
+    /** Downgrades LEAKING to SUSPECT until it has held for the confirmation time. */
+    private Assessment confirm(Assessment assessment, long now) {
+        if (assessment.verdict() != Verdict.LEAKING) {
+            leakingSinceMillis = NONE;
+            return assessment;
+        }
+        if (leakingSinceMillis == NONE) {
+            leakingSinceMillis = now;
+        }
+        if (now - leakingSinceMillis >= confirmationMillis) {
+            return assessment;
+        }
+        return new Assessment(Verdict.SUSPECT, assessment.memoryBytes(), assessment.memoryLimitBytes(),
+                assessment.memoryGrowthBytesPerSecond(), assessment.threads(), assessment.threadGrowthPerSecond(),
+                assessment.secondsToLimit(), assessment.secondsToLimitLower(), assessment.fitQuality(),
+                assessment.significance(), assessment.samples(), assessment.reason() + " (confirming)");
     }
 
     private boolean isNewContainer(Sample sample) {
@@ -183,6 +220,7 @@ final class FloorTrendDetector implements LeakDetector {
         seriesStartMillis = now;
         originMillis = NONE;
         baselineFloor = Double.NaN;
+        leakingSinceMillis = NONE;
         Arrays.fill(bucketIndex, NONE);
     }
 
@@ -223,20 +261,7 @@ final class FloorTrendDetector implements LeakDetector {
 
     private Assessment assess(Sample sample, String restart) {
         long now = sample.timestampMillis();
-        int n = 0;
-        boolean threadsEverywhere = true;
-        for (long index = openIndex - bucketsPerWindow; index < openIndex; index++) {
-            int slot = slot(index);
-            if (bucketIndex[slot] != index) {
-                continue;
-            }
-            x[n] = (originMillis + (index * 2 + 1) * bucketMillis / 2.0 - now) / 1000.0;
-            yFloor[n] = floor[slot];
-            yPeak[n] = peak[slot];
-            yThreads[n] = threadFloor[slot];
-            threadsEverywhere &= !Double.isNaN(threadFloor[slot]);
-            n++;
-        }
+        int buckets = gatherBuckets(now);
         int open = slot(openIndex);
         int samples = count[open];
         for (int i = 0; i < bucketIndex.length; i++) {
@@ -244,11 +269,12 @@ final class FloorTrendDetector implements LeakDetector {
                 samples += count[i];
             }
         }
-        if (n < minBuckets) {
-            return insufficient(sample, samples, prefix(restart) + "collecting data, " + n + " of " + minBuckets
+        int covered = coveredBuckets(buckets);
+        if (covered < minPoints) {
+            return insufficient(sample, samples, prefix(restart) + "collecting data, " + covered + " of " + minPoints
                     + " buckets of " + bucketMillis / 1000 + " s");
         }
-
+        int n = erodeFloors(buckets);
         whole.fit(x, yFloor, 0, n);
         double fitQuality = RobustStatistics.rSquared(x, yFloor, 0, n, whole.intercept, whole.slope);
         double significance = RobustStatistics.normalCdf(whole.z);
@@ -259,7 +285,7 @@ final class FloorTrendDetector implements LeakDetector {
         double threadGrowth = Double.NaN;
         boolean threadEvidence = false;
         boolean corroborated = false;
-        if (threadsEverywhere) {
+        if (threadsKnown) {
             threadFit.fit(x, yThreads, 0, n);
             threadGrowth = threadFit.slope;
             threadEvidence = threadFit.slope > 0 && threadFit.z >= Z_THREADS;
@@ -282,9 +308,9 @@ final class FloorTrendDetector implements LeakDetector {
         double limit = settings.memoryLimitBytes();
         boolean decelerating = earlier.slope > 0 && recent.slope < DECELERATION_RATIO * earlier.slope;
         if (decelerating) {
-            return judgePlateau(judgement, limit, n, half, prefix(restart) + evidence);
+            return judgePlateau(judgement, limit, n, half, buckets, prefix(restart) + evidence);
         }
-        if (!(recent.slope > 0 && recent.z >= Z_RECENT)) {
+        if (!(recent.slope > 0 && recent.z >= Z_HALF)) {
             return judgement.verdict(Verdict.SUSPECT, Double.POSITIVE_INFINITY, Double.POSITIVE_INFINITY,
                     prefix(restart) + evidence + " but not in the recent half");
         }
@@ -293,7 +319,7 @@ final class FloorTrendDetector implements LeakDetector {
             return judgement.growth(projected.slope).verdict(Verdict.SUSPECT, Double.POSITIVE_INFINITY,
                     Double.POSITIVE_INFINITY, prefix(restart) + evidence + "; no memory limit known");
         }
-        double headroom = limit - projected.intercept - peakAbove(projected, n);
+        double headroom = limit - projected.intercept - peakAbove(projected, buckets);
         double secondsToLimit = Math.max(0, headroom / projected.slope);
         double secondsToLimitLower = Math.max(0, headroom / Math.max(projected.upper, projected.slope));
         Verdict verdict = secondsToLimit <= horizonSeconds ? Verdict.LEAKING : Verdict.SUSPECT;
@@ -302,11 +328,77 @@ final class FloorTrendDetector implements LeakDetector {
     }
 
     /**
+     * Copies the closed buckets of the window, oldest first, into the bucket arrays (x in seconds
+     * relative to now); returns how many there are.
+     */
+    private int gatherBuckets(long now) {
+        int n = 0;
+        threadsKnown = true;
+        for (long index = openIndex - bucketsPerWindow; index < openIndex; index++) {
+            int slot = slot(index);
+            if (bucketIndex[slot] != index) {
+                continue;
+            }
+            bucketX[n] = (originMillis + (index * 2 + 1) * bucketMillis / 2.0 - now) / 1000.0;
+            bucketFloor[n] = floor[slot];
+            bucketPeak[n] = peak[slot];
+            bucketThreads[n] = threadFloor[slot];
+            threadsKnown &= !Double.isNaN(threadFloor[slot]);
+            n++;
+        }
+        return n;
+    }
+
+    /**
+     * The floor points: for each bucket with a full span behind it, the lowest bucket minimum in
+     * the trailing {@value #EROSION_FRACTION} of the window (a morphological erosion), placed at
+     * the start of that span, where a rising floor has its minimum (so the level does not lag). A
+     * GC sawtooth shorter than the span reduces to its troughs, while a rising floor keeps its
+     * slope. Returns the number of points written to x / yFloor / yThreads.
+     */
+    private int erodeFloors(int buckets) {
+        double span = erosionBuckets * bucketMillis / 1000.0;
+        int n = 0;
+        int from = 0;
+        for (int i = 0; i < buckets; i++) {
+            if (bucketX[i] - bucketX[0] < span - bucketMillis / 1000.0) {
+                continue;
+            }
+            while (bucketX[from] <= bucketX[i] - span) {
+                from++;
+            }
+            double memory = Double.POSITIVE_INFINITY;
+            double threads = Double.POSITIVE_INFINITY;
+            for (int j = from; j <= i; j++) {
+                memory = Math.min(memory, bucketFloor[j]);
+                threads = Math.min(threads, bucketThreads[j]);
+            }
+            x[n] = bucketX[i] - span + bucketMillis / 1000.0;
+            yFloor[n] = memory;
+            yThreads[n] = threads;
+            n++;
+        }
+        return n;
+    }
+
+    /** Buckets with a full erosion span behind them, i.e. how much of the window the floor covers. */
+    private int coveredBuckets(int buckets) {
+        double span = erosionBuckets * bucketMillis / 1000.0;
+        int covered = 0;
+        for (int i = 0; i < buckets; i++) {
+            if (bucketX[i] - bucketX[0] >= span - bucketMillis / 1000.0) {
+                covered++;
+            }
+        }
+        return covered;
+    }
+
+    /**
      * Growth is slowing: model it as an exponential approach to a plateau. With half slopes
      * s1 &gt; s2 &gt; 0 whose centres are Δ apart, τ = Δ / ln(s1/s2); the floor will still grow by
      * s(now)·τ, and reaches a headroom h after −τ·ln(1 − h / (s(now)·τ)).
      */
-    private Assessment judgePlateau(Judgement judgement, double limit, int n, int half, String evidence) {
+    private Assessment judgePlateau(Judgement judgement, double limit, int n, int half, int buckets, String evidence) {
         if (recent.slope <= 0) {
             return judgement.verdict(Verdict.HEALTHY, Double.POSITIVE_INFINITY, Double.POSITIVE_INFINITY,
                     evidence + " but has levelled off");
@@ -319,7 +411,7 @@ final class FloorTrendDetector implements LeakDetector {
             return judgement.growth(slopeNow).verdict(Verdict.HEALTHY, Double.POSITIVE_INFINITY,
                     Double.POSITIVE_INFINITY, evidence + " but is levelling off");
         }
-        double headroom = limit - recent.intercept - peakAbove(recent, n);
+        double headroom = limit - recent.intercept - peakAbove(recent, buckets);
         double secondsToLimitLower = Math.max(0, headroom / Math.max(recent.upper, recent.slope));
         if (headroom > 0 && remainingGrowth <= headroom) {
             return judgement.growth(slopeNow).verdict(Verdict.HEALTHY, Double.POSITIVE_INFINITY, secondsToLimitLower,
@@ -335,15 +427,19 @@ final class FloorTrendDetector implements LeakDetector {
         return (x[from] + x[to - 1]) / 2;
     }
 
-    /** The largest excursion of the bucket peaks (and the open bucket's) above the floor line. */
+    /**
+     * How far the peaks reach above the floor line: the {@value #PEAK_QUANTILE} quantile of the
+     * buckets' excursions (the open bucket's included), so a couple of one-off spikes do not set it.
+     */
     private double peakAbove(Fit fit, int n) {
-        double above = 0;
         for (int i = 0; i < n; i++) {
-            above = Math.max(above, yPeak[i] - (fit.intercept + fit.slope * x[i]));
+            values[i] = bucketPeak[i] - (fit.intercept + fit.slope * bucketX[i]);
         }
         int open = slot(openIndex);
         double openCentre = (originMillis + (openIndex * 2 + 1) * bucketMillis / 2.0 - lastTimestamp) / 1000.0;
-        return Math.max(above, peak[open] - (fit.intercept + fit.slope * openCentre));
+        values[n] = peak[open] - (fit.intercept + fit.slope * openCentre);
+        int rank = (int) Math.floor(PEAK_QUANTILE * n);
+        return Math.max(0, RobustStatistics.select(values, n + 1, rank));
     }
 
     private Assessment insufficient(Sample sample, int samples, String reason) {
@@ -369,10 +465,11 @@ final class FloorTrendDetector implements LeakDetector {
 
     /** Bytes this detector keeps: its arrays (the ring and the scratch space) plus object headers. */
     long retainedBytes() {
-        long arrays = 8L * (bucketIndex.length + floor.length + peak.length + threadFloor.length + x.length
-                + yFloor.length + yPeak.length + yThreads.length + values.length + slopes.length + interval.length)
+        long arrays = 8L * (bucketIndex.length + floor.length + peak.length + threadFloor.length + bucketX.length
+                + bucketFloor.length + bucketPeak.length + bucketThreads.length + x.length + yFloor.length
+                + yThreads.length + values.length + ranks.length + slopes.length + interval.length)
                 + 4L * count.length;
-        long arrayHeaders = 16L * 12;
+        long arrayHeaders = 16L * 16;
         long objects = 4 * 64 + 160; // the four Fit objects and the detector itself
         return arrays + arrayHeaders + objects;
     }
@@ -420,10 +517,11 @@ final class FloorTrendDetector implements LeakDetector {
         void fit(double[] xs, double[] ys, int from, int to) {
             int pairs = RobustStatistics.pairwiseSlopes(xs, ys, from, to, slopes);
             slope = pairs == 0 ? 0 : RobustStatistics.median(slopes, pairs);
-            double variance = RobustStatistics.mannKendallVariance(ys, from, to, values);
+            intercept = RobustStatistics.intercept(xs, ys, from, to, slope, values);
+            double variance = RobustStatistics.mannKendallVariance(ys, from, to, values)
+                    * RobustStatistics.autocorrelationFactor(xs, ys, from, to, intercept, slope, values, ranks);
             z = RobustStatistics.mannKendallZ(RobustStatistics.mannKendallS(ys, from, to), variance);
             upper = pairs == 0 ? slope : RobustStatistics.senInterval(slopes, pairs, variance, Z_SEN_INTERVAL, interval)[1];
-            intercept = RobustStatistics.intercept(xs, ys, from, to, slope, values);
         }
     }
 }
