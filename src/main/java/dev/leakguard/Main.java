@@ -1,5 +1,6 @@
 package dev.leakguard;
 
+import dev.leakguard.cli.AnalyzeCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -7,7 +8,7 @@ import picocli.CommandLine.Command;
 @Command(name = "leakguard", mixinStandardHelpOptions = true,
         versionProvider = Main.VersionProvider.class,
         description = "Restarts leaking pods gracefully before the OOM killer does, and names the leaking code.",
-        subcommands = {CommandLine.HelpCommand.class})
+        subcommands = {CommandLine.HelpCommand.class, AnalyzeCommand.class})
 public final class Main implements Runnable {
 
     public static void main(String[] args) {
