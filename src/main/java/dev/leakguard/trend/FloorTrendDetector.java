@@ -9,9 +9,11 @@ import java.util.Arrays;
  * <p>Garbage-collected heaps rise and fall; a leak is a floor that keeps rising. Samples go into
  * {@value #BUCKETS_PER_WINDOW} time buckets per window (a ring of primitive arrays, so state is
  * bounded whatever the window), each keeping its minimum (the floor after collections) and maximum
- * (the peak the OOM killer sees). On each sample:
+ * (the peak the OOM killer sees). When a bucket closes:
  * <ol>
- *   <li>Theil–Sen slope of the bucket minima, Mann–Kendall test with tie correction for its
+ *   <li>Floor points: the lowest bucket minimum over the trailing {@value #EROSION_FRACTION} of
+ *       the window (an erosion, i.e. a lower envelope), so a GC sawtooth reduces to its troughs.</li>
+ *   <li>Theil–Sen slope of the floor points, Mann–Kendall test with tie correction for its
  *       significance, Sen's confidence interval for a pessimistic slope (see {@link RobustStatistics}).</li>
  *   <li>Plateau check: Theil–Sen slopes of the window's two halves. If the recent half grows less
  *       than {@value #DECELERATION_RATIO} of the earlier one, the growth is modelled as an
@@ -21,8 +23,8 @@ import java.util.Arrays;
  *   <li>The recent half must itself rise significantly; a step (a burst that then stays flat) is
  *       only {@link Verdict#SUSPECT}. If the recent half rises faster than the whole window (a
  *       leak that started inside the window), its fit is the one projected.</li>
- *   <li>Time to limit against the peak envelope: floor line plus the largest peak above it in the
- *       window.</li>
+ *   <li>Time to limit (on every sample) against the peak envelope: the floor line plus the
+ *       {@value #PEAK_QUANTILE} quantile of the bucket peaks above it.</li>
  *   <li>Threads/goroutines as a second signal: a significant rise of the thread floor (Mann–Kendall)
  *       that is correlated with the memory floor (Kendall's tau) lowers the memory evidence needed
  *       from α = 1 % to 5 %; a thread rise alone is {@link Verdict#SUSPECT}.</li>
@@ -30,8 +32,10 @@ import java.util.Arrays;
  *       towards the series' baseline (a one-sided shift detector in the spirit of Page's CUSUM,
  *       1954, reduced to a threshold because restarts are large shifts), starts a new series.</li>
  * </ol>
- * Work per sample is O(B²) for B = {@value #BUCKETS_PER_WINDOW} buckets — constant in the window
- * length and the scrape rate.
+ * {@link Verdict#LEAKING} is reported once it has held for {@value #CONFIRMATION_FRACTION} of the
+ * horizon. The fits are O(B²) for B = {@value #BUCKETS_PER_WINDOW} buckets and run once per closed
+ * bucket; other samples only update the open bucket and the time to limit — O(1) amortised,
+ * constant in the window length and the scrape rate.
  */
 final class FloorTrendDetector implements LeakDetector {
 
@@ -85,7 +89,17 @@ final class FloorTrendDetector implements LeakDetector {
     private final double[] x;
     private final double[] yFloor;
     private final double[] yThreads;
+    // The fits of the closed buckets, valid while the open bucket is fittedOpenIndex.
+    private long fittedOpenIndex = NONE;
+    private int buckets;
+    private int closedSamples;
+    private int covered;
+    private int points;
+    private int half;
+    private double fitQuality;
     private boolean threadsKnown;
+    private boolean threadEvidence;
+    private boolean corroborated;
     private final double[] values;
     private final double[] ranks;
     private final double[] slopes;
@@ -221,6 +235,7 @@ final class FloorTrendDetector implements LeakDetector {
         originMillis = NONE;
         baselineFloor = Double.NaN;
         leakingSinceMillis = NONE;
+        fittedOpenIndex = NONE;
         Arrays.fill(bucketIndex, NONE);
     }
 
@@ -260,37 +275,18 @@ final class FloorTrendDetector implements LeakDetector {
     }
 
     private Assessment assess(Sample sample, String restart) {
-        long now = sample.timestampMillis();
-        int buckets = gatherBuckets(now);
-        int open = slot(openIndex);
-        int samples = count[open];
-        for (int i = 0; i < bucketIndex.length; i++) {
-            if (i != open && bucketIndex[i] != NONE && bucketIndex[i] >= openIndex - bucketsPerWindow) {
-                samples += count[i];
-            }
+        if (fittedOpenIndex != openIndex) {
+            refit();
+            fittedOpenIndex = openIndex;
         }
-        int covered = coveredBuckets(buckets);
+        int samples = closedSamples + count[slot(openIndex)];
         if (covered < minPoints) {
             return insufficient(sample, samples, prefix(restart) + "collecting data, " + covered + " of " + minPoints
                     + " buckets of " + bucketMillis / 1000 + " s");
         }
-        int n = erodeFloors(buckets);
-        whole.fit(x, yFloor, 0, n);
-        double fitQuality = RobustStatistics.rSquared(x, yFloor, 0, n, whole.intercept, whole.slope);
+        double xNow = (sample.timestampMillis() - originMillis) / 1000.0;
         double significance = RobustStatistics.normalCdf(whole.z);
-        int half = n / 2;
-        earlier.fit(x, yFloor, 0, half);
-        recent.fit(x, yFloor, half, n);
-
-        double threadGrowth = Double.NaN;
-        boolean threadEvidence = false;
-        boolean corroborated = false;
-        if (threadsKnown) {
-            threadFit.fit(x, yThreads, 0, n);
-            threadGrowth = threadFit.slope;
-            threadEvidence = threadFit.slope > 0 && threadFit.z >= Z_THREADS;
-            corroborated = threadEvidence && RobustStatistics.kendallTau(yThreads, yFloor, 0, n) >= MIN_THREAD_MEMORY_TAU;
-        }
+        double threadGrowth = threadsKnown ? threadFit.slope : Double.NaN;
         double zNeeded = corroborated ? Z_MEMORY_CORROBORATED : Z_MEMORY;
         boolean memoryEvidence = whole.slope > 0 && whole.z >= zNeeded;
         Judgement judgement = new Judgement(sample, samples, whole.slope, threadGrowth, fitQuality, significance);
@@ -303,35 +299,67 @@ final class FloorTrendDetector implements LeakDetector {
             return judgement.verdict(Verdict.HEALTHY, Double.POSITIVE_INFINITY, Double.POSITIVE_INFINITY,
                     prefix(restart) + "no significant growth of the memory floor");
         }
-        String evidence = "memory floor grows " + mebibytes(whole.slope * 3600) + " MiB/h (p="
-                + String.format("%.3f", 1 - significance) + (corroborated ? ", threads too" : "") + ")";
+        String evidence = prefix(restart) + "memory floor grows " + mebibytes(whole.slope * 3600) + " MiB/h (p="
+                + rounded(1 - significance, 1000) + (corroborated ? ", threads too" : "") + ")";
         double limit = settings.memoryLimitBytes();
         boolean decelerating = earlier.slope > 0 && recent.slope < DECELERATION_RATIO * earlier.slope;
         if (decelerating) {
-            return judgePlateau(judgement, limit, n, half, buckets, prefix(restart) + evidence);
+            return judgePlateau(judgement, limit, xNow, evidence);
         }
         if (!(recent.slope > 0 && recent.z >= Z_HALF)) {
             return judgement.verdict(Verdict.SUSPECT, Double.POSITIVE_INFINITY, Double.POSITIVE_INFINITY,
-                    prefix(restart) + evidence + " but not in the recent half");
+                    evidence + " but not in the recent half");
         }
         Fit projected = recent.slope > whole.slope ? recent : whole;
         if (!settings.limitKnown()) {
             return judgement.growth(projected.slope).verdict(Verdict.SUSPECT, Double.POSITIVE_INFINITY,
-                    Double.POSITIVE_INFINITY, prefix(restart) + evidence + "; no memory limit known");
+                    Double.POSITIVE_INFINITY, evidence + "; no memory limit known");
         }
-        double headroom = limit - projected.intercept - peakAbove(projected, buckets);
+        double headroom = limit - projected.at(xNow) - peakAbove(projected);
         double secondsToLimit = Math.max(0, headroom / projected.slope);
         double secondsToLimitLower = Math.max(0, headroom / Math.max(projected.upper, projected.slope));
         Verdict verdict = secondsToLimit <= horizonSeconds ? Verdict.LEAKING : Verdict.SUSPECT;
         return judgement.growth(projected.slope).verdict(verdict, secondsToLimit, secondsToLimitLower,
-                prefix(restart) + evidence + "; peaks reach the limit in ~" + minutes(secondsToLimit) + " min");
+                evidence + "; peaks reach the limit in ~" + minutes(secondsToLimit) + " min");
     }
 
     /**
-     * Copies the closed buckets of the window, oldest first, into the bucket arrays (x in seconds
-     * relative to now); returns how many there are.
+     * Everything that depends only on closed buckets, recomputed when a bucket closes — once per
+     * bucket, not per sample, which makes observe() O(1) amortised in the scrape rate.
      */
-    private int gatherBuckets(long now) {
+    private void refit() {
+        buckets = gatherBuckets();
+        closedSamples = 0;
+        for (int i = 0; i < bucketIndex.length; i++) {
+            if (bucketIndex[i] != NONE && bucketIndex[i] >= openIndex - bucketsPerWindow && bucketIndex[i] < openIndex) {
+                closedSamples += count[i];
+            }
+        }
+        covered = coveredBuckets(buckets);
+        if (covered < minPoints) {
+            return;
+        }
+        points = erodeFloors(buckets);
+        whole.fit(x, yFloor, 0, points);
+        fitQuality = RobustStatistics.rSquared(x, yFloor, 0, points, whole.intercept, whole.slope);
+        half = points / 2;
+        earlier.fit(x, yFloor, 0, half);
+        recent.fit(x, yFloor, half, points);
+        threadEvidence = false;
+        corroborated = false;
+        if (threadsKnown) {
+            threadFit.fit(x, yThreads, 0, points);
+            threadEvidence = threadFit.slope > 0 && threadFit.z >= Z_THREADS;
+            corroborated = threadEvidence
+                    && RobustStatistics.kendallTau(yThreads, yFloor, 0, points) >= MIN_THREAD_MEMORY_TAU;
+        }
+    }
+
+    /**
+     * Copies the closed buckets of the window, oldest first, into the bucket arrays (x = bucket
+     * centre in seconds since the series origin); returns how many there are.
+     */
+    private int gatherBuckets() {
         int n = 0;
         threadsKnown = true;
         for (long index = openIndex - bucketsPerWindow; index < openIndex; index++) {
@@ -339,7 +367,7 @@ final class FloorTrendDetector implements LeakDetector {
             if (bucketIndex[slot] != index) {
                 continue;
             }
-            bucketX[n] = (originMillis + (index * 2 + 1) * bucketMillis / 2.0 - now) / 1000.0;
+            bucketX[n] = (index * 2 + 1) * bucketMillis / 2000.0;
             bucketFloor[n] = floor[slot];
             bucketPeak[n] = peak[slot];
             bucketThreads[n] = threadFloor[slot];
@@ -398,20 +426,20 @@ final class FloorTrendDetector implements LeakDetector {
      * s1 &gt; s2 &gt; 0 whose centres are Δ apart, τ = Δ / ln(s1/s2); the floor will still grow by
      * s(now)·τ, and reaches a headroom h after −τ·ln(1 − h / (s(now)·τ)).
      */
-    private Assessment judgePlateau(Judgement judgement, double limit, int n, int half, int buckets, String evidence) {
+    private Assessment judgePlateau(Judgement judgement, double limit, double xNow, String evidence) {
         if (recent.slope <= 0) {
             return judgement.verdict(Verdict.HEALTHY, Double.POSITIVE_INFINITY, Double.POSITIVE_INFINITY,
                     evidence + " but has levelled off");
         }
-        double centreDistance = centre(half, n) - centre(0, half);
+        double centreDistance = centre(half, points) - centre(0, half);
         double tau = centreDistance / Math.log(earlier.slope / recent.slope);
-        double slopeNow = recent.slope * Math.exp(centre(half, n) / tau); // centre is negative: seconds before now
+        double slopeNow = recent.slope * Math.exp(-(xNow - centre(half, points)) / tau);
         double remainingGrowth = slopeNow * tau;
         if (!settings.limitKnown()) {
             return judgement.growth(slopeNow).verdict(Verdict.HEALTHY, Double.POSITIVE_INFINITY,
                     Double.POSITIVE_INFINITY, evidence + " but is levelling off");
         }
-        double headroom = limit - recent.intercept - peakAbove(recent, buckets);
+        double headroom = limit - recent.at(xNow) - peakAbove(recent);
         double secondsToLimitLower = Math.max(0, headroom / Math.max(recent.upper, recent.slope));
         if (headroom > 0 && remainingGrowth <= headroom) {
             return judgement.growth(slopeNow).verdict(Verdict.HEALTHY, Double.POSITIVE_INFINITY, secondsToLimitLower,
@@ -431,15 +459,13 @@ final class FloorTrendDetector implements LeakDetector {
      * How far the peaks reach above the floor line: the {@value #PEAK_QUANTILE} quantile of the
      * buckets' excursions (the open bucket's included), so a couple of one-off spikes do not set it.
      */
-    private double peakAbove(Fit fit, int n) {
-        for (int i = 0; i < n; i++) {
-            values[i] = bucketPeak[i] - (fit.intercept + fit.slope * bucketX[i]);
+    private double peakAbove(Fit fit) {
+        for (int i = 0; i < buckets; i++) {
+            values[i] = bucketPeak[i] - fit.at(bucketX[i]);
         }
-        int open = slot(openIndex);
-        double openCentre = (originMillis + (openIndex * 2 + 1) * bucketMillis / 2.0 - lastTimestamp) / 1000.0;
-        values[n] = peak[open] - (fit.intercept + fit.slope * openCentre);
-        int rank = (int) Math.floor(PEAK_QUANTILE * n);
-        return Math.max(0, RobustStatistics.select(values, n + 1, rank));
+        values[buckets] = peak[slot(openIndex)] - fit.at((openIndex * 2 + 1) * bucketMillis / 2000.0);
+        int rank = (int) Math.floor(PEAK_QUANTILE * buckets);
+        return Math.max(0, RobustStatistics.select(values, buckets + 1, rank));
     }
 
     private Assessment insufficient(Sample sample, int samples, String reason) {
@@ -452,11 +478,16 @@ final class FloorTrendDetector implements LeakDetector {
     }
 
     private static String mebibytes(double bytes) {
-        return String.format("%.1f", bytes / (1024 * 1024));
+        return rounded(bytes / (1024 * 1024), 10);
     }
 
     private static String perHour(double perSecond) {
-        return String.format("%.0f", perSecond * 3600);
+        return Long.toString(Math.round(perSecond * 3600));
+    }
+
+    /** Rounds to 1/scale; string concatenation, because String.format costs microseconds per sample. */
+    private static String rounded(double value, int scale) {
+        return Double.toString(Math.round(value * scale) / (double) scale);
     }
 
     private static long minutes(double seconds) {
@@ -513,6 +544,10 @@ final class FloorTrendDetector implements LeakDetector {
         double intercept;
         double z;
         double upper;
+
+        double at(double xs) {
+            return intercept + slope * xs;
+        }
 
         void fit(double[] xs, double[] ys, int from, int to) {
             int pairs = RobustStatistics.pairwiseSlopes(xs, ys, from, to, slopes);
