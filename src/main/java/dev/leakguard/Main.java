@@ -1,5 +1,6 @@
 package dev.leakguard;
 
+import dev.leakguard.cli.AnalyzeCommand;
 import dev.leakguard.cli.DemoCommand;
 import dev.leakguard.cli.RunCommand;
 import dev.leakguard.cli.VersionCommand;
@@ -10,7 +11,7 @@ import picocli.CommandLine.Command;
 @Command(name = "leakguard", mixinStandardHelpOptions = true,
         versionProvider = Main.VersionProvider.class,
         description = "Restarts leaking pods gracefully before the OOM killer does, and names the leaking code.",
-        subcommands = {RunCommand.class, DemoCommand.class, VersionCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {RunCommand.class, DemoCommand.class, VersionCommand.class, AnalyzeCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 
     public static void main(String[] args) {

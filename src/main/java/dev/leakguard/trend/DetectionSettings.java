@@ -1,6 +1,56 @@
 package dev.leakguard.trend;
 
 import java.time.Duration;
+import java.util.Objects;
 
-public record DetectionSettings(Duration window, Duration warmup, Duration horizon, Duration interval, double memoryLimitBytes) {
+/**
+ * How one pod's memory series is judged.
+ *
+ * @param window           how far back the trend is fitted
+ * @param warmup           samples this soon after a container start are ignored
+ * @param horizon          {@link Verdict#LEAKING} when the limit is predicted within this
+ * @param interval         the expected scrape interval (sets the bucket width for short windows)
+ * @param memoryLimitBytes the limit the OOM killer enforces; {@code NaN} when unknown, in which
+ *                         case the detector says at most {@link Verdict#SUSPECT}
+ */
+public record DetectionSettings(Duration window, Duration warmup, Duration horizon, Duration interval,
+                                double memoryLimitBytes) {
+
+    public DetectionSettings {
+        Objects.requireNonNull(window, "window");
+        Objects.requireNonNull(warmup, "warmup");
+        Objects.requireNonNull(horizon, "horizon");
+        Objects.requireNonNull(interval, "interval");
+        requirePositive("interval", interval);
+        requirePositive("horizon", horizon);
+        if (warmup.isNegative()) {
+            throw new IllegalArgumentException("warmup must not be negative, got " + warmup);
+        }
+        if (window.compareTo(interval.multipliedBy(4)) < 0) {
+            throw new IllegalArgumentException("window " + window + " must span at least 4 intervals of " + interval);
+        }
+        if (!Double.isNaN(memoryLimitBytes) && !(memoryLimitBytes > 0 && Double.isFinite(memoryLimitBytes))) {
+            throw new IllegalArgumentException("memoryLimitBytes must be positive or NaN (unknown), got " + memoryLimitBytes);
+        }
+    }
+
+    /** The defaults of a LeakPolicy: 30 m window, 5 m warm-up, 15 m horizon, 15 s scrapes. */
+    public static DetectionSettings defaults(double memoryLimitBytes) {
+        return new DetectionSettings(Duration.ofMinutes(30), Duration.ofMinutes(5), Duration.ofMinutes(15),
+                Duration.ofSeconds(15), memoryLimitBytes);
+    }
+
+    public DetectionSettings withMemoryLimitBytes(double limitBytes) {
+        return new DetectionSettings(window, warmup, horizon, interval, limitBytes);
+    }
+
+    public boolean limitKnown() {
+        return !Double.isNaN(memoryLimitBytes);
+    }
+
+    private static void requirePositive(String name, Duration value) {
+        if (value.isNegative() || value.isZero()) {
+            throw new IllegalArgumentException(name + " must be positive, got " + value);
+        }
+    }
 }

@@ -1,0 +1,282 @@
+package dev.leakguard.bench.detection;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.leakguard.trend.DetectionSettings;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Replays the synthetic corpus and the recorded traces through leakguard and the Prometheus
+ * baselines, online, and writes {@code target/detection-report.md} and {@code .json}.
+ *
+ * <pre>mvn -B test-compile exec:exec@bench -Dbench.main=dev.leakguard.bench.detection.DetectionBenchmark -Dbench.args=""</pre>
+ * {@code -Dbench.args="--seed 7"} replays another corpus; 7 is the seed the detector was tuned on,
+ * the default {@value #EVALUATION_SEED} was only used for this report.
+ */
+public final class DetectionBenchmark {
+
+    static final long EVALUATION_SEED = 20261101;
+    static final DetectionSettings SETTINGS = new DetectionSettings(Duration.ofMinutes(30), Duration.ofMinutes(5),
+            Duration.ofMinutes(15), Duration.ofSeconds(15), Double.NaN);
+    /** A leak counts for "missed OOMs" only if it reaches the limit after warm-up plus two thirds of the window. */
+    static final long MINIMUM_OBSERVATION_MILLIS = SETTINGS.warmup().plus(SETTINGS.window().multipliedBy(2).dividedBy(3)).toMillis();
+    static final String TOTAL = "total";
+
+    private DetectionBenchmark() {
+    }
+
+    public static void main(String[] args) throws IOException {
+        long seed = args.length >= 2 && args[0].equals("--seed") ? Long.parseLong(args[1]) : EVALUATION_SEED;
+        List<Trace> traces = new ArrayList<>(new TraceGenerator(seed).generate());
+        traces.addAll(RecordedTraces.load());
+        List<Policy> policies = List.of(Policy.leakguard(),
+                Policy.predictLinear("predict_linear 30m", Duration.ofMinutes(30).toMillis()),
+                Policy.predictLinear("predict_linear 6h", Duration.ofHours(6).toMillis()),
+                Policy.fixedThreshold("90% of limit", 0.9));
+
+        Map<String, Map<String, Tally>> byPolicy = new LinkedHashMap<>();
+        for (Policy policy : policies) {
+            Map<String, Tally> byFamily = new LinkedHashMap<>();
+            for (Trace trace : traces) {
+                Outcome outcome = Outcome.of(trace, policy.replay(trace, SETTINGS));
+                byFamily.computeIfAbsent(trace.family(), f -> new Tally()).add(outcome);
+                byFamily.computeIfAbsent(TOTAL, f -> new Tally()).add(outcome);
+            }
+            byFamily.put(TOTAL, byFamily.remove(TOTAL));
+            byPolicy.put(policy.name(), byFamily);
+        }
+        Report report = new Report(seed, traces.size(), byPolicy);
+        Path target = Path.of("target");
+        Files.createDirectories(target);
+        Files.writeString(target.resolve("detection-report.md"), report.markdown());
+        new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT)
+                .writeValue(target.resolve("detection-report.json").toFile(), report.json());
+        System.out.println(report.markdown());
+    }
+
+    /** What one policy did on one trace. */
+    record Outcome(boolean reaches, boolean falseAction, boolean eligible, boolean missed, double leadSeconds,
+                   double delaySeconds) {
+
+        /** An action before the leak's onset, or on a trace that never reaches its limit, is a false action. */
+        static Outcome of(Trace trace, boolean[] act) {
+            long onset = trace.reachesLimit() ? trace.leakOnsetMillis() : Long.MAX_VALUE;
+            boolean falseAction = false;
+            long firstValid = -1;
+            for (int k = 0; k < act.length; k++) {
+                if (!act[k]) {
+                    continue;
+                }
+                long t = trace.timestampMillis()[k];
+                if (t < onset) {
+                    falseAction = true;
+                } else if (firstValid < 0) {
+                    firstValid = t;
+                }
+            }
+            boolean reaches = trace.reachesLimit();
+            boolean eligible = reaches && trace.limitReachedMillis() - trace.segmentStartMillis() >= MINIMUM_OBSERVATION_MILLIS;
+            boolean missed = reaches && firstValid < 0;
+            double lead = reaches && firstValid >= 0 ? (trace.limitReachedMillis() - firstValid) / 1000.0 : Double.NaN;
+            double delay = reaches && firstValid >= 0 ? (firstValid - trace.leakOnsetMillis()) / 1000.0 : Double.NaN;
+            return new Outcome(reaches, falseAction, eligible, missed, lead, delay);
+        }
+    }
+
+    /** Sums of outcomes for one policy and one family. */
+    static final class Tally {
+        int traces;
+        int reaching;
+        int falseActions;
+        int falseActionsOnNeverReaching;
+        int missed;
+        int missedEligible;
+        final List<Double> leads = new ArrayList<>();
+        final List<Double> delays = new ArrayList<>();
+
+        void add(Outcome outcome) {
+            traces++;
+            if (outcome.reaches()) {
+                reaching++;
+            }
+            if (outcome.falseAction()) {
+                falseActions++;
+                if (!outcome.reaches()) {
+                    falseActionsOnNeverReaching++;
+                }
+            }
+            if (outcome.missed()) {
+                missed++;
+                if (outcome.eligible()) {
+                    missedEligible++;
+                }
+            }
+            if (!Double.isNaN(outcome.leadSeconds())) {
+                leads.add(outcome.leadSeconds());
+                delays.add(outcome.delaySeconds());
+            }
+        }
+
+        int failures() {
+            return falseActions + missed;
+        }
+
+        double leadPercentile(double p) {
+            return percentile(leads, p);
+        }
+
+        double delayPercentile(double p) {
+            return percentile(delays, p);
+        }
+
+        /** Nearest-rank percentile; NaN for an empty list. */
+        private static double percentile(List<Double> values, double p) {
+            if (values.isEmpty()) {
+                return Double.NaN;
+            }
+            double[] sorted = values.stream().mapToDouble(Double::doubleValue).sorted().toArray();
+            int rank = (int) Math.ceil(p / 100 * sorted.length);
+            return sorted[Math.max(0, Math.min(sorted.length - 1, rank - 1))];
+        }
+    }
+
+    /** Renders the tallies as the markdown and JSON report, with the targets checked. */
+    record Report(long seed, int traceCount, Map<String, Map<String, Tally>> byPolicy) {
+
+        private static final String LEAKGUARD = "leakguard";
+
+        double horizonSeconds() {
+            return SETTINGS.horizon().toSeconds();
+        }
+
+        String markdown() {
+            StringBuilder md = new StringBuilder();
+            md.append("# Detection benchmark\n\n")
+                    .append(String.format("Seed %d, %d traces (window %s, warm-up %s, horizon %s, scrapes every %s). ",
+                            seed, traceCount, SETTINGS.window(), SETTINGS.warmup(), SETTINGS.horizon(), SETTINGS.interval()))
+                    .append("FA = traces with a false action (acted before the leak onset or on a trace that never reaches its limit); ")
+                    .append("missed = traces that reach the limit with no action between onset and the limit ")
+                    .append("(in brackets: of those reaching it after warm-up + two thirds of the window); ")
+                    .append("lead = limit time − first action, in minutes and as a fraction of the horizon; ")
+                    .append("delay = first action − leak onset, minutes.\n\n")
+                    .append("| family | detector | traces (reach) | FA | missed | FA+missed | lead median | lead p5 | p5 / horizon | delay median |\n")
+                    .append("|---|---|---|---|---|---|---|---|---|---|\n");
+            for (String family : families()) {
+                for (var entry : byPolicy.entrySet()) {
+                    Tally tally = entry.getValue().get(family);
+                    md.append(String.format("| %s | %s | %d (%d) | %d | %d (%d) | %d | %s | %s | %s | %s |\n",
+                            family.equals(TOTAL) ? "**total**" : family, entry.getKey(), tally.traces, tally.reaching,
+                            tally.falseActions, tally.missed, tally.missedEligible, tally.failures(),
+                            minutes(tally.leadPercentile(50)), minutes(tally.leadPercentile(5)),
+                            fraction(tally.leadPercentile(5) / horizonSeconds()), minutes(tally.delayPercentile(50))));
+                }
+            }
+            md.append("\n## Targets\n\n");
+            for (var target : targets().entrySet()) {
+                md.append("- ").append(target.getKey()).append(": ").append(target.getValue()).append('\n');
+            }
+            return md.toString();
+        }
+
+        private List<String> families() {
+            return new ArrayList<>(byPolicy.get(LEAKGUARD).keySet());
+        }
+
+        /** The targets, each with the measured numbers. */
+        Map<String, String> targets() {
+            Map<String, Tally> ours = byPolicy.get(LEAKGUARD);
+            Tally total = ours.get(TOTAL);
+            Map<String, String> targets = new LinkedHashMap<>();
+            int neverReachingFalse = 0;
+            for (String family : families()) {
+                if (!family.equals(TOTAL) && ours.get(family).reaching == 0) {
+                    neverReachingFalse += ours.get(family).falseActions;
+                }
+            }
+            targets.put("0 false actions on the never-reaching families",
+                    verdict(neverReachingFalse == 0) + " (" + neverReachingFalse + "; on never-reaching traces of all families: "
+                            + total.falseActionsOnNeverReaching + ")");
+            targets.put("0 missed OOMs after warm-up + minimum samples",
+                    verdict(total.missedEligible == 0) + " (" + total.missedEligible + " of "
+                            + total.reaching + " reaching; " + total.missed + " counting all)");
+            double p5 = total.leadPercentile(5) / horizonSeconds();
+            targets.put("5th-percentile lead ≥ 0.5 × horizon", verdict(p5 >= 0.5) + " (" + fraction(p5) + ")");
+            List<String> notBetter = new ArrayList<>();
+            List<String> tied = new ArrayList<>();
+            for (String family : families()) {
+                int mine = ours.get(family).failures();
+                for (var entry : byPolicy.entrySet()) {
+                    if (entry.getKey().equals(LEAKGUARD)) {
+                        continue;
+                    }
+                    int theirs = entry.getValue().get(family).failures();
+                    if (mine > theirs) {
+                        notBetter.add(family + " vs " + entry.getKey() + " (" + mine + " > " + theirs + ")");
+                    } else if (mine == theirs) {
+                        tied.add(family + " vs " + entry.getKey() + " (" + mine + " = " + theirs + ")");
+                    }
+                }
+            }
+            targets.put("strictly fewer FA + missed than every baseline, in total and per family",
+                    verdict(notBetter.isEmpty() && tied.isEmpty())
+                            + (notBetter.isEmpty() ? "" : "; worse: " + String.join(", ", notBetter))
+                            + (tied.isEmpty() ? "" : "; equal: " + String.join(", ", tied)));
+            return targets;
+        }
+
+        Map<String, Object> json() {
+            Map<String, Object> json = new LinkedHashMap<>();
+            json.put("seed", seed);
+            json.put("traces", traceCount);
+            json.put("settings", Map.of("window", SETTINGS.window().toString(), "warmup", SETTINGS.warmup().toString(),
+                    "horizon", SETTINGS.horizon().toString(), "interval", SETTINGS.interval().toString()));
+            Map<String, Object> detectors = new LinkedHashMap<>();
+            for (var entry : byPolicy.entrySet()) {
+                Map<String, Object> families = new LinkedHashMap<>();
+                for (var family : entry.getValue().entrySet()) {
+                    Tally tally = family.getValue();
+                    Map<String, Object> row = new LinkedHashMap<>();
+                    row.put("traces", tally.traces);
+                    row.put("reaching", tally.reaching);
+                    row.put("falseActions", tally.falseActions);
+                    row.put("missedOoms", tally.missed);
+                    row.put("missedOomsEligible", tally.missedEligible);
+                    row.put("leadSecondsMedian", finite(tally.leadPercentile(50)));
+                    row.put("leadSecondsP5", finite(tally.leadPercentile(5)));
+                    row.put("leadP5FractionOfHorizon", finite(tally.leadPercentile(5) / horizonSeconds()));
+                    row.put("leadMedianFractionOfHorizon", finite(tally.leadPercentile(50) / horizonSeconds()));
+                    row.put("detectionDelaySecondsMedian", finite(tally.delayPercentile(50)));
+                    row.put("detectionDelaySecondsP95", finite(tally.delayPercentile(95)));
+                    families.put(family.getKey(), row);
+                }
+                detectors.put(entry.getKey(), families);
+            }
+            json.put("detectors", detectors);
+            json.put("targets", targets());
+            return json;
+        }
+
+        private static Double finite(double value) {
+            return Double.isFinite(value) ? value : null;
+        }
+
+        private static String verdict(boolean met) {
+            return met ? "met" : "NOT met";
+        }
+
+        private static String minutes(double seconds) {
+            return Double.isNaN(seconds) ? "–" : String.format("%.1f min", seconds / 60);
+        }
+
+        private static String fraction(double value) {
+            return Double.isNaN(value) ? "–" : String.format("%.2f", value);
+        }
+    }
+}

@@ -1,0 +1,138 @@
+package dev.leakguard.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.leakguard.Main;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.net.URISyntaxException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import picocli.CommandLine;
+
+class AnalyzeCommandTest {
+
+    @TempDir
+    Path directory;
+
+    private record Run(int exitCode, String out, String err) {
+    }
+
+    private static Run run(String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        CommandLine commandLine = new CommandLine(new Main());
+        commandLine.setOut(new PrintWriter(out));
+        commandLine.setErr(new PrintWriter(err));
+        int exitCode = commandLine.execute(args);
+        return new Run(exitCode, out.toString(), err.toString());
+    }
+
+    private Path write(String content) throws IOException {
+        return Files.writeString(directory.resolve("trace.csv"), content);
+    }
+
+    private static Path recorded(String name) throws URISyntaxException {
+        return Path.of(AnalyzeCommandTest.class.getResource("/traces/" + name).toURI());
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', value = {
+        "empty file||line 1: empty file",
+        "missing header|1,100\\n2,200|line 1: header must name columns timestamp_seconds and memory_bytes",
+        "non-numeric value|timestamp_seconds,memory_bytes\\n1,100\\n2,abc|line 3: memory_bytes 'abc' is not a number",
+        "unsorted timestamps|timestamp_seconds,memory_bytes\\n5,100\\n4,200|line 3: timestamps must increase",
+        "missing cell|timestamp_seconds,memory_bytes,threads\\n1,100,3\\n2|line 3: missing column memory_bytes",
+        "header only|timestamp_seconds,memory_bytes|line 1: no samples after the header",
+        "negative memory|timestamp_seconds,memory_bytes\\n1,-5|line 2: memory_bytes must not be negative"})
+    void badInputIsOneLineNamingTheLineWithExitCode2(String name, String content, String message) throws IOException {
+        Path input = write(content == null ? "" : content.replace("\\n", "\n"));
+        Run run = run("analyze", "--input", input.toString(), "--memory-limit", "512Mi");
+        assertThat(run.exitCode()).isEqualTo(2);
+        assertThat(run.err()).contains(message);
+        assertThat(run.err().strip().lines()).hasSize(1);
+        assertThat(run.out()).isEmpty();
+    }
+
+    @ParameterizedTest
+    @CsvSource({"--memory-limit, 512MB, invalid quantity '512MB'", "--memory-limit, 512m, 'm' means milli",
+        "--window, 30, invalid duration '30'", "--output, yaml, --output must be text or json"})
+    void badOptionsExitWith2(String option, String value, String message) throws IOException {
+        Path input = write("timestamp_seconds,memory_bytes\n1,100\n");
+        String[] args = option.equals("--memory-limit")
+                ? new String[] {"analyze", "--input", input.toString(), option, value}
+                : new String[] {"analyze", "--input", input.toString(), "--memory-limit", "1Gi", option, value};
+        Run run = run(args);
+        assertThat(run.exitCode()).isEqualTo(2);
+        assertThat(run.err()).contains(message);
+    }
+
+    @Test
+    void missingFileExitsWith2() {
+        Run run = run("analyze", "--input", directory.resolve("absent.csv").toString(), "--memory-limit", "1Gi");
+        assertThat(run.exitCode()).isEqualTo(2);
+        assertThat(run.err()).contains("no such file");
+    }
+
+    @Test
+    void recordedGoGoroutineLeakWouldBeRestartedBeforeItsLimit() throws Exception {
+        // Recorded at one sample per second (src/test/go/record-redisleak.sh); settings scaled to match.
+        Run run = run("analyze", "--input", recorded("go-redis-client-per-request.csv").toString(),
+                "--memory-limit", "60Mi", "--interval", "1s", "--window", "2m", "--warmup", "20s", "--horizon", "1m",
+                "--output", "json");
+        assertThat(run.exitCode()).as(run.err()).isZero();
+        JsonNode json = new ObjectMapper().readTree(run.out());
+        assertThat(json.get("verdict").asText()).isEqualTo("LEAKING");
+        assertThat(json.get("actionAtSeconds").isNumber()).isTrue();
+        assertThat(json.get("secondsToLimitAtAction").asDouble()).isBetween(0.0, 60.0);
+        assertThat(json.get("memoryGrowthBytesPerSecond").asDouble()).isPositive();
+        assertThat(json.get("threadGrowthPerSecond").asDouble()).isPositive();
+        assertThat(json.get("samples").asInt()).isEqualTo(673);
+        double firstTimestamp = Double.parseDouble(Files.readAllLines(recorded("go-redis-client-per-request.csv")).get(1)
+                .split(",")[0]);
+        double limitReached = firstReachOf(recorded("go-redis-client-per-request.csv"), 60 * 1024 * 1024);
+        assertThat(json.get("actionAtSeconds").asDouble()).isBetween(firstTimestamp, limitReached);
+    }
+
+    private static double firstReachOf(Path csv, double limit) throws IOException {
+        return Files.readAllLines(csv).stream().skip(1).map(line -> line.split(","))
+                .filter(cells -> Double.parseDouble(cells[1]) >= limit)
+                .mapToDouble(cells -> Double.parseDouble(cells[0])).findFirst().orElse(Double.POSITIVE_INFINITY);
+    }
+
+    @Test
+    void recordedHealthyServiceIsNotRestarted() throws Exception {
+        Run run = run("analyze", "--input", recorded("go-redis-shared-client.csv").toString(), "--memory-limit", "20Mi",
+                "--interval", "1s", "--window", "2m", "--warmup", "20s", "--horizon", "1m", "--output", "json");
+        JsonNode json = new ObjectMapper().readTree(run.out());
+        assertThat(json.get("verdict").asText()).isNotEqualTo("LEAKING");
+        assertThat(json.get("actionAtSeconds").isNull()).isTrue();
+        assertThat(json.get("secondsToLimitAtAction").isNull()).isTrue();
+    }
+
+    @Test
+    void textOutputSummarisesAndHonoursRenamedColumns() throws IOException {
+        StringBuilder csv = new StringBuilder("time,timestamp_seconds,rss,goroutines\n");
+        for (int t = 0; t < 3600; t += 15) {
+            csv.append("x,").append(t).append(',').append(300_000_000 + 50_000L * t + (t % 60) * 100_000L).append(",")
+                    .append(20 + t / 30).append('\n');
+        }
+        Path input = write(csv.toString());
+        Run run = run("analyze", "--input", input.toString(), "--memory-limit", "500M", "--memory-column", "rss",
+                "--threads-column", "goroutines");
+        assertThat(run.exitCode()).as(run.err()).isZero();
+        assertThat(run.out()).startsWith("verdict: LEAKING").contains("would restart at t=").contains("samples: 240");
+
+        Run missing = run("analyze", "--input", input.toString(), "--memory-limit", "500M", "--memory-column", "rss",
+                "--threads-column", "threads");
+        assertThat(missing.exitCode()).isEqualTo(2);
+        assertThat(missing.err()).contains("line 1: header has no threads column 'threads'");
+    }
+}

@@ -1,0 +1,198 @@
+package dev.leakguard.trend;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Random;
+import java.util.Set;
+import java.util.function.DoubleUnaryOperator;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/** Table-driven scenarios, one per family of behaviour, replayed at 15 s scrapes against a 1 GiB limit. */
+class LeakDetectorScenariosTest {
+
+    private static final double LIMIT = 1024 * 1024 * 1024.0;
+    private static final double MIB = 1024 * 1024.0;
+    private static final DetectionSettings SETTINGS = DetectionSettings.defaults(LIMIT);
+
+    /** Memory (fraction of the limit) as a function of seconds since the container start. */
+    private record Scenario(String name, double hours, DoubleUnaryOperator floor, double sawtooth, double sawPeriod,
+                            DoubleUnaryOperator threads, double lostScrapes) {
+
+        List<Sample> samples(long seed) {
+            Random random = new Random(seed);
+            List<Sample> samples = new ArrayList<>();
+            for (double t = 0; t < hours * 3600; t += 15) {
+                if (random.nextDouble() < lostScrapes) {
+                    continue;
+                }
+                double saw = sawtooth * ((t / sawPeriod) % 1.0);
+                double memory = (floor.applyAsDouble(t) + saw + 0.003 * random.nextGaussian()) * LIMIT;
+                samples.add(new Sample((long) (t * 1000), memory, threads.applyAsDouble(t) + random.nextInt(5), 0, 0));
+            }
+            return samples;
+        }
+    }
+
+    private static DoubleUnaryOperator constant(double value) {
+        return t -> value;
+    }
+
+    static Stream<Arguments> neverLeaking() {
+        return Stream.of(
+                Arguments.of(new Scenario("healthy sawtooth close to the limit", 6, constant(0.55), 0.35, 90,
+                        constant(40), 0)),
+                Arguments.of(new Scenario("slow sawtooth", 6, constant(0.4), 0.4, 240, constant(40), 0)),
+                Arguments.of(new Scenario("warm-up levelling off at 85 %", 4,
+                        t -> 0.3 + 0.45 * (1 - Math.exp(-t / 600)), 0.1, 60, constant(40), 0)),
+                Arguments.of(new Scenario("flat with lost scrapes", 6, constant(0.6), 0.2, 60, constant(40), 0.3)));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("neverLeaking")
+    void neverSaysLeakingOnHealthySeries(Scenario scenario) {
+        LeakDetector detector = LeakDetectors.create(SETTINGS);
+        for (Sample sample : scenario.samples(1)) {
+            assertThat(detector.observe(sample).verdict()).as(scenario.name() + " at " + sample.timestampMillis() / 60000 + " min")
+                    .isNotEqualTo(Verdict.LEAKING);
+        }
+        assertThat(detector.current().verdict()).isEqualTo(Verdict.HEALTHY);
+    }
+
+    static Stream<Arguments> leaking() {
+        // 0.3 + 0.1 sawtooth + growth: peaks reach the limit when 0.6 of growth has accumulated.
+        // The last argument is the lead time required, as a fraction of the horizon.
+        return Stream.of(
+                Arguments.of(new Scenario("linear leak under a sawtooth", 4, t -> 0.3 + 0.6 * t / (2.5 * 3600), 0.1, 60,
+                        constant(40), 0), 0.5),
+                Arguments.of(new Scenario("leak starting after an hour", 5,
+                        t -> 0.3 + 0.6 * Math.max(0, t - 3600) / (2 * 3600), 0.1, 60, constant(40), 0), 0.5),
+                Arguments.of(new Scenario("leak with 30 % lost scrapes", 4, t -> 0.3 + 0.6 * t / (2.5 * 3600), 0.1, 60,
+                        constant(40), 0.3), 0.5),
+                // Known weakness (see docs/detection.md): slow memory growth is confirmed late.
+                Arguments.of(new Scenario("thread leak with slowly rising memory", 8,
+                        t -> 0.3 + 0.6 * t / (6 * 3600), 0.1, 60, t -> 40 + t / 10, 0), 0.2));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("leaking")
+    void saysLeakingBeforeThePeaksReachTheLimit(Scenario scenario, double leadFraction) {
+        LeakDetector detector = LeakDetectors.create(SETTINGS);
+        Assessment first = null;
+        long firstAt = -1;
+        Set<Verdict> seen = EnumSet.noneOf(Verdict.class);
+        for (Sample sample : scenario.samples(2)) {
+            if (sample.memoryBytes() >= LIMIT) {
+                break;
+            }
+            Assessment assessment = detector.observe(sample);
+            seen.add(assessment.verdict());
+            if (first == null && assessment.verdict() == Verdict.LEAKING) {
+                first = assessment;
+                firstAt = sample.timestampMillis();
+            }
+        }
+        assertThat(first).as(scenario.name() + " verdicts " + seen).isNotNull();
+        assertThat(first.secondsToLimit()).isLessThanOrEqualTo(SETTINGS.horizon().toSeconds());
+        assertThat(first.secondsToLimitLower()).isLessThanOrEqualTo(first.secondsToLimit());
+        assertThat(first.memoryGrowthBytesPerSecond()).isPositive();
+        assertThat(first.significance()).isGreaterThan(0.95);
+        assertThat(first.reason()).contains("MiB/h");
+        assertThat(seen).contains(Verdict.INSUFFICIENT_DATA, Verdict.SUSPECT);
+        double limitReachedMillis = firstReach(scenario);
+        assertThat(limitReachedMillis - firstAt).as("lead time")
+                .isGreaterThan(SETTINGS.horizon().toMillis() * leadFraction);
+    }
+
+    private static double firstReach(Scenario scenario) {
+        for (Sample sample : scenario.samples(2)) {
+            if (sample.memoryBytes() >= LIMIT) {
+                return sample.timestampMillis();
+            }
+        }
+        return Double.POSITIVE_INFINITY;
+    }
+
+    @Test
+    void threadGrowthAloneIsSuspect() {
+        Scenario threadsOnly = new Scenario("threads leak, memory flat", 3, constant(0.4), 0.05, 60, t -> 40 + t / 20, 0);
+        LeakDetector detector = LeakDetectors.create(SETTINGS);
+        threadsOnly.samples(3).forEach(detector::observe);
+        assertThat(detector.current().verdict()).isEqualTo(Verdict.SUSPECT);
+        assertThat(detector.current().threadGrowthPerSecond()).isCloseTo(0.05, org.assertj.core.api.Assertions.within(0.01));
+        assertThat(detector.current().reason()).contains("threads grow");
+    }
+
+    @Test
+    void unknownLimitIsAtMostSuspect() {
+        Scenario leak = new Scenario("leak", 2, t -> 0.3 + 0.6 * t / 3600, 0.05, 60, constant(40), 0);
+        LeakDetector detector = LeakDetectors.create(SETTINGS.withMemoryLimitBytes(Double.NaN));
+        for (Sample sample : leak.samples(4)) {
+            assertThat(detector.observe(sample).verdict()).isNotEqualTo(Verdict.LEAKING);
+        }
+        assertThat(detector.current().verdict()).isEqualTo(Verdict.SUSPECT);
+        assertThat(detector.current().reason()).contains("no memory limit known");
+    }
+
+    @Test
+    void warmUpCountsFromTheContainerStart() {
+        LeakDetector detector = LeakDetectors.create(SETTINGS);
+        long start = 0;
+        assertThat(detector.observe(new Sample(60_000, 300 * MIB, Double.NaN, start, 0)).reason()).contains("warming up");
+        LeakDetector longRunning = LeakDetectors.create(SETTINGS);
+        long threeHours = 3 * 3600_000L;
+        assertThat(longRunning.observe(new Sample(threeHours + 60_000, 300 * MIB, Double.NaN, start, 0)).reason())
+                .contains("collecting data");
+    }
+
+    @Test
+    void aRestartStartsANewSeries() {
+        Scenario leak = new Scenario("leak", 2, t -> 0.2 + 0.3 * t / 3600, 0.05, 60, constant(40), 0);
+        for (boolean containerKnown : new boolean[] {true, false}) {
+            LeakDetector detector = LeakDetectors.create(SETTINGS);
+            long last = 0;
+            for (Sample sample : leak.samples(5)) {
+                detector.observe(containerKnown ? sample : withoutContainer(sample));
+                last = sample.timestampMillis();
+            }
+            assertThat(detector.current().verdict()).isIn(Verdict.SUSPECT, Verdict.LEAKING);
+            long restart = last + 15_000;
+            Sample afterRestart = new Sample(restart, 0.15 * LIMIT, 40, containerKnown ? restart : -1, containerKnown ? 1 : -1);
+            Assessment assessment = detector.observe(afterRestart);
+            assertThat(assessment.verdict()).as("container known: " + containerKnown).isEqualTo(Verdict.INSUFFICIENT_DATA);
+            assertThat(assessment.reason()).contains("new series").contains("warming up");
+        }
+    }
+
+    private static Sample withoutContainer(Sample sample) {
+        return new Sample(sample.timestampMillis(), sample.memoryBytes(), sample.threads(), -1, -1);
+    }
+
+    @Test
+    void ignoresOutOfOrderAndNonFiniteSamples() {
+        LeakDetector detector = LeakDetectors.create(SETTINGS);
+        Assessment first = detector.observe(Sample.ofMemory(10_000, 100 * MIB));
+        assertThat(detector.observe(Sample.ofMemory(5_000, 900 * MIB))).isSameAs(first);
+        assertThat(detector.observe(Sample.ofMemory(20_000, Double.NaN))).isSameAs(first);
+    }
+
+    @Test
+    void stateStaysUnder16KiBForAnHourAt15Seconds() {
+        DetectionSettings hour = new DetectionSettings(Duration.ofHours(1), Duration.ofMinutes(5), Duration.ofMinutes(15),
+                Duration.ofSeconds(15), LIMIT);
+        FloorTrendDetector detector = (FloorTrendDetector) LeakDetectors.create(hour);
+        assertThat(detector.bucketsPerWindow()).isEqualTo(FloorTrendDetector.BUCKETS_PER_WINDOW);
+        assertThat(detector.retainedBytes()).isLessThanOrEqualTo(16 * 1024);
+        // The ring does not grow with the window or the scrape rate.
+        FloorTrendDetector day = (FloorTrendDetector) LeakDetectors.create(new DetectionSettings(Duration.ofHours(24),
+                Duration.ofMinutes(5), Duration.ofMinutes(15), Duration.ofSeconds(1), LIMIT));
+        assertThat(day.retainedBytes()).isEqualTo(detector.retainedBytes());
+    }
+}
