@@ -4,6 +4,7 @@ import dev.leakguard.act.EventRecorder;
 import dev.leakguard.act.EvidenceStore;
 import dev.leakguard.act.PodAnnotator;
 import dev.leakguard.act.PodRestarter;
+import dev.leakguard.api.MetricsSource;
 import dev.leakguard.metrics.MicrometerOperatorMetrics;
 import dev.leakguard.scrape.FetchLimits;
 import dev.leakguard.scrape.HttpFetcher;
@@ -95,7 +96,8 @@ public final class LeakguardOperator implements AutoCloseable {
         PodPipeline pipeline = new PodPipeline(clock, new PodAnnotator(client), events, new EvidenceStore(client), restarter,
                 new ProfileCollector(fetcher, settings.profileLimits()), fetcher, settings.metricsLimits(), metrics, actions,
                 key -> self[0].verdictChanged(key));
-        this.scheduler = new ScrapeScheduler(clock, new PodMetricsSource(fetcher, settings.metricsLimits()), pipeline, metrics);
+        this.scheduler = new ScrapeScheduler(clock, Map.of(MetricsSource.pods, new PodMetricsSource(fetcher, settings.metricsLimits())),
+                pipeline, metrics);
         this.reconciler = new LeakPolicyReconciler(new PolicyResolver(settings.prometheusUrl()), scheduler, new StatusBuilder(clock),
                 events, restarter, metrics, settings.statusRefresh());
         self[0] = reconciler;

@@ -2,6 +2,7 @@ package dev.leakguard.operator;
 
 import dev.leakguard.api.LeakPolicy;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledFuture;
 
@@ -16,6 +17,12 @@ final class PolicyLoops {
         this.resource = resource;
     }
 
-    record Loop(PodState state, ScheduledFuture<?> future) {
+    /** A pod's loop; {@code future} completes with the periodic task once the backfill is done. */
+    record Loop(PodState state, CompletableFuture<ScheduledFuture<?>> future) {
+        void cancel() {
+            if (!future.cancel(false)) {
+                future.join().cancel(false);
+            }
+        }
     }
 }

@@ -1,6 +1,7 @@
 package dev.leakguard.operator;
 
 import dev.leakguard.api.LeakPolicy;
+import dev.leakguard.api.MetricsSource;
 import dev.leakguard.metrics.OperatorMetrics;
 import dev.leakguard.time.ScaledClock;
 import dev.leakguard.trend.DetectionSettings;
@@ -10,10 +11,10 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 import org.slf4j.Logger;
@@ -29,16 +30,16 @@ public final class ScrapeScheduler implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(ScrapeScheduler.class);
 
     private final ScaledClock clock;
-    private final SampleSource pods;
+    private final Map<MetricsSource, SampleSource> sources;
     private final PodPipeline pipeline;
     private final OperatorMetrics metrics;
     private final ScheduledExecutorService timer;
     private final Map<PolicyKey, PolicyLoops> policies = new ConcurrentHashMap<>();
     private volatile Predicate<PolicyKey> policyExists = key -> true;
 
-    ScrapeScheduler(ScaledClock clock, SampleSource pods, PodPipeline pipeline, OperatorMetrics metrics) {
+    ScrapeScheduler(ScaledClock clock, Map<MetricsSource, SampleSource> sources, PodPipeline pipeline, OperatorMetrics metrics) {
         this.clock = clock;
-        this.pods = pods;
+        this.sources = Map.copyOf(sources);
         this.pipeline = pipeline;
         this.metrics = metrics;
         this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -76,10 +77,12 @@ public final class ScrapeScheduler implements AutoCloseable {
                 continue;
             }
             if (existing != null) {
-                existing.future().cancel(false);
+                existing.cancel();
             }
             PodState state = new PodState(w.target(), w.pod(), settings(policy, w.target()));
-            loops.loops.put(key, new PolicyLoops.Loop(state, schedule(loops, state)));
+            PolicyLoops.Loop loop = new PolicyLoops.Loop(state, new CompletableFuture<>());
+            loops.loops.put(key, loop);
+            startAfterBackfill(loops, loop);
         }
         for (PodKey gone : Set.copyOf(loops.loops.keySet())) {
             if (!present.contains(gone)) {
@@ -110,15 +113,34 @@ public final class ScrapeScheduler implements AutoCloseable {
     private void stop(PolicyLoops loops, PodKey pod) {
         PolicyLoops.Loop loop = loops.loops.remove(pod);
         if (loop != null) {
-            loop.future().cancel(false);
+            loop.cancel();
             metrics.forgetPod(pod.namespace(), pod.name(), loops.policy.key().name());
         }
     }
 
-    private ScheduledFuture<?> schedule(PolicyLoops loops, PodState state) {
-        long period = clock.realDelayMillis(loops.policy.interval().toMillis());
-        long offset = Math.floorMod(state.target().podUid().hashCode(), period);
-        return timer.scheduleAtFixedRate(() -> tick(loops, state), offset, period, TimeUnit.MILLISECONDS);
+    /** Feeds the source's history (if any) to the detector, then starts the periodic loop. */
+    private void startAfterBackfill(PolicyLoops loops, PolicyLoops.Loop loop) {
+        PodState state = loop.state();
+        source(loops.policy).history(loops.policy, state.target(), clock.millis()).whenComplete((samples, error) -> {
+            if (samples != null && !samples.isEmpty()) {
+                samples.forEach(state::observe);
+                log.info("{}: backfilled {} samples, verdict {}", state.target().pod(), samples.size(), state.effectiveVerdict());
+            }
+            if (loop.future().isCancelled() || loops.loops.get(state.target().pod()) != loop) {
+                return;
+            }
+            long period = clock.realDelayMillis(loops.policy.interval().toMillis());
+            long offset = samples != null && !samples.isEmpty() ? 0 : Math.floorMod(state.target().podUid().hashCode(), period);
+            loop.future().complete(timer.scheduleAtFixedRate(() -> tick(loops, state), offset, period, TimeUnit.MILLISECONDS));
+        });
+    }
+
+    private SampleSource source(ResolvedPolicy policy) {
+        SampleSource source = sources.get(policy.source());
+        if (source == null) {
+            throw new IllegalStateException("no sample source for metrics.source " + policy.source());
+        }
+        return source;
     }
 
     private void tick(PolicyLoops loops, PodState state) {
@@ -132,7 +154,7 @@ public final class ScrapeScheduler implements AutoCloseable {
         }
         long now = clock.millis();
         ScrapeTarget target = state.target();
-        pods.read(policy, target, now).whenComplete((reading, error) -> {
+        source(policy).read(policy, target, now).whenComplete((reading, error) -> {
             try {
                 if (error != null) {
                     log.warn("reading {} failed unexpectedly", target.pod(), error);
