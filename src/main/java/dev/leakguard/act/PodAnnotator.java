@@ -3,6 +3,7 @@ package dev.leakguard.act;
 import dev.leakguard.profile.EventMessages;
 
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import io.fabric8.kubernetes.client.utils.Serialization;
@@ -22,7 +23,7 @@ public final class PodAnnotator {
         this.client = client;
     }
 
-    /** @return the keys that were written (empty when the pod already had these values) */
+    /** @return the keys that were written (empty when the pod already had these values or is gone) */
     public Map<String, String> annotate(String namespace, String pod, Map<String, String> current, Map<String, String> wanted) {
         Map<String, String> changed = new LinkedHashMap<>();
         wanted.forEach((key, value) -> {
@@ -35,7 +36,15 @@ public final class PodAnnotator {
             return changed;
         }
         String patch = Serialization.asJson(Map.of("metadata", Map.of("annotations", changed)));
-        client.pods().inNamespace(namespace).withName(pod).patch(PatchContext.of(PatchType.JSON_MERGE), patch);
+        try {
+            client.pods().inNamespace(namespace).withName(pod).patch(PatchContext.of(PatchType.JSON_MERGE), patch);
+        } catch (KubernetesClientException e) {
+            if (e.getCode() == 404) {
+                // The pod went away (evicted, scaled down) between the scrape and this write: nothing to annotate.
+                return Map.of();
+            }
+            throw e;
+        }
         return changed;
     }
 }

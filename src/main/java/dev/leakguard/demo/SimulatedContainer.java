@@ -4,6 +4,8 @@ import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import dev.leakguard.time.ScaledClock;
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -24,7 +26,7 @@ public final class SimulatedContainer implements AutoCloseable {
     /** How a simulated service behaves over time. */
     public enum Behaviour {
         /** The incident: a Go service creating a Redis client (pool + reaper goroutine) per request. */
-        GO_REDIS_CLIENT_LEAK(180 * MI, 6 * MI, 12 * MI, 2.0, 40, 25, "go"),
+        GO_REDIS_CLIENT_LEAK(180 * MI, 6 * MI, 12 * MI, 2.0, 53, 25, "go"),
         /** A healthy Go service: GC sawtooth, no trend. */
         GO_STEADY(210 * MI, 0, 30 * MI, 3.0, 60, 0, "go"),
         /** A JVM service leaking a fixed thread pool per batch job. */
@@ -49,6 +51,12 @@ public final class SimulatedContainer implements AutoCloseable {
             this.runtime = runtime;
         }
     }
+
+    private static final String GOROUTINE_TEMPLATE = resource("goroutines-debug1.txt");
+    /** The captured process ran 53 goroutines besides its reapers (queue workers, HTTP, pprof). */
+    private static final long GOROUTINES_BESIDES_REAPERS = 53;
+    private static final String JSTACK_TEMPLATE = resource("threaddump-jstack.txt");
+    private static final String POOL_THREAD_TEMPLATE = resource("threaddump-pool-thread.txt");
 
     private final Behaviour behaviour;
     private final ScaledClock clock;
@@ -137,57 +145,36 @@ public final class SimulatedContainer implements AutoCloseable {
         return out.toString();
     }
 
-    /** pprof's goroutine profile in its debug=1 form: one block per distinct stack, with its count. */
+    /**
+     * pprof's goroutine profile (debug=1), from a real capture of the Redis-client leak (see
+     * src/test/resources/fixtures/profiles/README.md): one reaper goroutine per leaked client.
+     */
     private String goroutineProfile() {
-        long leaked = behaviour == Behaviour.GO_REDIS_CLIENT_LEAK ? leakedThreads() : 0;
-        long other = Math.max(1, threads() - 2 * leaked);
-        StringBuilder out = new StringBuilder();
-        out.append("goroutine profile: total ").append(other + 2 * leaked).append('\n');
-        if (leaked > 0) {
-            out.append(leaked).append(" @ 0x43a1b6 0x44a0b2 0x6f2f85 0x46ce41\n")
-                    .append("#\t0x6f2f84\tgopkg.in/redis.v5/internal/pool.(*ConnPool).reaper+0xd4\t/usr/share/gocode/src/gopkg.in/redis.v5/internal/pool/pool.go:391\n\n")
-                    .append(leaked).append(" @ 0x43a1b6 0x4069dc 0x406598 0x6f5e0d 0x46ce41\n")
-                    .append("#\t0x6f5e0c\tgopkg.in/redis.v5/internal/pool.(*ConnPool).getConnWait+0x8c\t/usr/share/gocode/src/gopkg.in/redis.v5/internal/pool/pool.go:214\n\n");
-        }
-        out.append(other).append(" @ 0x43a1b6 0x432d37 0x4668a9 0x4a5c32 0x4a6f9a 0x4a6f88 0x58b6e9 0x59a6c5 0x6b2f2d 0x46ce41\n")
-                .append("#\t0x4668a8\tinternal/poll.runtime_pollWait+0x88\t/usr/lib/go-1.19/src/runtime/netpoll.go:305\n")
-                .append("#\t0x6b2f2c\tnet/http.(*conn).serve+0x66c\t/usr/lib/go-1.19/src/net/http/server.go:1991\n\n");
-        return out.toString();
+        long reapers = behaviour == Behaviour.GO_REDIS_CLIENT_LEAK ? Math.max(1, leakedThreads()) : 1;
+        return GOROUTINE_TEMPLATE.replace("{{REAPERS}}", Long.toString(reapers))
+                .replace("{{TOTAL}}", Long.toString(GOROUTINES_BESIDES_REAPERS + reapers));
     }
 
-    /** A jstack-style thread dump: the leaked pools' workers park waiting for tasks that never come. */
+    /** A jstack dump, from a real capture of the thread-pool leak: one parked worker per leaked pool. */
     private String threadDump() {
         long leaked = behaviour == Behaviour.JVM_THREAD_POOL_LEAK ? leakedThreads() : 0;
-        StringBuilder out = new StringBuilder("Full thread dump OpenJDK 64-Bit Server VM (17.0.15+6-Debian-1deb12u1 mixed mode, sharing):\n\n");
-        for (long i = 0; i < leaked; i++) {
-            long pool = i / 4 + 1;
-            long worker = i % 4 + 1;
-            out.append('"').append("pool-").append(pool).append("-thread-").append(worker).append("\" #").append(30 + i)
-                    .append(" prio=5 os_prio=0 cpu=0.10ms elapsed=").append(fmt(minutes() * 60)).append("s tid=0x00007f").append(Long.toHexString(0x1000 + i))
-                    .append(" nid=0x").append(Long.toHexString(0x200 + i)).append(" waiting on condition  [0x00007f0000000000]\n")
-                    .append("   java.lang.Thread.State: WAITING (parking)\n")
-                    .append("\tat jdk.internal.misc.Unsafe.park(java.base@17.0.15/Native Method)\n")
-                    .append("\t- parking to wait for  <0x00000000c0000000> (a java.util.concurrent.locks.AbstractQueuedSynchronizer$ConditionObject)\n")
-                    .append("\tat java.util.concurrent.locks.LockSupport.park(java.base@17.0.15/LockSupport.java:341)\n")
-                    .append("\tat java.util.concurrent.LinkedBlockingQueue.take(java.base@17.0.15/LinkedBlockingQueue.java:435)\n")
-                    .append("\tat java.util.concurrent.ThreadPoolExecutor.getTask(java.base@17.0.15/ThreadPoolExecutor.java:1062)\n")
-                    .append("\tat java.util.concurrent.ThreadPoolExecutor.runWorker(java.base@17.0.15/ThreadPoolExecutor.java:1122)\n")
-                    .append("\tat java.util.concurrent.ThreadPoolExecutor$Worker.run(java.base@17.0.15/ThreadPoolExecutor.java:635)\n")
-                    .append("\tat java.lang.Thread.run(java.base@17.0.15/Thread.java:840)\n\n");
+        StringBuilder pools = new StringBuilder();
+        for (long i = 1; i <= leaked; i++) {
+            pools.append(POOL_THREAD_TEMPLATE.replace("{{POOL}}", Long.toString(i)).replace("{{ID}}", Long.toString(100 + i)))
+                    .append("\n\n");
         }
-        for (int i = 1; i <= behaviour.baseThreads; i++) {
-            out.append("\"http-nio-8080-exec-").append(i).append("\" #").append(10 + i).append(" daemon prio=5 os_prio=0 cpu=1.20ms elapsed=")
-                    .append(fmt(minutes() * 60)).append("s tid=0x00007e").append(Integer.toHexString(0x100 + i)).append(" nid=0x")
-                    .append(Integer.toHexString(0x100 + i)).append(" waiting on condition  [0x00007e0000000000]\n")
-                    .append("   java.lang.Thread.State: WAITING (parking)\n")
-                    .append("\tat jdk.internal.misc.Unsafe.park(java.base@17.0.15/Native Method)\n")
-                    .append("\tat java.util.concurrent.locks.LockSupport.park(java.base@17.0.15/LockSupport.java:341)\n")
-                    .append("\tat java.util.concurrent.LinkedBlockingQueue.take(java.base@17.0.15/LinkedBlockingQueue.java:435)\n")
-                    .append("\tat org.apache.tomcat.util.threads.TaskQueue.take(TaskQueue.java:146)\n")
-                    .append("\tat java.util.concurrent.ThreadPoolExecutor.getTask(java.base@17.0.15/ThreadPoolExecutor.java:1062)\n")
-                    .append("\tat java.lang.Thread.run(java.base@17.0.15/Thread.java:840)\n\n");
+        return JSTACK_TEMPLATE.replace("{{POOL_THREADS}}\n\n", pools.toString());
+    }
+
+    private static String resource(String name) {
+        try (InputStream in = SimulatedContainer.class.getResourceAsStream("/demo/" + name)) {
+            if (in == null) {
+                throw new IllegalStateException("demo resource " + name + " is missing from the jar");
+            }
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
-        return out.toString();
     }
 
     private static String fmt(double value) {

@@ -154,8 +154,15 @@ public final class LeakguardOperator implements AutoCloseable {
     public void close() {
         operator.stop();
         scheduler.close();
-        events.close();
+        actions.shutdown();
+        try {
+            // Let writes already decided (annotations, evidence) finish rather than cut them off mid-request.
+            actions.awaitTermination(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
         actions.shutdownNow();
+        events.close();
         fetcher.close();
     }
 }

@@ -99,7 +99,8 @@ class DockerfileTest {
                 if (line.strip().startsWith("```")) {
                     inCode = !inCode;
                 } else if (inCode && line.strip().startsWith("mvn ") && line.contains(" package")) {
-                    commands.add(line.strip());
+                    // "mvn … package && java -jar …" in the quick start: the build is the part before &&.
+                    commands.add(line.strip().split("\\s*&&\\s*")[0]);
                 }
             }
         }

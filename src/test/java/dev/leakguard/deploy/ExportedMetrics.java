@@ -16,7 +16,7 @@ final class ExportedMetrics {
     private static final Set<String> POD = Set.of("namespace", "pod", "policy");
     private static final Set<String> POLICY = Set.of("namespace", "policy");
 
-    /** The metrics contract in docs/metrics.md. */
+    /** The metrics contract documented in the README. */
     static final Map<String, Set<String>> CONTRACT = Map.ofEntries(
             Map.entry("leakguard_pod_memory_bytes", POD),
             Map.entry("leakguard_pod_memory_limit_bytes", POD),
