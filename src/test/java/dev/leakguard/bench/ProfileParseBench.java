@@ -7,9 +7,9 @@ import dev.leakguard.scrape.parse.GoroutineProfileParser;
 import dev.leakguard.scrape.parse.ProfileFixtures;
 import dev.leakguard.scrape.parse.ProfileParseException;
 import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -57,14 +57,21 @@ public class ProfileParseBench {
     @Setup
     public void buildDump() throws ProfileParseException {
         blocks = realBlocks();
-        ByteArrayOutputStream out = new ByteArrayOutputStream((mebibytes << 20) + 4096);
-        long id = 1;
-        while (out.size() < mebibytes << 20) {
-            for (byte[] block : blocks) {
-                writeWithId(out, block, id++);
-            }
+        // Two passes into one exact array: a growing buffer would need twice the dump in a 64 MiB heap.
+        long target = (long) mebibytes << 20;
+        int goroutines = 0;
+        long size = 0;
+        while (size < target) {
+            size += withId(blocks.get(goroutines % blocks.size()), goroutines + 1).length;
+            goroutines++;
         }
-        dump = out.toByteArray();
+        dump = new byte[Math.toIntExact(size)];
+        int at = 0;
+        for (int i = 0; i < goroutines; i++) {
+            byte[] block = withId(blocks.get(i % blocks.size()), i + 1);
+            System.arraycopy(block, 0, dump, at, block.length);
+            at += block.length;
+        }
         GroupCounts counts = parseAndGroup();
         System.out.printf("%n[ProfileParseBench] held dump: %.1f MiB, %d goroutines, %d groups%n",
                 dump.length / 1048576.0, counts.total(), counts.size());
@@ -86,21 +93,24 @@ public class ProfileParseBench {
 
     private static List<byte[]> realBlocks() {
         String fixture = ProfileFixtures.text(ProfileFixtures.GO_AFTER1000_DEBUG2);
-        return java.util.Arrays.stream(fixture.split("\n\n"))
+        return Arrays.stream(fixture.split("\n\n"))
                 .map(block -> (block.strip() + "\n\n").getBytes(StandardCharsets.UTF_8))
                 .toList();
     }
 
-    /** Replaces the id in {@code goroutine 84 [chan receive]:} so the dump looks like one process's. */
-    private static void writeWithId(ByteArrayOutputStream out, byte[] block, long id) {
+    /** The block with its id replaced, {@code goroutine 84 [chan receive]:} → {@code goroutine ID [chan receive]:}. */
+    private static byte[] withId(byte[] block, long id) {
         int idStart = "goroutine ".length();
         int idEnd = idStart;
         while (block[idEnd] != ' ') {
             idEnd++;
         }
-        out.write(block, 0, idStart);
-        out.writeBytes(Long.toString(id).getBytes(StandardCharsets.US_ASCII));
-        out.write(block, idEnd, block.length - idEnd);
+        byte[] digits = Long.toString(id).getBytes(StandardCharsets.US_ASCII);
+        byte[] out = new byte[block.length - (idEnd - idStart) + digits.length];
+        System.arraycopy(block, 0, out, 0, idStart);
+        System.arraycopy(digits, 0, out, idStart, digits.length);
+        System.arraycopy(block, idEnd, out, idStart + digits.length, block.length - idEnd);
+        return out;
     }
 
     /** Serves the real blocks over and over up to a byte budget, ending at a block boundary. */
