@@ -13,6 +13,7 @@ import java.nio.charset.StandardCharsets;
 final class ProfileLineReader {
 
     private static final int BYTE_ORDER_MARK = '\uFEFF';
+    private static final int MAX_EMPTY_READS = 100;
 
     private final InputStream in;
     private final byte[] buffer = new byte[ProfileLimits.MAX_LINE_BYTES + 1];
@@ -72,7 +73,14 @@ final class ProfileLineReader {
                     "line is longer than " + ProfileLimits.MAX_LINE_BYTES + " bytes");
         }
         try {
-            int n = in.read(buffer, end, buffer.length - end);
+            int n = 0;
+            // InputStream promises at least one byte or the end; a stream that breaks that promise must not spin us forever.
+            for (int attempt = 0; n == 0 && attempt < MAX_EMPTY_READS; attempt++) {
+                n = in.read(buffer, end, buffer.length - end);
+            }
+            if (n == 0) {
+                throw ProfileParseException.at(lineNumber + 1, "reading the profile failed: the stream keeps returning no data");
+            }
             if (n < 0) {
                 eof = true;
             } else {

@@ -36,9 +36,11 @@ final class ProfileSizeLimitedStream extends FilterInputStream {
         if (length == 0) {
             return 0;
         }
-        // Ask for one byte beyond the limit, so that a profile of exactly maxBytes passes.
-        long allowed = maxBytes - read + 1;
-        int n = in.read(buffer, offset, (int) Math.min(length, allowed));
+        // Ask for at most one byte beyond the limit: a profile of exactly maxBytes passes, a larger one
+        // fails without reading much more. (maxBytes may be Long.MAX_VALUE, so no "+ 1" on it.)
+        long remaining = maxBytes - read;
+        int request = remaining >= length ? length : (int) remaining + 1;
+        int n = in.read(buffer, offset, request);
         if (n > 0) {
             read += n;
             if (read > maxBytes) {
