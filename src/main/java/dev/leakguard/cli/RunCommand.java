@@ -50,6 +50,7 @@ public final class RunCommand implements Callable<Integer> {
         if (master != null) {
             config = new ConfigBuilder(config).withMasterUrl(master).build();
         }
+        config.setUserAgent(LeakguardOperator.USER_AGENT_PREFIX + Main.version());
         Set<String> watched = new LinkedHashSet<>();
         if (namespaces != null) {
             watched.addAll(namespaces);

@@ -55,6 +55,7 @@ public class EvictionAwareDispatcher extends KubernetesCrudDispatcher {
     private static final int RETRY_AFTER_SECONDS = 10;
 
     private final Set<ApiCall> calls = ConcurrentHashMap.newKeySet();
+    private final Map<String, Set<ApiCall>> callsByAgent = new ConcurrentHashMap<>();
     private final List<ApiRequest> requests = new ArrayList<>();
     private final Object evictions = new Object();
 
@@ -70,6 +71,8 @@ public class EvictionAwareDispatcher extends KubernetesCrudDispatcher {
         }
         ApiRequest seen = describe(request.getMethod(), request.getPath());
         calls.add(seen.call());
+        String agent = request.getHeader("User-Agent");
+        callsByAgent.computeIfAbsent(agent == null ? "" : agent, a -> ConcurrentHashMap.newKeySet()).add(seen.call());
         synchronized (requests) {
             requests.add(seen);
         }
@@ -83,6 +86,17 @@ public class EvictionAwareDispatcher extends KubernetesCrudDispatcher {
     /** Every kind of request seen so far. */
     public Set<ApiCall> calls() {
         return Set.copyOf(calls);
+    }
+
+    /** The kinds of request made by clients whose User-Agent starts with {@code prefix}: one component's calls, not the test's. */
+    public Set<ApiCall> callsBy(String userAgentPrefix) {
+        Set<ApiCall> matching = new java.util.HashSet<>();
+        callsByAgent.forEach((agent, seen) -> {
+            if (agent.startsWith(userAgentPrefix)) {
+                matching.addAll(seen);
+            }
+        });
+        return matching;
     }
 
     /** Every request seen so far, in arrival order. */

@@ -29,6 +29,9 @@ import java.util.concurrent.TimeUnit;
  * and in the integration tests; only the client, the clock and the settings differ.
  */
 public final class LeakguardOperator implements AutoCloseable {
+    /** Audit logs (and the RBAC test) tell leakguard's requests apart by this User-Agent prefix. */
+    public static final String USER_AGENT_PREFIX = "leakguard/";
+
     /** Everything that can be set from the command line. */
     public record Settings(
             Set<String> namespaces,

@@ -26,16 +26,15 @@ final class OperatorPermissions {
     static final Set<Permission> WATCHED_NAMESPACES = union(
             grant("", "pods", "get", "list", "watch", "patch"),
             grant("", "pods/eviction", "create"),
-            grant("", "events", "create", "patch"),
-            grant("events.k8s.io", "events", "create", "patch"),
+            grant("", "events", "get", "create", "patch"),
             grant("", "configmaps", "get", "list", "create", "update", "delete"),
-            grant("leakguard.dev", "leakpolicies", "get", "list", "watch"),
-            grant("leakguard.dev", "leakpolicies/status", "patch", "update"),
+            grant("leakguard.dev", "leakpolicies", "get", "list", "watch", "patch"),
+            grant("leakguard.dev", "leakpolicies/status", "patch"),
             grant("apps", "replicasets", "get"),
             grant("apps", "deployments", "get", "patch"),
             grant("apps", "statefulsets", "get", "patch"),
             grant("apps", "daemonsets", "get", "patch"),
-            grant("policy", "poddisruptionbudgets", "get", "list"));
+            grant("policy", "poddisruptionbudgets", "list"));
 
     /** Needed in the operator's own namespace only: the leader-election Lease. */
     static final Set<Permission> OWN_NAMESPACE = grant("coordination.k8s.io", "leases", "get", "create", "update");
