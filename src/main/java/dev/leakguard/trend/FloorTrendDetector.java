@@ -62,6 +62,8 @@ final class FloorTrendDetector implements LeakDetector {
      * drifts by a handful is statistically "growing" yet leaks nothing worth a restart.
      */
     static final double MIN_THREAD_RISE = 10;
+    /** Practical significance for memory: the floor must rise by 2 % of the limit over one window. */
+    static final double MIN_MEMORY_RISE_FRACTION = 0.02;
     static final double MIN_THREAD_RISE_FRACTION = 0.1;
     static final double PEAK_QUANTILE = 0.9;
     /** A restart drop: the floor falls by a quarter and at least halfway back to the baseline. */
@@ -295,7 +297,7 @@ final class FloorTrendDetector implements LeakDetector {
         double significance = RobustStatistics.normalCdf(whole.z);
         double threadGrowth = threadsKnown ? threadFit.slope : Double.NaN;
         double zNeeded = corroborated ? Z_MEMORY_CORROBORATED : Z_MEMORY;
-        boolean memoryEvidence = whole.slope > 0 && whole.z >= zNeeded;
+        boolean memoryEvidence = whole.slope > 0 && whole.z >= zNeeded && practicallySignificant(whole.slope, sample.memoryBytes());
         Judgement judgement = new Judgement(sample, samples, whole.slope, threadGrowth, fitQuality, significance);
 
         if (!memoryEvidence) {
@@ -328,6 +330,17 @@ final class FloorTrendDetector implements LeakDetector {
         Verdict verdict = secondsToLimit <= horizonSeconds ? Verdict.LEAKING : Verdict.SUSPECT;
         return judgement.growth(projected.slope).verdict(verdict, secondsToLimit, secondsToLimitLower,
                 evidence + "; peaks reach the limit in ~" + minutes(secondsToLimit) + " min");
+    }
+
+    /**
+     * A trend is worth reporting only if, over one window, the floor rises by a share of the limit
+     * (of the current memory when no limit is known). Mann–Kendall answers "is there a trend?", not
+     * "does it matter?": with sampling jitter against a GC sawtooth it also finds a few MiB per hour
+     * in a steady service, which would take days to reach any limit.
+     */
+    private boolean practicallySignificant(double slopeBytesPerSecond, double memoryNow) {
+        double reference = settings.limitKnown() ? settings.memoryLimitBytes() : memoryNow;
+        return slopeBytesPerSecond * settings.window().toMillis() / 1000.0 >= MIN_MEMORY_RISE_FRACTION * reference;
     }
 
     /**

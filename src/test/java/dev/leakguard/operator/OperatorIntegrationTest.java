@@ -4,12 +4,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.leakguard.api.LeakPolicy;
 import dev.leakguard.decide.PodAnnotations;
+import dev.leakguard.demo.ApiRequest;
 import dev.leakguard.demo.DemoApiServer;
+import dev.leakguard.demo.EvictionAwareDispatcher;
 import dev.leakguard.demo.SimulatedContainer;
 import dev.leakguard.metrics.MicrometerOperatorMetrics;
 import dev.leakguard.testing.Poll;
 import dev.leakguard.time.ScaledClock;
 import io.fabric8.kubernetes.api.model.Condition;
+import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
@@ -28,11 +31,11 @@ import org.junit.jupiter.api.Test;
 /**
  * The whole path on a real API server (fabric8 CRUD mock over HTTP) with real loopback metrics
  * endpoints: LeakPolicy → targets → scrape → detect → annotations, Events and status. Time runs
- * 600x faster on the operator's clock so an hour of leak takes six seconds.
+ * 300x faster on the operator's clock so an hour of leak takes twelve seconds.
  */
 class OperatorIntegrationTest {
     private static final String NS = "shop";
-    private final ScaledClock clock = ScaledClock.compressed(Instant.parse("2026-01-01T00:00:00Z"), 600);
+    private final ScaledClock clock = ScaledClock.compressed(Instant.parse("2026-01-01T00:00:00Z"), 300);
     private DemoApiServer api;
     private KubernetesClient client;
     private LeakguardOperator operator;
@@ -102,6 +105,69 @@ class OperatorIntegrationTest {
         assertThat(annotation(flat, PodAnnotations.VERDICT)).isIn(null, "healthy", "insufficient_data");
         assertThat(eventsFor("checkout-steady")).isEmpty();
         assertThat(eventsFor("checkout")).noneMatch(e -> "InvalidSpec".equals(e.getReason()));
+    }
+
+    @Test
+    void oomPredictedNamesTheGrowingGoroutineAndThreadGroupsAndEvidenceExistsBeforeTheEviction() throws Exception {
+        try (SimulatedContainer jvm = new SimulatedContainer(SimulatedContainer.Behaviour.JVM_THREAD_POOL_LEAK, clock, 3)) {
+            Pod billing = pod("billing-leaky", jvm);
+            billing.getMetadata().setLabels(Map.of("app", "billing"));
+            client.pods().inNamespace(NS).resource(billing).create();
+            // The leaky checkout pod is owned by a ReplicaSet, so the Evict policy may evict it.
+            client.pods().inNamespace(NS).withName("checkout-leaky").edit(p -> {
+                p.getMetadata().setOwnerReferences(List.of(new io.fabric8.kubernetes.api.model.OwnerReferenceBuilder()
+                        .withApiVersion("apps/v1").withKind("ReplicaSet").withName("checkout-rs").withUid("rs-uid").withController(true).build()));
+                return p;
+            });
+            client.resources(LeakPolicy.class).inNamespace(NS).resource(policy("checkout", """
+                    selector: {matchLabels: {app: checkout}}
+                    metrics: {port: metrics, threads: go_goroutines}
+                    profile: {type: go, topGroups: 3}
+                    action: {type: Evict}
+                    """)).create();
+            client.resources(LeakPolicy.class).inNamespace(NS).resource(policy("billing", """
+                    selector: {matchLabels: {app: billing}}
+                    metrics: {port: metrics, threads: jvm_threads_live_threads}
+                    profile: {type: jvm}
+                    """)).create();
+
+            Event goOom = Poll.until(Duration.ofSeconds(40), () -> eventsFor("checkout-leaky").stream()
+                    .filter(e -> "OOMPredicted".equals(e.getReason())).findFirst().orElse(null), e -> e != null, "OOMPredicted on the Go pod");
+            assertThat(goOom.getMessage()).containsPattern("Top growing: \\+\\d+ goroutines gopkg.in/redis.v5/internal/pool.\\(\\*ConnPool\\).reaper");
+            assertThat(goOom.getMessage().getBytes(java.nio.charset.StandardCharsets.UTF_8).length).isLessThanOrEqualTo(1024);
+            Event jvmOom = Poll.until(Duration.ofSeconds(40), () -> eventsFor("billing-leaky").stream()
+                    .filter(e -> "OOMPredicted".equals(e.getReason())).findFirst().orElse(null), e -> e != null, "OOMPredicted on the JVM pod");
+            assertThat(jvmOom.getMessage()).containsPattern("Top growing: \\+\\d+ threads pool-N-thread-N");
+
+            EvictionAwareDispatcher dispatcher = (EvictionAwareDispatcher) api.dispatcher();
+            Poll.until(Duration.ofSeconds(20), () -> client.pods().inNamespace(NS).withName("checkout-leaky").get() == null,
+                    "the leaking Go pod to be evicted");
+            List<ApiRequest> requests = dispatcher.requests();
+            int evidence = indexOf(requests, "create", "configmaps", "", "leakguard-evidence-checkout-leaky");
+            int eviction = indexOf(requests, "create", "pods", "eviction", "checkout-leaky");
+            assertThat(evidence).as("evidence written").isNotNegative();
+            assertThat(eviction).as("eviction requested").isNotNegative();
+            assertThat(evidence).as("evidence before the eviction request").isLessThan(eviction);
+            ConfigMap stored = client.configMaps().inNamespace(NS).withName("leakguard-evidence-checkout-leaky").get();
+            assertThat(stored.getBinaryData()).containsKeys("profile.txt.gz", "metrics.txt.gz");
+            String profile = new String(new java.util.zip.GZIPInputStream(new java.io.ByteArrayInputStream(
+                    java.util.Base64.getDecoder().decode(stored.getBinaryData().get("profile.txt.gz")))).readAllBytes(),
+                    java.nio.charset.StandardCharsets.UTF_8);
+            assertThat(profile).startsWith("goroutine profile: total").contains("(*ConnPool).reaper");
+            assertThat(stored.getMetadata().getOwnerReferences()).singleElement()
+                    .satisfies(owner -> assertThat(owner.getKind()).isEqualTo("LeakPolicy"));
+        }
+    }
+
+    private static int indexOf(List<ApiRequest> requests, String verb, String resource, String subresource, String name) {
+        for (int i = 0; i < requests.size(); i++) {
+            ApiRequest r = requests.get(i);
+            if (r.call().verb().equals(verb) && r.call().resource().equals(resource) && r.call().subresource().equals(subresource)
+                    && (name.equals(r.name()) || "create".equals(verb) && "configmaps".equals(resource) && r.name() == null)) {
+                return i;
+            }
+        }
+        return -1;
     }
 
     @Test
