@@ -98,15 +98,14 @@ public final class PrometheusApiResponse {
         if (!result.isArray()) {
             throw new PrometheusApiException("data.result is missing or not an array");
         }
+        boolean matrix = resultType.equals("matrix");
+        if (!matrix && !resultType.equals("vector")) {
+            throw new PrometheusApiException("result type " + MessageText.quote(resultType) + " is neither vector nor matrix");
+        }
         List<Series> series = new ArrayList<>(result.size());
         for (JsonNode element : result) {
             Map<String, String> labels = labels(element.path("metric"));
-            switch (resultType) {
-                case "vector" -> series.add(points(labels, List.of(element.path("value"))));
-                case "matrix" -> series.add(points(labels, elements(element.path("values"))));
-                default -> throw new PrometheusApiException("result type " + MessageText.quote(resultType)
-                        + " is neither vector nor matrix");
-            }
+            series.add(points(labels, matrix ? elements(element.path("values")) : List.of(element.path("value"))));
         }
         return new Data(series);
     }
