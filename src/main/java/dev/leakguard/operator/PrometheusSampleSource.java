@@ -3,6 +3,7 @@ package dev.leakguard.operator;
 import dev.leakguard.scrape.FetchLimits;
 import dev.leakguard.scrape.FetchResult;
 import dev.leakguard.scrape.HttpFetcher;
+import dev.leakguard.scrape.parse.MessageText;
 import dev.leakguard.scrape.parse.PrometheusApiException;
 import dev.leakguard.scrape.parse.PrometheusApiResponse;
 import dev.leakguard.trend.Sample;
@@ -51,7 +52,7 @@ final class PrometheusSampleSource implements SampleSource {
             if (answer instanceof Answered answered) {
                 PodSeriesQuery.Extracted extracted = PodSeriesQuery.extract(answered.data(), target, policy.interval());
                 if (extracted.samples().isEmpty()) {
-                    return new Reading.Failed("no_data", noDataMessage(policy, target, extracted.noDataReason()), answered.elapsedNanos());
+                    return failed("no_data", noDataMessage(policy, target, extracted.noDataReason()), answered.elapsedNanos());
                 }
                 return new Reading.Ok(extracted.samples().get(extracted.samples().size() - 1), answered.elapsedNanos());
             }
@@ -88,6 +89,11 @@ final class PrometheusSampleSource implements SampleSource {
         });
     }
 
+    /** Server error texts are untrusted: they go to status and Events only sanitized and bounded. */
+    private static Reading.Failed failed(String result, String message, long elapsedNanos) {
+        return new Reading.Failed(result, MessageText.sanitize(message, MessageText.MAX_MESSAGE_CHARS), elapsedNanos);
+    }
+
     static long rangeStepMillis(Duration interval, Duration window) {
         long minimum = (window.toMillis() + MAX_POINTS_PER_SERIES - 1) / MAX_POINTS_PER_SERIES;
         return Math.max(interval.toMillis(), minimum);
@@ -110,7 +116,7 @@ final class PrometheusSampleSource implements SampleSource {
             uri = apiUri(policy.prometheusUrl(), endpoint, parameters);
         } catch (IllegalArgumentException e) {
             return CompletableFuture.completedFuture(new Unanswered(
-                    new Reading.Failed("connection", "Prometheus URL " + server + " is unusable: " + e.getMessage(), 0)));
+                    failed("connection", "Prometheus URL " + server + " is unusable: " + e.getMessage(), 0)));
         }
         return fetcher.fetchKeepingErrorBodies(uri, limits).thenApply(result -> answer(server, result));
     }
@@ -118,7 +124,7 @@ final class PrometheusSampleSource implements SampleSource {
     private static Answer answer(String server, FetchResult result) {
         long elapsed = result.elapsed().toNanos();
         if (result instanceof FetchResult.Failure failure) {
-            return new Unanswered(new Reading.Failed(failure.kind().label(), "Prometheus " + server + ": " + failure.message(), elapsed));
+            return new Unanswered(failed(failure.kind().label(), "Prometheus " + server + ": " + failure.message(), elapsed));
         }
         if (result instanceof FetchResult.ErrorResponse error) {
             try {
@@ -128,7 +134,7 @@ final class PrometheusSampleSource implements SampleSource {
             } catch (PrometheusApiException e) {
                 // Not the API's error envelope (a proxy's error page, say): the status is all there is.
             }
-            return new Unanswered(new Reading.Failed("http_status", "Prometheus " + server + ": HTTP status " + error.status(), elapsed));
+            return new Unanswered(failed("http_status", "Prometheus " + server + ": HTTP status " + error.status(), elapsed));
         }
         FetchResult.Success success = (FetchResult.Success) result;
         try {
@@ -138,7 +144,7 @@ final class PrometheusSampleSource implements SampleSource {
             }
             return new Answered((PrometheusApiResponse.Data) parsed, elapsed);
         } catch (PrometheusApiException e) {
-            return new Unanswered(new Reading.Failed("parse_error", "Prometheus " + server + ": " + e.getMessage(), elapsed));
+            return new Unanswered(failed("parse_error", "Prometheus " + server + ": " + e.getMessage(), elapsed));
         }
     }
 
@@ -149,7 +155,7 @@ final class PrometheusSampleSource implements SampleSource {
             case "timeout", "canceled" -> "timeout";
             default -> "http_status";
         };
-        return new Reading.Failed(result, "Prometheus " + server + " answered " + status + error.errorType() + ": " + error.error(), elapsed);
+        return failed(result, "Prometheus " + server + " answered " + status + error.errorType() + ": " + error.error(), elapsed);
     }
 
     private String noDataMessage(ResolvedPolicy policy, ScrapeTarget target, String reason) {

@@ -30,7 +30,7 @@ public final class CapturePrometheusResponses {
     public static void main(String[] args) throws IOException {
         Path outputDir = Path.of(args.length > 0 ? args[0] : ".");
         long now = System.currentTimeMillis();
-        try (LeakingEndpoint endpoint = new LeakingEndpoint(now, 300_000_000, 200_000, 0.5)) {
+        try (LeakingEndpoint endpoint = new LeakingEndpoint(now - Duration.ofMinutes(15).toMillis(), 120_000_000, 200_000, 0.5)) {
             PrometheusServer.Target live = new PrometheusServer.Target("checkout", endpoint.address(), Map.of("namespace", NS, "pod", "checkout-0"));
             PrometheusServer.Target gone = new PrometheusServer.Target("checkout", "127.0.0.1:1", Map.of("namespace", NS, "pod", "checkout-gone"));
             String history = endpoint.history(now - Duration.ofMinutes(10).toMillis(), now - 1000, 1000, live.seriesLabels());

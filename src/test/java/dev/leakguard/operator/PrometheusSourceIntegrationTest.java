@@ -85,7 +85,7 @@ class PrometheusSourceIntegrationTest {
         long now = System.currentTimeMillis();
         long containerStart = now - Duration.ofMinutes(15).toMillis();
         double bytesPerSecond = 200_000;
-        endpoint = new LeakingEndpoint(now, 300 * 1_000_000.0, bytesPerSecond, 0.5);
+        endpoint = new LeakingEndpoint(containerStart, 120 * 1_000_000.0, bytesPerSecond, 0.5);
         long limitBytes = Math.round(endpoint.memoryAt(now) + bytesPerSecond * 180);
         PrometheusServer.Target target = new PrometheusServer.Target("checkout", endpoint.address(),
                 Map.of("namespace", NS, "pod", "checkout-0"));

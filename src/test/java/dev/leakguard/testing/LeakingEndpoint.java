@@ -22,15 +22,15 @@ public final class LeakingEndpoint implements AutoCloseable {
     public static final double NON_HEAP_BYTES = 8_000_000;
 
     private final HttpServer server;
-    private final long originMillis;
-    private final double heapAtOrigin;
+    private final long startedMillis;
+    private final double heapAtStart;
     private final double bytesPerSecond;
     private final double threadsPerSecond;
 
-    /** Heap is {@code heapAtOrigin + bytesPerSecond·(t − origin)}, goroutines {@code 10 + threadsPerSecond·(t − origin)}. */
-    public LeakingEndpoint(long originMillis, double heapAtOrigin, double bytesPerSecond, double threadsPerSecond) {
-        this.originMillis = originMillis;
-        this.heapAtOrigin = heapAtOrigin;
+    /** From {@code startedMillis} (the process start), heap is {@code heapAtStart + bytesPerSecond·t} and goroutines {@code 10 + threadsPerSecond·t}. */
+    public LeakingEndpoint(long startedMillis, double heapAtStart, double bytesPerSecond, double threadsPerSecond) {
+        this.startedMillis = startedMillis;
+        this.heapAtStart = heapAtStart;
         this.bytesPerSecond = bytesPerSecond;
         this.threadsPerSecond = threadsPerSecond;
         try {
@@ -60,11 +60,11 @@ public final class LeakingEndpoint implements AutoCloseable {
     }
 
     public double threadsAt(long millis) {
-        return Math.floor(10 + threadsPerSecond * (millis - originMillis) / 1000.0);
+        return Math.floor(10 + threadsPerSecond * (millis - startedMillis) / 1000.0);
     }
 
     private double heapAt(long millis) {
-        return Math.floor(heapAtOrigin + bytesPerSecond * (millis - originMillis) / 1000.0);
+        return Math.floor(heapAtStart + bytesPerSecond * (millis - startedMillis) / 1000.0);
     }
 
     private String exposition(long millis) {

@@ -25,10 +25,10 @@ class PrometheusApiResponseTest {
         assertThat(data.series()).hasSize(3);
         PrometheusApiResponse.Series memory = data.find("leakguard_series", "memory");
         assertThat(memory.labels()).isEqualTo(Map.of("leakguard_series", "memory"));
-        assertThat(memory.timestampsMillis()).containsExactly(1795716810499L);
-        assertThat(memory.values()).containsExactly(310593000);
-        assertThat(data.find("leakguard_series", "memory_time").values()).containsExactly(1795716809.553);
-        assertThat(data.find("leakguard_series", "threads").values()).containsExactly(16);
+        assertThat(memory.timestampsMillis()).containsExactly(1795717125443L);
+        assertThat(memory.values()).containsExactly(309666000);
+        assertThat(data.find("leakguard_series", "memory_time").values()).containsExactly(1795717124.596);
+        assertThat(data.find("leakguard_series", "threads").values()).containsExactly(464);
         assertThat(data.find("leakguard_series", "absent")).isNull();
     }
 
@@ -52,8 +52,8 @@ class PrometheusApiResponseTest {
 
         PrometheusApiResponse.Series memory = data.find("leakguard_series", "memory");
         assertThat(memory.size()).isEqualTo(121);
-        assertThat(memory.timestampsMillis()[0]).isEqualTo(1795716210456L);
-        assertThat(memory.values()[0]).isEqualTo(190600000);
+        assertThat(memory.timestampsMillis()[0]).isEqualTo(1795716525430L);
+        assertThat(memory.values()[0]).isEqualTo(189800000);
         for (int i = 1; i < memory.size(); i++) {
             assertThat(memory.timestampsMillis()[i] - memory.timestampsMillis()[i - 1]).isEqualTo(5000);
         }
