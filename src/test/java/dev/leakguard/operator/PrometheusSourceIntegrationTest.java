@@ -92,6 +92,7 @@ class PrometheusSourceIntegrationTest {
         long historyStart = now - Duration.ofMinutes(10).toMillis();
         prometheus = PrometheusServer.start(List.of(target),
                 endpoint.history(historyStart, now - 1000, 1000, target.seriesLabels()));
+        prometheus.awaitSeries("timestamp(" + LeakingEndpoint.MEMORY + "{pod=\"checkout-0\"}) > " + now / 1000, Duration.ofSeconds(20));
         createPod("checkout-0", "checkout", containerStart, limitBytes);
         String policyYaml = """
                 selector: {matchLabels: {app: checkout}}
