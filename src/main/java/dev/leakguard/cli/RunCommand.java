@@ -4,6 +4,7 @@ import dev.leakguard.Main;
 import dev.leakguard.metrics.HttpEndpoints;
 import dev.leakguard.metrics.MicrometerOperatorMetrics;
 import dev.leakguard.operator.LeakguardOperator;
+import dev.leakguard.operator.PrometheusPodLabels;
 import dev.leakguard.time.ScaledClock;
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.ConfigBuilder;
@@ -44,6 +45,14 @@ public final class RunCommand implements Callable<Integer> {
     @Option(names = "--prometheus-url", paramLabel = "URL", description = "Prometheus HTTP API for policies with metrics.source: prometheus and no prometheusUrl.")
     String prometheusUrl;
 
+    @Option(names = "--prometheus-pod-label", paramLabel = "LABEL", defaultValue = "pod",
+            description = "Label holding the pod name on series read from Prometheus (default ${DEFAULT-VALUE}).")
+    String prometheusPodLabel;
+
+    @Option(names = "--prometheus-namespace-label", paramLabel = "LABEL", defaultValue = "namespace",
+            description = "Label holding the namespace on series read from Prometheus (default ${DEFAULT-VALUE}).")
+    String prometheusNamespaceLabel;
+
     @Override
     public Integer call() throws Exception {
         Config config = Config.autoConfigure(null);
@@ -57,10 +66,18 @@ public final class RunCommand implements Callable<Integer> {
         } else if (System.getenv("LEAKGUARD_NAMESPACES") != null && !System.getenv("LEAKGUARD_NAMESPACES").isBlank()) {
             Arrays.stream(System.getenv("LEAKGUARD_NAMESPACES").split(",")).map(String::trim).filter(s -> !s.isEmpty()).forEach(watched::add);
         }
+        PrometheusPodLabels prometheusLabels;
+        try {
+            prometheusLabels = new PrometheusPodLabels(prometheusPodLabel, prometheusNamespaceLabel);
+        } catch (IllegalArgumentException e) {
+            System.err.println("leakguard: " + e.getMessage());
+            return 2;
+        }
         LeakguardOperator.Settings settings = LeakguardOperator.Settings.defaults()
                 .withNamespaces(watched)
                 .withMaxRestartsPerHour(maxRestartsPerHour)
-                .withPrometheusUrl(prometheusUrl);
+                .withPrometheusUrl(prometheusUrl)
+                .withPrometheusLabels(prometheusLabels);
         if (leaderElection) {
             String leaseNs = leaseNamespace != null ? leaseNamespace : System.getenv("POD_NAMESPACE");
             if (leaseNs == null || leaseNs.isBlank()) {

@@ -45,36 +45,42 @@ public final class LeakguardOperator implements AutoCloseable {
             String prometheusUrl,
             int maxConcurrentScrapes,
             FetchLimits metricsLimits,
-            FetchLimits profileLimits) {
+            FetchLimits profileLimits,
+            PrometheusPodLabels prometheusLabels) {
 
         public static Settings defaults() {
             return new Settings(Set.of(), false, "leakguard-leader", null, null, true, Duration.ofSeconds(60), 20, null, 64,
-                    FetchLimits.metricsDefaults(), FetchLimits.profileDefaults());
+                    FetchLimits.metricsDefaults(), FetchLimits.profileDefaults(), PrometheusPodLabels.defaults());
         }
 
         public Settings withNamespaces(Set<String> value) {
             return new Settings(value, leaderElection, leaseName, leaseNamespace, identity, exitOnStopLeading, statusRefresh,
-                    maxRestartsPerHour, prometheusUrl, maxConcurrentScrapes, metricsLimits, profileLimits);
+                    maxRestartsPerHour, prometheusUrl, maxConcurrentScrapes, metricsLimits, profileLimits, prometheusLabels);
         }
 
         public Settings withLeaderElection(String leaseNamespace, String identity, boolean exitOnStopLeading) {
             return new Settings(namespaces, true, leaseName, leaseNamespace, identity, exitOnStopLeading, statusRefresh,
-                    maxRestartsPerHour, prometheusUrl, maxConcurrentScrapes, metricsLimits, profileLimits);
+                    maxRestartsPerHour, prometheusUrl, maxConcurrentScrapes, metricsLimits, profileLimits, prometheusLabels);
         }
 
         public Settings withStatusRefresh(Duration value) {
             return new Settings(namespaces, leaderElection, leaseName, leaseNamespace, identity, exitOnStopLeading, value,
-                    maxRestartsPerHour, prometheusUrl, maxConcurrentScrapes, metricsLimits, profileLimits);
+                    maxRestartsPerHour, prometheusUrl, maxConcurrentScrapes, metricsLimits, profileLimits, prometheusLabels);
         }
 
         public Settings withMaxRestartsPerHour(int value) {
             return new Settings(namespaces, leaderElection, leaseName, leaseNamespace, identity, exitOnStopLeading, statusRefresh,
-                    value, prometheusUrl, maxConcurrentScrapes, metricsLimits, profileLimits);
+                    value, prometheusUrl, maxConcurrentScrapes, metricsLimits, profileLimits, prometheusLabels);
         }
 
         public Settings withPrometheusUrl(String value) {
             return new Settings(namespaces, leaderElection, leaseName, leaseNamespace, identity, exitOnStopLeading, statusRefresh,
-                    maxRestartsPerHour, value, maxConcurrentScrapes, metricsLimits, profileLimits);
+                    maxRestartsPerHour, value, maxConcurrentScrapes, metricsLimits, profileLimits, prometheusLabels);
+        }
+
+        public Settings withPrometheusLabels(PrometheusPodLabels value) {
+            return new Settings(namespaces, leaderElection, leaseName, leaseNamespace, identity, exitOnStopLeading, statusRefresh,
+                    maxRestartsPerHour, prometheusUrl, maxConcurrentScrapes, metricsLimits, profileLimits, value);
         }
     }
 
@@ -99,7 +105,9 @@ public final class LeakguardOperator implements AutoCloseable {
         PodPipeline pipeline = new PodPipeline(clock, new PodAnnotator(client), events, new EvidenceStore(client), restarter,
                 new ProfileCollector(fetcher, settings.profileLimits()), fetcher, settings.metricsLimits(), metrics, actions,
                 key -> self[0].verdictChanged(key));
-        this.scheduler = new ScrapeScheduler(clock, Map.of(MetricsSource.pods, new PodMetricsSource(fetcher, settings.metricsLimits())),
+        this.scheduler = new ScrapeScheduler(clock, Map.of(
+                MetricsSource.pods, new PodMetricsSource(fetcher, settings.metricsLimits()),
+                MetricsSource.prometheus, new PrometheusSampleSource(fetcher, settings.metricsLimits(), settings.prometheusLabels())),
                 pipeline, metrics);
         this.reconciler = new LeakPolicyReconciler(new PolicyResolver(settings.prometheusUrl()), scheduler, new StatusBuilder(clock),
                 events, restarter, metrics, settings.statusRefresh());

@@ -1,5 +1,6 @@
 package dev.leakguard.scrape;
 
+import dev.leakguard.scrape.FetchResult.ErrorResponse;
 import dev.leakguard.scrape.FetchResult.Failure;
 import dev.leakguard.scrape.FetchResult.Success;
 import java.net.http.HttpResponse.BodySubscriber;
@@ -22,6 +23,7 @@ final class BodyCollector implements BodySubscriber<FetchResult> {
 
     private final CompletableFuture<FetchResult> result = new CompletableFuture<>();
     private final long maxBodyBytes;
+    private final int status;
     private final String contentType;
     private final Supplier<Duration> elapsed;
     private final CappedBuffer buffer;
@@ -29,8 +31,9 @@ final class BodyCollector implements BodySubscriber<FetchResult> {
     private volatile Flow.Subscription subscription;
     private volatile boolean cancelled;
 
-    private BodyCollector(long maxBodyBytes, boolean gzip, String contentType, Supplier<Duration> elapsed) {
+    private BodyCollector(long maxBodyBytes, int status, boolean gzip, String contentType, Supplier<Duration> elapsed) {
         this.maxBodyBytes = maxBodyBytes;
+        this.status = status;
         this.contentType = contentType;
         this.elapsed = elapsed;
         this.buffer = new CappedBuffer(maxBodyBytes);
@@ -39,6 +42,7 @@ final class BodyCollector implements BodySubscriber<FetchResult> {
 
     private BodyCollector(Failure failure) {
         this.maxBodyBytes = 0;
+        this.status = 0;
         this.contentType = "";
         this.elapsed = failure::elapsed;
         this.buffer = null;
@@ -46,8 +50,9 @@ final class BodyCollector implements BodySubscriber<FetchResult> {
         result.complete(failure);
     }
 
-    static BodyCollector collecting(long maxBodyBytes, boolean gzip, String contentType, Supplier<Duration> elapsed) {
-        return new BodyCollector(maxBodyBytes, gzip, contentType, elapsed);
+    /** A 2xx {@code status} completes as a {@link Success}, any other as an {@link ErrorResponse}. */
+    static BodyCollector collecting(long maxBodyBytes, int status, boolean gzip, String contentType, Supplier<Duration> elapsed) {
+        return new BodyCollector(maxBodyBytes, status, gzip, contentType, elapsed);
     }
 
     /** A collector that reads nothing: the response is already known to be a failure. */
@@ -120,7 +125,9 @@ final class BodyCollector implements BodySubscriber<FetchResult> {
                 releaseGunzip();
             }
         }
-        result.complete(new Success(buffer.array(), buffer.size(), contentType, elapsed.get()));
+        result.complete(status >= 200 && status < 300
+                ? new Success(buffer.array(), buffer.size(), contentType, elapsed.get())
+                : new ErrorResponse(status, buffer.array(), buffer.size(), contentType, elapsed.get()));
     }
 
     @Override

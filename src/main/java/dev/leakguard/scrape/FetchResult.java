@@ -22,6 +22,20 @@ public sealed interface FetchResult {
         }
     }
 
+    /**
+     * A 4xx or 5xx response whose body was read (under the same limits) because the caller asked for
+     * it with {@link HttpFetcher#fetchKeepingErrorBodies}: HTTP APIs such as Prometheus's explain
+     * their errors there. The body is {@code body[0, length)}.
+     */
+    record ErrorResponse(int status, byte[] body, int length, String contentType, Duration elapsed) implements FetchResult {
+        public ErrorResponse {
+            Objects.requireNonNull(body, "body");
+            Objects.checkFromIndexSize(0, length, body.length);
+            Objects.requireNonNull(contentType, "contentType");
+            Objects.requireNonNull(elapsed, "elapsed");
+        }
+    }
+
     /** No usable body; {@code message} is short, has no control characters and is safe to show. */
     record Failure(FailureKind kind, String message, Duration elapsed) implements FetchResult {
         public Failure {

@@ -77,7 +77,19 @@ public final class HttpFetcher implements AutoCloseable {
      * The total timeout counts from this call, so time spent waiting for a free slot is included.
      */
     public CompletableFuture<FetchResult> fetch(URI uri, FetchLimits limits) {
-        Fetch fetch = new Fetch(uri, limits);
+        return start(new Fetch(uri, limits, false));
+    }
+
+    /**
+     * Like {@link #fetch}, but a 4xx or 5xx body is read too and answered as a
+     * {@link FetchResult.ErrorResponse}: for HTTP APIs that explain their errors in the body.
+     */
+    public CompletableFuture<FetchResult> fetchKeepingErrorBodies(URI uri, FetchLimits limits) {
+        return start(new Fetch(uri, limits, true));
+    }
+
+    private CompletableFuture<FetchResult> start(Fetch fetch) {
+        FetchLimits limits = fetch.limits;
         boolean startNow;
         synchronized (this) {
             if (closed) {
@@ -158,6 +170,7 @@ public final class HttpFetcher implements AutoCloseable {
     private final class Fetch {
         final URI uri;
         final FetchLimits limits;
+        final boolean keepErrorBodies;
         final long startNanos = System.nanoTime();
         final CompletableFuture<FetchResult> result = new CompletableFuture<>();
         boolean holdsSlot;
@@ -165,9 +178,10 @@ public final class HttpFetcher implements AutoCloseable {
         volatile CompletableFuture<?> exchange;
         volatile BodyCollector body;
 
-        Fetch(URI uri, FetchLimits limits) {
+        Fetch(URI uri, FetchLimits limits, boolean keepErrorBodies) {
             this.uri = uri;
             this.limits = limits;
+            this.keepErrorBodies = keepErrorBodies;
         }
 
         void start() {
@@ -215,7 +229,7 @@ public final class HttpFetcher implements AutoCloseable {
                 return rejecting(FailureKind.REDIRECT, "redirect " + status + " to " + MessageText.quote(location)
                         + " not followed");
             }
-            if (status < 200 || status >= 300) {
+            if ((status < 200 || status >= 300) && !(keepErrorBodies && status >= 400)) {
                 return rejecting(FailureKind.HTTP_STATUS, "HTTP status " + status);
             }
             String encoding = response.headers().firstValue("Content-Encoding").orElse("").trim().toLowerCase(Locale.ROOT);
@@ -229,7 +243,7 @@ public final class HttpFetcher implements AutoCloseable {
                         + " is larger than " + limits.maxBodyBytes() + " bytes");
             }
             String contentType = MessageText.sanitize(response.headers().firstValue("Content-Type").orElse(""), 200);
-            return BodyCollector.collecting(limits.maxBodyBytes(), gzip, contentType, this::elapsed);
+            return BodyCollector.collecting(limits.maxBodyBytes(), status, gzip, contentType, this::elapsed);
         }
 
         private BodyCollector rejecting(FailureKind kind, String message) {

@@ -19,12 +19,12 @@ import java.util.regex.Pattern;
  * machine, the test is skipped with the install hint; missing in CI (env CI=true), it fails,
  * so CI can never pass by silently skipping.
  */
-record ExternalTool(Path executable) {
+public record ExternalTool(Path executable) {
 
-    record Result(int exitCode, String output) {
+    public record Result(int exitCode, String output) {
     }
 
-    static ExternalTool require(String name, String installHint) {
+    public static ExternalTool require(String name, String installHint) {
         Optional<Path> found = onPath(name);
         String missing = name + " is not on the PATH; install it: " + installHint;
         if (found.isEmpty() && "true".equals(System.getenv("CI"))) {
@@ -36,8 +36,13 @@ record ExternalTool(Path executable) {
 
     static final String PROMTOOL_HINT = "apt-get install -y prometheus";
 
-    static ExternalTool promtool() {
+    public static ExternalTool promtool() {
         return require("promtool", PROMTOOL_HINT);
+    }
+
+    /** The Prometheus server itself, from the same Debian package as promtool. */
+    public static ExternalTool prometheus() {
+        return require("prometheus", PROMTOOL_HINT);
     }
 
     static ExternalTool kubectl() {
@@ -45,7 +50,7 @@ record ExternalTool(Path executable) {
     }
 
     /** Runs the tool in {@code workDir} and returns its exit code with stdout and stderr merged. */
-    Result run(Path workDir, String... args) {
+    public Result run(Path workDir, String... args) {
         List<String> command = new ArrayList<>();
         command.add(executable.toString());
         command.addAll(List.of(args));

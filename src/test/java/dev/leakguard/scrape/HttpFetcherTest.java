@@ -258,6 +258,33 @@ class HttpFetcherTest {
         assertThat(failure.message()).isEqualTo("HTTP status " + status);
     }
 
+    @ParameterizedTest
+    @ValueSource(ints = {400, 422, 503})
+    void errorBodiesAreKeptOnlyWhenAsked(int status) throws Exception {
+        String json = "{\"status\":\"error\",\"errorType\":\"bad_data\",\"error\":\"x\"}";
+        server.enqueue(new MockResponse.Builder().code(status).setHeader("Content-Type", "application/json").body(json).build());
+        server.enqueue(new MockResponse.Builder().code(status).body(json).build());
+
+        FetchResult kept = result(fetcher.fetchKeepingErrorBodies(uri("/api/v1/query"), SMALL));
+        Failure dropped = failure(fetcher.fetch(uri("/api/v1/query"), SMALL));
+
+        assertThat(kept).isInstanceOfSatisfying(FetchResult.ErrorResponse.class, error -> {
+            assertThat(error.status()).isEqualTo(status);
+            assertThat(new String(error.body(), 0, error.length(), StandardCharsets.UTF_8)).isEqualTo(json);
+            assertThat(error.contentType()).isEqualTo("application/json");
+        });
+        assertThat(dropped.kind()).isEqualTo(FailureKind.HTTP_STATUS);
+    }
+
+    @Test
+    void keptErrorBodiesObeyTheSizeLimitAndRedirectsAreStillRefused() throws Exception {
+        server.enqueue(new MockResponse.Builder().code(500).body(new Buffer().write(new byte[ONE_MIB + 1])).build());
+        server.enqueue(new MockResponse.Builder().code(302).setHeader("Location", "http://169.254.169.254/").build());
+
+        assertThat(failure(fetcher.fetchKeepingErrorBodies(uri("/api/v1/query"), SMALL)).kind()).isEqualTo(FailureKind.TOO_LARGE);
+        assertThat(failure(fetcher.fetchKeepingErrorBodies(uri("/api/v1/query"), SMALL)).kind()).isEqualTo(FailureKind.REDIRECT);
+    }
+
     // ---- encodings -----------------------------------------------------------------------------
 
     static Stream<Arguments> corruptGzipBodies() throws IOException {

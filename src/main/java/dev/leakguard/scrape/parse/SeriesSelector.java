@@ -14,7 +14,8 @@ import java.util.regex.PatternSyntaxException;
  * <p>As in PromQL, a label that a series lacks counts as the empty string, and regular expressions
  * must match the whole value. Values may be quoted with {@code "} or {@code '}; the escapes
  * {@code \\ \" \' \n \t} are understood. {@link #toString()} writes the canonical form, which
- * {@link #parse(String)} reads back to an equal selector.
+ * {@link #parse(String)} reads back to an equal selector and which is also a PromQL selector (with
+ * the caveat that Prometheus compiles regular expressions as RE2, which lacks e.g. lookaround).
  */
 public final class SeriesSelector {
 
@@ -43,6 +44,35 @@ public final class SeriesSelector {
 
     public String metricName() {
         return metricName;
+    }
+
+    /**
+     * This selector narrowed to series whose label {@code name} equals {@code value}, as when the
+     * series of one pod are read from a Prometheus that labels them by namespace and pod.
+     *
+     * @throws IllegalArgumentException when {@code name} is not a label name or is {@code __name__}
+     */
+    public SeriesSelector withLabel(String name, String value) {
+        Objects.requireNonNull(value, "value");
+        if (!isLabelName(name)) {
+            throw new IllegalArgumentException("invalid label name " + MessageText.quote(String.valueOf(name)));
+        }
+        List<LabelMatcher> narrowed = new ArrayList<>(matchers);
+        narrowed.add(new LabelMatcher(name, MatchOp.EQUAL, value, null));
+        return new SeriesSelector(metricName, narrowed);
+    }
+
+    /** A Prometheus label name other than the reserved {@code __name__}. */
+    public static boolean isLabelName(String name) {
+        if (name == null || name.isEmpty() || name.equals("__name__")) {
+            return false;
+        }
+        for (int i = 0; i < name.length(); i++) {
+            if (!SelectorReader.isNameChar(name.charAt(i), i == 0, false)) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** Whether a series of this metric with these labels is selected; {@code count} entries of the arrays are used. */

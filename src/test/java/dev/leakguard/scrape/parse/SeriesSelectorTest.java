@@ -100,4 +100,26 @@ class SeriesSelectorTest {
         assertThat(SeriesSelector.parse(selector).matchesLabels(new String[] {"a"}, new String[] {"1"}, 1))
                 .isEqualTo(selected);
     }
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+            "x|pod|checkout-0|x{pod=\"checkout-0\"}",
+            "x{a=~\"b.*\"}|namespace|shop|x{a=~\"b.*\",namespace=\"shop\"}",
+            "x|pod|'a\"b\\c'|x{pod=\"a\\\"b\\\\c\"}"})
+    void withLabelAddsAnEqualityMatcherThatReadsBack(String selector, String name, String value, String expected) {
+        SeriesSelector narrowed = SeriesSelector.parse(selector).withLabel(name, value);
+
+        assertThat(narrowed.toString()).isEqualTo(expected);
+        assertThat(SeriesSelector.parse(expected)).isEqualTo(narrowed);
+        assertThat(narrowed.matchesLabels(new String[] {name, "a"}, new String[] {value, "bb"}, 2)).isTrue();
+        assertThat(narrowed.matchesLabels(new String[] {name, "a"}, new String[] {value + "x", "bb"}, 2)).isFalse();
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"", "__name__", "1pod", "pod-name", "pod:name"})
+    void withLabelRejectsWhatIsNotALabelName(String name) {
+        assertThat(SeriesSelector.isLabelName(name)).isFalse();
+        assertThatThrownBy(() -> SeriesSelector.parse("x").withLabel(name, "v")).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("invalid label name");
+    }
 }

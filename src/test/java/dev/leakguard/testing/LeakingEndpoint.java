@@ -1,0 +1,110 @@
+package dev.leakguard.testing;
+
+import com.sun.net.httpserver.HttpServer;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.Locale;
+
+/**
+ * A real loopback {@code /metrics} endpoint whose memory grows linearly with wall-clock time, as
+ * Prometheus would scrape a leaking service: {@code app_memory_bytes} in two series (a growing heap
+ * and a constant non-heap, so that summing matters) and a growing {@code go_goroutines}. The same
+ * functions of time write {@link #history} in OpenMetrics, so that preloaded history and live
+ * scrapes form one continuous series.
+ */
+public final class LeakingEndpoint implements AutoCloseable {
+    public static final String MEMORY = "app_memory_bytes";
+    public static final String THREADS = "go_goroutines";
+    public static final double NON_HEAP_BYTES = 8_000_000;
+
+    private final HttpServer server;
+    private final long startedMillis;
+    private final double heapAtStart;
+    private final double bytesPerSecond;
+    private final double threadsPerSecond;
+
+    /** From {@code startedMillis} (the process start), heap is {@code heapAtStart + bytesPerSecond·t} and goroutines {@code 10 + threadsPerSecond·t}. */
+    public LeakingEndpoint(long startedMillis, double heapAtStart, double bytesPerSecond, double threadsPerSecond) {
+        this.startedMillis = startedMillis;
+        this.heapAtStart = heapAtStart;
+        this.bytesPerSecond = bytesPerSecond;
+        this.threadsPerSecond = threadsPerSecond;
+        try {
+            server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        server.createContext("/metrics", exchange -> {
+            byte[] body = exposition(System.currentTimeMillis()).getBytes(StandardCharsets.UTF_8);
+            exchange.getResponseHeaders().set("Content-Type", "text/plain; version=0.0.4");
+            exchange.sendResponseHeaders(200, body.length);
+            try (OutputStream out = exchange.getResponseBody()) {
+                out.write(body);
+            }
+        });
+        server.start();
+    }
+
+    /** {@code 127.0.0.1:port}, as a Prometheus target address. */
+    public String address() {
+        return "127.0.0.1:" + server.getAddress().getPort();
+    }
+
+    /** Total memory (heap plus non-heap) at a time. */
+    public double memoryAt(long millis) {
+        return heapAt(millis) + NON_HEAP_BYTES;
+    }
+
+    public double threadsAt(long millis) {
+        return Math.floor(10 + threadsPerSecond * (millis - startedMillis) / 1000.0);
+    }
+
+    private double heapAt(long millis) {
+        return Math.floor(heapAtStart + bytesPerSecond * (millis - startedMillis) / 1000.0);
+    }
+
+    private String exposition(long millis) {
+        return "# TYPE " + MEMORY + " gauge\n"
+                + MEMORY + "{area=\"heap\"} " + format(heapAt(millis)) + "\n"
+                + MEMORY + "{area=\"nonheap\"} " + format(NON_HEAP_BYTES) + "\n"
+                + "# TYPE " + THREADS + " gauge\n"
+                + THREADS + " " + format(threadsAt(millis)) + "\n";
+    }
+
+    /**
+     * The same series from {@code fromMillis} (inclusive) to {@code toMillis} (exclusive), one sample
+     * per {@code stepMillis}, carrying {@code seriesLabels} (what Prometheus adds: job, instance and
+     * target labels), for {@code promtool tsdb create-blocks-from openmetrics}.
+     */
+    public String history(long fromMillis, long toMillis, long stepMillis, String seriesLabels) {
+        StringBuilder out = new StringBuilder();
+        out.append("# TYPE ").append(MEMORY).append(" gauge\n");
+        for (long t = fromMillis; t < toMillis; t += stepMillis) {
+            line(out, MEMORY, "area=\"heap\"," + seriesLabels, heapAt(t), t);
+            line(out, MEMORY, "area=\"nonheap\"," + seriesLabels, NON_HEAP_BYTES, t);
+        }
+        out.append("# TYPE ").append(THREADS).append(" gauge\n");
+        for (long t = fromMillis; t < toMillis; t += stepMillis) {
+            line(out, THREADS, seriesLabels, threadsAt(t), t);
+        }
+        return out.append("# EOF\n").toString();
+    }
+
+    private static void line(StringBuilder out, String name, String labels, double value, long millis) {
+        out.append(name).append('{').append(labels).append("} ").append(format(value)).append(' ')
+                .append(String.format(Locale.ROOT, "%d.%03d", millis / 1000, millis % 1000)).append('\n');
+    }
+
+    private static String format(double value) {
+        return String.format(Locale.ROOT, "%.0f", value);
+    }
+
+    @Override
+    public void close() {
+        server.stop(0);
+    }
+}
