@@ -49,6 +49,10 @@ public final class LeakingEndpoint implements AutoCloseable {
         server.start();
     }
 
+    public int port() {
+        return server.getAddress().getPort();
+    }
+
     /** {@code 127.0.0.1:port}, as a Prometheus target address. */
     public String address() {
         return "127.0.0.1:" + server.getAddress().getPort();

@@ -1,0 +1,113 @@
+package dev.leakguard.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.leakguard.Main;
+import dev.leakguard.api.LeakPolicy;
+import dev.leakguard.decide.PodAnnotations;
+import dev.leakguard.demo.DemoApiServer;
+import dev.leakguard.testing.LeakingEndpoint;
+import dev.leakguard.testing.Poll;
+import io.fabric8.kubernetes.api.model.Event;
+import io.fabric8.kubernetes.api.model.NamespaceBuilder;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodBuilder;
+import io.fabric8.kubernetes.api.model.Quantity;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.utils.Serialization;
+import java.io.File;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+/**
+ * {@code leakguard run --master http://127.0.0.1:PORT} as its own process, at real time, against an
+ * API server holding a LeakPolicy and two pods (podIP 127.0.0.1, named container ports): the pod
+ * whose memory grows is annotated and announced, the flat one is left alone.
+ */
+class RunCommandProcessTest {
+    private static final String NS = "shop";
+    private static final double MIB = 1024 * 1024;
+
+    @Test
+    void runAgainstAPlainHttpApiServerAnnotatesTheGrowingPodOnly() throws Exception {
+        long start = System.currentTimeMillis();
+        Path log = Files.createTempFile("leakguard-run", ".log");
+        Process process = null;
+        try (DemoApiServer api = new DemoApiServer();
+             LeakingEndpoint growing = new LeakingEndpoint(start, 100 * MIB, 2 * MIB, 2);
+             LeakingEndpoint flat = new LeakingEndpoint(start, 100 * MIB, 0, 0)) {
+            KubernetesClient client = api.client();
+            client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(NS).endMetadata().build()).create();
+            client.pods().inNamespace(NS).resource(pod("growing-0", growing.port(), start)).create();
+            client.pods().inNamespace(NS).resource(pod("flat-0", flat.port(), start)).create();
+            client.resources(LeakPolicy.class).inNamespace(NS).resource(Serialization.unmarshal("""
+                    apiVersion: leakguard.dev/v1alpha1
+                    kind: LeakPolicy
+                    metadata: {name: api, namespace: shop}
+                    spec:
+                      selector: {matchLabels: {app: api}}
+                      metrics: {port: metrics, interval: 1s, memory: app_memory_bytes, threads: go_goroutines}
+                      detection: {window: 20s, warmup: 0s, horizon: 15s, memoryLimit: 200Mi}
+                    """, LeakPolicy.class)).create();
+
+            process = new ProcessBuilder(javaBinary(), "-cp", System.getProperty("java.class.path"), Main.class.getName(),
+                    "run", "--master", api.url(), "--http-port", "0")
+                    .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+
+            Pod annotated = Poll.until(Duration.ofSeconds(60), () -> client.pods().inNamespace(NS).withName("growing-0").get(),
+                    p -> "leaking".equals(annotation(p, PodAnnotations.VERDICT)), "growing-0 annotated as leaking by the run process");
+            assertThat(annotation(annotated, PodAnnotations.MEMORY_GROWTH)).startsWith("+");
+            List<Event> events = Poll.until(Duration.ofSeconds(10), () -> eventsFor(client, "growing-0"),
+                    e -> e.stream().anyMatch(x -> "OOMPredicted".equals(x.getReason())), "an OOMPredicted event on growing-0");
+            assertThat(events).allSatisfy(e -> assertThat(e.getSource().getComponent()).isEqualTo("leakguard"));
+            assertThat(eventsFor(client, "flat-0")).isEmpty();
+            assertThat(annotation(client.pods().inNamespace(NS).withName("flat-0").get(), PodAnnotations.VERDICT))
+                    .isIn(null, "healthy", "insufficient_data");
+            assertThat(process.isAlive()).as("the operator keeps running").isTrue();
+        } finally {
+            if (process != null) {
+                process.destroy();
+                if (!process.waitFor(10, TimeUnit.SECONDS)) {
+                    process.destroyForcibly();
+                }
+            }
+            System.out.println("leakguard run output:\n" + Files.readString(log).lines().limit(40).reduce("", (a, b) -> a + b + "\n"));
+            Files.deleteIfExists(log);
+        }
+    }
+
+    private static String javaBinary() {
+        return System.getProperty("java.home") + File.separator + "bin" + File.separator + "java";
+    }
+
+    private static Pod pod(String name, int port, long startedMillis) {
+        return new PodBuilder()
+                .withNewMetadata().withName(name).withNamespace(NS).withLabels(Map.of("app", "api")).endMetadata()
+                .withNewSpec().addNewContainer().withName("app").withImage("example/api:1")
+                .addNewPort().withName("metrics").withContainerPort(port).endPort()
+                .withNewResources().withLimits(Map.of("memory", new Quantity("256Mi"))).endResources()
+                .endContainer().endSpec()
+                .withNewStatus().withPhase("Running").withPodIP("127.0.0.1")
+                .addNewCondition().withType("Ready").withStatus("True").endCondition()
+                .addNewContainerStatus().withName("app").withReady(true).withRestartCount(0)
+                .withNewState().withNewRunning().withStartedAt(Instant.ofEpochMilli(startedMillis).toString()).endRunning().endState()
+                .endContainerStatus()
+                .endStatus().build();
+    }
+
+    private static List<Event> eventsFor(KubernetesClient client, String name) {
+        return client.v1().events().inNamespace(NS).list().getItems().stream()
+                .filter(e -> name.equals(e.getInvolvedObject().getName())).toList();
+    }
+
+    private static String annotation(Pod pod, String key) {
+        Map<String, String> annotations = pod == null ? null : pod.getMetadata().getAnnotations();
+        return annotations == null ? null : annotations.get(key);
+    }
+}
