@@ -20,11 +20,15 @@ import java.util.Arrays;
  *       exponential approach to a plateau (the step response of caches and pools filling): rate
  *       {@code s(t) = s0·exp(-t/τ)}, τ from the ratio of the half slopes, remaining growth
  *       {@code s(now)·τ}. Warm-up that levels off below the limit is therefore not a leak.</li>
+ *   <li>Level shifts: when most of the floor's rise happens within a third of the window (a traffic
+ *       burst, not a leak), the trend is judged beside that span — Theil–Sen and Mann–Kendall over
+ *       the pairs within each regime (the seasonal Kendall structure of Hirsch, Slack &amp; Smith
+ *       1982, regimes as seasons) — and projected from the level after it.</li>
  *   <li>The recent half must itself rise significantly; a step (a burst that then stays flat) is
  *       only {@link Verdict#SUSPECT}. If the recent half rises faster than the whole window (a
  *       leak that started inside the window), its fit is the one projected.</li>
  *   <li>Time to limit (on every sample) against the peak envelope: the floor line plus the
- *       {@value #PEAK_QUANTILE} quantile of the bucket peaks above it.</li>
+ *       highest excursion of the bucket peaks above it.</li>
  *   <li>Threads/goroutines as a second signal: a significant rise of the thread floor (Mann–Kendall)
  *       that is correlated with the memory floor (Kendall's tau) lowers the memory evidence needed
  *       from α = 1 % to 5 %; a thread rise alone is {@link Verdict#SUSPECT}.</li>
@@ -66,7 +70,6 @@ final class FloorTrendDetector implements LeakDetector {
      */
     static final double MIN_THREAD_RISE = 10;
     static final double MIN_THREAD_RISE_FRACTION = 0.1;
-    static final double PEAK_QUANTILE = 1.0;
     /** A restart drop: the floor falls by a quarter and at least halfway back to the baseline. */
     static final double DROP_FRACTION = 0.25;
     static final int DROP_REFERENCE_BUCKETS = 3;
@@ -531,19 +534,18 @@ final class FloorTrendDetector implements LeakDetector {
     }
 
     /**
-     * How far the peaks reach above the floor line: the {@value #PEAK_QUANTILE} quantile of the
-     * buckets' excursions (the open bucket's included), so a couple of one-off spikes do not set it.
+     * How far the peaks reach above the floor line: the highest excursion of the buckets from
+     * {@code fromX} on (the open bucket's included). The OOM killer acts on the highest peak; a
+     * quantile that discards the top let slow leaks reach the limit by a peak it had ignored.
      */
     private double peakAbove(Fit fit, double fromX) {
-        int n = 0;
+        double highest = peak[slot(openIndex)] - fit.at((openIndex * 2 + 1) * bucketMillis / 2000.0);
         for (int i = 0; i < buckets; i++) {
             if (bucketX[i] >= fromX) {
-                values[n++] = bucketPeak[i] - fit.at(bucketX[i]);
+                highest = Math.max(highest, bucketPeak[i] - fit.at(bucketX[i]));
             }
         }
-        values[n] = peak[slot(openIndex)] - fit.at((openIndex * 2 + 1) * bucketMillis / 2000.0);
-        int rank = (int) Math.floor(PEAK_QUANTILE * n);
-        return Math.max(0, RobustStatistics.select(values, n + 1, rank));
+        return Math.max(0, highest);
     }
 
     private Assessment insufficient(Sample sample, int samples, String reason) {
@@ -579,7 +581,7 @@ final class FloorTrendDetector implements LeakDetector {
                 + yThreads.length + values.length + ranks.length + slopes.length + interval.length)
                 + 4L * count.length;
         long arrayHeaders = 16L * 16;
-        long objects = 4 * 64 + 160; // the four Fit objects and the detector itself
+        long objects = 5 * 64 + 160; // the five Fit objects and the detector itself
         return arrays + arrayHeaders + objects;
     }
 
