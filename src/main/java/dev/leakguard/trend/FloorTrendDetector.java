@@ -20,11 +20,15 @@ import java.util.Arrays;
  *       exponential approach to a plateau (the step response of caches and pools filling): rate
  *       {@code s(t) = s0·exp(-t/τ)}, τ from the ratio of the half slopes, remaining growth
  *       {@code s(now)·τ}. Warm-up that levels off below the limit is therefore not a leak.</li>
+ *   <li>Level shifts: when most of the floor's rise happens within a third of the window (a traffic
+ *       burst, not a leak), the trend is judged beside that span — Theil–Sen and Mann–Kendall over
+ *       the pairs within each regime (the seasonal Kendall structure of Hirsch, Slack &amp; Smith
+ *       1982, regimes as seasons) — and projected from the level after it.</li>
  *   <li>The recent half must itself rise significantly; a step (a burst that then stays flat) is
  *       only {@link Verdict#SUSPECT}. If the recent half rises faster than the whole window (a
  *       leak that started inside the window), its fit is the one projected.</li>
  *   <li>Time to limit (on every sample) against the peak envelope: the floor line plus the
- *       {@value #PEAK_QUANTILE} quantile of the bucket peaks above it.</li>
+ *       highest excursion of the bucket peaks above it.</li>
  *   <li>Threads/goroutines as a second signal: a significant rise of the thread floor (Mann–Kendall)
  *       that is correlated with the memory floor (Kendall's tau) lowers the memory evidence needed
  *       from α = 1 % to 5 %; a thread rise alone is {@link Verdict#SUSPECT}.</li>
@@ -55,6 +59,9 @@ final class FloorTrendDetector implements LeakDetector {
     /** Sen's interval at 90 % two-sided: its upper end is a 95 % one-sided pessimistic slope. */
     static final double Z_SEN_INTERVAL = 1.645;
     static final double DECELERATION_RATIO = 0.7;
+    /** Persistence: no span of this fraction of the window may hold more than the share below of the rise. */
+    static final int PERSISTENCE_SPAN = 3;
+    static final double PERSISTENCE_SHARE = 0.7;
     static final double MIN_THREAD_MEMORY_TAU = 0.3;
     /**
      * Practical significance for threads: over one window the thread floor must rise by at least
@@ -65,7 +72,6 @@ final class FloorTrendDetector implements LeakDetector {
     /** Practical significance for memory: the floor must rise by 2 % of the limit over one window. */
     static final double MIN_MEMORY_RISE_FRACTION = 0.02;
     static final double MIN_THREAD_RISE_FRACTION = 0.1;
-    static final double PEAK_QUANTILE = 0.9;
     /** A restart drop: the floor falls by a quarter and at least halfway back to the baseline. */
     static final double DROP_FRACTION = 0.25;
     static final int DROP_REFERENCE_BUCKETS = 3;
@@ -73,6 +79,7 @@ final class FloorTrendDetector implements LeakDetector {
     static final long START_JITTER_MILLIS = 1000;
     /** LEAKING must hold this share of the horizon before it is reported, so a passing burst is not acted on. */
     static final double CONFIRMATION_FRACTION = 0.2;
+
 
     private final DetectionSettings settings;
     private final long bucketMillis;
@@ -109,6 +116,10 @@ final class FloorTrendDetector implements LeakDetector {
     private boolean threadsKnown;
     private boolean threadEvidence;
     private boolean corroborated;
+    private boolean levelShift;
+    private int lastBeforeShift;
+    private int firstAfterShift;
+    private boolean threadsSteady;
     private final double[] values;
     private final double[] ranks;
     private final double[] slopes;
@@ -117,6 +128,7 @@ final class FloorTrendDetector implements LeakDetector {
     private final Fit earlier = new Fit();
     private final Fit recent = new Fit();
     private final Fit threadFit = new Fit();
+    private final Fit aroundShift = new Fit();
 
     private static final long NONE = Long.MIN_VALUE;
     private long lastTimestamp = NONE;
@@ -294,11 +306,13 @@ final class FloorTrendDetector implements LeakDetector {
                     + " buckets of " + bucketMillis / 1000 + " s");
         }
         double xNow = (sample.timestampMillis() - originMillis) / 1000.0;
-        double significance = RobustStatistics.normalCdf(whole.z);
+        double significance = RobustStatistics.normalCdf((levelShift && !threadsSteady ? aroundShift : whole).z);
         double threadGrowth = threadsKnown ? threadFit.slope : Double.NaN;
         double zNeeded = corroborated ? Z_MEMORY_CORROBORATED : Z_MEMORY;
-        boolean memoryEvidence = whole.slope > 0 && whole.z >= zNeeded && practicallySignificant(whole.slope, sample.memoryBytes());
-        Judgement judgement = new Judgement(sample, samples, whole.slope, threadGrowth, fitQuality, significance);
+        boolean shifted = levelShift && !threadsSteady;
+        Fit trend = shifted ? aroundShift : whole;
+        boolean memoryEvidence = trend.slope > 0 && trend.z >= zNeeded && practicallySignificant(trend.slope, sample.memoryBytes());
+        Judgement judgement = new Judgement(sample, samples, trend.slope, threadGrowth, fitQuality, significance);
 
         if (!memoryEvidence) {
             if (threadEvidence) {
@@ -308,11 +322,20 @@ final class FloorTrendDetector implements LeakDetector {
             return judgement.verdict(Verdict.HEALTHY, Double.POSITIVE_INFINITY, Double.POSITIVE_INFINITY,
                     prefix(restart) + "no significant growth of the memory floor");
         }
-        String evidence = prefix(restart) + "memory floor grows " + mebibytes(whole.slope * 3600) + " MiB/h (p="
+        String evidence = prefix(restart) + "memory floor grows " + mebibytes(trend.slope * 3600) + " MiB/h (p="
                 + rounded(1 - significance, 1000) + (corroborated ? ", threads too" : "") + ")";
         double limit = settings.memoryLimitBytes();
-        boolean decelerating = earlier.slope > 0 && recent.slope < DECELERATION_RATIO * earlier.slope;
-        if (decelerating) {
+        if (shifted) {
+            evidence += " beside a level shift";
+            if (!settings.limitKnown()) {
+                return judgement.verdict(Verdict.SUSPECT, Double.POSITIVE_INFINITY, Double.POSITIVE_INFINITY,
+                        evidence + "; no memory limit known");
+            }
+            return project(judgement, aroundShift, limit, xNow, x[firstAfterShift], evidence);
+        }
+        boolean decelerating = earlier.slope > 0 && recent.slope < DECELERATION_RATIO * earlier.slope
+                && recent.upper < earlier.slope;
+        if (decelerating && !threadsSteady) {
             return judgePlateau(judgement, limit, xNow, evidence);
         }
         if (!(recent.slope > 0 && recent.z >= Z_HALF)) {
@@ -324,11 +347,16 @@ final class FloorTrendDetector implements LeakDetector {
             return judgement.growth(projected.slope).verdict(Verdict.SUSPECT, Double.POSITIVE_INFINITY,
                     Double.POSITIVE_INFINITY, evidence + "; no memory limit known");
         }
-        double headroom = limit - projected.at(xNow) - peakAbove(projected);
-        double secondsToLimit = Math.max(0, headroom / projected.slope);
-        double secondsToLimitLower = Math.max(0, headroom / Math.max(projected.upper, projected.slope));
+        return project(judgement, projected, limit, xNow, Double.NEGATIVE_INFINITY, evidence);
+    }
+
+    /** Linear time to limit of the peaks: the floor line plus the peak excursion of buckets from {@code fromX} on. */
+    private Assessment project(Judgement judgement, Fit fit, double limit, double xNow, double fromX, String evidence) {
+        double headroom = limit - fit.at(xNow) - peakAbove(fit, fromX);
+        double secondsToLimit = Math.max(0, headroom / fit.slope);
+        double secondsToLimitLower = Math.max(0, headroom / Math.max(fit.upper, fit.slope));
         Verdict verdict = secondsToLimit <= horizonSeconds ? Verdict.LEAKING : Verdict.SUSPECT;
-        return judgement.growth(projected.slope).verdict(verdict, secondsToLimit, secondsToLimitLower,
+        return judgement.growth(fit.slope).verdict(verdict, secondsToLimit, secondsToLimitLower,
                 evidence + "; peaks reach the limit in ~" + minutes(secondsToLimit) + " min");
     }
 
@@ -365,6 +393,10 @@ final class FloorTrendDetector implements LeakDetector {
         half = points / 2;
         earlier.fit(x, yFloor, 0, half);
         recent.fit(x, yFloor, half, points);
+        levelShift = concentratedRise(yFloor, points);
+        if (levelShift) {
+            aroundShift.fitAroundShift(x, yFloor, points, lastBeforeShift, firstAfterShift);
+        }
         threadEvidence = false;
         corroborated = false;
         if (threadsKnown) {
@@ -372,9 +404,46 @@ final class FloorTrendDetector implements LeakDetector {
             double riseOverWindow = threadFit.slope * settings.window().toMillis() / 1000.0;
             threadEvidence = threadFit.slope > 0 && threadFit.z >= Z_THREADS
                     && riseOverWindow >= Math.max(MIN_THREAD_RISE, MIN_THREAD_RISE_FRACTION * yThreads[0]);
+            int before = lastBeforeShift;
+            int after = firstAfterShift;
+            threadsSteady = threadEvidence && !concentratedRise(yThreads, points);
+            lastBeforeShift = before;
+            firstAfterShift = after;
             corroborated = threadEvidence
                     && RobustStatistics.kendallTau(yThreads, yFloor, 0, points) >= MIN_THREAD_MEMORY_TAU;
+            threadsSteady &= corroborated;
         }
+    }
+
+    /**
+     * True when the series rises over the window but most of the rise happens in a short span:
+     * more than {@value #PERSISTENCE_SHARE} of it within a {@value #PERSISTENCE_SPAN}-th of the
+     * window. That is a level shift (a traffic burst rises within minutes, then stays flat), while
+     * a leak rises all the time (under a slow GC sawtooth in stairs, but many of them). Leaves the
+     * span in lastBeforeShift / firstAfterShift.
+     */
+    private boolean concentratedRise(double[] ys, int n) {
+        int edge = Math.max(1, n / 8);
+        System.arraycopy(ys, 0, values, 0, edge);
+        double start = RobustStatistics.median(values, edge);
+        System.arraycopy(ys, n - edge, values, 0, edge);
+        double end = RobustStatistics.median(values, edge);
+        double rise = end - start;
+        if (!(rise > 0)) {
+            return false;
+        }
+        int span = Math.max(1, n / PERSISTENCE_SPAN);
+        double largestShortRise = 0;
+        for (int i = 0; i < n; i++) {
+            for (int j = i + 1; j <= Math.min(n - 1, i + span); j++) {
+                if (ys[j] - ys[i] > largestShortRise) {
+                    largestShortRise = ys[j] - ys[i];
+                    lastBeforeShift = i;
+                    firstAfterShift = j;
+                }
+            }
+        }
+        return largestShortRise > PERSISTENCE_SHARE * rise;
     }
 
     /**
@@ -461,7 +530,7 @@ final class FloorTrendDetector implements LeakDetector {
             return judgement.growth(slopeNow).verdict(Verdict.HEALTHY, Double.POSITIVE_INFINITY,
                     Double.POSITIVE_INFINITY, evidence + " but is levelling off");
         }
-        double headroom = limit - recent.at(xNow) - peakAbove(recent);
+        double headroom = limit - recent.at(xNow) - peakAbove(recent, Double.NEGATIVE_INFINITY);
         double secondsToLimitLower = Math.max(0, headroom / Math.max(recent.upper, recent.slope));
         if (headroom > 0 && remainingGrowth <= headroom) {
             return judgement.growth(slopeNow).verdict(Verdict.HEALTHY, Double.POSITIVE_INFINITY, secondsToLimitLower,
@@ -478,16 +547,18 @@ final class FloorTrendDetector implements LeakDetector {
     }
 
     /**
-     * How far the peaks reach above the floor line: the {@value #PEAK_QUANTILE} quantile of the
-     * buckets' excursions (the open bucket's included), so a couple of one-off spikes do not set it.
+     * How far the peaks reach above the floor line: the highest excursion of the buckets from
+     * {@code fromX} on (the open bucket's included). The OOM killer acts on the highest peak; a
+     * quantile that discards the top let slow leaks reach the limit by a peak it had ignored.
      */
-    private double peakAbove(Fit fit) {
+    private double peakAbove(Fit fit, double fromX) {
+        double highest = peak[slot(openIndex)] - fit.at((openIndex * 2 + 1) * bucketMillis / 2000.0);
         for (int i = 0; i < buckets; i++) {
-            values[i] = bucketPeak[i] - fit.at(bucketX[i]);
+            if (bucketX[i] >= fromX) {
+                highest = Math.max(highest, bucketPeak[i] - fit.at(bucketX[i]));
+            }
         }
-        values[buckets] = peak[slot(openIndex)] - fit.at((openIndex * 2 + 1) * bucketMillis / 2000.0);
-        int rank = (int) Math.floor(PEAK_QUANTILE * buckets);
-        return Math.max(0, RobustStatistics.select(values, buckets + 1, rank));
+        return Math.max(0, highest);
     }
 
     private Assessment insufficient(Sample sample, int samples, String reason) {
@@ -523,7 +594,7 @@ final class FloorTrendDetector implements LeakDetector {
                 + yThreads.length + values.length + ranks.length + slopes.length + interval.length)
                 + 4L * count.length;
         long arrayHeaders = 16L * 16;
-        long objects = 4 * 64 + 160; // the four Fit objects and the detector itself
+        long objects = 5 * 64 + 160; // the five Fit objects and the detector itself
         return arrays + arrayHeaders + objects;
     }
 
@@ -578,6 +649,24 @@ final class FloorTrendDetector implements LeakDetector {
             double variance = RobustStatistics.mannKendallVariance(ys, from, to, values)
                     * RobustStatistics.autocorrelationFactor(xs, ys, from, to, intercept, slope, values, ranks);
             z = RobustStatistics.mannKendallZ(RobustStatistics.mannKendallS(ys, from, to), variance);
+            upper = pairs == 0 ? slope : RobustStatistics.senInterval(slopes, pairs, variance, Z_SEN_INTERVAL, interval)[1];
+        }
+
+        /**
+         * The trend beside a level shift between points {@code lastBefore} and {@code firstAfter}:
+         * Theil–Sen over pairs within each regime, a Mann–Kendall S summed over the regimes with
+         * the variances added (the seasonal Kendall test of Hirsch, Slack &amp; Smith 1982, the
+         * regimes as seasons), and the level of the regime after the shift.
+         */
+        void fitAroundShift(double[] xs, double[] ys, int to, int lastBefore, int firstAfter) {
+            int beforeEnd = lastBefore + 1;
+            int pairs = RobustStatistics.pairwiseSlopesAroundShift(xs, ys, 0, beforeEnd, firstAfter, to, slopes);
+            slope = pairs == 0 ? 0 : RobustStatistics.median(slopes, pairs);
+            intercept = RobustStatistics.intercept(xs, ys, firstAfter, to, slope, values);
+            long s = RobustStatistics.mannKendallS(ys, 0, beforeEnd) + RobustStatistics.mannKendallS(ys, firstAfter, to);
+            double variance = RobustStatistics.mannKendallVariance(ys, 0, beforeEnd, values)
+                    + RobustStatistics.mannKendallVariance(ys, firstAfter, to, values);
+            z = RobustStatistics.mannKendallZ(s, variance);
             upper = pairs == 0 ? slope : RobustStatistics.senInterval(slopes, pairs, variance, Z_SEN_INTERVAL, interval)[1];
         }
     }

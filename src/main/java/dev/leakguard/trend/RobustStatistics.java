@@ -38,6 +38,29 @@ final class RobustStatistics {
         return count;
     }
 
+    /**
+     * Pairwise slopes within two regimes, {@code [from, beforeEnd)} and {@code [afterStart, to)},
+     * none across the level shift between them: the slope of a trend that a step does not drag
+     * (the within-block pairs of Hirsch, Slack &amp; Smith 1982, with regimes as the blocks).
+     */
+    static int pairwiseSlopesAroundShift(double[] x, double[] y, int from, int beforeEnd, int afterStart, int to,
+                                         double[] scratch) {
+        int count = pairwiseSlopes(x, y, from, beforeEnd, scratch);
+        int after = to - afterStart;
+        if (after < 2) {
+            return count;
+        }
+        for (int i = afterStart; i < to; i++) {
+            for (int j = i + 1; j < to; j++) {
+                double dx = x[j] - x[i];
+                if (dx > 0) {
+                    scratch[count++] = (y[j] - y[i]) / dx;
+                }
+            }
+        }
+        return count;
+    }
+
     /** Theil–Sen slope; leaves the pairwise slopes (partially ordered) in scratch. NaN if fewer than 2 points. */
     static double theilSenSlope(double[] x, double[] y, int from, int to, double[] scratch) {
         int count = pairwiseSlopes(x, y, from, to, scratch);

@@ -52,7 +52,21 @@ class LeakDetectorScenariosTest {
                 Arguments.of(new Scenario("slow sawtooth", 6, constant(0.4), 0.4, 240, constant(40), 0)),
                 Arguments.of(new Scenario("warm-up levelling off at 85 %", 4,
                         t -> 0.3 + 0.45 * (1 - Math.exp(-t / 600)), 0.1, 60, constant(40), 0)),
-                Arguments.of(new Scenario("flat with lost scrapes", 6, constant(0.6), 0.2, 60, constant(40), 0.3)));
+                Arguments.of(new Scenario("flat with lost scrapes", 6, constant(0.6), 0.2, 60, constant(40), 0.3)),
+                // A burst lifts the floor by 30 % of the limit within minutes, holds 40 minutes, falls back.
+                Arguments.of(new Scenario("traffic burst close to the limit", 5, t -> 0.45 + burst(t, 5400, 2400, 0.3, 60),
+                        0.1, 60, t -> 40 + 40 * burst(t, 5400, 2400, 0.3, 60), 0)));
+    }
+
+    /** A level shift of the given height starting at {@code start}, rising and falling with time constant tau. */
+    private static double burst(double t, double start, double length, double height, double tau) {
+        if (t < start) {
+            return 0;
+        }
+        if (t < start + length) {
+            return height * (1 - Math.exp(-(t - start) / tau));
+        }
+        return height * (1 - Math.exp(-length / tau)) * Math.exp(-(t - start - length) / tau);
     }
 
     @ParameterizedTest(name = "{0}")

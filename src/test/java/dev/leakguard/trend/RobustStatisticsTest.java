@@ -22,6 +22,16 @@ class RobustStatisticsTest {
     }
 
     @Test
+    void slopesAroundAShiftIgnoreTheStep() {
+        double[] x = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9};
+        double[] y = {0, 1, 2, 3, 50, 80, 81, 82, 83, 84}; // slope 1, a level shift between points 3 and 5
+        int pairs = RobustStatistics.pairwiseSlopesAroundShift(x, y, 0, 4, 5, x.length, scratch);
+        assertThat(pairs).isEqualTo(6 + 10);
+        assertThat(RobustStatistics.median(scratch, pairs)).isEqualTo(1.0);
+        assertThat(RobustStatistics.theilSenSlope(x, y, 0, x.length, scratch)).isGreaterThan(5);
+    }
+
+    @Test
     void selectAgreesWithSorting() {
         Random random = new Random(3);
         for (int trial = 0; trial < 200; trial++) {

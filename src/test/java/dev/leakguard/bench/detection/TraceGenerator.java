@@ -143,6 +143,7 @@ final class TraceGenerator {
 
     /** The knobs of one simulated container; amplitudes are fractions of the memory limit. */
     private static final class Process {
+        static final double MIN_LEAK_SHARE = 0.25;
         double duration;
         double limit;
         double base;
@@ -209,10 +210,15 @@ final class TraceGenerator {
             return level;
         }
 
-        /** Fraction of the limit the leak adds per second, so that it is reached about reachAfter after onset. */
+        /**
+         * Fraction of the limit the leak adds per second, so that it is reached about reachAfter
+         * after onset. When traffic alone nearly fills the limit, the leak still adds at least
+         * {@value #MIN_LEAK_SHARE} of it in that time: with less, a "leak" trace could end at 98 %
+         * of its limit without reaching it, and acting on its leak would count as a false action.
+         */
         double leakRate() {
             double peakWithoutLeak = base + warmAmplitude + sawAmplitude + dailyAmplitude + maxBurst() + 2 * noise;
-            return Math.max(0.05, 1 - peakWithoutLeak) / reachAfter;
+            return Math.max(MIN_LEAK_SHARE, 1 - peakWithoutLeak) / reachAfter;
         }
 
         private double maxBurst() {
