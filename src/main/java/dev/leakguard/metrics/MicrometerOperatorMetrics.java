@@ -122,6 +122,11 @@ public final class MicrometerOperatorMetrics implements OperatorMetrics {
         if (gauges != null) {
             gauges.meters.forEach(registry::remove);
         }
+        // Counters and histograms of the policy go too: policy churn must not grow the registry forever.
+        registry.getMeters().stream()
+                .filter(m -> namespace.equals(m.getId().getTag("namespace")) && policy.equals(m.getId().getTag("policy")))
+                .toList()
+                .forEach(registry::remove);
         pods.keySet().removeIf(key -> {
             String[] parts = key.split("\u0000");
             if (parts[0].equals(namespace) && parts[2].equals(policy)) {

@@ -81,13 +81,15 @@ public final class LeakPolicyReconciler implements Reconciler<LeakPolicy> {
                         || !Objects.equals(oldPod.getMetadata().getDeletionTimestamp(), newPod.getMetadata().getDeletionTimestamp()))
                 .build();
         podSource = new InformerEventSource<>(pods, context);
-        scheduler.policyExistence(key -> context.getPrimaryCache().get(new ResourceID(key.name(), key.namespace())).isPresent());
+        scheduler.policyExistence(key -> context.getPrimaryCache().get(new ResourceID(key.name(), key.namespace())).isPresent(),
+                lastSeen::remove);
         return List.of(podSource, verdictEvents);
     }
 
     @Override
     public UpdateControl<LeakPolicy> reconcile(LeakPolicy policy, Context<LeakPolicy> context) {
         PolicyKey key = PolicyKey.of(policy);
+        scheduler.known(key);
         LeakPolicyStatus status;
         PolicyResolver.Result result = resolver.resolve(policy);
         if (result instanceof PolicyResolver.Invalid invalid) {

@@ -16,6 +16,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import java.util.function.Predicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -28,6 +29,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class ScrapeScheduler implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(ScrapeScheduler.class);
+    private static final long SWEEP_SECONDS = 30;
 
     private final ScaledClock clock;
     private final Map<MetricsSource, SampleSource> sources;
@@ -35,7 +37,10 @@ public final class ScrapeScheduler implements AutoCloseable {
     private final OperatorMetrics metrics;
     private final ScheduledExecutorService timer;
     private final Map<PolicyKey, PolicyLoops> policies = new ConcurrentHashMap<>();
+    /** Every policy reconciled, valid or not, so that a deleted one is forgotten even when it had no loops. */
+    private final Set<PolicyKey> known = ConcurrentHashMap.newKeySet();
     private volatile Predicate<PolicyKey> policyExists = key -> true;
+    private volatile Consumer<PolicyKey> policyGone = key -> { };
 
     ScrapeScheduler(ScaledClock clock, Map<MetricsSource, SampleSource> sources, PodPipeline pipeline, OperatorMetrics metrics) {
         this.clock = clock;
@@ -47,14 +52,32 @@ public final class ScrapeScheduler implements AutoCloseable {
             t.setDaemon(true);
             return t;
         });
+        timer.scheduleWithFixedDelay(this::forgetDeletedPolicies, SWEEP_SECONDS, SWEEP_SECONDS, TimeUnit.SECONDS);
+    }
+
+    /** Called for every reconciled policy. */
+    void known(PolicyKey key) {
+        known.add(key);
+    }
+
+    private void forgetDeletedPolicies() {
+        for (PolicyKey key : Set.copyOf(known)) {
+            if (!policyExists.test(key)) {
+                known.remove(key);
+                remove(key);
+                metrics.forgetPolicy(key.namespace(), key.name());
+                policyGone.accept(key);
+            }
+        }
     }
 
     /**
      * Policies are not given finalizers (an uninstalled operator must never block deleting a
      * policy), so a deletion is noticed here: each tick checks the policy still exists.
      */
-    void policyExistence(Predicate<PolicyKey> exists) {
+    void policyExistence(Predicate<PolicyKey> exists, Consumer<PolicyKey> gone) {
         this.policyExists = exists;
+        this.policyGone = gone;
     }
 
     /** A pod the policy selects, with where to scrape it. */
@@ -146,7 +169,9 @@ public final class ScrapeScheduler implements AutoCloseable {
     private void tick(PolicyLoops loops, PodState state) {
         ResolvedPolicy policy = loops.policy;
         if (!policyExists.test(policy.key())) {
+            known.remove(policy.key());
             remove(policy.key());
+            policyGone.accept(policy.key());
             return;
         }
         if (!state.tryStartScrape()) {
@@ -160,7 +185,10 @@ public final class ScrapeScheduler implements AutoCloseable {
                     log.warn("reading {} failed unexpectedly", target.pod(), error);
                     reading = new Reading.Failed("connection", String.valueOf(error.getMessage()), 0);
                 }
-                pipeline.onReading(loops, state, reading);
+                if (policies.get(policy.key()) == loops && loops.loops.containsKey(target.pod())) {
+                    // A reading that arrives after its loop was stopped would bring back series just removed.
+                    pipeline.onReading(loops, state, reading);
+                }
             } catch (RuntimeException e) {
                 log.error("processing a reading of {} failed", target.pod(), e);
             } finally {

@@ -39,6 +39,7 @@ class OperatorIntegrationTest {
     private DemoApiServer api;
     private KubernetesClient client;
     private LeakguardOperator operator;
+    private MicrometerOperatorMetrics metrics;
     private SimulatedContainer leaking;
     private SimulatedContainer steady;
 
@@ -51,7 +52,8 @@ class OperatorIntegrationTest {
         steady = new SimulatedContainer(SimulatedContainer.Behaviour.GO_STEADY, clock, 2);
         client.pods().inNamespace(NS).resource(pod("checkout-leaky", leaking)).create();
         client.pods().inNamespace(NS).resource(pod("checkout-steady", steady)).create();
-        operator = new LeakguardOperator(client, clock, new MicrometerOperatorMetrics("test"),
+        metrics = new MicrometerOperatorMetrics("test");
+        operator = new LeakguardOperator(client, clock, metrics,
                 LeakguardOperator.Settings.defaults().withStatusRefresh(Duration.ofMillis(500)));
         operator.start();
     }
@@ -191,6 +193,22 @@ class OperatorIntegrationTest {
             assertThat(e.getType()).isEqualTo("Warning");
         });
         assertThat(operator.snapshot()).doesNotContainKey(new PolicyKey(NS, "broken"));
+    }
+
+    @Test
+    void deletingAPolicyStopsItsLoopsAndRemovesItsSeries() {
+        client.resources(LeakPolicy.class).inNamespace(NS).resource(policy("short-lived", """
+                selector: {matchLabels: {app: checkout}}
+                metrics: {port: metrics}
+                """)).create();
+        Poll.until(Duration.ofSeconds(20), () -> operator.snapshot().getOrDefault(new PolicyKey(NS, "short-lived"), List.of()).size() == 2,
+                "both pods watched");
+        Poll.until(Duration.ofSeconds(20), () -> metrics.scrape().contains("policy=\"short-lived\""), "per-pod series exported");
+
+        client.resources(LeakPolicy.class).inNamespace(NS).withName("short-lived").delete();
+
+        Poll.until(Duration.ofSeconds(20), () -> !operator.snapshot().containsKey(new PolicyKey(NS, "short-lived")), "loops stopped");
+        Poll.until(Duration.ofSeconds(20), () -> !metrics.scrape().contains("policy=\"short-lived\""), "no stale series left");
     }
 
     @Test
