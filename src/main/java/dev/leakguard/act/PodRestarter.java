@@ -266,13 +266,25 @@ public final class PodRestarter {
                 patchTemplate(workload.object, at);
             }
         } catch (KubernetesClientException e) {
-            takeBack(call, entry);
             if (e.getCode() == HttpURLConnection.HTTP_NOT_FOUND && evict) {
+                takeBack(call, entry);
                 settled(call.podUid);
                 return blocked(call, strategy.metricType(), null, BlockRule.POD_GONE, "the pod no longer exists");
             }
-            return failed(call, strategy.metricType(), strategy,
-                    "could not " + (evict ? "evict " : "rollout-restart ") + target + ": " + e.getMessage());
+            // An error answer (5xx, timeout, broken connection) does not prove the server did nothing. Taking
+            // back the entry of a restart that did happen would free its cooldown and maxConcurrent slot
+            // for a second restart, so the entry goes only when the cluster shows that nothing happened.
+            Boolean happened = restartShows(call, evict, workload, at);
+            String failure = "could not " + (evict ? "evict " : "rollout-restart ") + target + ": " + e.getMessage();
+            if (happened == null) {
+                return failed(call, strategy.metricType(), strategy, failure
+                        + "; the ledger keeps the request, since the cluster could not be read to tell whether it was carried out");
+            }
+            if (!happened) {
+                takeBack(call, entry);
+                return failed(call, strategy.metricType(), strategy, failure);
+            }
+            log.warn("{}: the API server answered {} but the restart took place; it stays in the ledger", target, e.getCode());
         }
         settled(call.podUid);
         String done = (evict ? "Evicted " : "Rollout-restarted ") + target;
@@ -281,6 +293,23 @@ public final class PodRestarter {
         metrics.action(call.namespace, call.policyName, strategy.metricType(), RestartOutcome.Result.done.name());
         checkRestartLoop(call, pod, workload, written.after);
         return new RestartOutcome(RestartOutcome.Result.done, strategy, null, done);
+    }
+
+    /** Whether the cluster shows the restart: the pod gone or terminating, or the template carrying {@code at}; null when unreadable. */
+    private Boolean restartShows(Call call, boolean evict, Workload workload, String at) {
+        try {
+            if (evict) {
+                Pod now = client.pods().inNamespace(call.namespace).withName(call.podName).get();
+                return now == null || !call.podUid.equals(now.getMetadata().getUid()) || PodConditions.terminating(now);
+            }
+            HasMetadata current = client.resource(workload.object).get();
+            PodTemplateSpec template = current == null ? null : templateOf(current);
+            return template != null && template.getMetadata() != null && template.getMetadata().getAnnotations() != null
+                    && at.equals(template.getMetadata().getAnnotations().get(ROLLOUT_RESTARTED_AT));
+        } catch (KubernetesClientException e) {
+            log.warn("cannot tell whether the restart of pod {}/{} happened: {}", call.namespace, call.podName, e.getMessage());
+            return null;
+        }
     }
 
     private boolean evictWithoutRetry(Call call) {

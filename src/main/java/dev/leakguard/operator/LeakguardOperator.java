@@ -13,6 +13,7 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.javaoperatorsdk.operator.Operator;
 import io.javaoperatorsdk.operator.api.config.LeaderElectionConfigurationBuilder;
 import io.javaoperatorsdk.operator.monitoring.micrometer.MicrometerMetrics;
+import io.javaoperatorsdk.operator.processing.retry.GenericRetry;
 import java.time.Duration;
 import java.util.Collection;
 import java.util.LinkedHashMap;
@@ -129,6 +130,10 @@ public final class LeakguardOperator implements AutoCloseable {
             }
         });
         operator.register(reconciler, c -> {
+            // JOSDK's default retry gives up after 5 attempts and then waits for the next event, which a quiet
+            // policy never gets: its status would stay stale after an API-server outage. Never give up instead.
+            c.withRetry(new GenericRetry().setInitialInterval(Math.min(2000, settings.statusRefresh().toMillis()))
+                    .setIntervalMultiplier(1.5).setMaxInterval(settings.statusRefresh().toMillis()).withoutMaxAttempts());
             if (!settings.namespaces().isEmpty()) {
                 c.settingNamespaces(settings.namespaces());
             }

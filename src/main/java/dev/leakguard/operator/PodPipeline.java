@@ -195,19 +195,22 @@ final class PodPipeline {
         });
     }
 
+    /**
+     * At most one annotation write per pod is queued: while it waits (a slow API server), newer values
+     * replace the pending ones instead of queueing a patch per scrape ahead of Events and restarts.
+     */
     private void updateAnnotations(PodState state, Verdict verdict) {
-        Map<String, String> wanted = PodAnnotations.describe(verdict, state.assessment());
-        Map<String, String> written = state.annotationsWritten();
-        boolean changed = wanted.entrySet().stream().anyMatch(e -> !e.getValue().equals(written.get(e.getKey())));
-        if (!changed) {
+        if (!state.wantAnnotations(PodAnnotations.describe(verdict, state.assessment()))) {
             return;
         }
         PodKey pod = state.target().pod();
         actions.execute(() -> {
-            try {
-                state.annotationsWritten(annotator.annotate(pod.namespace(), pod.name(), state.annotationsWritten(), wanted));
-            } catch (RuntimeException e) {
-                log.warn("could not annotate {}: {}", pod, e.getMessage());
+            for (Map<String, String> wanted = state.nextAnnotations(); wanted != null; wanted = state.nextAnnotations()) {
+                try {
+                    state.annotationsWritten(annotator.annotate(pod.namespace(), pod.name(), state.annotationsWritten(), wanted));
+                } catch (RuntimeException e) {
+                    log.warn("could not annotate {}: {}", pod, e.getMessage());
+                }
             }
         });
     }

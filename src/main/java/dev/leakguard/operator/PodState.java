@@ -27,6 +27,8 @@ final class PodState {
     private String scrapeError;
     private Reactions.Progress progress = Reactions.Progress.NONE;
     private final Map<String, String> annotationsWritten = new HashMap<>();
+    private Map<String, String> annotationsPending;
+    private boolean annotationWriteQueued;
     private List<String> topGroups = List.of();
     private String evidence;
     private GroupCounts profileBaseline;
@@ -117,6 +119,31 @@ final class PodState {
 
     synchronized void annotationsWritten(Map<String, String> written) {
         annotationsWritten.putAll(written);
+    }
+
+    /**
+     * Hands over the annotations the pod should carry. True when the caller must queue a write (none
+     * is queued and something differs); false when nothing changed or the queued write will take them.
+     */
+    synchronized boolean wantAnnotations(Map<String, String> wanted) {
+        if (annotationWriteQueued) {
+            annotationsPending = wanted;
+            return false;
+        }
+        boolean changed = wanted.entrySet().stream().anyMatch(e -> !e.getValue().equals(annotationsWritten.get(e.getKey())));
+        if (changed) {
+            annotationsPending = wanted;
+            annotationWriteQueued = true;
+        }
+        return changed;
+    }
+
+    /** The queued write's next values, or null (and the write is no longer queued) when none are pending. */
+    synchronized Map<String, String> nextAnnotations() {
+        Map<String, String> next = annotationsPending;
+        annotationsPending = null;
+        annotationWriteQueued = next != null;
+        return next;
     }
 
     synchronized void topGroups(List<String> groups) {

@@ -83,6 +83,7 @@ class PodRestarterTest {
         Pod pod = cluster.pod("web-0");
 
         RestartOutcome first = restarter.requestRestart(policy, s, pod, WHY);
+        cluster.flushEvents();
         int requestsAfterFirst = cluster.dispatcher.requests().size();
         RestartOutcome second = restarter.requestRestart(policy, s, pod, WHY);
         RestartOutcome third = restarter.requestRestart(policy, s, pod, WHY);

@@ -156,9 +156,14 @@ public final class RestartCluster implements AutoCloseable {
                 .filter(PodConditions::healthy).count();
     }
 
+    /** Waits until every recorder has delivered what it queued (Events are written asynchronously). */
+    public void flushEvents() {
+        recorders.forEach(r -> r.flush(5_000));
+    }
+
     /** Events with this reason, once every recorder has delivered what it queued. */
     public List<Event> events(EventReason reason) {
-        recorders.forEach(r -> r.flush(5_000));
+        flushEvents();
         return client.v1().events().inNamespace(NS).list().getItems().stream()
                 .filter(e -> reason.name().equals(e.getReason()))
                 .toList();
