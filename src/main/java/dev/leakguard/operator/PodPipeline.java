@@ -43,6 +43,11 @@ final class PodPipeline {
     private static final Logger log = LoggerFactory.getLogger(PodPipeline.class);
     /** A blocked restart is asked again no sooner than this many scrape intervals later. */
     private static final int RESTART_RETRY_INTERVALS = 4;
+    /**
+     * A group's line as kept for status, Events and evidence. Names come from the pod's own profile,
+     * up to 64 KiB each: cut and cleaned here, twenty of them cannot bloat the policy's status.
+     */
+    private static final int MAX_GROUP_BYTES = 300;
 
     private final ScaledClock clock;
     private final PodAnnotator annotator;
@@ -130,7 +135,8 @@ final class PodPipeline {
         String profileNote = null;
         if (snapshot != null && snapshot.ok()) {
             List<GroupGrowth> top = GrowthRanking.rank(state.profileBaseline(), snapshot.groups(), policy.topGroups());
-            state.topGroups(top.stream().map(g -> g.describe(policy.profileType().unitNoun())).toList());
+            state.topGroups(top.stream()
+                    .map(g -> EventMessages.fit(g.describe(policy.profileType().unitNoun()), List.of(), MAX_GROUP_BYTES)).toList());
             if (state.profileBaseline() == null) {
                 state.profileBaseline(snapshot.groups());
             }
