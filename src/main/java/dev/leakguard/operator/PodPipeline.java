@@ -122,8 +122,16 @@ final class PodPipeline {
             CompletableFuture<ProfileCollector.Snapshot> profile = policy.hasProfile()
                     ? profiles.capture(policy.profileType(), state.target().profileUri())
                     : CompletableFuture.completedFuture(null);
-            profile.thenAcceptAsync(snapshot -> act(loops, state, assessment, plan, snapshot), actions);
-        } else if (plan.requestRestart()) {
+            state.acting(true);
+            profile.thenAcceptAsync(snapshot -> {
+                try {
+                    act(loops, state, assessment, plan, snapshot);
+                } finally {
+                    state.acting(false);
+                }
+            }, actions);
+        } else if (plan.requestRestart() && !state.acting()) {
+            // While the profile and evidence are still being taken, the restart waits for act(), which asks for it.
             requestRestart(loops, state, assessment);
         }
     }
