@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.leakguard.api.LeakPolicy;
 import dev.leakguard.api.PodRisk;
+import dev.leakguard.demo.ApiRequest;
 import dev.leakguard.demo.SimulatedContainer;
 import dev.leakguard.faults.FaultCluster.RunningOperator;
 import dev.leakguard.faults.HostileEndpoint.Behaviour;
@@ -125,6 +126,57 @@ class HostileEndpointsTest {
         assertThat(endpoints.get(Behaviour.OVERSIZED).requests()).as("the oversized endpoint scraped again and again").isGreaterThan(3);
         // Every oversized and bomb scrape held up to 10 MiB; none of it may stay.
         assertThat(usedHeapAfterGc() - heapBefore).as("heap growth in bytes").isLessThan(64L << 20);
+    }
+
+    /**
+     * The profile answers two seconds late while the pod is already leaking and every 25 ms scrape
+     * says so: the eviction must still wait until the evidence ConfigMap holds that profile.
+     */
+    @Test
+    void aSlowProfileHoldsTheEvictionUntilTheEvidenceIsKept() {
+        long started = cluster.clock.millis();
+        ScriptedEndpoint slowProfile = cluster.closeLater(new ScriptedEndpoint(Map.of(
+                "/metrics", ScriptedEndpoint.leakingMemory(cluster.clock, started),
+                "/debug/pprof/goroutine", () -> {
+                    pause(Duration.ofSeconds(2));
+                    return "goroutine profile: total 3\n3 @ 0x43a1b6 0x46ce41\n#\t0x6f2f84\tmain.leak+0xd4\t/src/main.go:9\n\n";
+                })));
+        ReplicaSet app = cluster.workload(NS, "checkout", 2);
+        cluster.pod(NS, "slow-profile", app, slowProfile.port(), Map.of(), started);
+        cluster.pod("steady", app, cluster.container(SimulatedContainer.Behaviour.GO_STEADY, 2), Map.of());
+        cluster.startOperator(FaultCluster.settings());
+        cluster.createPolicy("checkout", """
+                selector: {matchLabels: {app: checkout}}
+                metrics: {port: metrics}
+                profile: {type: go}
+                action: {type: Evict}
+                """);
+
+        Poll.until(Duration.ofSeconds(40), () -> cluster.evictions("slow-profile") == 1, "the eviction");
+        List<ApiRequest> requests = cluster.dispatcher.requests();
+        int evidence = indexOf(requests, "create", "configmaps", null);
+        int eviction = indexOf(requests, "create", "pods", "slow-profile");
+        assertThat(evidence).as("evidence ConfigMap written").isNotNegative().isLessThan(eviction);
+        assertThat(cluster.client.configMaps().inNamespace(NS).withName("leakguard-evidence-slow-profile").get().getBinaryData())
+                .containsKey("profile.txt.gz");
+    }
+
+    private static int indexOf(List<ApiRequest> requests, String verb, String resource, String name) {
+        for (int i = 0; i < requests.size(); i++) {
+            ApiRequest r = requests.get(i);
+            if (r.call().verb().equals(verb) && r.call().resource().equals(resource) && (name == null || name.equals(r.name()))) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    private static void pause(Duration duration) {
+        try {
+            Thread.sleep(duration.toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     private PodRisk risk(String policy, String pod) {
