@@ -47,41 +47,48 @@ public final class LeakguardOperator implements AutoCloseable {
             int maxConcurrentScrapes,
             FetchLimits metricsLimits,
             FetchLimits profileLimits,
-            PrometheusPodLabels prometheusLabels) {
+            PrometheusPodLabels prometheusLabels,
+            Duration leaseDuration) {
 
         public static Settings defaults() {
             return new Settings(Set.of(), false, "leakguard-leader", null, null, true, Duration.ofSeconds(60), 20, null, 64,
-                    FetchLimits.metricsDefaults(), FetchLimits.profileDefaults(), PrometheusPodLabels.defaults());
+                    FetchLimits.metricsDefaults(), FetchLimits.profileDefaults(), PrometheusPodLabels.defaults(), Duration.ofSeconds(15));
         }
 
         public Settings withNamespaces(Set<String> value) {
             return new Settings(value, leaderElection, leaseName, leaseNamespace, identity, exitOnStopLeading, statusRefresh,
-                    maxRestartsPerHour, prometheusUrl, maxConcurrentScrapes, metricsLimits, profileLimits, prometheusLabels);
+                    maxRestartsPerHour, prometheusUrl, maxConcurrentScrapes, metricsLimits, profileLimits, prometheusLabels, leaseDuration);
         }
 
         public Settings withLeaderElection(String leaseNamespace, String identity, boolean exitOnStopLeading) {
             return new Settings(namespaces, true, leaseName, leaseNamespace, identity, exitOnStopLeading, statusRefresh,
-                    maxRestartsPerHour, prometheusUrl, maxConcurrentScrapes, metricsLimits, profileLimits, prometheusLabels);
+                    maxRestartsPerHour, prometheusUrl, maxConcurrentScrapes, metricsLimits, profileLimits, prometheusLabels, leaseDuration);
         }
 
         public Settings withStatusRefresh(Duration value) {
             return new Settings(namespaces, leaderElection, leaseName, leaseNamespace, identity, exitOnStopLeading, value,
-                    maxRestartsPerHour, prometheusUrl, maxConcurrentScrapes, metricsLimits, profileLimits, prometheusLabels);
+                    maxRestartsPerHour, prometheusUrl, maxConcurrentScrapes, metricsLimits, profileLimits, prometheusLabels, leaseDuration);
         }
 
         public Settings withMaxRestartsPerHour(int value) {
             return new Settings(namespaces, leaderElection, leaseName, leaseNamespace, identity, exitOnStopLeading, statusRefresh,
-                    value, prometheusUrl, maxConcurrentScrapes, metricsLimits, profileLimits, prometheusLabels);
+                    value, prometheusUrl, maxConcurrentScrapes, metricsLimits, profileLimits, prometheusLabels, leaseDuration);
         }
 
         public Settings withPrometheusUrl(String value) {
             return new Settings(namespaces, leaderElection, leaseName, leaseNamespace, identity, exitOnStopLeading, statusRefresh,
-                    maxRestartsPerHour, value, maxConcurrentScrapes, metricsLimits, profileLimits, prometheusLabels);
+                    maxRestartsPerHour, value, maxConcurrentScrapes, metricsLimits, profileLimits, prometheusLabels, leaseDuration);
         }
 
         public Settings withPrometheusLabels(PrometheusPodLabels value) {
             return new Settings(namespaces, leaderElection, leaseName, leaseNamespace, identity, exitOnStopLeading, statusRefresh,
-                    maxRestartsPerHour, prometheusUrl, maxConcurrentScrapes, metricsLimits, profileLimits, value);
+                    maxRestartsPerHour, prometheusUrl, maxConcurrentScrapes, metricsLimits, profileLimits, value, leaseDuration);
+        }
+
+        /** How long a leader's Lease holds without renewal; renewal and retry periods scale with it as in JOSDK's defaults. */
+        public Settings withLeaseDuration(Duration value) {
+            return new Settings(namespaces, leaderElection, leaseName, leaseNamespace, identity, exitOnStopLeading, statusRefresh,
+                    maxRestartsPerHour, prometheusUrl, maxConcurrentScrapes, metricsLimits, profileLimits, prometheusLabels, value);
         }
     }
 
@@ -122,7 +129,10 @@ public final class LeakguardOperator implements AutoCloseable {
             if (settings.leaderElection()) {
                 LeaderElectionConfigurationBuilder election = LeaderElectionConfigurationBuilder
                         .aLeaderElectionConfiguration(settings.leaseName())
-                        .withLeaseNamespace(settings.leaseNamespace());
+                        .withLeaseNamespace(settings.leaseNamespace())
+                        .withLeaseDuration(settings.leaseDuration())
+                        .withRenewDeadline(settings.leaseDuration().multipliedBy(2).dividedBy(3))
+                        .withRetryPeriod(settings.leaseDuration().multipliedBy(2).dividedBy(15));
                 if (settings.identity() != null) {
                     election.withIdentity(settings.identity());
                 }

@@ -43,6 +43,11 @@ final class PodPipeline {
     private static final Logger log = LoggerFactory.getLogger(PodPipeline.class);
     /** A blocked restart is asked again no sooner than this many scrape intervals later. */
     private static final int RESTART_RETRY_INTERVALS = 4;
+    /**
+     * A group's line as kept for status, Events and evidence. Names come from the pod's own profile,
+     * up to 64 KiB each: cut and cleaned here, twenty of them cannot bloat the policy's status.
+     */
+    private static final int MAX_GROUP_BYTES = 300;
 
     private final ScaledClock clock;
     private final PodAnnotator annotator;
@@ -117,8 +122,16 @@ final class PodPipeline {
             CompletableFuture<ProfileCollector.Snapshot> profile = policy.hasProfile()
                     ? profiles.capture(policy.profileType(), state.target().profileUri())
                     : CompletableFuture.completedFuture(null);
-            profile.thenAcceptAsync(snapshot -> act(loops, state, assessment, plan, snapshot), actions);
-        } else if (plan.requestRestart()) {
+            state.acting(true);
+            profile.thenAcceptAsync(snapshot -> {
+                try {
+                    act(loops, state, assessment, plan, snapshot);
+                } finally {
+                    state.acting(false);
+                }
+            }, actions);
+        } else if (plan.requestRestart() && !state.acting()) {
+            // While the profile and evidence are still being taken, the restart waits for act(), which asks for it.
             requestRestart(loops, state, assessment);
         }
     }
@@ -130,7 +143,8 @@ final class PodPipeline {
         String profileNote = null;
         if (snapshot != null && snapshot.ok()) {
             List<GroupGrowth> top = GrowthRanking.rank(state.profileBaseline(), snapshot.groups(), policy.topGroups());
-            state.topGroups(top.stream().map(g -> g.describe(policy.profileType().unitNoun())).toList());
+            state.topGroups(top.stream()
+                    .map(g -> EventMessages.fit(g.describe(policy.profileType().unitNoun()), List.of(), MAX_GROUP_BYTES)).toList());
             if (state.profileBaseline() == null) {
                 state.profileBaseline(snapshot.groups());
             }

@@ -34,6 +34,7 @@ final class PodState {
     private GroupCounts profileBaseline;
     private boolean scrapeInFlight;
     private boolean restartQueued;
+    private boolean acting;
     private long nextRestartAttemptMillis;
 
     PodState(ScrapeTarget target, Pod pod, DetectionSettings settings) {
@@ -156,6 +157,15 @@ final class PodState {
 
     synchronized void evidence(String configMapName) {
         evidence = configMapName;
+    }
+
+    /** Profile, evidence and announcement of the first leaking reading are under way; restarts wait for them. */
+    synchronized boolean acting() {
+        return acting;
+    }
+
+    synchronized void acting(boolean value) {
+        acting = value;
     }
 
     /** One restart request at a time per pod, and none before the retry time of the last one. */

@@ -21,8 +21,8 @@ public final class EventMessages {
     /**
      * {@code head}, a space, then as many whole {@code lines} as fit, separated by {@code "; "},
      * and {@code "; … and N more"} for the rest; the result is at most {@code maxBytes} bytes of
-     * UTF-8. Control characters become spaces and invisible format characters (such as bidi
-     * overrides) are dropped, so profile text cannot forge line breaks or reorder the message.
+     * UTF-8. Control characters and line separators become spaces and invisible format characters
+     * (such as bidi overrides) are dropped, so profile text cannot forge line breaks or reorder the message.
      *
      * <p>When not even the first line fits whole, it is cut at a character boundary and marked
      * with {@code …}, since naming the top group partly beats not naming it. When the head alone
@@ -135,8 +135,9 @@ public final class EventMessages {
     }
 
     /**
-     * Control characters → spaces, format characters (bidi overrides, zero-width joiners) and
-     * unpaired surrogates dropped, ends trimmed.
+     * Control characters and the Unicode line and paragraph separators (U+2028, U+2029, which
+     * some viewers break lines at) → spaces, format characters (bidi overrides, zero-width
+     * joiners) and unpaired surrogates dropped, ends trimmed.
      */
     static String clean(String text) {
         if (text == null) {
@@ -147,7 +148,7 @@ public final class EventMessages {
             int codePoint = text.codePointAt(i);
             i += Character.charCount(codePoint);
             int type = Character.getType(codePoint);
-            if (type == Character.CONTROL) {
+            if (type == Character.CONTROL || type == Character.LINE_SEPARATOR || type == Character.PARAGRAPH_SEPARATOR) {
                 out.append(' ');
             } else if (type != Character.FORMAT && type != Character.SURROGATE) {
                 out.appendCodePoint(codePoint);

@@ -25,7 +25,9 @@ public final class Durations {
         double millis = 0;
         int position = 0;
         while (position < trimmed.length()) {
-            if (!matcher.find(position) || matcher.start() != position) {
+            // lookingAt, not find: find would retry from every later position, quadratic on a long run of digits.
+            matcher.region(position, trimmed.length());
+            if (!matcher.lookingAt()) {
                 throw new IllegalArgumentException("invalid duration '" + text
                         + "'; expected number-unit parts with units ms, s, m, h or d, e.g. 15s, 30m or 1h30m");
             }

@@ -188,7 +188,11 @@ final class FaultCluster implements AutoCloseable {
     }
 
     Pod pod(String name) {
-        return client.pods().inNamespace(NS).withName(name).get();
+        return pod(NS, name);
+    }
+
+    Pod pod(String namespace, String name) {
+        return client.pods().inNamespace(namespace).withName(name).get();
     }
 
     /** Events on the named object, newest state of each; field selectors do not work on the mock, so filtered here. */

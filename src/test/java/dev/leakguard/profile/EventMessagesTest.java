@@ -80,9 +80,10 @@ class EventMessagesTest {
 
     @Test
     void controlAndFormatCharactersCannotForgeLinesOrReorderText() {
-        String message = EventMessages.fit("OOM\npredicted\u0000", List.of("+5 goroutines evil\u202Egnp.exe\r\n(select)\t", "\u0007"), 1024);
+        String message = EventMessages.fit("OOM\npredicted\u0000", List.of("+5 goroutines evil\u202Egnp.exe\r\n(select)\t",
+                "\u0007", "x\u2028y\u2029z"), 1024);
 
-        assertThat(message).isEqualTo("OOM predicted +5 goroutines evilgnp.exe  (select)");
+        assertThat(message).isEqualTo("OOM predicted +5 goroutines evilgnp.exe  (select); x y z");
     }
 
     @ParameterizedTest
