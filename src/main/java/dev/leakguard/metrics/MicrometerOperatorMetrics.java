@@ -72,6 +72,14 @@ public final class MicrometerOperatorMetrics implements OperatorMetrics {
     }
 
     @Override
+    public void decision(String namespace, String policy, long durationNanos) {
+        Timer.builder("leakguard_decision_duration").description("From a scraped body being complete to its assessment and reaction plan.")
+                .tags("namespace", namespace, "policy", policy).publishPercentileHistogram()
+                .minimumExpectedValue(Duration.ofNanos(50_000)).maximumExpectedValue(Duration.ofSeconds(10))
+                .register(registry).record(durationNanos, TimeUnit.NANOSECONDS);
+    }
+
+    @Override
     public void action(String namespace, String policy, String type, String result) {
         Counter.builder("leakguard_actions").description("Restart and annotate actions by type and result.")
                 .tags("namespace", namespace, "policy", policy, "type", type, "result", result).register(registry).increment();

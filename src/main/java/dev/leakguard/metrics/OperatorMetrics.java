@@ -12,6 +12,9 @@ public interface OperatorMetrics {
     /** {@code result} is a stable lower_snake word: success, connection, timeout, http_status, redirect, too_large, bad_encoding, parse_error. */
     void scrape(String namespace, String policy, String result, long durationNanos);
 
+    /** Sample-to-decision latency: from a reading's body being complete to its assessment and reaction plan being done. */
+    void decision(String namespace, String policy, long durationNanos);
+
     /** {@code type}: annotate, evict, rollout_restart; {@code result}: done, dry_run, blocked, failed. */
     void action(String namespace, String policy, String type, String result);
 
@@ -32,6 +35,7 @@ public interface OperatorMetrics {
 
     OperatorMetrics NONE = new OperatorMetrics() {
         @Override public void scrape(String namespace, String policy, String result, long durationNanos) { }
+        @Override public void decision(String namespace, String policy, long durationNanos) { }
         @Override public void action(String namespace, String policy, String type, String result) { }
         @Override public void event(String reason, String type, boolean delivered) { }
         @Override public void oomKillMissed(String namespace, String policy) { }

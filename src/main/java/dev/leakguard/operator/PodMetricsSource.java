@@ -23,16 +23,17 @@ final class PodMetricsSource implements SampleSource {
 
     @Override
     public CompletableFuture<Reading> read(ResolvedPolicy policy, ScrapeTarget target, long nowMillis) {
+        long requestedNanos = System.nanoTime();
         return fetcher.fetch(target.metricsUri(), limits).thenApply(result -> {
             if (result instanceof FetchResult.Success success) {
-                return toReading(policy, target, success, nowMillis);
+                return toReading(policy, target, success, nowMillis, requestedNanos + success.elapsed().toNanos());
             }
             FetchResult.Failure failure = (FetchResult.Failure) result;
             return new Reading.Failed(failure.kind().label(), failure.message(), failure.elapsed().toNanos());
         });
     }
 
-    static Reading toReading(ResolvedPolicy policy, ScrapeTarget target, FetchResult.Success body, long nowMillis) {
+    static Reading toReading(ResolvedPolicy policy, ScrapeTarget target, FetchResult.Success body, long nowMillis, long receivedNanos) {
         long elapsed = body.elapsed().toNanos();
         List<SeriesSelector> selectors = policy.hasThreads() ? List.of(policy.memory(), policy.threads()) : List.of(policy.memory());
         ExtractedValues values;
@@ -52,6 +53,6 @@ final class PodMetricsSource implements SampleSource {
         if (policy.hasThreads() && values.found(1) && Double.isFinite(values.value(1)) && values.value(1) >= 0) {
             threads = values.value(1);
         }
-        return new Reading.Ok(new Sample(nowMillis, memory, threads, target.containerStartMillis(), target.restartCount()), elapsed);
+        return new Reading.Ok(new Sample(nowMillis, memory, threads, target.containerStartMillis(), target.restartCount()), elapsed, receivedNanos);
     }
 }

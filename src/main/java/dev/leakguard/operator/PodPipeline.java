@@ -92,6 +92,7 @@ final class PodPipeline {
             Reactions.Plan plan = Reactions.plan(state.progress(), assessment, policy.hasProfile(), policy.actionType());
             state.progress(plan.next());
             carryOut(loops, state, assessment, plan);
+            metrics.decision(pod.namespace(), policy.key().name(), System.nanoTime() - ok.receivedNanos());
         }
         Verdict after = state.effectiveVerdict();
         metrics.pod(pod.namespace(), pod.name(), policy.key().name(), after, state.assessment());

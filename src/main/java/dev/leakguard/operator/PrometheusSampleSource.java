@@ -54,7 +54,7 @@ final class PrometheusSampleSource implements SampleSource {
                 if (extracted.samples().isEmpty()) {
                     return failed("no_data", noDataMessage(policy, target, extracted.noDataReason()), answered.elapsedNanos());
                 }
-                return new Reading.Ok(extracted.samples().get(extracted.samples().size() - 1), answered.elapsedNanos());
+                return new Reading.Ok(extracted.samples().get(extracted.samples().size() - 1), answered.elapsedNanos(), System.nanoTime());
             }
             return ((Unanswered) answer).failure();
         });

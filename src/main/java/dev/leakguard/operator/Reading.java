@@ -6,7 +6,8 @@ import dev.leakguard.trend.Sample;
 sealed interface Reading permits Reading.Ok, Reading.Failed {
     long elapsedNanos();
 
-    record Ok(Sample sample, long elapsedNanos) implements Reading {
+    /** {@code receivedNanos}: {@link System#nanoTime()} when the body was complete, where sample-to-decision latency starts. */
+    record Ok(Sample sample, long elapsedNanos, long receivedNanos) implements Reading {
     }
 
     /** {@code result} is the stable metrics label (timeout, parse_error, …); {@code message} is for people. */

@@ -36,6 +36,9 @@ final class ExportedMetrics {
             Map.entry("leakguard_scrape_duration_seconds_bucket", Set.of("namespace", "policy", "le")),
             Map.entry("leakguard_scrape_duration_seconds_sum", POLICY),
             Map.entry("leakguard_scrape_duration_seconds_count", POLICY),
+            Map.entry("leakguard_decision_duration_seconds_bucket", Set.of("namespace", "policy", "le")),
+            Map.entry("leakguard_decision_duration_seconds_sum", POLICY),
+            Map.entry("leakguard_decision_duration_seconds_count", POLICY),
             Map.entry("leakguard_build_info", Set.of("version")));
 
     /** What dashboards and alerts may use: what the operator's real registry exposes once every meter was touched. */

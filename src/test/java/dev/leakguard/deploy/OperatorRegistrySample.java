@@ -15,6 +15,7 @@ final class OperatorRegistrySample {
                 new Assessment(Verdict.LEAKING, 4e8, 5.36e8, 1e5, 120, 0.5, 600, 400, 0.9, 0.001, 120, "test"));
         metrics.policy("shop", "checkout", 3, 1, true);
         metrics.scrape("shop", "checkout", "success", 3_000_000);
+        metrics.decision("shop", "checkout", 200_000);
         metrics.action("shop", "checkout", "evict", "done");
         metrics.oomKillMissed("shop", "checkout");
         metrics.restartLoop("shop", "checkout");

@@ -39,7 +39,7 @@ class OperatorIntegrationTest {
     private DemoApiServer api;
     private KubernetesClient client;
     private LeakguardOperator operator;
-    private MicrometerOperatorMetrics metrics;
+    private final MicrometerOperatorMetrics metrics = new MicrometerOperatorMetrics("test");
     private SimulatedContainer leaking;
     private SimulatedContainer steady;
 
@@ -52,7 +52,6 @@ class OperatorIntegrationTest {
         steady = new SimulatedContainer(SimulatedContainer.Behaviour.GO_STEADY, clock, 2);
         client.pods().inNamespace(NS).resource(pod("checkout-leaky", leaking)).create();
         client.pods().inNamespace(NS).resource(pod("checkout-steady", steady)).create();
-        metrics = new MicrometerOperatorMetrics("test");
         operator = new LeakguardOperator(client, clock, metrics,
                 LeakguardOperator.Settings.defaults().withStatusRefresh(Duration.ofMillis(500)));
         operator.start();
@@ -107,6 +106,9 @@ class OperatorIntegrationTest {
         assertThat(annotation(flat, PodAnnotations.VERDICT)).isIn(null, "healthy", "insufficient_data");
         assertThat(eventsFor("checkout-steady")).isEmpty();
         assertThat(eventsFor("checkout")).noneMatch(e -> "InvalidSpec".equals(e.getReason()));
+        // Every successful reading is timed from its body to its decision.
+        assertThat(metrics.registry().get("leakguard_decision_duration").tags("namespace", NS, "policy", "checkout").timer().count())
+                .isPositive();
     }
 
     @Test
