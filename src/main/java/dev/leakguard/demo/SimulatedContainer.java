@@ -187,6 +187,8 @@ public final class SimulatedContainer implements AutoCloseable {
                     .append("\tat java.util.concurrent.ThreadPoolExecutor.getTask(java.base@17.0.15/ThreadPoolExecutor.java:1062)\n")
                     .append("\tat java.lang.Thread.run(java.base@17.0.15/Thread.java:840)\n\n");
         }
+        // jstack ends with this line; the parser takes a dump without it for a truncated one.
+        out.append("JNI global refs: 17, weak refs: 0\n");
         return out.toString();
     }
 
