@@ -44,8 +44,9 @@ import org.junit.jupiter.api.Test;
  * The operator under a rolling schedule of API-server faults, next to hostile metrics endpoints and
  * the demo's cluster (two leaking Go pods that leakguard must evict, a steady one and a JVM one it
  * must leave alone, a kubelet that replaces evicted pods and OOM-kills what reaches its limit).
- * Every few seconds it samples the JVM's thread count and its heap after a full GC; at the end the
- * last quarter of the samples must match the first (heap within 20 % + 24 MiB, threads within 5),
+ * Every few seconds it samples the JVM's thread count, its heap after a full GC and its open file
+ * descriptors; at the end the last quarter of the samples must match the first (heap within
+ * 20 % + 24 MiB, threads within 5, descriptors within 20),
  * and no action may have been unjustified: no eviction but of the leaking workload, none twice, and
  * no OOMPredicted, restart or eviction for a steady pod or a pod whose endpoint is hostile.
  *
@@ -65,8 +66,8 @@ public class SoakTest {
             HostileEndpoint.Behaviour.NAN, HostileEndpoint.Behaviour.DUPLICATE_SERIES, HostileEndpoint.Behaviour.HUGE_LABEL_VALUE,
             HostileEndpoint.Behaviour.FLAPPING);
 
-    /** One sample of the process: real seconds since the start, live threads, heap used after a full GC. */
-    record Sample(double seconds, int threads, long heapBytes) {
+    /** One sample of the process: real seconds since the start, live threads, heap used after a full GC, open file descriptors. */
+    record Sample(double seconds, int threads, long heapBytes, long fileDescriptors) {
     }
 
     /** What a soak saw. {@code violations} lists every unjustified action, with what and when. */
@@ -91,6 +92,19 @@ public class SoakTest {
 
         long lastQuarterThreads() {
             return median(quarter(false).stream().mapToLong(Sample::threads).toArray());
+        }
+
+        long firstQuarterFileDescriptors() {
+            return median(quarter(true).stream().mapToLong(Sample::fileDescriptors).toArray());
+        }
+
+        long lastQuarterFileDescriptors() {
+            return median(quarter(false).stream().mapToLong(Sample::fileDescriptors).toArray());
+        }
+
+        /** Sockets come and go with scrapes and replaced pods; a leak adds one per scrape of a broken pod. */
+        boolean fileDescriptorsFlat() {
+            return lastQuarterFileDescriptors() <= firstQuarterFileDescriptors() + 20;
         }
 
         boolean heapFlat() {
@@ -118,14 +132,17 @@ public class SoakTest {
         }
 
         void print(PrintStream out) {
-            out.println("seconds  threads  heap-after-GC-MiB");
+            out.println("seconds  threads  heap-after-GC-MiB  open-fds");
             for (Sample s : samples) {
-                out.printf(Locale.ROOT, "%7.0f  %7d  %17.1f%n", s.seconds(), s.threads(), s.heapBytes() / 1048576.0);
+                out.printf(Locale.ROOT, "%7.0f  %7d  %17.1f  %8d%n", s.seconds(), s.threads(), s.heapBytes() / 1048576.0,
+                        s.fileDescriptors());
             }
             out.printf(Locale.ROOT, "heap median: first quarter %.1f MiB, last quarter %.1f MiB -> %s%n",
                     firstQuarterHeap() / 1048576.0, lastQuarterHeap() / 1048576.0, heapFlat() ? "flat" : "GROWING");
             out.printf(Locale.ROOT, "threads median: first quarter %d, last quarter %d -> %s%n",
                     firstQuarterThreads(), lastQuarterThreads(), threadsFlat() ? "flat" : "GROWING");
+            out.printf(Locale.ROOT, "open file descriptors median: first quarter %d, last quarter %d -> %s%n",
+                    firstQuarterFileDescriptors(), lastQuarterFileDescriptors(), fileDescriptorsFlat() ? "flat" : "GROWING");
             out.println("evictions: " + evictions);
             out.println("demo kubelet: " + oomKills + " OOM kills, " + replacements + " replacements");
             counters.forEach((name, value) -> out.printf(Locale.ROOT, "%s %.0f%n", name, value));
@@ -142,6 +159,7 @@ public class SoakTest {
         assertThat(report.leakingEvictions()).as("the leaking pods were still evicted, under faults").isPositive();
         assertThat(report.threadsFlat()).as("threads flat").isTrue();
         assertThat(report.heapFlat()).as("heap flat").isTrue();
+        assertThat(report.fileDescriptorsFlat()).as("open file descriptors flat").isTrue();
     }
 
     public static void main(String[] args) throws Exception {
@@ -155,7 +173,7 @@ public class SoakTest {
             }
         }
         Report report = run(Duration.ofMillis(Math.round(minutes * 60_000)), System.out);
-        boolean ok = report.violations().isEmpty() && report.threadsFlat() && report.heapFlat()
+        boolean ok = report.violations().isEmpty() && report.threadsFlat() && report.heapFlat() && report.fileDescriptorsFlat()
                 && report.evictions().values().stream().allMatch(count -> count == 1);
         System.out.println(ok ? "SOAK OK" : "SOAK FAILED");
         System.exit(ok ? 0 : 1);
@@ -199,6 +217,7 @@ public class SoakTest {
                     checkJustified(client, dispatcher, elsewhere, violations);
                     expireEvents(client, clock);
                     dispatcher.forgetRequests();
+                    api.forgetRecordedRequests();
                     samples.add(sample((now - start) / 1e9));
                     nextSample += SAMPLE_EVERY.toNanos();
                 }
@@ -318,7 +337,9 @@ public class SoakTest {
             System.gc();
         }
         long heap = ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
-        return new Sample(seconds, ManagementFactory.getThreadMXBean().getThreadCount(), heap);
+        long descriptors = ((com.sun.management.UnixOperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
+                .getOpenFileDescriptorCount();
+        return new Sample(seconds, ManagementFactory.getThreadMXBean().getThreadCount(), heap, descriptors);
     }
 
     private static Map<String, Double> counters(MicrometerOperatorMetrics metrics) {
