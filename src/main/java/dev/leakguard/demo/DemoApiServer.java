@@ -14,6 +14,7 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.util.HashMap;
+import java.util.concurrent.TimeUnit;
 
 /**
  * An in-process Kubernetes API server for the demo and the tests: fabric8's CRUD mock (real HTTP,
@@ -61,6 +62,20 @@ public final class DemoApiServer implements AutoCloseable {
     /** e.g. http://127.0.0.1:40123 — what {@code kubectl --server} and {@code leakguard run --master} take. */
     public String url() {
         return "http://" + server.getHostName() + ":" + server.getPort();
+    }
+
+    /**
+     * Drops the requests the mock server keeps for {@code takeRequest()}: it holds every request it
+     * ever answered, bodies included, which a long-running demo or soak would otherwise accumulate.
+     */
+    public void forgetRecordedRequests() {
+        try {
+            while (server.takeRequest(0, TimeUnit.MILLISECONDS) != null) {
+                // drained one by one: the mock offers no other way to let go of them
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     @Override

@@ -106,6 +106,13 @@ public class EvictionAwareDispatcher extends KubernetesCrudDispatcher {
         }
     }
 
+    /** Drops the requests recorded so far, so that a long run does not keep every one; {@link #calls()} stays. */
+    public void forgetRequests() {
+        synchronized (requests) {
+            requests.clear();
+        }
+    }
+
     private MockResponse evict(String namespace, String name) {
         // One eviction at a time, so two concurrent evictions cannot both spend the last disruption.
         synchronized (evictions) {

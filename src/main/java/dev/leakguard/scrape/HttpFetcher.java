@@ -4,6 +4,9 @@ import dev.leakguard.scrape.FetchResult.Failure;
 import dev.leakguard.scrape.parse.MessageText;
 import java.io.IOException;
 import java.net.ConnectException;
+import java.net.InetSocketAddress;
+import java.net.ProtocolException;
+import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpConnectTimeoutException;
@@ -11,10 +14,12 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.net.http.HttpResponse.BodySubscriber;
 import java.net.http.HttpTimeoutException;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -39,7 +44,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * caller: at most {@code maxConcurrentFetches} exchanges run at once (further fetches wait in
  * order), redirects are never followed, the total timeout covers the whole body (a server that
  * sends headers and then one byte per second is cut off), and a body is never buffered beyond its
- * cap — gzip bodies are limited by their decompressed size.
+ * cap — gzip bodies are limited by their decompressed size. A peer whose last answer was not
+ * HTTP is sniffed on a socket of leakguard's own before the next exchange (see {@code sniff}).
  *
  * <p>The returned future never completes exceptionally unless the caller cancels it (which
  * abandons the exchange); every problem becomes a {@link Failure} with a bounded, printable message.
@@ -50,6 +56,9 @@ public final class HttpFetcher implements AutoCloseable {
     public static final String ACCEPT =
             "application/openmetrics-text;version=1.0.0;q=0.5,text/plain;version=0.0.4;q=0.4,*/*;q=0.1";
     private static final int HTTP_THREADS = 2;
+    private static final int REMEMBERED_PEERS = 4096;
+    private static final String HTTP_1 = "HTTP/1.";
+    private static final long SNIFF_READ_MILLIS = 2000;
     private static final AtomicInteger FETCHER_IDS = new AtomicInteger();
 
     private final int maxConcurrentFetches;
@@ -58,6 +67,13 @@ public final class HttpFetcher implements AutoCloseable {
     private final Map<Duration, HttpClient> clientsByConnectTimeout = new ConcurrentHashMap<>();
     private final Set<Fetch> unfinished = ConcurrentHashMap.newKeySet();
     private final Deque<Fetch> waiting = new ArrayDeque<>();
+    /** Peers ("host:port") whose last answer the JDK client could not parse, most recent last. */
+    private final Map<String, Boolean> notHttp = new LinkedHashMap<>(16, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, Boolean> eldest) {
+            return size() > REMEMBERED_PEERS;
+        }
+    };
     private int running;
     private boolean closed;
 
@@ -156,6 +172,24 @@ public final class HttpFetcher implements AutoCloseable {
         }
     }
 
+    private boolean spokeHttp(URI uri) {
+        synchronized (notHttp) {
+            return !notHttp.containsKey(uri.getRawAuthority());
+        }
+    }
+
+    private void rememberNotHttp(URI uri) {
+        synchronized (notHttp) {
+            notHttp.put(uri.getRawAuthority(), Boolean.TRUE);
+        }
+    }
+
+    private void forgetNotHttp(URI uri) {
+        synchronized (notHttp) {
+            notHttp.remove(uri.getRawAuthority());
+        }
+    }
+
     private HttpClient client(Duration connectTimeout) {
         return clientsByConnectTimeout.computeIfAbsent(connectTimeout, timeout -> HttpClient.newBuilder()
                 .version(HttpClient.Version.HTTP_1_1)
@@ -188,6 +222,45 @@ public final class HttpFetcher implements AutoCloseable {
             if (result.isDone()) {
                 return;
             }
+            if (!spokeHttp(uri)) {
+                try {
+                    httpExecutor.execute(this::sniffThenSend);
+                } catch (RejectedExecutionException e) {
+                    fail(FailureKind.CONNECTION, "fetcher is closed");
+                }
+                return;
+            }
+            send();
+        }
+
+        /** For a peer that answered something other than HTTP last time: look at its answer on our own socket first. */
+        private void sniffThenSend() {
+            String notHttp = sniff();
+            if (notHttp != null) {
+                fail(FailureKind.CONNECTION, notHttp);
+                return;
+            }
+            forgetNotHttp(uri);
+            send();
+        }
+
+        /** Null when the peer answers a HEAD with an HTTP/1 status line, else what went wrong. The socket is always closed. */
+        private String sniff() {
+            String host = uri.getHost().startsWith("[") ? uri.getHost().substring(1, uri.getHost().length() - 1) : uri.getHost();
+            try (Socket socket = new Socket()) {
+                socket.connect(new InetSocketAddress(host, uri.getPort()), (int) limits.connectTimeout().toMillis());
+                socket.setSoTimeout((int) Math.max(1, Math.min(remaining().toMillis(), SNIFF_READ_MILLIS)));
+                String path = uri.getRawQuery() == null ? uri.getRawPath() : uri.getRawPath() + "?" + uri.getRawQuery();
+                socket.getOutputStream().write(("HEAD " + path + " HTTP/1.1\r\nHost: " + uri.getRawAuthority()
+                        + "\r\nConnection: close\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+                String head = new String(socket.getInputStream().readNBytes(HTTP_1.length()), StandardCharsets.ISO_8859_1);
+                return head.equals(HTTP_1) ? null : "not HTTP: the answer starts with " + MessageText.quote(head);
+            } catch (IOException e) {
+                return describe("exchange failed", e);
+            }
+        }
+
+        private void send() {
             try {
                 HttpRequest request = HttpRequest.newBuilder(uri)
                         .GET()
@@ -300,6 +373,11 @@ public final class HttpFetcher implements AutoCloseable {
             }
             if (cause instanceof ConnectException) {
                 return failure(FailureKind.CONNECTION, describe("connect failed", cause));
+            }
+            if (cause instanceof ProtocolException) {
+                // The JDK client does not close the socket of an answer it cannot parse (still so in JDK 25): every
+                // such exchange would leak a file descriptor. The next fetches of this peer sniff it on a socket of ours.
+                rememberNotHttp(uri);
             }
             if (cause instanceof IOException) {
                 return failure(FailureKind.CONNECTION, describe("exchange failed", cause));

@@ -66,12 +66,15 @@ class ApiServerFaultsTest {
     }
 
     @Test
-    void aWatchExpiredWith410GoneListsAgain() {
+    void aWatchExpiredWith410GoneListsAgainThroughFailingLists() {
         cluster.startOperator(FaultCluster.settings());
         Poll.until(Duration.ofSeconds(20), () -> cluster.dispatcher.openWatches(POLICY_WATCH) > 0, "the policy watch");
 
         // A real API server ends the watch with an ERROR event; the next watch from the old version gets 410 too.
+        // The lists that follow fail too at first: 500s, then 429s asking to wait a second.
         Fault stale = cluster.dispatcher.fail("WATCH", ANY_WATCH, 410, 0, 2);
+        Fault listFailing = cluster.dispatcher.fail("GET", ".*/leakpolicies", 500, 0, 4);
+        Fault listThrottled = cluster.dispatcher.fail("GET", ".*/leakpolicies", 429, 1, 2);
         assertThat(cluster.dispatcher.expireWatches()).isGreaterThanOrEqualTo(1);
         cluster.createPolicy("made-after-expiry", """
                 selector: {matchLabels: {app: nothing-yet}}
@@ -82,6 +85,8 @@ class ApiServerFaultsTest {
                 p -> p.getStatus() != null && p.getStatus().getConditions() != null, "status after the relist");
         assertThat(policy.getStatus().getConditions().get(0).getReason()).isEqualTo("NoPodsSelected");
         assertThat(stale.hits()).isPositive();
+        assertThat(listFailing.hits()).as("failed lists").isEqualTo(4);
+        assertThat(listThrottled.hits()).as("throttled lists").isEqualTo(2);
         Poll.until(Duration.ofSeconds(20), () -> cluster.dispatcher.openWatches(POLICY_WATCH) > 0, "the policy watch again");
     }
 

@@ -8,11 +8,11 @@ import java.net.InetSocketAddress;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /** A loopback HTTP server no request should ever reach; it counts the ones that do. */
-final class Canary implements AutoCloseable {
+public final class Canary implements AutoCloseable {
     private final HttpServer server;
     private final AtomicInteger hits = new AtomicInteger();
 
-    Canary() {
+    public Canary() {
         try {
             server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
         } catch (IOException e) {
@@ -27,11 +27,11 @@ final class Canary implements AutoCloseable {
         server.start();
     }
 
-    int port() {
+    public int port() {
         return server.getAddress().getPort();
     }
 
-    int hits() {
+    public int hits() {
         return hits.get();
     }
 

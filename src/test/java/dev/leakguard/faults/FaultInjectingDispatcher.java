@@ -17,6 +17,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
@@ -35,10 +36,12 @@ import java.util.regex.Pattern;
  */
 public final class FaultInjectingDispatcher extends EvictionAwareDispatcher {
     private static final String RULES_REVIEW = "/apis/authorization.k8s.io/v1/selfsubjectrulesreviews";
+    private static final Pattern EVICTION = Pattern.compile("/api/v1/namespaces/([^/]+)/pods/([^/]+)/eviction/?");
 
     private final List<Fault> faults = new CopyOnWriteArrayList<>();
     private final Set<WebSocket> openWatches = ConcurrentHashMap.newKeySet();
     private final Map<WebSocket, String> watchPaths = new ConcurrentHashMap<>();
+    private final Map<String, AtomicInteger> evicted = new ConcurrentHashMap<>();
 
     /** What an injected fault does with a matching request. */
     public enum Kind {
@@ -158,6 +161,13 @@ public final class FaultInjectingDispatcher extends EvictionAwareDispatcher {
         return expired;
     }
 
+    /** Evictions the store carried out (201), by "namespace/pod". */
+    public Map<String, Integer> evicted() {
+        Map<String, Integer> out = new java.util.TreeMap<>();
+        evicted.forEach((pod, count) -> out.put(pod, count.get()));
+        return out;
+    }
+
     @Override
     public MockResponse dispatch(RecordedRequest request) {
         String rawPath = request.getPath();
@@ -166,23 +176,33 @@ public final class FaultInjectingDispatcher extends EvictionAwareDispatcher {
         String method = watch ? "WATCH" : request.getMethod();
         for (Fault fault : faults) {
             if (fault.take(method, path)) {
-                return apply(fault, request);
+                return apply(fault, request, path);
             }
         }
         if ("POST".equals(request.getMethod()) && RULES_REVIEW.equals(path)) {
             return grantEverything(request);
         }
-        return tracked(super.dispatch(request), path);
+        return tracked(forward(request, path), path);
     }
 
-    private MockResponse apply(Fault fault, RecordedRequest request) {
+    /** The stored objects' answer, counting evictions it carried out. */
+    private MockResponse forward(RecordedRequest request, String path) {
+        MockResponse response = super.dispatch(request);
+        Matcher eviction = EVICTION.matcher(path);
+        if ("POST".equals(request.getMethod()) && response.code() == 201 && eviction.matches()) {
+            evicted.computeIfAbsent(eviction.group(1) + "/" + eviction.group(2), k -> new AtomicInteger()).incrementAndGet();
+        }
+        return response;
+    }
+
+    private MockResponse apply(Fault fault, RecordedRequest request, String path) {
         return switch (fault.kind) {
             case FAIL -> failure(fault.code, fault.retryAfterSeconds);
             case FAIL_AFTER_ACTING -> {
-                super.dispatch(request);
+                forward(request, path);
                 yield failure(fault.code, 0);
             }
-            case DELAY -> super.dispatch(request).setBodyDelay(fault.delay);
+            case DELAY -> forward(request, path).setBodyDelay(fault.delay);
         };
     }
 

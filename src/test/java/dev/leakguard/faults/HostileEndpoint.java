@@ -22,7 +22,7 @@ import java.util.zip.GZIPOutputStream;
  * what no HTTP library would: endless bodies, one byte at a time, redirects elsewhere, bytes that
  * are not HTTP, gzip bombs, and exposition text that is malformed or holds unusable values.
  */
-final class HostileEndpoint implements AutoCloseable {
+public final class HostileEndpoint implements AutoCloseable {
     private static final int MI = 1 << 20;
     private static final String STEADY = """
             # HELP process_resident_memory_bytes Resident memory size in bytes.
@@ -35,7 +35,7 @@ final class HostileEndpoint implements AutoCloseable {
     private static final byte[] GZIP_BOMB = gzipOfZeros(64 * MI);
 
     /** What the endpoint answers. */
-    enum Behaviour {
+    public enum Behaviour {
         /** 11 MiB of valid exposition without Content-Length: over the 10 MiB cap only while streaming. */
         OVERSIZED,
         /** Headers, then one byte every 200 ms: only a total timeout ends it. */
@@ -87,7 +87,7 @@ final class HostileEndpoint implements AutoCloseable {
     private final AtomicInteger requests = new AtomicInteger();
 
     /** {@code redirectPort}: where {@link Behaviour#REDIRECT} sends the client. */
-    HostileEndpoint(Behaviour behaviour, int redirectPort) {
+    public HostileEndpoint(Behaviour behaviour, int redirectPort) {
         this.behaviour = behaviour;
         this.redirectPort = redirectPort;
         try {
@@ -98,15 +98,15 @@ final class HostileEndpoint implements AutoCloseable {
         threads.execute(this::acceptLoop);
     }
 
-    int port() {
+    public int port() {
         return server.getLocalPort();
     }
 
-    Behaviour behaviour() {
+    public Behaviour behaviour() {
         return behaviour;
     }
 
-    int requests() {
+    public int requests() {
         return requests.get();
     }
 

@@ -363,6 +363,47 @@ class HttpFetcherTest {
                 .doesNotContainPattern("\\p{Cntrl}");
     }
 
+    /**
+     * The JDK client leaves the socket of an answer it cannot parse open (CLOSE_WAIT) — one leaked
+     * file descriptor per scrape of such a pod. After the first, the peer is sniffed on a socket of
+     * the fetcher's own, which is always closed.
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("nonHttpPeers")
+    void peersThatDoNotSpeakHttpLeakNoSockets(String name, RawSocketServer.Handler handler) throws Exception {
+        RawSocketServer raw = raw(handler);
+        failure(fetcher.fetch(raw.uri("/metrics"), SMALL));
+        long before = openFileDescriptors();
+
+        for (int i = 0; i < 30; i++) {
+            Failure failure = failure(fetcher.fetch(raw.uri("/metrics"), SMALL));
+            assertThat(failure.kind()).isEqualTo(FailureKind.CONNECTION);
+            assertThat(failure.message()).hasSizeLessThanOrEqualTo(MessageText.MAX_MESSAGE_CHARS).doesNotContainPattern("\\p{Cntrl}");
+        }
+
+        assertThat(openFileDescriptors() - before).as("file descriptors still open after 30 fetches").isLessThan(5);
+    }
+
+    @Test
+    void aPeerThatSpeaksHttpAgainIsFetchedNormally() throws Exception {
+        boolean[] garbage = {true};
+        RawSocketServer raw = raw((in, out) -> {
+            RawSocketServer.readRequestHead(in);
+            RawSocketServer.write(out, garbage[0] ? "SSH-2.0-OpenSSH_9.2p1\r\n" : "HTTP/1.1 200 OK\r\nContent-Length: 4\r\nConnection: close\r\n\r\nx 1\n");
+        });
+        assertThat(failure(fetcher.fetch(raw.uri("/metrics"), SMALL)).kind()).isEqualTo(FailureKind.CONNECTION);
+        assertThat(failure(fetcher.fetch(raw.uri("/metrics"), SMALL)).message()).startsWith("not HTTP: the answer starts with 'SSH-2.0'");
+
+        garbage[0] = false;
+
+        assertThat(new String(bodyOf(success(fetcher.fetch(raw.uri("/metrics"), SMALL))), StandardCharsets.US_ASCII)).isEqualTo("x 1\n");
+    }
+
+    private static long openFileDescriptors() {
+        return ((com.sun.management.UnixOperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean())
+                .getOpenFileDescriptorCount();
+    }
+
     @Test
     void refusedConnectionIsAConnectionFailure() throws Exception {
         int closedPort;
