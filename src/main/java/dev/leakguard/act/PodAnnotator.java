@@ -2,6 +2,8 @@ package dev.leakguard.act;
 
 import dev.leakguard.profile.EventMessages;
 
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
@@ -35,7 +37,9 @@ public final class PodAnnotator {
             return changed;
         }
         String patch = Serialization.asJson(Map.of("metadata", Map.of("annotations", changed)));
-        client.pods().inNamespace(namespace).withName(pod).patch(PatchContext.of(PatchType.JSON_MERGE), patch);
+        // Patching through a named resource would first GET the pod; the merge patch needs only its name.
+        Pod named = new PodBuilder().withNewMetadata().withNamespace(namespace).withName(pod).endMetadata().build();
+        client.pods().inNamespace(namespace).resource(named).patch(PatchContext.of(PatchType.JSON_MERGE), patch);
         return changed;
     }
 }
