@@ -43,6 +43,8 @@ final class PodPipeline {
     private static final Logger log = LoggerFactory.getLogger(PodPipeline.class);
     /** A blocked restart is asked again no sooner than this many scrape intervals later. */
     private static final int RESTART_RETRY_INTERVALS = 4;
+    /** A suspect or leaking pod's numbers are re-annotated at most this often; its verdict at once. */
+    static final long ANNOTATION_REFRESH_MILLIS = 5 * 60_000L;
 
     private final ScaledClock clock;
     private final PodAnnotator annotator;
@@ -198,11 +200,11 @@ final class PodPipeline {
 
     private void updateAnnotations(PodState state, Verdict verdict) {
         Map<String, String> wanted = PodAnnotations.describe(verdict, state.assessment());
-        Map<String, String> written = state.annotationsWritten();
-        boolean changed = wanted.entrySet().stream().anyMatch(e -> !e.getValue().equals(written.get(e.getKey())));
-        if (!changed) {
+        long now = clock.millis();
+        if (!PodAnnotations.shouldWrite(state.annotationsWritten(), wanted, now - state.annotatedAtMillis(), ANNOTATION_REFRESH_MILLIS)) {
             return;
         }
+        state.annotatedAt(now);
         PodKey pod = state.target().pod();
         actions.execute(() -> {
             try {

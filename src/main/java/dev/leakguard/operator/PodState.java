@@ -33,6 +33,7 @@ final class PodState {
     private boolean scrapeInFlight;
     private boolean restartQueued;
     private long nextRestartAttemptMillis;
+    private long annotatedAtMillis = Long.MIN_VALUE / 2;
 
     PodState(ScrapeTarget target, Pod pod, DetectionSettings settings) {
         this.target = target;
@@ -117,6 +118,15 @@ final class PodState {
 
     synchronized void annotationsWritten(Map<String, String> written) {
         annotationsWritten.putAll(written);
+    }
+
+    /** When annotations were last sent to the pod (clock time); long ago if never. */
+    synchronized long annotatedAtMillis() {
+        return annotatedAtMillis;
+    }
+
+    synchronized void annotatedAt(long millis) {
+        annotatedAtMillis = millis;
     }
 
     synchronized void topGroups(List<String> groups) {
