@@ -214,6 +214,7 @@ public final class ScaleBenchmark {
             Map<String, Long> verdicts = operator.snapshot().values().stream().flatMap(List::stream)
                     .collect(Collectors.groupingBy(v -> v.verdict().name().toLowerCase(), TreeMap::new, Collectors.counting()));
             long heap = heapAfterGc();
+            saveClassHistogram(workDir.resolve("histogram-" + pods + ".txt"));
 
             ScaleReport.Operator operatorResult = new ScaleReport.Operator(
                     operatorCpu, operatorCpu / wallSeconds, scrapes, scrapes / wallSeconds, 1000 * operatorCpu / scrapes,
@@ -299,6 +300,15 @@ public final class ScaleBenchmark {
             Thread.sleep(300);
         }
         return ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
+    }
+
+    /** The heap's largest classes (jcmd GC.class_histogram of this JVM), to see what a watched pod costs. */
+    private static void saveClassHistogram(Path file) throws IOException, InterruptedException {
+        Path jcmd = Path.of(System.getProperty("java.home"), "bin", "jcmd");
+        if (Files.isExecutable(jcmd)) {
+            new ProcessBuilder(jcmd.toString(), String.valueOf(ProcessHandle.current().pid()), "GC.class_histogram")
+                    .redirectErrorStream(true).redirectOutput(file.toFile()).start().waitFor();
+        }
     }
 
     private static KubernetesClient client(String url) {

@@ -50,7 +50,8 @@ record ScaleReport(ScaleBenchmark.Options options, Machine machine, long baselin
     }
 
     /** API requests in the window, per minute. Events and status writes are what the operator reports; the rest should be near zero. */
-    record Api(double otherRequestsPerMinute, double statusWritesPerMinute, double eventWritesPerMinute, Map<String, Double> perMinute) {
+    record Api(double otherRequestsPerMinute, double statusWritesPerMinute, double eventWritesPerMinute, double podPatchesPerMinute,
+               Map<String, Double> perMinute) {
         static Api between(Map<String, Integer> before, Map<String, Integer> after, double seconds) {
             Map<String, Double> perMinute = new TreeMap<>();
             after.forEach((call, count) -> {
@@ -62,7 +63,8 @@ record ScaleReport(ScaleBenchmark.Options options, Machine machine, long baselin
             double status = sum(perMinute, call -> call.endsWith("leakpolicies/status"));
             double events = sum(perMinute, call -> call.endsWith("/events"));
             double all = sum(perMinute, call -> true);
-            return new Api(all - status - events, status, events, perMinute);
+            double podPatches = sum(perMinute, call -> call.equals("patch core/pods"));
+            return new Api(all - status - events, status, events, podPatches, perMinute);
         }
 
         private static double sum(Map<String, Double> perMinute, Function<String, Boolean> which) {
@@ -122,6 +124,8 @@ record ScaleReport(ScaleBenchmark.Options options, Machine machine, long baselin
                 r.operator().decisionP99Millis()));
         row(md, "API requests/min beyond events+status", r -> f1(r.api().otherRequestsPerMinute()));
         row(md, "status writes/min", r -> f1(r.api().statusWritesPerMinute()));
+        row(md, "  of which pod annotation patches/min", r -> f1(r.api().podPatchesPerMinute()));
+        row(md, "  of which reads and everything else/min", r -> f1(r.api().otherRequestsPerMinute() - r.api().podPatchesPerMinute()));
         row(md, "event writes/min", r -> f1(r.api().eventWritesPerMinute()));
         row(md, "leakguard scrapes per second: mean / p99 / max", r -> spread(r.spread().leakguard()));
         row(md, "verdicts at the end", r -> r.operator().verdicts().toString().replace("{", "").replace("}", ""));
