@@ -2,6 +2,8 @@ package dev.leakguard.act;
 
 import dev.leakguard.profile.EventMessages;
 
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
@@ -36,8 +38,10 @@ public final class PodAnnotator {
             return changed;
         }
         String patch = Serialization.asJson(Map.of("metadata", Map.of("annotations", changed)));
+        // Patching through a named resource would first GET the pod; the merge patch needs only its name.
+        Pod named = new PodBuilder().withNewMetadata().withNamespace(namespace).withName(pod).endMetadata().build();
         try {
-            client.pods().inNamespace(namespace).withName(pod).patch(PatchContext.of(PatchType.JSON_MERGE), patch);
+            client.pods().inNamespace(namespace).resource(named).patch(PatchContext.of(PatchType.JSON_MERGE), patch);
         } catch (KubernetesClientException e) {
             if (e.getCode() == 404) {
                 // The pod went away (evicted, scaled down) between the scrape and this write: nothing to annotate.

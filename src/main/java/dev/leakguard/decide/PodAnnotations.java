@@ -5,6 +5,7 @@ import dev.leakguard.trend.Verdict;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * The {@code leakguard.dev/*} annotations leakguard writes on pods. Values are rounded so that a
@@ -37,6 +38,30 @@ public final class PodAnnotations {
         values.put(MEMORY_GROWTH, Format.growth(assessment.memoryGrowthBytesPerSecond()));
         return values;
     }
+
+    /**
+     * Whether {@code wanted} should be written over what the pod carries ({@code written}): a new
+     * verdict at once; new numbers only once the last write is {@code refreshMillis} old, because a
+     * suspect pod's countdown and growth change a little at every scrape and a fleet of them would
+     * otherwise patch pods several times a second. A pod leakguard never annotated gets nothing while
+     * there is nothing to report (healthy, insufficient data, unknown): the first verdicts of a whole
+     * fleet would otherwise be one patch per pod, all within one interval.
+     */
+    public static boolean shouldWrite(Map<String, String> written, Map<String, String> wanted, long millisSinceLastWrite,
+                                      long refreshMillis) {
+        String verdict = wanted.get(VERDICT);
+        if (!written.containsKey(VERDICT) && QUIET_VERDICTS.contains(verdict)) {
+            return false;
+        }
+        if (!verdict.equals(written.get(VERDICT))) {
+            return true;
+        }
+        boolean numbersChanged = wanted.entrySet().stream().anyMatch(e -> !e.getValue().equals(written.get(e.getKey())));
+        return numbersChanged && millisSinceLastWrite >= refreshMillis;
+    }
+
+    private static final Set<String> QUIET_VERDICTS =
+            Set.of(verdictLabel(Verdict.HEALTHY), verdictLabel(Verdict.INSUFFICIENT_DATA), verdictLabel(Verdict.UNKNOWN));
 
     /** Two significant figures: 8412 → 8400, 73 → 73; a countdown then changes a few times, not every scrape. */
     static String roundedSeconds(double seconds) {

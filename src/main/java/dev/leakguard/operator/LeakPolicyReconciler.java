@@ -25,7 +25,10 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 
 /**
@@ -43,6 +46,8 @@ public final class LeakPolicyReconciler implements Reconciler<LeakPolicy> {
     /** The pods each policy selected at its last reconcile, to tell the restart door what changed. */
     private final Map<PolicyKey, Map<PodKey, Pod>> lastSeen = new ConcurrentHashMap<>();
     private final Duration statusRefresh;
+    private final Map<PolicyKey, Long> lastStatusWriteNanos = new ConcurrentHashMap<>();
+    private final Set<PolicyKey> reconcilePending = ConcurrentHashMap.newKeySet();
     private final SimpleInboundEventSource<LeakPolicy> verdictEvents = new SimpleInboundEventSource<>("verdicts");
     private volatile InformerEventSource<Pod, LeakPolicy> podSource;
 
@@ -57,11 +62,25 @@ public final class LeakPolicyReconciler implements Reconciler<LeakPolicy> {
         this.statusRefresh = statusRefresh;
     }
 
-    /** Called by the scrape loops when a pod's verdict changes; the status catches up in one reconcile. */
+    /**
+     * Called by the scrape loops when a pod's verdict changes. The status catches up in one
+     * reconcile, but at most once per {@link #statusGap()} per policy: in a large fleet verdicts
+     * change every few seconds, and each reconcile lists every selected pod and may write status.
+     */
     void verdictChanged(PolicyKey key) {
-        if (verdictEvents.isRunning()) {
-            verdictEvents.propagateEvent(new ResourceID(key.name(), key.namespace()));
+        if (!verdictEvents.isRunning() || !reconcilePending.add(key)) {
+            return;
         }
+        long waitNanos = Math.max(0, lastStatusWriteNanos.getOrDefault(key, Long.MIN_VALUE / 2) + statusGap().toNanos() - System.nanoTime());
+        CompletableFuture.delayedExecutor(waitNanos, TimeUnit.NANOSECONDS).execute(() -> {
+            reconcilePending.remove(key);
+            verdictEvents.propagateEvent(new ResourceID(key.name(), key.namespace()));
+        });
+    }
+
+    /** The least time between two status writes of one policy, unless its spec or readiness changed. */
+    private Duration statusGap() {
+        return statusRefresh.dividedBy(4);
     }
 
     @Override
@@ -133,8 +152,26 @@ public final class LeakPolicyReconciler implements Reconciler<LeakPolicy> {
         if (status.equals(policy.getStatus())) {
             return UpdateControl.<LeakPolicy>noUpdate().rescheduleAfter(statusRefresh);
         }
+        long waitNanos = lastStatusWriteNanos.getOrDefault(key, Long.MIN_VALUE / 2) + statusGap().toNanos() - System.nanoTime();
+        if (waitNanos > 0 && sameGenerationAndReadiness(policy.getStatus(), status)) {
+            return UpdateControl.<LeakPolicy>noUpdate().rescheduleAfter(Duration.ofNanos(waitNanos));
+        }
+        lastStatusWriteNanos.put(key, System.nanoTime());
         policy.setStatus(status);
         return UpdateControl.patchStatus(policy).rescheduleAfter(statusRefresh);
+    }
+
+    /** Only numbers and pod lists differ: such a change can wait for the status gap. */
+    private static boolean sameGenerationAndReadiness(LeakPolicyStatus before, LeakPolicyStatus after) {
+        if (before == null || !Objects.equals(before.getObservedGeneration(), after.getObservedGeneration())) {
+            return false;
+        }
+        return Objects.equals(readiness(before), readiness(after));
+    }
+
+    private static String readiness(LeakPolicyStatus status) {
+        return status.getConditions() == null ? null : status.getConditions().stream()
+                .filter(c -> StatusBuilder.READY.equals(c.getType())).map(c -> c.getStatus() + "/" + c.getReason()).findFirst().orElse(null);
     }
 
     /** Feeds pod changes to the restart door: it tracks replacements, OOM kills and restart loops from them. */

@@ -48,6 +48,8 @@ final class PodPipeline {
      * up to 64 KiB each: cut and cleaned here, twenty of them cannot bloat the policy's status.
      */
     private static final int MAX_GROUP_BYTES = 300;
+    /** A suspect or leaking pod's numbers are re-annotated at most this often; its verdict at once. */
+    static final long ANNOTATION_REFRESH_MILLIS = 5 * 60_000L;
 
     private final ScaledClock clock;
     private final PodAnnotator annotator;
@@ -213,9 +215,11 @@ final class PodPipeline {
     /**
      * At most one annotation write per pod is queued: while it waits (a slow API server), newer values
      * replace the pending ones instead of queueing a patch per scrape ahead of Events and restarts.
+     * A new verdict is written at once, new numbers at most every {@link #ANNOTATION_REFRESH_MILLIS}.
      */
     private void updateAnnotations(PodState state, Verdict verdict) {
-        if (!state.wantAnnotations(PodAnnotations.describe(verdict, state.assessment()))) {
+        Map<String, String> described = PodAnnotations.describe(verdict, state.assessment());
+        if (!state.wantAnnotations(described, clock.millis(), ANNOTATION_REFRESH_MILLIS)) {
             return;
         }
         PodKey pod = state.target().pod();

@@ -36,6 +36,7 @@ final class PodState {
     private boolean restartQueued;
     private boolean acting;
     private long nextRestartAttemptMillis;
+    private long annotatedAtMillis = Long.MIN_VALUE / 2;
 
     PodState(ScrapeTarget target, Pod pod, DetectionSettings settings) {
         this.target = target;
@@ -123,20 +124,22 @@ final class PodState {
     }
 
     /**
-     * Hands over the annotations the pod should carry. True when the caller must queue a write (none
-     * is queued and something differs); false when nothing changed or the queued write will take them.
+     * Hands over the annotations the pod should carry, at clock time {@code nowMillis}. True when the
+     * caller must queue a write (none is queued and {@link PodAnnotations#shouldWrite} says so); false
+     * when nothing needs writing or the queued write will take them.
      */
-    synchronized boolean wantAnnotations(Map<String, String> wanted) {
+    synchronized boolean wantAnnotations(Map<String, String> wanted, long nowMillis, long refreshMillis) {
         if (annotationWriteQueued) {
             annotationsPending = wanted;
             return false;
         }
-        boolean changed = wanted.entrySet().stream().anyMatch(e -> !e.getValue().equals(annotationsWritten.get(e.getKey())));
-        if (changed) {
-            annotationsPending = wanted;
-            annotationWriteQueued = true;
+        if (!PodAnnotations.shouldWrite(annotationsWritten, wanted, nowMillis - annotatedAtMillis, refreshMillis)) {
+            return false;
         }
-        return changed;
+        annotatedAtMillis = nowMillis;
+        annotationsPending = wanted;
+        annotationWriteQueued = true;
+        return true;
     }
 
     /** The queued write's next values, or null (and the write is no longer queued) when none are pending. */

@@ -18,16 +18,37 @@ import java.util.zip.ZipException;
  * asked, and turns it into a {@link FetchResult}. It cancels the exchange as soon as the body is
  * too large or undecodable, and a collector made with {@link #rejecting} cancels before reading
  * anything.
+ *
+ * <p>The HTTP client keeps a pooled connection's last exchange — response, body and this
+ * subscriber — until the connection is used again, i.e. until the pod's next scrape. So the result
+ * goes out in a {@link Handoff} that is emptied when taken, and the collector lets go of its buffer
+ * and its caller once done: otherwise every watched pod's last body stays on the heap.
  */
-final class BodyCollector implements BodySubscriber<FetchResult> {
+final class BodyCollector implements BodySubscriber<BodyCollector.Handoff> {
 
-    private final CompletableFuture<FetchResult> result = new CompletableFuture<>();
+    /** The response body as the HTTP client sees it: a box the fetcher empties. */
+    static final class Handoff {
+        private FetchResult result;
+
+        private Handoff(FetchResult result) {
+            this.result = result;
+        }
+
+        /** The result, once; null afterwards. */
+        synchronized FetchResult take() {
+            FetchResult taken = result;
+            result = null;
+            return taken;
+        }
+    }
+
+    private final CompletableFuture<Handoff> result = new CompletableFuture<>();
     private final long maxBodyBytes;
     private final int status;
     private final String contentType;
-    private final Supplier<Duration> elapsed;
-    private final CappedBuffer buffer;
-    private final StreamingGunzip gunzip;
+    private Supplier<Duration> elapsed;
+    private CappedBuffer buffer;
+    private StreamingGunzip gunzip;
     private volatile Flow.Subscription subscription;
     private volatile boolean cancelled;
 
@@ -47,7 +68,7 @@ final class BodyCollector implements BodySubscriber<FetchResult> {
         this.elapsed = failure::elapsed;
         this.buffer = null;
         this.gunzip = null;
-        result.complete(failure);
+        result.complete(new Handoff(failure));
     }
 
     /** A 2xx {@code status} completes as a {@link Success}, any other as an {@link ErrorResponse}. */
@@ -106,8 +127,9 @@ final class BodyCollector implements BodySubscriber<FetchResult> {
 
     @Override
     public void onError(Throwable error) {
-        releaseGunzip();
-        result.complete(failure(FailureKind.CONNECTION, HttpFetcher.describe("body read failed", error)));
+        if (!result.isDone()) {
+            finish(failure(FailureKind.CONNECTION, HttpFetcher.describe("body read failed", error)));
+        }
     }
 
     @Override
@@ -119,19 +141,17 @@ final class BodyCollector implements BodySubscriber<FetchResult> {
             try {
                 gunzip.finish();
             } catch (ZipException e) {
-                result.complete(failure(FailureKind.BAD_ENCODING, "invalid gzip body: " + e.getMessage()));
+                finish(failure(FailureKind.BAD_ENCODING, "invalid gzip body: " + e.getMessage()));
                 return;
-            } finally {
-                releaseGunzip();
             }
         }
-        result.complete(status >= 200 && status < 300
+        finish(status >= 200 && status < 300
                 ? new Success(buffer.array(), buffer.size(), contentType, elapsed.get())
                 : new ErrorResponse(status, buffer.array(), buffer.size(), contentType, elapsed.get()));
     }
 
     @Override
-    public CompletionStage<FetchResult> getBody() {
+    public CompletionStage<Handoff> getBody() {
         return result;
     }
 
@@ -145,18 +165,22 @@ final class BodyCollector implements BodySubscriber<FetchResult> {
     }
 
     private void stop(FailureKind kind, String message) {
-        releaseGunzip();
-        result.complete(failure(kind, message));
+        finish(failure(kind, message));
         cancel();
+    }
+
+    /** Hands the result over and drops everything this collector held (signals are serialised, so no onNext runs now). */
+    private void finish(FetchResult outcome) {
+        if (gunzip != null) {
+            gunzip.release();
+        }
+        gunzip = null;
+        buffer = null;
+        elapsed = null;
+        result.complete(new Handoff(outcome));
     }
 
     private Failure failure(FailureKind kind, String message) {
         return new Failure(kind, HttpFetcher.safeMessage(message), elapsed.get());
-    }
-
-    private void releaseGunzip() {
-        if (gunzip != null) {
-            gunzip.release();
-        }
     }
 }

@@ -211,6 +211,7 @@ public final class HttpFetcher implements AutoCloseable {
         volatile ScheduledFuture<?> deadline;
         volatile CompletableFuture<?> exchange;
         volatile BodyCollector body;
+        final DetachableHandler handler = new DetachableHandler(this);
 
         Fetch(URI uri, FetchLimits limits, boolean keepErrorBodies) {
             this.uri = uri;
@@ -268,12 +269,15 @@ public final class HttpFetcher implements AutoCloseable {
                         .header("Accept", ACCEPT)
                         .header("Accept-Encoding", "gzip")
                         .build();
-                CompletableFuture<HttpResponse<FetchResult>> sent =
-                        client(limits.connectTimeout()).sendAsync(request, this::collectorFor);
+                CompletableFuture<HttpResponse<BodyCollector.Handoff>> sent =
+                        client(limits.connectTimeout()).sendAsync(request, handler);
                 exchange = sent;
                 sent.whenComplete((response, error) -> {
                     if (error == null) {
-                        result.complete(response.body());
+                        FetchResult outcome = response.body().take();
+                        if (outcome != null) {
+                            result.complete(outcome);
+                        }
                     } else {
                         result.complete(failureFor(error));
                     }
@@ -286,7 +290,7 @@ public final class HttpFetcher implements AutoCloseable {
             }
         }
 
-        private BodySubscriber<FetchResult> collectorFor(HttpResponse.ResponseInfo response) {
+        private BodySubscriber<BodyCollector.Handoff> collectorFor(HttpResponse.ResponseInfo response) {
             BodyCollector collector = chooseCollector(response);
             body = collector;
             if (result.isDone()) {
@@ -342,6 +346,7 @@ public final class HttpFetcher implements AutoCloseable {
 
         /** Runs once the result is known: stops the timer and the exchange, frees the slot. */
         void cleanUp() {
+            handler.detach();
             ScheduledFuture<?> timer = deadline;
             if (timer != null) {
                 timer.cancel(false);
@@ -396,6 +401,29 @@ public final class HttpFetcher implements AutoCloseable {
 
         Duration elapsed() {
             return Duration.ofNanos(System.nanoTime() - startNanos);
+        }
+    }
+
+    /**
+     * The body handler the HTTP client keeps with a pooled connection's last exchange; it lets go
+     * of its fetch (and so of the fetch's result and body) as soon as the fetch is over.
+     */
+    private static final class DetachableHandler implements HttpResponse.BodyHandler<BodyCollector.Handoff> {
+        private volatile Fetch fetch;
+
+        DetachableHandler(Fetch fetch) {
+            this.fetch = fetch;
+        }
+
+        @Override
+        public BodySubscriber<BodyCollector.Handoff> apply(HttpResponse.ResponseInfo response) {
+            Fetch current = fetch;
+            return current != null ? current.collectorFor(response)
+                    : BodyCollector.rejecting(new Failure(FailureKind.CONNECTION, "fetch is over", Duration.ZERO));
+        }
+
+        void detach() {
+            fetch = null;
         }
     }
 

@@ -11,6 +11,7 @@ import dev.leakguard.scrape.parse.MessageText;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.lang.ref.WeakReference;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
@@ -511,6 +512,32 @@ class HttpFetcherTest {
         assertThat(failure(unfinished)).extracting(Failure::kind, Failure::message)
                 .containsExactly(FailureKind.CONNECTION, "fetcher is closed");
         assertThat(failure(fetcher.fetch(raw.uri("/metrics"), longTimeout())).message()).isEqualTo("fetcher is closed");
+    }
+
+    /**
+     * The HTTP client keeps a pooled connection's last exchange until the connection is used
+     * again; with one connection per watched pod, a body kept alive through it would cost one body
+     * per pod between scrapes.
+     */
+    @ParameterizedTest
+    @ValueSource(booleans = {false, true})
+    void aFinishedFetchLeavesNoBodyAliveWhileItsConnectionWaitsInThePool(boolean gzipped) throws Exception {
+        byte[] body = MetricsFixtures.bytes(MetricsFixtures.GO_PROMETHEUS_TEXT);
+        server.enqueue(gzipped ? gzipResponse(gzip(body)) : new MockResponse.Builder().body(new Buffer().write(body)).build());
+
+        WeakReference<byte[]> fetched = fetchAndForget(uri("/metrics"));
+
+        for (int attempt = 0; attempt < 50 && fetched.get() != null; attempt++) {
+            System.gc();
+            Thread.sleep(100);
+        }
+        assertThat(fetched.get()).as("the body of a finished fetch").isNull();
+    }
+
+    private WeakReference<byte[]> fetchAndForget(URI target) throws Exception {
+        Success success = (Success) fetcher.fetch(target, SMALL).get(HANG_GUARD_SECONDS, TimeUnit.SECONDS);
+        assertThat(success.length()).isPositive();
+        return new WeakReference<>(success.body());
     }
 
     @Test
