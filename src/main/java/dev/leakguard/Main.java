@@ -4,6 +4,7 @@ import dev.leakguard.cli.AnalyzeCommand;
 import dev.leakguard.cli.DemoCommand;
 import dev.leakguard.cli.RunCommand;
 import dev.leakguard.cli.VersionCommand;
+import dev.leakguard.scrape.JdkHttpTuning;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -15,6 +16,7 @@ import picocli.CommandLine.Command;
 public final class Main implements Runnable {
 
     public static void main(String[] args) {
+        JdkHttpTuning.apply();
         System.exit(new CommandLine(new Main()).execute(args));
     }
 

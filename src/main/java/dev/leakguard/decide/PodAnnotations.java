@@ -50,7 +50,7 @@ public final class PodAnnotations {
     public static boolean shouldWrite(Map<String, String> written, Map<String, String> wanted, long millisSinceLastWrite,
                                       long refreshMillis) {
         String verdict = wanted.get(VERDICT);
-        if (!written.containsKey(VERDICT) && QUIET_VERDICTS.contains(verdict)) {
+        if (staysUnannotated(written, verdict)) {
             return false;
         }
         if (!verdict.equals(written.get(VERDICT))) {
@@ -58,6 +58,19 @@ public final class PodAnnotations {
         }
         boolean numbersChanged = wanted.entrySet().stream().anyMatch(e -> !e.getValue().equals(written.get(e.getKey())));
         return numbersChanged && millisSinceLastWrite >= refreshMillis;
+    }
+
+    /**
+     * Whether a pod carrying {@code written} stays without annotations under {@code verdict}: true for
+     * a pod never annotated while there is nothing to report. Cheap, so that the fleet's quiet pods
+     * skip {@link #describe} at every scrape.
+     */
+    public static boolean staysUnannotated(Map<String, String> written, Verdict verdict) {
+        return staysUnannotated(written, verdictLabel(verdict));
+    }
+
+    private static boolean staysUnannotated(Map<String, String> written, String verdict) {
+        return !written.containsKey(VERDICT) && QUIET_VERDICTS.contains(verdict);
     }
 
     private static final Set<String> QUIET_VERDICTS =

@@ -39,6 +39,9 @@ public final class MicrometerOperatorMetrics implements OperatorMetrics {
     private final PrometheusMeterRegistry registry;
     private final Map<String, PodGauges> pods = new ConcurrentHashMap<>();
     private final Map<String, PolicyGauges> policies = new ConcurrentHashMap<>();
+    private final Map<String, Counter> scrapeCounters = new ConcurrentHashMap<>();
+    private final Map<String, Timer> scrapeTimers = new ConcurrentHashMap<>();
+    private final Map<String, Timer> decisionTimers = new ConcurrentHashMap<>();
 
     public MicrometerOperatorMetrics(String version) {
         this.registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
@@ -64,19 +67,24 @@ public final class MicrometerOperatorMetrics implements OperatorMetrics {
 
     @Override
     public void scrape(String namespace, String policy, String result, long durationNanos) {
-        Counter.builder("leakguard_scrapes").description("Scrapes of watched pods by result.")
-                .tags("namespace", namespace, "policy", policy, "result", result).register(registry).increment();
-        Timer.builder("leakguard_scrape_duration").description("Time to fetch and read one pod's metrics.")
+        // Called for every scrape: the meters are looked up in a map of our own, not built and registered each time.
+        String policyKey = policyKey(namespace, policy);
+        scrapeCounters.computeIfAbsent(policyKey + "\u0000" + result, k -> Counter.builder("leakguard_scrapes")
+                .description("Scrapes of watched pods by result.")
+                .tags("namespace", namespace, "policy", policy, "result", result).register(registry)).increment();
+        scrapeTimers.computeIfAbsent(policyKey, k -> Timer.builder("leakguard_scrape_duration")
+                .description("Time to fetch and read one pod's metrics.")
                 .tags("namespace", namespace, "policy", policy).serviceLevelObjectives(SCRAPE_BUCKETS)
-                .register(registry).record(durationNanos, TimeUnit.NANOSECONDS);
+                .register(registry)).record(durationNanos, TimeUnit.NANOSECONDS);
     }
 
     @Override
     public void decision(String namespace, String policy, long durationNanos) {
-        Timer.builder("leakguard_decision_duration").description("From a scraped body being complete to its assessment and reaction plan.")
+        decisionTimers.computeIfAbsent(policyKey(namespace, policy), k -> Timer.builder("leakguard_decision_duration")
+                .description("From a scraped body being complete to its assessment and reaction plan.")
                 .tags("namespace", namespace, "policy", policy).publishPercentileHistogram()
                 .minimumExpectedValue(Duration.ofNanos(50_000)).maximumExpectedValue(Duration.ofSeconds(10))
-                .register(registry).record(durationNanos, TimeUnit.NANOSECONDS);
+                .register(registry)).record(durationNanos, TimeUnit.NANOSECONDS);
     }
 
     @Override
@@ -120,17 +128,21 @@ public final class MicrometerOperatorMetrics implements OperatorMetrics {
 
     @Override
     public void policy(String namespace, String policy, int watched, int leaking, boolean ready) {
-        policies.computeIfAbsent(namespace + "/" + policy, k -> new PolicyGauges(Tags.of("namespace", namespace, "policy", policy)))
+        policies.computeIfAbsent(policyKey(namespace, policy), k -> new PolicyGauges(Tags.of("namespace", namespace, "policy", policy)))
                 .update(watched, leaking, ready);
     }
 
     @Override
     public void forgetPolicy(String namespace, String policy) {
-        PolicyGauges gauges = policies.remove(namespace + "/" + policy);
+        PolicyGauges gauges = policies.remove(policyKey(namespace, policy));
         if (gauges != null) {
             gauges.meters.forEach(registry::remove);
         }
         // Counters and histograms of the policy go too: policy churn must not grow the registry forever.
+        String policyKey = policyKey(namespace, policy);
+        scrapeCounters.keySet().removeIf(key -> key.startsWith(policyKey + "\u0000"));
+        scrapeTimers.remove(policyKey);
+        decisionTimers.remove(policyKey);
         registry.getMeters().stream()
                 .filter(m -> namespace.equals(m.getId().getTag("namespace")) && policy.equals(m.getId().getTag("policy")))
                 .toList()
@@ -143,6 +155,10 @@ public final class MicrometerOperatorMetrics implements OperatorMetrics {
             }
             return false;
         });
+    }
+
+    private static String policyKey(String namespace, String policy) {
+        return namespace + "\u0000" + policy;
     }
 
     private static String podKey(String namespace, String pod, String policy) {

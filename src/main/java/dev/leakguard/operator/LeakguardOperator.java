@@ -8,6 +8,7 @@ import dev.leakguard.api.MetricsSource;
 import dev.leakguard.metrics.MicrometerOperatorMetrics;
 import dev.leakguard.scrape.FetchLimits;
 import dev.leakguard.scrape.HttpFetcher;
+import dev.leakguard.scrape.JdkHttpTuning;
 import dev.leakguard.time.ScaledClock;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.javaoperatorsdk.operator.Operator;
@@ -23,6 +24,8 @@ import java.util.Set;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Assembles the operator: the JOSDK controller for LeakPolicies, the scrape scheduler, and the edges
@@ -30,6 +33,7 @@ import java.util.concurrent.TimeUnit;
  * and in the integration tests; only the client, the clock and the settings differ.
  */
 public final class LeakguardOperator implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(LeakguardOperator.class);
     /** Audit logs (and the RBAC test) tell leakguard's requests apart by this User-Agent prefix. */
     public static final String USER_AGENT_PREFIX = "leakguard/";
 
@@ -151,6 +155,7 @@ public final class LeakguardOperator implements AutoCloseable {
     }
 
     public void start() {
+        JdkHttpTuning.problem().ifPresent(problem -> log.warn("scraping will cost more than it should: {}", problem));
         operator.start();
     }
 

@@ -218,8 +218,7 @@ final class PodPipeline {
      * A new verdict is written at once, new numbers at most every {@link #ANNOTATION_REFRESH_MILLIS}.
      */
     private void updateAnnotations(PodState state, Verdict verdict) {
-        Map<String, String> described = PodAnnotations.describe(verdict, state.assessment());
-        if (!state.wantAnnotations(described, clock.millis(), ANNOTATION_REFRESH_MILLIS)) {
+        if (!state.wantAnnotations(verdict, clock.millis(), ANNOTATION_REFRESH_MILLIS)) {
             return;
         }
         PodKey pod = state.target().pod();

@@ -124,11 +124,16 @@ final class PodState {
     }
 
     /**
-     * Hands over the annotations the pod should carry, at clock time {@code nowMillis}. True when the
-     * caller must queue a write (none is queued and {@link PodAnnotations#shouldWrite} says so); false
-     * when nothing needs writing or the queued write will take them.
+     * Hands over the annotations the pod should carry under {@code verdict}, at clock time
+     * {@code nowMillis}. True when the caller must queue a write (none is queued and
+     * {@link PodAnnotations#shouldWrite} says so); false when nothing needs writing or the queued write
+     * will take them.
      */
-    synchronized boolean wantAnnotations(Map<String, String> wanted, long nowMillis, long refreshMillis) {
+    synchronized boolean wantAnnotations(Verdict verdict, long nowMillis, long refreshMillis) {
+        if (!annotationWriteQueued && PodAnnotations.staysUnannotated(annotationsWritten, verdict)) {
+            return false;
+        }
+        Map<String, String> wanted = PodAnnotations.describe(verdict, assessment);
         if (annotationWriteQueued) {
             annotationsPending = wanted;
             return false;

@@ -2,10 +2,12 @@ package dev.leakguard.decide;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.leakguard.trend.Verdict;
 import java.util.Map;
 import java.util.stream.Stream;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.provider.MethodSource;
 
 class PodAnnotationsTest {
@@ -35,5 +37,13 @@ class PodAnnotationsTest {
     void writesVerdictsAtOnceAndNumbersAtMostEveryRefresh(String name, Map<String, String> written, Map<String, String> wanted,
                                                           long sinceLastWrite, boolean write) {
         assertThat(PodAnnotations.shouldWrite(written, wanted, sinceLastWrite, REFRESH)).isEqualTo(write);
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @EnumSource(Verdict.class)
+    void onlyANeverAnnotatedPodWithNothingToReportStaysUnannotated(Verdict verdict) {
+        boolean quiet = verdict == Verdict.HEALTHY || verdict == Verdict.INSUFFICIENT_DATA || verdict == Verdict.UNKNOWN;
+        assertThat(PodAnnotations.staysUnannotated(Map.of(), verdict)).isEqualTo(quiet);
+        assertThat(PodAnnotations.staysUnannotated(Map.of(PodAnnotations.VERDICT, "suspect"), verdict)).isFalse();
     }
 }

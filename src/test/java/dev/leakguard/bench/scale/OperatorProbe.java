@@ -15,7 +15,7 @@ import java.util.TreeMap;
  * What the benchmark reads from inside the operator's JVM at the start and the end of the measured
  * window: process and per-thread CPU, scrape counts by result, and the sample-to-decision histogram.
  */
-record OperatorProbe(long processCpuNanos, Map<Long, ThreadCpu> threads, Map<String, Double> scrapes, double[] decisionBounds,
+record OperatorProbe(long processCpuNanos, Map<Long, ThreadCpu> threads, Map<String, Double> jvmInternal, Map<String, Double> scrapes, double[] decisionBounds,
                      double[] decisionCumulative, long decisionCount) {
 
     /** Threads of the benchmark harness itself; everything else in the JVM is the operator. */
@@ -58,10 +58,13 @@ record OperatorProbe(long processCpuNanos, Map<Long, ThreadCpu> threads, Map<Str
             }
             count += timer.count();
         }
-        return new OperatorProbe(process, threads, scrapes, bounds, cumulative, count);
+        return new OperatorProbe(process, threads, ProcStats.jvmInternalCpuSeconds(), scrapes, bounds, cumulative, count);
     }
 
-    /** CPU seconds between {@code earlier} and this, by thread-name pattern (digits folded), harness threads left out. */
+    /**
+     * CPU seconds between {@code earlier} and this, by thread-name pattern (digits folded), harness
+     * threads left out, with the JVM's own native threads (JIT, VM thread, GC) by kind.
+     */
     Map<String, Double> cpuByThreadGroup(OperatorProbe earlier) {
         Map<String, Double> groups = new TreeMap<>();
         threads.forEach((id, now) -> {
@@ -72,6 +75,7 @@ record OperatorProbe(long processCpuNanos, Map<Long, ThreadCpu> threads, Map<Str
             double seconds = (now.cpuNanos() - (before == null ? 0 : before.cpuNanos())) / 1e9;
             groups.merge(now.name().replaceAll("\\d+", "#"), seconds, Double::sum);
         });
+        jvmInternal.forEach((kind, seconds) -> groups.put(kind, seconds - earlier.jvmInternal.getOrDefault(kind, 0.0)));
         return groups;
     }
 

@@ -5,6 +5,9 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.stream.Stream;
 
 /** CPU time and resident memory of processes, and of the whole machine, from /proc. */
 final class ProcStats {
@@ -22,6 +25,34 @@ final class ProcStats {
         // The command name is in parentheses and may contain spaces; the fields after it start at field 3 (state).
         String[] fields = stat.substring(stat.lastIndexOf(')') + 2).trim().split(" ");
         return (Long.parseLong(fields[11]) + Long.parseLong(fields[12])) / TICKS_PER_SECOND;
+    }
+
+    /**
+     * CPU seconds so far of this JVM's own native threads that Java cannot see (JIT compilers, the VM
+     * thread that runs safepoint operations and the serial collector, GC workers), by kind.
+     */
+    static Map<String, Double> jvmInternalCpuSeconds() {
+        Map<String, Double> byKind = new TreeMap<>();
+        try (Stream<Path> tasks = Files.list(Path.of("/proc/self/task"))) {
+            tasks.forEach(task -> {
+                String stat = readIfPresent(task.resolve("stat"));
+                if (stat == null) {
+                    return;
+                }
+                String comm = stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+                String kind = comm.startsWith("C1 Compi") || comm.startsWith("C2 Compi") ? "JIT compiler threads"
+                        : comm.equals("VM Thread") ? "VM thread (safepoints, serial GC)"
+                        : comm.startsWith("GC Thread") || comm.startsWith("G1 ") || comm.startsWith("VM Periodic") ? "GC worker threads"
+                        : null;
+                if (kind != null) {
+                    String[] fields = stat.substring(stat.lastIndexOf(')') + 2).trim().split(" ");
+                    byKind.merge(kind, (Long.parseLong(fields[11]) + Long.parseLong(fields[12])) / TICKS_PER_SECOND, Double::sum);
+                }
+            });
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return byKind;
     }
 
     /** Resident set size of process {@code pid} in bytes; -1 once it has exited. */

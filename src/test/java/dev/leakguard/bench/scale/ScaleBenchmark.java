@@ -2,6 +2,7 @@ package dev.leakguard.bench.scale;
 
 import dev.leakguard.metrics.MicrometerOperatorMetrics;
 import dev.leakguard.operator.LeakguardOperator;
+import dev.leakguard.scrape.JdkHttpTuning;
 import dev.leakguard.time.ScaledClock;
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.ConfigBuilder;
@@ -78,6 +79,7 @@ public final class ScaleBenchmark {
     }
 
     public static void main(String[] args) throws Exception {
+        JdkHttpTuning.apply();
         Thread.currentThread().setName("main");
         Options options = Options.parse(args);
         ScaleBenchmark bench = new ScaleBenchmark(options);
@@ -220,7 +222,7 @@ public final class ScaleBenchmark {
                     operatorCpu, operatorCpu / wallSeconds, scrapes, scrapes / wallSeconds, 1000 * operatorCpu / scrapes,
                     after.scrapesByResultSince(before), heap, (double) (heap - baselineHeap) / pods, maxRss,
                     after.decisionQuantile(before, 0.5) * 1000, after.decisionQuantile(before, 0.99) * 1000, after.decisionsSince(before),
-                    top(after.cpuByThreadGroup(before), 12), registryCost, verdicts);
+                    top(after.cpuByThreadGroup(before), 16), registryCost, verdicts);
             ScaleReport.Api apiResult = ScaleReport.Api.between(requestsBefore, requestsAfter, wallSeconds);
             ScaleReport.Prometheus prometheusResult = null;
             if (prometheus != null) {

@@ -151,7 +151,7 @@ record ScaleReport(ScaleBenchmark.Options options, Machine machine, long baselin
             md.append("- ").append(run.pods()).append(" pods: ");
             run.operator().cpuSecondsByThreadGroup().forEach((name, seconds) -> md.append(String.format("`%s` %.1f, ", name, seconds)));
             double threads = run.operator().cpuSecondsByThreadGroup().values().stream().mapToDouble(Double::doubleValue).sum();
-            md.append(String.format("GC, JIT and other VM threads %.1f (process total %.1f)%n", Math.max(0, run.operator().cpuSeconds() - threads),
+            md.append(String.format("threads that ended in the window and the rest %.1f (process total %.1f)%n", Math.max(0, run.operator().cpuSeconds() - threads),
                     run.operator().cpuSeconds()));
         }
         md.append("\n## API requests per minute in the window\n\n");
