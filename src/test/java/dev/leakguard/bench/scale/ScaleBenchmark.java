@@ -34,7 +34,7 @@ import java.util.stream.Collectors;
  *
  * <pre>
  * mvn -B test-compile exec:exec@bench -Dbench.main=dev.leakguard.bench.scale.ScaleBenchmark \
- *     -Dbench.args="--pods 1000,5000,10000 --minutes 3" -Dbench.jvmArgs="-Xmx4g"
+ *     -Dbench.args="--pods 1000,5000,10000 --minutes 3 --warmup-seconds 300" -Dbench.jvmArgs="-Xmx1g -XX:ActiveProcessorCount=1"
  * </pre>
  * Options: {@code --pods} (comma-separated N), {@code --minutes} (measured window per N),
  * {@code --warmup-seconds} (after every pod is watched and one interval, default one detection window), {@code --window} (detection

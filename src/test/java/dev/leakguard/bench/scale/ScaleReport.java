@@ -16,11 +16,14 @@ import java.util.function.Function;
 record ScaleReport(ScaleBenchmark.Options options, Machine machine, long baselineHeapBytes, List<Run> runs, String loadAverageAtEnd) {
     private static final double MI = SimulatedPods.MI;
 
-    record Machine(int cores, String cpu, String java, String loadAverage, String startedAt) {
+    /** The machine's cores (from /proc, whatever the JVM is told) and the CPUs the operator's JVM believes it has. */
+    record Machine(int cores, int operatorJvmCpus, String cpu, String java, String loadAverage, String startedAt) {
         static Machine describe() throws IOException {
-            String model = Files.readAllLines(Path.of("/proc/cpuinfo")).stream().filter(l -> l.startsWith("model name"))
+            List<String> cpuinfo = Files.readAllLines(Path.of("/proc/cpuinfo"));
+            String model = cpuinfo.stream().filter(l -> l.startsWith("model name"))
                     .findFirst().map(l -> l.substring(l.indexOf(':') + 1).trim()).orElse("?");
-            return new Machine(Runtime.getRuntime().availableProcessors(), model,
+            int cores = (int) cpuinfo.stream().filter(l -> l.startsWith("processor")).count();
+            return new Machine(cores, Runtime.getRuntime().availableProcessors(), model,
                     System.getProperty("java.vm.name") + " " + System.getProperty("java.runtime.version"), ProcStats.loadAverage(),
                     Instant.now().toString());
         }
@@ -105,8 +108,10 @@ record ScaleReport(ScaleBenchmark.Options options, Machine machine, long baselin
 
     String markdown() {
         StringBuilder md = new StringBuilder("# leakguard scale benchmark\n\n");
-        md.append(String.format("Machine: %d cores (%s), %s; load average at start %s, at end %s. Started %s.%n%n",
-                machine.cores(), machine.cpu(), machine.java(), machine.loadAverage(), loadAverageAtEnd, machine.startedAt()));
+        md.append(String.format("Machine: %d cores (%s), %s; the operator's JVM sees %d CPU(s), as in a pod limited to %d core(s); "
+                        + "load average at start %s, at end %s. Started %s.%n%n",
+                machine.cores(), machine.cpu(), machine.java(), machine.operatorJvmCpus(), machine.operatorJvmCpus(),
+                machine.loadAverage(), loadAverageAtEnd, machine.startedAt()));
         md.append(String.format("Each N: %.1f min measured at real time after every pod was watched and %d s of warm-up; 15 s interval; "
                         + "policies go-services and jvm-services with detection window %s (short so the ~3 %% leaking pods are acted on "
                         + "within the run), action Annotate. Baseline heap (operator watching nothing): %.1f MiB.%n%n",
