@@ -9,6 +9,7 @@ import dev.leakguard.demo.DemoApiServer;
 import dev.leakguard.demo.DemoCluster;
 import dev.leakguard.demo.EvictionAwareDispatcher;
 import dev.leakguard.demo.SimulatedContainer;
+import dev.leakguard.faults.FaultInjectingDispatcher;
 import dev.leakguard.metrics.MicrometerOperatorMetrics;
 import dev.leakguard.operator.LeakguardOperator;
 import dev.leakguard.testing.Poll;
@@ -27,6 +28,7 @@ import io.fabric8.kubernetes.api.model.apps.ReplicaSetBuilder;
 import io.fabric8.kubernetes.api.model.apps.StatefulSetBuilder;
 import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudgetBuilder;
 import io.fabric8.kubernetes.api.model.rbac.ClusterRole;
+import io.fabric8.kubernetes.api.model.rbac.Role;
 import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
@@ -127,6 +129,45 @@ class RbacRecordingTest {
         } finally {
             extra.forEach(SimulatedContainer::close);
         }
+    }
+
+    /**
+     * The leader-election Role, proven the same way: an operator with leader election takes the
+     * Lease and renews it, and the Role must grant exactly the Lease calls it made. (The
+     * SelfSubjectRulesReview that JOSDK sends first needs no grant: every authenticated user may.)
+     */
+    @Test
+    void leaderElectionRoleGrantsExactlyTheLeaseCalls() throws Exception {
+        FaultInjectingDispatcher dispatcher = new FaultInjectingDispatcher();
+        try (DemoApiServer api = new DemoApiServer(dispatcher);
+             KubernetesClient operatorClient = new KubernetesClientBuilder().withConfig(new ConfigBuilder()
+                     .withMasterUrl(api.url()).withUserAgent(LeakguardOperator.USER_AGENT_PREFIX + "test").build()).build();
+             LeakguardOperator operator = new LeakguardOperator(operatorClient, clock, new MicrometerOperatorMetrics("test"),
+                     LeakguardOperator.Settings.defaults().withLeaderElection(NS, "leakguard-rbac", false)
+                             .withLeaseDuration(Duration.ofSeconds(3)))) {
+            operator.start();
+            Set<OperatorPermissions.Permission> taken = Set.of(new OperatorPermissions.Permission("coordination.k8s.io", "leases", "create"),
+                    // fabric8's LeaseLock renews with a merge patch, not an update.
+                    new OperatorPermissions.Permission("coordination.k8s.io", "leases", "patch"));
+            Poll.until(Duration.ofSeconds(30), () -> leaseCalls(dispatcher), calls -> calls.containsAll(taken),
+                    "the operator to take the Lease and renew it (shown: the Lease calls so far)");
+            Role role = Serialization.unmarshal(ProjectFiles.read(ProjectFiles.BASE.resolve("role-leader-election.yaml")), Role.class);
+            Set<OperatorPermissions.Permission> granted = OperatorPermissions.grantedBy(role.getRules());
+            Set<OperatorPermissions.Permission> used = leaseCalls(dispatcher);
+
+            assertThat(difference(used, granted)).as("called but not granted by deploy/base/role-leader-election.yaml").isEmpty();
+            assertThat(difference(granted, used)).as("granted by deploy/base/role-leader-election.yaml but never called").isEmpty();
+        }
+    }
+
+    private static Set<OperatorPermissions.Permission> leaseCalls(EvictionAwareDispatcher dispatcher) {
+        Set<OperatorPermissions.Permission> leases = new TreeSet<>();
+        for (OperatorPermissions.Permission call : resourceCalls(dispatcher.callsBy(LeakguardOperator.USER_AGENT_PREFIX))) {
+            if (call.apiGroup().equals("coordination.k8s.io")) {
+                leases.add(call);
+            }
+        }
+        return leases;
     }
 
     /** The scenarios' landmarks; waiting for them keeps the test as short as the operator allows. */
