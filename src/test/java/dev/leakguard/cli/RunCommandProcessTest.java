@@ -8,11 +8,11 @@ import dev.leakguard.decide.PodAnnotations;
 import dev.leakguard.demo.DemoApiServer;
 import dev.leakguard.testing.LeakingEndpoint;
 import dev.leakguard.testing.Poll;
+import dev.leakguard.testing.TestEvents;
+import dev.leakguard.testing.TestPods;
 import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
-import io.fabric8.kubernetes.api.model.PodBuilder;
-import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import java.io.File;
@@ -61,13 +61,13 @@ class RunCommandProcessTest {
                     .redirectErrorStream(true).redirectOutput(log.toFile()).start();
 
             Pod annotated = Poll.until(Duration.ofSeconds(60), () -> client.pods().inNamespace(NS).withName("growing-0").get(),
-                    p -> "leaking".equals(annotation(p, PodAnnotations.VERDICT)), "growing-0 annotated as leaking by the run process");
-            assertThat(annotation(annotated, PodAnnotations.MEMORY_GROWTH)).startsWith("+");
-            List<Event> events = Poll.until(Duration.ofSeconds(10), () -> eventsFor(client, "growing-0"),
+                    p -> "leaking".equals(TestPods.annotation(p, PodAnnotations.VERDICT)), "growing-0 annotated as leaking by the run process");
+            assertThat(TestPods.annotation(annotated, PodAnnotations.MEMORY_GROWTH)).startsWith("+");
+            List<Event> events = Poll.until(Duration.ofSeconds(10), () -> TestEvents.about(client, NS, "growing-0"),
                     e -> e.stream().anyMatch(x -> "OOMPredicted".equals(x.getReason())), "an OOMPredicted event on growing-0");
             assertThat(events).allSatisfy(e -> assertThat(e.getSource().getComponent()).isEqualTo("leakguard"));
-            assertThat(eventsFor(client, "flat-0")).isEmpty();
-            assertThat(annotation(client.pods().inNamespace(NS).withName("flat-0").get(), PodAnnotations.VERDICT))
+            assertThat(TestEvents.about(client, NS, "flat-0")).isEmpty();
+            assertThat(TestPods.annotation(client.pods().inNamespace(NS).withName("flat-0").get(), PodAnnotations.VERDICT))
                     .isIn(null, "healthy", "insufficient_data");
             assertThat(process.isAlive()).as("the operator keeps running").isTrue();
         } finally {
@@ -87,27 +87,6 @@ class RunCommandProcessTest {
     }
 
     private static Pod pod(String name, int port, long startedMillis) {
-        return new PodBuilder()
-                .withNewMetadata().withName(name).withNamespace(NS).withLabels(Map.of("app", "api")).endMetadata()
-                .withNewSpec().addNewContainer().withName("app").withImage("example/api:1")
-                .addNewPort().withName("metrics").withContainerPort(port).endPort()
-                .withNewResources().withLimits(Map.of("memory", new Quantity("256Mi"))).endResources()
-                .endContainer().endSpec()
-                .withNewStatus().withPhase("Running").withPodIP("127.0.0.1")
-                .addNewCondition().withType("Ready").withStatus("True").endCondition()
-                .addNewContainerStatus().withName("app").withReady(true).withRestartCount(0)
-                .withNewState().withNewRunning().withStartedAt(Instant.ofEpochMilli(startedMillis).toString()).endRunning().endState()
-                .endContainerStatus()
-                .endStatus().build();
-    }
-
-    private static List<Event> eventsFor(KubernetesClient client, String name) {
-        return client.v1().events().inNamespace(NS).list().getItems().stream()
-                .filter(e -> name.equals(e.getInvolvedObject().getName())).toList();
-    }
-
-    private static String annotation(Pod pod, String key) {
-        Map<String, String> annotations = pod == null ? null : pod.getMetadata().getAnnotations();
-        return annotations == null ? null : annotations.get(key);
+        return TestPods.running(NS, name, Map.of("app", "api"), port, "256Mi", Instant.ofEpochMilli(startedMillis)).build();
     }
 }

@@ -13,13 +13,12 @@ import dev.leakguard.faults.FaultInjectingDispatcher;
 import dev.leakguard.metrics.MicrometerOperatorMetrics;
 import dev.leakguard.operator.LeakguardOperator;
 import dev.leakguard.testing.Poll;
+import dev.leakguard.testing.TestPods;
 import dev.leakguard.time.ScaledClock;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.IntOrString;
 import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
-import io.fabric8.kubernetes.api.model.PodBuilder;
-import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.apps.DaemonSetBuilder;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
@@ -185,21 +184,8 @@ class RbacRecordingTest {
 
     private SimulatedContainer workloadPod(KubernetesClient client, String app, String kind, HasMetadata owner) throws Exception {
         SimulatedContainer container = new SimulatedContainer(SimulatedContainer.Behaviour.GO_REDIS_CLIENT_LEAK, clock, app.hashCode());
-        client.pods().inNamespace(NS).resource(new PodBuilder()
-                .withNewMetadata().withName(app + "-0").withNamespace(NS).withLabels(Map.of("app", app))
-                .withOwnerReferences(new OwnerReferenceBuilder().withApiVersion("apps/v1").withKind(kind)
-                        .withName(owner.getMetadata().getName()).withUid(owner.getMetadata().getUid()).withController(true).build())
-                .endMetadata()
-                .withNewSpec().addNewContainer().withName("app").withImage("example/" + app)
-                .addNewPort().withName("metrics").withContainerPort(container.port()).endPort()
-                .withNewResources().withLimits(Map.of("memory", new Quantity("512Mi"))).endResources()
-                .endContainer().endSpec()
-                .withNewStatus().withPhase("Running").withPodIP("127.0.0.1")
-                .addNewCondition().withType("Ready").withStatus("True").endCondition()
-                .addNewContainerStatus().withName("app").withReady(true).withRestartCount(0)
-                .withNewState().withNewRunning().withStartedAt(Instant.ofEpochMilli(container.startedMillis()).toString()).endRunning()
-                .endState().endContainerStatus()
-                .endStatus().build()).create();
+        client.pods().inNamespace(NS).resource(TestPods.ownedBy(TestPods.running(NS, app + "-0", Map.of("app", app), container.port(), "512Mi",
+                Instant.ofEpochMilli(container.startedMillis())), kind, owner).build()).create();
         return container;
     }
 

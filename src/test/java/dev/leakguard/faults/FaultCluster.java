@@ -6,6 +6,7 @@ import dev.leakguard.demo.DemoApiServer;
 import dev.leakguard.demo.SimulatedContainer;
 import dev.leakguard.metrics.MicrometerOperatorMetrics;
 import dev.leakguard.operator.LeakguardOperator;
+import dev.leakguard.testing.TestPods;
 import dev.leakguard.time.ScaledClock;
 import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.IntOrString;
@@ -13,7 +14,6 @@ import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
-import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
 import io.fabric8.kubernetes.api.model.apps.ReplicaSet;
@@ -140,23 +140,9 @@ final class FaultCluster implements AutoCloseable {
      * owned by {@code owner} when given, labelled {@code app=<owner's app>} plus {@code labels}.
      */
     Pod pod(String namespace, String name, ReplicaSet owner, int port, Map<String, String> labels, long startedMillis) {
-        PodBuilder pod = new PodBuilder()
-                .withNewMetadata().withName(name).withNamespace(namespace).withLabels(labels).endMetadata()
-                .withNewSpec().addNewContainer().withName("app").withImage("example/app:1")
-                .addNewPort().withName("metrics").withContainerPort(port).endPort()
-                .withNewResources().withLimits(Map.of("memory", new Quantity("512Mi"))).endResources()
-                .endContainer().endSpec()
-                .withNewStatus().withPhase("Running").withPodIP("127.0.0.1")
-                .addNewCondition().withType("Ready").withStatus("True").endCondition()
-                .addNewContainerStatus().withName("app").withReady(true).withRestartCount(0)
-                .withNewState().withNewRunning().withStartedAt(Instant.ofEpochMilli(startedMillis).toString()).endRunning().endState()
-                .endContainerStatus()
-                .endStatus();
+        PodBuilder pod = TestPods.running(namespace, name, labels, port, "512Mi", Instant.ofEpochMilli(startedMillis));
         if (owner != null) {
-            pod.editMetadata().addToLabels(owner.getSpec().getSelector().getMatchLabels())
-                    .addNewOwnerReference().withApiVersion("apps/v1").withKind("ReplicaSet").withName(owner.getMetadata().getName())
-                    .withUid(owner.getMetadata().getUid()).withController(true).endOwnerReference()
-                    .endMetadata();
+            TestPods.ownedBy(pod, "ReplicaSet", owner).editMetadata().addToLabels(owner.getSpec().getSelector().getMatchLabels()).endMetadata();
         }
         return client.pods().inNamespace(namespace).resource(pod.build()).create();
     }

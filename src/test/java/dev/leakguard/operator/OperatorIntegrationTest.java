@@ -10,16 +10,16 @@ import dev.leakguard.demo.EvictionAwareDispatcher;
 import dev.leakguard.demo.SimulatedContainer;
 import dev.leakguard.metrics.MicrometerOperatorMetrics;
 import dev.leakguard.testing.Poll;
+import dev.leakguard.testing.TestEvents;
+import dev.leakguard.testing.TestPods;
+import dev.leakguard.testing.TestPolicies;
 import dev.leakguard.time.ScaledClock;
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
-import io.fabric8.kubernetes.api.model.PodBuilder;
-import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.utils.Serialization;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -69,7 +69,7 @@ class OperatorIntegrationTest {
 
     @Test
     void growingPodIsAnnotatedAndAnnouncedWhileTheFlatOneIsLeftAlone() {
-        client.resources(LeakPolicy.class).inNamespace(NS).resource(policy("checkout", """
+        client.resources(LeakPolicy.class).inNamespace(NS).resource(TestPolicies.fromSpec(NS, "checkout", """
                 selector: {matchLabels: {app: checkout}}
                 metrics: {port: metrics, interval: 15s, threads: go_goroutines}
                 detection: {window: 30m, warmup: 5m, horizon: 15m}
@@ -77,12 +77,12 @@ class OperatorIntegrationTest {
                 """)).create();
 
         Pod leaky = Poll.until(Duration.ofSeconds(30), () -> client.pods().inNamespace(NS).withName("checkout-leaky").get(),
-                p -> "leaking".equals(annotation(p, PodAnnotations.VERDICT)), "checkout-leaky annotated as leaking");
-        assertThat(annotation(leaky, PodAnnotations.SECONDS_TO_LIMIT)).matches("[0-9]+");
-        assertThat(Double.parseDouble(annotation(leaky, PodAnnotations.SECONDS_TO_LIMIT))).isLessThanOrEqualTo(15 * 60);
-        assertThat(annotation(leaky, PodAnnotations.MEMORY_GROWTH)).startsWith("+").endsWith("/min");
+                p -> "leaking".equals(TestPods.annotation(p, PodAnnotations.VERDICT)), "checkout-leaky annotated as leaking");
+        assertThat(TestPods.annotation(leaky, PodAnnotations.SECONDS_TO_LIMIT)).matches("[0-9]+");
+        assertThat(Double.parseDouble(TestPods.annotation(leaky, PodAnnotations.SECONDS_TO_LIMIT))).isLessThanOrEqualTo(15 * 60);
+        assertThat(TestPods.annotation(leaky, PodAnnotations.MEMORY_GROWTH)).startsWith("+").endsWith("/min");
 
-        List<Event> podEvents = Poll.until(Duration.ofSeconds(10), () -> eventsFor("checkout-leaky"),
+        List<Event> podEvents = Poll.until(Duration.ofSeconds(10), () -> TestEvents.about(client, NS, "checkout-leaky"),
                 events -> events.stream().anyMatch(e -> "OOMPredicted".equals(e.getReason())), "an OOMPredicted event");
         Event oom = podEvents.stream().filter(e -> "OOMPredicted".equals(e.getReason())).findFirst().orElseThrow();
         assertThat(oom.getType()).isEqualTo("Warning");
@@ -103,9 +103,9 @@ class OperatorIntegrationTest {
         assertThat(ready.getStatus()).isEqualTo("True");
 
         Pod flat = client.pods().inNamespace(NS).withName("checkout-steady").get();
-        assertThat(annotation(flat, PodAnnotations.VERDICT)).isIn(null, "healthy", "insufficient_data");
-        assertThat(eventsFor("checkout-steady")).isEmpty();
-        assertThat(eventsFor("checkout")).noneMatch(e -> "InvalidSpec".equals(e.getReason()));
+        assertThat(TestPods.annotation(flat, PodAnnotations.VERDICT)).isIn(null, "healthy", "insufficient_data");
+        assertThat(TestEvents.about(client, NS, "checkout-steady")).isEmpty();
+        assertThat(TestEvents.about(client, NS, "checkout")).noneMatch(e -> "InvalidSpec".equals(e.getReason()));
         // Every successful reading is timed from its body to its decision.
         assertThat(metrics.registry().get("leakguard_decision_duration").tags("namespace", NS, "policy", "checkout").timer().count())
                 .isPositive();
@@ -123,23 +123,23 @@ class OperatorIntegrationTest {
                         .withApiVersion("apps/v1").withKind("ReplicaSet").withName("checkout-rs").withUid("rs-uid").withController(true).build()));
                 return p;
             });
-            client.resources(LeakPolicy.class).inNamespace(NS).resource(policy("checkout", """
+            client.resources(LeakPolicy.class).inNamespace(NS).resource(TestPolicies.fromSpec(NS, "checkout", """
                     selector: {matchLabels: {app: checkout}}
                     metrics: {port: metrics, threads: go_goroutines}
                     profile: {type: go, topGroups: 3}
                     action: {type: Evict}
                     """)).create();
-            client.resources(LeakPolicy.class).inNamespace(NS).resource(policy("billing", """
+            client.resources(LeakPolicy.class).inNamespace(NS).resource(TestPolicies.fromSpec(NS, "billing", """
                     selector: {matchLabels: {app: billing}}
                     metrics: {port: metrics, threads: jvm_threads_live_threads}
                     profile: {type: jvm}
                     """)).create();
 
-            Event goOom = Poll.until(Duration.ofSeconds(40), () -> eventsFor("checkout-leaky").stream()
+            Event goOom = Poll.until(Duration.ofSeconds(40), () -> TestEvents.about(client, NS, "checkout-leaky").stream()
                     .filter(e -> "OOMPredicted".equals(e.getReason())).findFirst().orElse(null), e -> e != null, "OOMPredicted on the Go pod");
             assertThat(goOom.getMessage()).containsPattern("Top growing: \\+\\d+ goroutines gopkg.in/redis.v5/internal/pool.\\(\\*ConnPool\\).reaper");
             assertThat(goOom.getMessage().getBytes(java.nio.charset.StandardCharsets.UTF_8).length).isLessThanOrEqualTo(1024);
-            Event jvmOom = Poll.until(Duration.ofSeconds(40), () -> eventsFor("billing-leaky").stream()
+            Event jvmOom = Poll.until(Duration.ofSeconds(40), () -> TestEvents.about(client, NS, "billing-leaky").stream()
                     .filter(e -> "OOMPredicted".equals(e.getReason())).findFirst().orElse(null), e -> e != null, "OOMPredicted on the JVM pod");
             assertThat(jvmOom.getMessage()).containsPattern("Top growing: \\+\\d+ threads pool-N-thread-N");
 
@@ -176,7 +176,7 @@ class OperatorIntegrationTest {
 
     @Test
     void invalidPolicyIsReportedInStatusAndEventAndScrapesNothing() {
-        client.resources(LeakPolicy.class).inNamespace(NS).resource(policy("broken", """
+        client.resources(LeakPolicy.class).inNamespace(NS).resource(TestPolicies.fromSpec(NS, "broken", """
                 selector: {}
                 metrics: {port: metrics, interval: 15s}
                 detection: {window: 10m, horizon: 20m}
@@ -189,7 +189,7 @@ class OperatorIntegrationTest {
         assertThat(ready.getReason()).isEqualTo("InvalidSpec");
         assertThat(ready.getMessage()).contains("spec.selector must not be empty").contains("must be shorter than spec.detection.window");
         assertThat(broken.getStatus().getWatched()).isZero();
-        List<Event> events = Poll.until(Duration.ofSeconds(10), () -> eventsFor("broken"), e -> !e.isEmpty(), "an InvalidSpec event");
+        List<Event> events = Poll.until(Duration.ofSeconds(10), () -> TestEvents.about(client, NS, "broken"), e -> !e.isEmpty(), "an InvalidSpec event");
         assertThat(events).allSatisfy(e -> {
             assertThat(e.getReason()).isEqualTo("InvalidSpec");
             assertThat(e.getType()).isEqualTo("Warning");
@@ -199,7 +199,7 @@ class OperatorIntegrationTest {
 
     @Test
     void deletingAPolicyStopsItsLoopsAndRemovesItsSeries() {
-        client.resources(LeakPolicy.class).inNamespace(NS).resource(policy("short-lived", """
+        client.resources(LeakPolicy.class).inNamespace(NS).resource(TestPolicies.fromSpec(NS, "short-lived", """
                 selector: {matchLabels: {app: checkout}}
                 metrics: {port: metrics}
                 """)).create();
@@ -215,7 +215,7 @@ class OperatorIntegrationTest {
 
     @Test
     void policyNamingAPortNoPodHasIsInvalid() {
-        client.resources(LeakPolicy.class).inNamespace(NS).resource(policy("wrong-port", """
+        client.resources(LeakPolicy.class).inNamespace(NS).resource(TestPolicies.fromSpec(NS, "wrong-port", """
                 selector: {matchLabels: {app: checkout}}
                 metrics: {port: admin}
                 """)).create();
@@ -225,35 +225,8 @@ class OperatorIntegrationTest {
         assertThat(policy.getStatus().getConditions().get(0).getMessage()).contains("port 'admin'");
     }
 
-    private List<Event> eventsFor(String name) {
-        // Field selectors on involvedObject.name return nothing on the mock: filter here.
-        return client.v1().events().inNamespace(NS).list().getItems().stream()
-                .filter(e -> name.equals(e.getInvolvedObject().getName())).toList();
-    }
-
-    private static String annotation(Pod pod, String key) {
-        Map<String, String> annotations = pod.getMetadata().getAnnotations();
-        return annotations == null ? null : annotations.get(key);
-    }
-
-    private static LeakPolicy policy(String name, String specYaml) {
-        String yaml = "apiVersion: leakguard.dev/v1alpha1\nkind: LeakPolicy\nmetadata: {name: " + name + ", namespace: " + NS + "}\nspec:\n"
-                + specYaml.indent(2);
-        return Serialization.unmarshal(yaml, LeakPolicy.class);
-    }
-
     private Pod pod(String name, SimulatedContainer container) {
-        return new PodBuilder()
-                .withNewMetadata().withName(name).withNamespace(NS).withLabels(Map.of("app", "checkout")).endMetadata()
-                .withNewSpec().addNewContainer().withName("app").withImage("example/checkout:1")
-                .addNewPort().withName("metrics").withContainerPort(container.port()).endPort()
-                .withNewResources().withLimits(Map.of("memory", new Quantity("512Mi"))).endResources()
-                .endContainer().endSpec()
-                .withNewStatus().withPhase("Running").withPodIP("127.0.0.1")
-                .addNewCondition().withType("Ready").withStatus("True").endCondition()
-                .addNewContainerStatus().withName("app").withReady(true).withRestartCount(0)
-                .withNewState().withNewRunning().withStartedAt(Instant.ofEpochMilli(container.startedMillis()).toString()).endRunning().endState()
-                .endContainerStatus()
-                .endStatus().build();
+        return TestPods.running(NS, name, Map.of("app", "checkout"), container.port(), "512Mi",
+                Instant.ofEpochMilli(container.startedMillis())).build();
     }
 }

@@ -13,16 +13,16 @@ import dev.leakguard.scrape.HttpFetcher;
 import dev.leakguard.testing.LeakingEndpoint;
 import dev.leakguard.testing.Poll;
 import dev.leakguard.testing.PrometheusServer;
+import dev.leakguard.testing.TestEvents;
+import dev.leakguard.testing.TestPods;
+import dev.leakguard.testing.TestPolicies;
 import dev.leakguard.time.ScaledClock;
 import dev.leakguard.trend.Sample;
 import dev.leakguard.trend.Verdict;
 import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
-import io.fabric8.kubernetes.api.model.PodBuilder;
-import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.utils.Serialization;
 import io.micrometer.core.instrument.Counter;
 import java.io.IOException;
 import java.net.InetAddress;
@@ -107,17 +107,17 @@ class PrometheusSourceIntegrationTest {
 
         startOperator();
         long created = System.nanoTime();
-        client.resources(LeakPolicy.class).inNamespace(NS).resource(policy("checkout", policyYaml)).create();
+        client.resources(LeakPolicy.class).inNamespace(NS).resource(TestPolicies.fromSpec(NS, "checkout", policyYaml)).create();
 
         Pod leaking = Poll.until(Duration.ofSeconds(30), () -> client.pods().inNamespace(NS).withName("checkout-0").get(),
-                p -> "leaking".equals(annotation(p, PodAnnotations.VERDICT)), "checkout-0 annotated as leaking");
+                p -> "leaking".equals(TestPods.annotation(p, PodAnnotations.VERDICT)), "checkout-0 annotated as leaking");
         Duration took = Duration.ofNanos(System.nanoTime() - created);
         double readsBeforeVerdict = scrapes("success");
         assertThat(readsBeforeVerdict).as("instant reads before the verdict (took %s)", took).isBetween(1.0, 2.0);
         PodView view = operator.snapshot().get(new PolicyKey(NS, "checkout")).get(0);
         assertThat(view.assessment().samples()).as("samples in the window right after start").isGreaterThanOrEqualTo(100);
-        assertThat(Double.parseDouble(annotation(leaking, PodAnnotations.SECONDS_TO_LIMIT))).isBetween(60.0, 300.0);
-        Poll.until(Duration.ofSeconds(10), () -> eventsFor("checkout-0"),
+        assertThat(Double.parseDouble(TestPods.annotation(leaking, PodAnnotations.SECONDS_TO_LIMIT))).isBetween(60.0, 300.0);
+        Poll.until(Duration.ofSeconds(10), () -> TestEvents.about(client, NS, "checkout-0"),
                 events -> events.stream().anyMatch(e -> "OOMPredicted".equals(e.getReason())), "an OOMPredicted event");
     }
 
@@ -133,7 +133,7 @@ class PrometheusSourceIntegrationTest {
         long limitBytes = Math.round(endpoint.memoryAt(System.currentTimeMillis()) + 2 * MIB * 30);
         createPod("orders-0", "orders", start, limitBytes);
         startOperator();
-        client.resources(LeakPolicy.class).inNamespace(NS).resource(policy("orders", """
+        client.resources(LeakPolicy.class).inNamespace(NS).resource(TestPolicies.fromSpec(NS, "orders", """
                 selector: {matchLabels: {app: orders}}
                 metrics: {source: prometheus, port: metrics, interval: 1s, memory: 'app_memory_bytes{area=~"heap|nonheap"}', threads: go_goroutines}
                 detection: {window: 20s, warmup: 0s, horizon: 15s}
@@ -141,8 +141,8 @@ class PrometheusSourceIntegrationTest {
                 """)).create();
 
         Poll.until(Duration.ofSeconds(45), () -> client.pods().inNamespace(NS).withName("orders-0").get(),
-                p -> "leaking".equals(annotation(p, PodAnnotations.VERDICT)), "orders-0 annotated as leaking");
-        List<Event> events = Poll.until(Duration.ofSeconds(10), () -> eventsFor("orders-0"),
+                p -> "leaking".equals(TestPods.annotation(p, PodAnnotations.VERDICT)), "orders-0 annotated as leaking");
+        List<Event> events = Poll.until(Duration.ofSeconds(10), () -> TestEvents.about(client, NS, "orders-0"),
                 e -> e.stream().anyMatch(x -> "OOMPredicted".equals(x.getReason())), "an OOMPredicted event");
         assertThat(events.stream().filter(e -> "OOMPredicted".equals(e.getReason())).findFirst().orElseThrow().getMessage())
                 .contains("go_goroutines");
@@ -171,7 +171,7 @@ class PrometheusSourceIntegrationTest {
         }
         startOperator();
         for (Case c : cases) {
-            client.resources(LeakPolicy.class).inNamespace(NS).resource(policy(c.app(), """
+            client.resources(LeakPolicy.class).inNamespace(NS).resource(TestPolicies.fromSpec(NS, c.app(), """
                     selector: {matchLabels: {app: %s}}
                     metrics: %s
                     detection: {window: 20s, warmup: 0s, horizon: 15s}
@@ -192,12 +192,12 @@ class PrometheusSourceIntegrationTest {
                 assertThat(views).allSatisfy(v -> assertThat(v.verdict()).isEqualTo(Verdict.UNKNOWN)));
         for (Case c : cases) {
             assertThat(client.pods().inNamespace(NS).withName(c.app() + "-0").get()).as("pod %s not evicted", c.app()).isNotNull();
-            assertThat(eventsFor(c.app() + "-0")).noneMatch(e -> "OOMPredicted".equals(e.getReason()));
+            assertThat(TestEvents.about(client, NS, c.app() + "-0")).noneMatch(e -> "OOMPredicted".equals(e.getReason()));
         }
     }
 
     private List<Sample> directHistory(String policyYaml, long containerStart) {
-        PolicyResolver.Result resolved = new PolicyResolver(null).resolve(policy("checkout", policyYaml));
+        PolicyResolver.Result resolved = new PolicyResolver(null).resolve(TestPolicies.fromSpec(NS, "checkout", policyYaml));
         ResolvedPolicy policy = ((PolicyResolver.Valid) resolved).policy();
         ScrapeTarget target = new ScrapeTarget(new PodKey(NS, "checkout-0"), "uid", "app",
                 java.net.URI.create("http://127.0.0.1:" + deadPort + "/metrics"), null, Double.NaN, containerStart, 0);
@@ -225,36 +225,10 @@ class PrometheusSourceIntegrationTest {
         return status.getRiskiestPods().stream().filter(r -> pod.equals(r.getPod())).findFirst().orElse(null);
     }
 
-    private List<Event> eventsFor(String name) {
-        return client.v1().events().inNamespace(NS).list().getItems().stream()
-                .filter(e -> name.equals(e.getInvolvedObject().getName())).toList();
-    }
-
-    private static String annotation(Pod pod, String key) {
-        Map<String, String> annotations = pod.getMetadata().getAnnotations();
-        return annotations == null ? null : annotations.get(key);
-    }
-
-    private static LeakPolicy policy(String name, String specYaml) {
-        String yaml = "apiVersion: leakguard.dev/v1alpha1\nkind: LeakPolicy\nmetadata: {name: " + name + ", namespace: " + NS + "}\nspec:\n"
-                + specYaml.indent(2);
-        return Serialization.unmarshal(yaml, LeakPolicy.class);
-    }
-
     /** A running pod whose own metrics port leads nowhere: a closed port on 127.0.0.1. */
     private void createPod(String name, String app, long containerStartMillis, long limitBytes) {
-        Pod pod = new PodBuilder()
-                .withNewMetadata().withName(name).withNamespace(NS).withLabels(Map.of("app", app)).endMetadata()
-                .withNewSpec().addNewContainer().withName("app").withImage("example/" + app + ":1")
-                .addNewPort().withName("metrics").withContainerPort(deadPort).endPort()
-                .withNewResources().withLimits(Map.of("memory", new Quantity(String.valueOf(limitBytes)))).endResources()
-                .endContainer().endSpec()
-                .withNewStatus().withPhase("Running").withPodIP("127.0.0.1")
-                .addNewCondition().withType("Ready").withStatus("True").endCondition()
-                .addNewContainerStatus().withName("app").withReady(true).withRestartCount(0)
-                .withNewState().withNewRunning().withStartedAt(Instant.ofEpochMilli(containerStartMillis).toString()).endRunning().endState()
-                .endContainerStatus()
-                .endStatus().build();
+        Pod pod = TestPods.running(NS, name, Map.of("app", app), deadPort, String.valueOf(limitBytes),
+                Instant.ofEpochMilli(containerStartMillis)).build();
         client.pods().inNamespace(NS).resource(pod).create();
     }
 

@@ -4,14 +4,13 @@ import dev.leakguard.api.LeakPolicy;
 import dev.leakguard.demo.ApiRequest;
 import dev.leakguard.demo.DemoApiServer;
 import dev.leakguard.demo.EvictionAwareDispatcher;
+import dev.leakguard.testing.TestPolicies;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.utils.Serialization;
 import java.io.BufferedReader;
-import java.io.IOException;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -108,13 +107,13 @@ public final class ClusterApi {
         long windowSeconds = dev.leakguard.trend.Durations.parse(window).toSeconds();
         String detection = "detection: {window: " + windowSeconds + "s, warmup: 0s, horizon: " + windowSeconds * 3 / 4 + "s}";
         return List.of(
-                policy("go-services", """
+                TestPolicies.fromSpec(NAMESPACE, "go-services", """
                         selector: {matchLabels: {runtime: go}}
                         metrics: {port: metrics, interval: 15s, memory: process_resident_memory_bytes, threads: go_goroutines}
                         profile: {type: go, topGroups: 3}
                         action: {type: Annotate}
                         """ + detection),
-                policy("jvm-services", """
+                TestPolicies.fromSpec(NAMESPACE, "jvm-services", """
                         selector: {matchLabels: {runtime: jvm}}
                         metrics:
                           port: metrics
@@ -124,11 +123,5 @@ public final class ClusterApi {
                         profile: {type: jvm, path: /actuator/threaddump, topGroups: 3}
                         action: {type: Annotate}
                         """ + detection));
-    }
-
-    private static LeakPolicy policy(String name, String specYaml) {
-        String yaml = "apiVersion: leakguard.dev/v1alpha1\nkind: LeakPolicy\nmetadata: {name: " + name + ", namespace: " + NAMESPACE
-                + "}\nspec:\n" + specYaml.indent(2);
-        return Serialization.unmarshal(yaml, LeakPolicy.class);
     }
 }

@@ -12,11 +12,10 @@ import dev.leakguard.faults.HostileEndpoint;
 import dev.leakguard.metrics.MicrometerOperatorMetrics;
 import dev.leakguard.operator.LeakguardOperator;
 import dev.leakguard.scrape.JdkHttpTuning;
+import dev.leakguard.testing.TestPods;
 import dev.leakguard.time.ScaledClock;
 import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
-import io.fabric8.kubernetes.api.model.PodBuilder;
-import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.apps.ReplicaSet;
 import io.fabric8.kubernetes.api.model.apps.ReplicaSetBuilder;
 import io.fabric8.kubernetes.client.Config;
@@ -269,21 +268,10 @@ public class SoakTest {
         for (HostileEndpoint.Behaviour behaviour : HOSTILE) {
             HostileEndpoint endpoint = new HostileEndpoint(behaviour, elsewhere.port());
             resources.add(endpoint);
-            client.pods().inNamespace(HOSTILE_NS).resource(new PodBuilder()
-                    .withNewMetadata().withName(behaviour.name().toLowerCase(Locale.ROOT).replace('_', '-')).withNamespace(HOSTILE_NS)
-                    .withLabels(Map.of("app", "hostile"))
-                    .addNewOwnerReference().withApiVersion("apps/v1").withKind("ReplicaSet").withName(owner.getMetadata().getName())
-                    .withUid(owner.getMetadata().getUid()).withController(true).endOwnerReference()
-                    .endMetadata()
-                    .withNewSpec().addNewContainer().withName("app").withImage("example/hostile:1")
-                    .addNewPort().withName("metrics").withContainerPort(endpoint.port()).endPort()
-                    .withNewResources().withLimits(Map.of("memory", new Quantity("512Mi"))).endResources()
-                    .endContainer().endSpec()
-                    .withNewStatus().withPhase("Running").withPodIP("127.0.0.1")
-                    .addNewCondition().withType("Ready").withStatus("True").endCondition()
-                    .addNewContainerStatus().withName("app").withReady(true).withRestartCount(0)
-                    .withNewState().withNewRunning().withStartedAt(clock.instant().toString()).endRunning().endState()
-                    .endContainerStatus().endStatus().build()).create();
+            String name = behaviour.name().toLowerCase(Locale.ROOT).replace('_', '-');
+            client.pods().inNamespace(HOSTILE_NS).resource(TestPods.ownedBy(
+                    TestPods.running(HOSTILE_NS, name, Map.of("app", "hostile"), endpoint.port(), "512Mi", clock.instant()),
+                    "ReplicaSet", owner).build()).create();
         }
         // Any leak verdict would be acted on at once: no cooldown, every pod may be in flight.
         client.resources(LeakPolicy.class).inNamespace(HOSTILE_NS).resource(Serialization.unmarshal("""
