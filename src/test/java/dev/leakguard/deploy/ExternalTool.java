@@ -80,7 +80,8 @@ public record ExternalTool(Path executable) {
         }
     }
 
-    private static Optional<Path> onPath(String name) {
+    /** The executable {@code name} on the PATH, if any. */
+    public static Optional<Path> onPath(String name) {
         String path = Optional.ofNullable(System.getenv("PATH")).orElse("");
         for (String dir : path.split(Pattern.quote(java.io.File.pathSeparator))) {
             if (dir.isEmpty()) {

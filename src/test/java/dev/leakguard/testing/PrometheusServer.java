@@ -62,24 +62,46 @@ public final class PrometheusServer implements AutoCloseable {
 
     /** {@code history}: OpenMetrics text with timestamps (ending in {@code # EOF}) turned into TSDB blocks before start. */
     public static PrometheusServer start(List<Target> targets, String history) {
-        ExternalTool prometheus = ExternalTool.prometheus();
-        Path directory = null;
-        try {
-            directory = Files.createTempDirectory("leakguard-prometheus");
-            Path data = Files.createDirectory(directory.resolve("data"));
+        Path prometheus = ExternalTool.prometheus().executable();
+        return launch(prometheus, config(targets), Map.of(), data -> {
             if (history != null) {
-                Path input = directory.resolve("history.om.txt");
+                Path input = data.getParent().resolve("history.om.txt");
                 Files.writeString(input, history, StandardCharsets.UTF_8);
-                ExternalTool.Result created = ExternalTool.promtool().run(directory, "tsdb", "create-blocks-from", "openmetrics",
+                ExternalTool.Result created = ExternalTool.promtool().run(data.getParent(), "tsdb", "create-blocks-from", "openmetrics",
                         input.toString(), data.toString());
                 if (created.exitCode() != 0) {
                     throw new IllegalStateException("promtool could not create blocks: " + created.output());
                 }
             }
+        });
+    }
+
+    /**
+     * Prometheus {@code executable} with the configuration {@code configYaml} and, next to it, the
+     * files {@code extraFiles} (name to content) that the configuration refers to, such as
+     * {@code file_sd} target lists.
+     */
+    public static PrometheusServer start(Path executable, String configYaml, Map<String, String> extraFiles) {
+        return launch(executable, configYaml, extraFiles, data -> { });
+    }
+
+    private interface DataPreparation {
+        void prepare(Path data) throws IOException;
+    }
+
+    private static PrometheusServer launch(Path executable, String configYaml, Map<String, String> extraFiles, DataPreparation preparation) {
+        Path directory = null;
+        try {
+            directory = Files.createTempDirectory("leakguard-prometheus");
+            Path data = Files.createDirectory(directory.resolve("data"));
+            preparation.prepare(data);
+            for (Map.Entry<String, String> file : extraFiles.entrySet()) {
+                Files.writeString(directory.resolve(file.getKey()), file.getValue(), StandardCharsets.UTF_8);
+            }
             Path config = directory.resolve("prometheus.yml");
-            Files.writeString(config, config(targets), StandardCharsets.UTF_8);
+            Files.writeString(config, configYaml, StandardCharsets.UTF_8);
             int port = freePort();
-            Process process = new ProcessBuilder(prometheus.executable().toString(),
+            Process process = new ProcessBuilder(executable.toString(),
                     "--config.file=" + config,
                     "--storage.tsdb.path=" + data,
                     "--web.listen-address=127.0.0.1:" + port,
@@ -99,6 +121,11 @@ public final class PrometheusServer implements AutoCloseable {
             deleteQuietly(directory);
             throw e;
         }
+    }
+
+    /** The server's process id, to read its CPU time and memory from /proc. */
+    public long pid() {
+        return process.pid();
     }
 
     /** e.g. http://127.0.0.1:41234, the base URL of the HTTP API. */

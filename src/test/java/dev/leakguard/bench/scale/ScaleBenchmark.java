@@ -121,7 +121,7 @@ public final class ScaleBenchmark {
         List<ChildJvm> shards = new ArrayList<>();
         List<String> bindingLines = new ArrayList<>();
         ChildJvm api = null;
-        PrometheusServer prometheus = null;
+        ReferencePrometheus prometheus = null;
         try {
             for (int from = 0; from < pods; from += PODS_PER_SHARD) {
                 int to = Math.min(pods, from + PODS_PER_SHARD);
@@ -142,9 +142,9 @@ public final class ScaleBenchmark {
             System.out.printf("    API server holds %d pods (created in %.0f s)%n", pods, (System.nanoTime() - created) / 1e9);
             if (options.prometheus()) {
                 List<String> targets = bindingLines.stream().map(line -> line.split(" ")).map(p -> p[1] + ":" + p[2]).toList();
-                prometheus = PrometheusServer.start(workDir.resolve("prometheus-" + pods), targets, INTERVAL).orElse(null);
+                prometheus = ReferencePrometheus.start(targets, INTERVAL).orElse(null);
                 if (prometheus == null) {
-                    System.out.println("    Prometheus is not installed (" + PrometheusServer.BINARY + "): leakguard is reported alone");
+                    System.out.println("    Prometheus is not installed (no " + ReferencePrometheus.BINARY + " on the PATH): leakguard is reported alone");
                 }
             }
             return measure(pods, baselineHeap, api, url, shards, prometheus);
@@ -160,7 +160,7 @@ public final class ScaleBenchmark {
     }
 
     private ScaleReport.Run measure(int pods, long baselineHeap, ChildJvm api, String url, List<ChildJvm> shards,
-                                    PrometheusServer prometheus) throws Exception {
+                                    ReferencePrometheus prometheus) throws Exception {
         MicrometerOperatorMetrics metrics = new MicrometerOperatorMetrics("bench");
         try (KubernetesClient client = client(url);
              LeakguardOperator operator = new LeakguardOperator(client, ScaledClock.system(), metrics, LeakguardOperator.Settings.defaults())) {

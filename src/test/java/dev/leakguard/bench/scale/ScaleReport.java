@@ -146,7 +146,7 @@ record ScaleReport(ScaleBenchmark.Options options, Machine machine, long baselin
             row(md, "leakguard CPU / Prometheus CPU", r -> r.prometheus() == null ? "-"
                     : String.format("%.2f", r.operator().cpuShare() / r.prometheus().cpuShare()));
         } else {
-            md.append("\nPrometheus was not run (not installed at ").append(PrometheusServer.BINARY).append(", or --no-prometheus).\n");
+            md.append("\nPrometheus was not run (no ").append(ReferencePrometheus.BINARY).append(" on the PATH, or --no-prometheus).\n");
         }
         row(md, "machine busy cores: all / operator / Prometheus / load generator / others", r -> String.format("%.2f / %.2f / %.2f / %.2f / %.2f",
                 r.load().machineBusyCores(), r.load().operatorCores(), r.load().prometheusCores(), r.load().loadGeneratorCores(),
