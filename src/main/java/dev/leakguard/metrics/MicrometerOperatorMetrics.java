@@ -37,11 +37,15 @@ public final class MicrometerOperatorMetrics implements OperatorMetrics {
         Duration.ofSeconds(10)};
 
     private final PrometheusMeterRegistry registry;
-    private final Map<String, PodGauges> pods = new ConcurrentHashMap<>();
-    private final Map<String, PolicyGauges> policies = new ConcurrentHashMap<>();
-    private final Map<String, Counter> scrapeCounters = new ConcurrentHashMap<>();
-    private final Map<String, Timer> scrapeTimers = new ConcurrentHashMap<>();
-    private final Map<String, Timer> decisionTimers = new ConcurrentHashMap<>();
+    private final Map<PodId, PodGauges> pods = new ConcurrentHashMap<>();
+    private final Map<PolicyId, PolicyGauges> policies = new ConcurrentHashMap<>();
+    private final Map<PolicyId, PolicyMeters> perScrape = new ConcurrentHashMap<>();
+
+    private record PolicyId(String namespace, String policy) {
+    }
+
+    private record PodId(String namespace, String pod, String policy) {
+    }
 
     public MicrometerOperatorMetrics(String version) {
         this.registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
@@ -67,24 +71,19 @@ public final class MicrometerOperatorMetrics implements OperatorMetrics {
 
     @Override
     public void scrape(String namespace, String policy, String result, long durationNanos) {
-        // Called for every scrape: the meters are looked up in a map of our own, not built and registered each time.
-        String policyKey = policyKey(namespace, policy);
-        scrapeCounters.computeIfAbsent(policyKey + "\u0000" + result, k -> Counter.builder("leakguard_scrapes")
-                .description("Scrapes of watched pods by result.")
-                .tags("namespace", namespace, "policy", policy, "result", result).register(registry)).increment();
-        scrapeTimers.computeIfAbsent(policyKey, k -> Timer.builder("leakguard_scrape_duration")
-                .description("Time to fetch and read one pod's metrics.")
-                .tags("namespace", namespace, "policy", policy).serviceLevelObjectives(SCRAPE_BUCKETS)
-                .register(registry)).record(durationNanos, TimeUnit.NANOSECONDS);
+        PolicyMeters meters = perScrape(namespace, policy);
+        meters.scrapes(result).increment();
+        meters.scrapeDuration().record(durationNanos, TimeUnit.NANOSECONDS);
     }
 
     @Override
     public void decision(String namespace, String policy, long durationNanos) {
-        decisionTimers.computeIfAbsent(policyKey(namespace, policy), k -> Timer.builder("leakguard_decision_duration")
-                .description("From a scraped body being complete to its assessment and reaction plan.")
-                .tags("namespace", namespace, "policy", policy).publishPercentileHistogram()
-                .minimumExpectedValue(Duration.ofNanos(50_000)).maximumExpectedValue(Duration.ofSeconds(10))
-                .register(registry)).record(durationNanos, TimeUnit.NANOSECONDS);
+        perScrape(namespace, policy).decisionDuration().record(durationNanos, TimeUnit.NANOSECONDS);
+    }
+
+    /** Called for every scrape: the meters are looked up in a map of our own, not built and registered each time. */
+    private PolicyMeters perScrape(String namespace, String policy) {
+        return perScrape.computeIfAbsent(new PolicyId(namespace, policy), PolicyMeters::new);
     }
 
     @Override
@@ -114,13 +113,13 @@ public final class MicrometerOperatorMetrics implements OperatorMetrics {
 
     @Override
     public void pod(String namespace, String pod, String policy, Verdict verdict, Assessment assessment) {
-        pods.computeIfAbsent(podKey(namespace, pod, policy), k -> new PodGauges(Tags.of("namespace", namespace, "pod", pod, "policy", policy)))
+        pods.computeIfAbsent(new PodId(namespace, pod, policy), k -> new PodGauges(Tags.of("namespace", namespace, "pod", pod, "policy", policy)))
                 .update(verdict, assessment);
     }
 
     @Override
     public void forgetPod(String namespace, String pod, String policy) {
-        PodGauges gauges = pods.remove(podKey(namespace, pod, policy));
+        PodGauges gauges = pods.remove(new PodId(namespace, pod, policy));
         if (gauges != null) {
             gauges.remove();
         }
@@ -128,28 +127,25 @@ public final class MicrometerOperatorMetrics implements OperatorMetrics {
 
     @Override
     public void policy(String namespace, String policy, int watched, int leaking, boolean ready) {
-        policies.computeIfAbsent(policyKey(namespace, policy), k -> new PolicyGauges(Tags.of("namespace", namespace, "policy", policy)))
+        policies.computeIfAbsent(new PolicyId(namespace, policy), k -> new PolicyGauges(Tags.of("namespace", namespace, "policy", policy)))
                 .update(watched, leaking, ready);
     }
 
     @Override
     public void forgetPolicy(String namespace, String policy) {
-        PolicyGauges gauges = policies.remove(policyKey(namespace, policy));
+        PolicyId id = new PolicyId(namespace, policy);
+        PolicyGauges gauges = policies.remove(id);
         if (gauges != null) {
             gauges.meters.forEach(registry::remove);
         }
         // Counters and histograms of the policy go too: policy churn must not grow the registry forever.
-        String policyKey = policyKey(namespace, policy);
-        scrapeCounters.keySet().removeIf(key -> key.startsWith(policyKey + "\u0000"));
-        scrapeTimers.remove(policyKey);
-        decisionTimers.remove(policyKey);
+        perScrape.remove(id);
         registry.getMeters().stream()
                 .filter(m -> namespace.equals(m.getId().getTag("namespace")) && policy.equals(m.getId().getTag("policy")))
                 .toList()
                 .forEach(registry::remove);
         pods.keySet().removeIf(key -> {
-            String[] parts = key.split("\u0000");
-            if (parts[0].equals(namespace) && parts[2].equals(policy)) {
+            if (key.namespace().equals(namespace) && key.policy().equals(policy)) {
                 pods.get(key).remove();
                 return true;
             }
@@ -157,12 +153,46 @@ public final class MicrometerOperatorMetrics implements OperatorMetrics {
         });
     }
 
-    private static String policyKey(String namespace, String policy) {
-        return namespace + "\u0000" + policy;
-    }
+    /**
+     * A policy's per-scrape meters, each registered when first used. Registering is idempotent in
+     * Micrometer, so two threads racing to the first use get the same meter.
+     */
+    private final class PolicyMeters {
+        private final PolicyId id;
+        private final Map<String, Counter> scrapesByResult = new ConcurrentHashMap<>();
+        private volatile Timer scrapeDuration;
+        private volatile Timer decisionDuration;
 
-    private static String podKey(String namespace, String pod, String policy) {
-        return namespace + "\u0000" + pod + "\u0000" + policy;
+        PolicyMeters(PolicyId id) {
+            this.id = id;
+        }
+
+        Counter scrapes(String result) {
+            return scrapesByResult.computeIfAbsent(result, r -> Counter.builder("leakguard_scrapes").description("Scrapes of watched pods by result.")
+                    .tags("namespace", id.namespace(), "policy", id.policy(), "result", r).register(registry));
+        }
+
+        Timer scrapeDuration() {
+            Timer timer = scrapeDuration;
+            if (timer == null) {
+                timer = Timer.builder("leakguard_scrape_duration").description("Time to fetch and read one pod's metrics.")
+                        .tags("namespace", id.namespace(), "policy", id.policy()).serviceLevelObjectives(SCRAPE_BUCKETS).register(registry);
+                scrapeDuration = timer;
+            }
+            return timer;
+        }
+
+        Timer decisionDuration() {
+            Timer timer = decisionDuration;
+            if (timer == null) {
+                timer = Timer.builder("leakguard_decision_duration")
+                        .description("From a scraped body being complete to its assessment and reaction plan.")
+                        .tags("namespace", id.namespace(), "policy", id.policy()).publishPercentileHistogram()
+                        .minimumExpectedValue(Duration.ofNanos(50_000)).maximumExpectedValue(Duration.ofSeconds(10)).register(registry);
+                decisionDuration = timer;
+            }
+            return timer;
+        }
     }
 
     private final class PodGauges {

@@ -19,9 +19,11 @@ final class ProcStats {
     /** User plus system CPU seconds of process {@code pid} so far (its own threads, not its children); NaN once it has exited. */
     static double cpuSeconds(long pid) {
         String stat = readIfPresent(Path.of("/proc", String.valueOf(pid), "stat"));
-        if (stat == null) {
-            return Double.NaN;
-        }
+        return stat == null ? Double.NaN : cpuSecondsOfStat(stat);
+    }
+
+    /** User plus system CPU seconds from a /proc {@code stat} line of a process or a thread. */
+    private static double cpuSecondsOfStat(String stat) {
         // The command name is in parentheses and may contain spaces; the fields after it start at field 3 (state).
         String[] fields = stat.substring(stat.lastIndexOf(')') + 2).trim().split(" ");
         return (Long.parseLong(fields[11]) + Long.parseLong(fields[12])) / TICKS_PER_SECOND;
@@ -45,8 +47,7 @@ final class ProcStats {
                         : comm.startsWith("GC Thread") || comm.startsWith("G1 ") || comm.startsWith("VM Periodic") ? "GC worker threads"
                         : null;
                 if (kind != null) {
-                    String[] fields = stat.substring(stat.lastIndexOf(')') + 2).trim().split(" ");
-                    byKind.merge(kind, (Long.parseLong(fields[11]) + Long.parseLong(fields[12])) / TICKS_PER_SECOND, Double::sum);
+                    byKind.merge(kind, cpuSecondsOfStat(stat), Double::sum);
                 }
             });
         } catch (IOException e) {
