@@ -1,5 +1,6 @@
 package dev.leakguard.deploy;
 
+import dev.leakguard.testing.ExternalTool;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;

@@ -1,5 +1,6 @@
 package dev.leakguard.deploy;
 
+import dev.leakguard.testing.ExternalTool;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.fabric8.kubernetes.api.model.HasMetadata;

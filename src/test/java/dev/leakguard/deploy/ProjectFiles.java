@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import dev.leakguard.testing.ProjectRoot;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import java.io.IOException;
@@ -18,7 +19,7 @@ import java.util.stream.Stream;
 /** Reads the delivery files (deploy/, Dockerfile, docs) of the project the tests run in. */
 final class ProjectFiles {
 
-    static final Path ROOT = findRoot();
+    static final Path ROOT = ProjectRoot.PATH;
     static final Path DEPLOY = ROOT.resolve("deploy");
     static final Path BASE = DEPLOY.resolve("base");
     static final Path EXAMPLES = DEPLOY.resolve("examples");
@@ -95,14 +96,5 @@ final class ProjectFiles {
         return filesIn(folder).stream()
                 .filter(p -> p.getFileName().toString().matches(".*\\.ya?ml"))
                 .toList();
-    }
-
-    private static Path findRoot() {
-        for (Path dir = Path.of("").toAbsolutePath(); dir != null; dir = dir.getParent()) {
-            if (Files.isRegularFile(dir.resolve("pom.xml")) && Files.isDirectory(dir.resolve("deploy"))) {
-                return dir;
-            }
-        }
-        throw new IllegalStateException("tests must run inside the leakguard project (no pom.xml + deploy/ found)");
     }
 }

@@ -29,12 +29,17 @@ public final class LeakingEndpoint implements AutoCloseable {
 
     /** From {@code startedMillis} (the process start), heap is {@code heapAtStart + bytesPerSecond·t} and goroutines {@code 10 + threadsPerSecond·t}. */
     public LeakingEndpoint(long startedMillis, double heapAtStart, double bytesPerSecond, double threadsPerSecond) {
+        this(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), startedMillis, heapAtStart, bytesPerSecond, threadsPerSecond);
+    }
+
+    /** The same endpoint listening on {@code address}, e.g. a pod's own loopback IP and its declared port. */
+    public LeakingEndpoint(InetSocketAddress address, long startedMillis, double heapAtStart, double bytesPerSecond, double threadsPerSecond) {
         this.startedMillis = startedMillis;
         this.heapAtStart = heapAtStart;
         this.bytesPerSecond = bytesPerSecond;
         this.threadsPerSecond = threadsPerSecond;
         try {
-            server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+            server = HttpServer.create(address, 0);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

@@ -1,6 +1,5 @@
 package dev.leakguard.testing;
 
-import dev.leakguard.deploy.ExternalTool;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;

@@ -1,6 +1,6 @@
 package dev.leakguard.bench.scale;
 
-import dev.leakguard.deploy.ExternalTool;
+import dev.leakguard.testing.ExternalTool;
 import dev.leakguard.scrape.parse.ExtractedValues;
 import dev.leakguard.scrape.parse.MetricsParseException;
 import dev.leakguard.scrape.parse.PrometheusTextParser;

@@ -1,4 +1,4 @@
-package dev.leakguard.deploy;
+package dev.leakguard.testing;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowable;

@@ -1,4 +1,4 @@
-package dev.leakguard.deploy;
+package dev.leakguard.testing;
 
 import static org.assertj.core.api.Assertions.fail;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
@@ -34,7 +34,7 @@ public record ExternalTool(Path executable) {
         return new ExternalTool(found.orElseThrow());
     }
 
-    static final String PROMTOOL_HINT = "apt-get install -y prometheus";
+    public static final String PROMTOOL_HINT = "apt-get install -y prometheus";
 
     public static ExternalTool promtool() {
         return require("promtool", PROMTOOL_HINT);
@@ -45,7 +45,7 @@ public record ExternalTool(Path executable) {
         return require("prometheus", PROMTOOL_HINT);
     }
 
-    static ExternalTool kubectl() {
+    public static ExternalTool kubectl() {
         return require("kubectl", "kubectl >= 1.27 (kustomize v5), https://kubernetes.io/docs/tasks/tools/");
     }
 
