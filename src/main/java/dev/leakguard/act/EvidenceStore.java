@@ -40,8 +40,12 @@ public final class EvidenceStore {
     }
 
     public static String nameFor(String pod) {
-        String name = "leakguard-evidence-" + pod;
-        return name.length() <= 253 ? name : name.substring(0, 253);
+        return ObjectNames.derivedName("leakguard-evidence-", pod);
+    }
+
+    /** The value of {@link #POLICY_LABEL} for a policy: its name, made to fit a label value. */
+    public static String policyLabel(String policy) {
+        return ObjectNames.labelValue(policy);
     }
 
     /** Writes (or replaces) the pod's evidence and returns the ConfigMap's name. */
@@ -62,7 +66,7 @@ public final class EvidenceStore {
                 .withNewMetadata()
                 .withName(nameFor(pod.getMetadata().getName()))
                 .withNamespace(namespace)
-                .withLabels(Map.of(LABEL, "true", POLICY_LABEL, policy.getMetadata().getName()))
+                .withLabels(Map.of(LABEL, "true", POLICY_LABEL, policyLabel(policy.getMetadata().getName())))
                 .withAnnotations(Map.of(CAPTURED_AT, capturedAt, "leakguard.dev/pod-uid", String.valueOf(pod.getMetadata().getUid())))
                 .withOwnerReferences(new OwnerReferenceBuilder().withApiVersion(policy.getApiVersion()).withKind(policy.getKind())
                         .withName(policy.getMetadata().getName()).withUid(policy.getMetadata().getUid()).build())
@@ -76,7 +80,7 @@ public final class EvidenceStore {
     }
 
     private void pruneOldest(String namespace, String policy) {
-        List<ConfigMap> kept = client.configMaps().inNamespace(namespace).withLabel(POLICY_LABEL, policy).withLabel(LABEL, "true")
+        List<ConfigMap> kept = client.configMaps().inNamespace(namespace).withLabel(POLICY_LABEL, policyLabel(policy)).withLabel(LABEL, "true")
                 .list().getItems();
         if (kept.size() <= MAX_PER_POLICY) {
             return;

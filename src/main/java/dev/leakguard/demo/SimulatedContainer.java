@@ -65,11 +65,16 @@ public final class SimulatedContainer implements AutoCloseable {
     private final HttpServer server;
 
     public SimulatedContainer(Behaviour behaviour, ScaledClock clock, long seed) throws IOException {
+        this(behaviour, clock, seed, new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+    }
+
+    /** The same container listening on {@code address}: a pod's own IP and its declared port, where tests give pods addresses. */
+    public SimulatedContainer(Behaviour behaviour, ScaledClock clock, long seed, InetSocketAddress address) throws IOException {
         this.behaviour = behaviour;
         this.clock = clock;
         this.seed = seed;
         this.startedMillis = clock.millis();
-        this.server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+        this.server = HttpServer.create(address, 0);
         server.createContext("/metrics", exchange -> respond(exchange, "text/plain; version=0.0.4", metricsText()));
         server.createContext("/debug/pprof/goroutine", exchange -> respond(exchange, "text/plain; charset=utf-8", goroutineProfile()));
         server.createContext("/actuator/threaddump", exchange -> respond(exchange, "text/plain; charset=utf-8", threadDump()));

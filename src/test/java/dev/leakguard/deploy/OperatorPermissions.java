@@ -37,7 +37,7 @@ final class OperatorPermissions {
             grant("policy", "poddisruptionbudgets", "list"));
 
     /** Needed in the operator's own namespace only: the leader-election Lease. */
-    static final Set<Permission> OWN_NAMESPACE = grant("coordination.k8s.io", "leases", "get", "create", "patch");
+    static final Set<Permission> OWN_NAMESPACE = grant("coordination.k8s.io", "leases", "get", "create", "update", "patch");
 
     private OperatorPermissions() {
     }

@@ -2,8 +2,6 @@ package dev.leakguard.faults;
 
 import dev.leakguard.demo.EvictionAwareDispatcher;
 import io.fabric8.kubernetes.api.model.StatusBuilder;
-import io.fabric8.kubernetes.api.model.authorization.v1.SelfSubjectRulesReview;
-import io.fabric8.kubernetes.api.model.authorization.v1.SubjectRulesReviewStatusBuilder;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import io.fabric8.mockwebserver.http.MockResponse;
 import io.fabric8.mockwebserver.http.RecordedRequest;
@@ -27,15 +25,11 @@ import java.util.regex.Pattern;
  * Open watch connections can be dropped, or expired with the 410 ERROR event a real API server
  * sends for a resourceVersion it no longer has.
  *
- * <p>It also answers the SelfSubjectRulesReview that leader election sends before it starts (the
- * plain mock answers 422), granting every verb: RBAC itself is tested elsewhere.
- *
  * <p>Matching uses the HTTP method, or {@code WATCH} for a GET with {@code watch=true}, which a
  * plain {@code GET} rule never matches. Dispatch runs on the mock's event loop, so delays are
  * never slept here: the mock sends the delayed answer from a timer.
  */
 public final class FaultInjectingDispatcher extends EvictionAwareDispatcher {
-    private static final String RULES_REVIEW = "/apis/authorization.k8s.io/v1/selfsubjectrulesreviews";
     private static final Pattern EVICTION = Pattern.compile("/api/v1/namespaces/([^/]+)/pods/([^/]+)/eviction/?");
 
     private final List<Fault> faults = new CopyOnWriteArrayList<>();
@@ -179,9 +173,6 @@ public final class FaultInjectingDispatcher extends EvictionAwareDispatcher {
                 return apply(fault, request, path);
             }
         }
-        if ("POST".equals(request.getMethod()) && RULES_REVIEW.equals(path)) {
-            return grantEverything(request);
-        }
         return tracked(forward(request, path), path);
     }
 
@@ -221,15 +212,6 @@ public final class FaultInjectingDispatcher extends EvictionAwareDispatcher {
         MockResponse response = new MockResponse().setResponseCode(code).setHeader("Content-Type", "application/json")
                 .setBody(Serialization.asJson(status.build()));
         return retryAfterSeconds > 0 ? response.setHeader("Retry-After", retryAfterSeconds) : response;
-    }
-
-    private static MockResponse grantEverything(RecordedRequest request) {
-        SelfSubjectRulesReview review = Serialization.unmarshal(request.getUtf8Body(), SelfSubjectRulesReview.class);
-        review.setStatus(new SubjectRulesReviewStatusBuilder().withIncomplete(false)
-                .addNewResourceRule().withApiGroups("*").withResources("*").withVerbs("*").endResourceRule()
-                .build());
-        return new MockResponse().setResponseCode(201).setHeader("Content-Type", "application/json")
-                .setBody(Serialization.asJson(review));
     }
 
     /** Remembers the WebSocket of a watch so that a test can drop or expire it later. */

@@ -209,13 +209,16 @@ public final class ControlPlane implements AutoCloseable {
                                  String namespace, String name, int code) {
     }
 
-    /** Every completed request that {@code user} made so far, in the order the server answered them. */
+    /** Every request {@code user} made so far that the server answered (a watch once started, again when it ends). */
     public List<AuditedRequest> auditedRequests(String user) {
         List<AuditedRequest> out = new ArrayList<>();
         try {
             for (String line : Files.readAllLines(auditLog(), StandardCharsets.UTF_8)) {
                 JsonNode event = JSON.readTree(line);
-                if (!"ResponseComplete".equals(event.path("stage").asText()) || !user.equals(event.path("user").path("username").asText())) {
+                // A watch is logged when its answer starts; other requests when they complete.
+                String stage = event.path("stage").asText();
+                boolean answered = "ResponseComplete".equals(stage) || "ResponseStarted".equals(stage);
+                if (!answered || !user.equals(event.path("user").path("username").asText())) {
                     continue;
                 }
                 JsonNode ref = event.path("objectRef");

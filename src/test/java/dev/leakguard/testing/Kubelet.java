@@ -17,6 +17,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
 
 /**
  * What a kubelet would write on a pod, for a control plane that has none: the test decides which loopback
@@ -88,6 +89,11 @@ public final class Kubelet {
      * there, marks it Running and Ready, and stops the containers when the pod is deleted.
      */
     public AutoCloseable serve(String namespace, Map<String, String> labels, Containers containers) {
+        return serve(namespace, labels, containers, Instant::now);
+    }
+
+    /** As {@link #serve(String, Map, Containers)}, with container start times read from {@code clock} (e.g. the operator's compressed clock). */
+    public AutoCloseable serve(String namespace, Map<String, String> labels, Containers containers, Supplier<Instant> clock) {
         Map<String, AutoCloseable> running = new ConcurrentHashMap<>();
         SharedIndexInformer<Pod> informer = admin.pods().inNamespace(namespace).withLabels(labels).inform(new ResourceEventHandler<>() {
             @Override
@@ -113,7 +119,7 @@ public final class Kubelet {
                 try {
                     InetAddress ip = nextAddress();
                     running.put(uid, containers.start(pod, ip));
-                    run(namespace, pod.getMetadata().getName(), ip.getHostAddress(), Instant.now());
+                    run(namespace, pod.getMetadata().getName(), ip.getHostAddress(), clock.get());
                 } catch (Exception e) {
                     throw new IllegalStateException("could not start pod " + namespace + "/" + pod.getMetadata().getName(), e);
                 }

@@ -1,0 +1,155 @@
+package dev.leakguard.realcluster;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.leakguard.Main;
+import dev.leakguard.api.LeakPolicy;
+import dev.leakguard.testing.ControlPlane;
+import dev.leakguard.testing.Kubelet;
+import dev.leakguard.testing.LeakingEndpoint;
+import dev.leakguard.testing.Poll;
+import dev.leakguard.testing.RealKubernetes;
+import dev.leakguard.testing.TestPolicies;
+import io.fabric8.kubernetes.api.model.Event;
+import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import java.io.File;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/**
+ * Two `leakguard run --leader-election` processes, each authenticating as the operator's ServiceAccount with the
+ * shipped RBAC, share one real Lease: only the leader scrapes and acts; when the leader's process is killed with
+ * SIGKILL (no chance to release the Lease), the other takes over within the lease duration and, reading the
+ * restart ledger the first one left on the policy, does not repeat its eviction.
+ */
+class LeaderElectionTest {
+    @RegisterExtension
+    static final RealKubernetes k8s = new RealKubernetes();
+    /** `leakguard run`'s lease duration (JOSDK's default); the Lease object carries it too. */
+    private static final Duration LEASE = Duration.ofSeconds(15);
+    private static final double MB = 1_000_000;
+
+    private final List<AutoCloseable> running = new ArrayList<>();
+    private final List<Process> processes = new ArrayList<>();
+
+    @AfterEach
+    void stop() throws Exception {
+        for (Process process : processes) {
+            process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+        }
+        for (AutoCloseable closeable : running) {
+            closeable.close();
+        }
+    }
+
+    @Test
+    void onlyTheLeaderActsAndAfterSigkillTheOtherTakesOverWithinTheLeaseWithoutASecondEviction() throws Exception {
+        k8s.installLeakguard();
+        KubernetesClient admin = k8s.admin();
+        String ns = k8s.namespace("failover");
+        int port = Workloads.freePort();
+        new Workloads(admin, ns).deployment("checkout", 2, Map.of("app", "checkout"), port, "256Mi");
+        new Workloads(admin, ns).maxUnavailable("checkout", 1);
+        // Real time here: each replica's memory climbs 2 MB/s from 150 MB towards its 256Mi limit.
+        running.add(new Kubelet(admin).serve(ns, Map.of("app", "checkout"),
+                (pod, ip) -> new LeakingEndpoint(new InetSocketAddress(ip, port), System.currentTimeMillis(), 150 * MB, 2 * MB, 1)));
+
+        Operator a = start("failover-a", ns);
+        Poll.until(Duration.ofSeconds(60), () -> holder(admin), "failover-a"::equals, "failover-a to take the Lease");
+        Operator b = start("failover-b", ns);
+        admin.resources(LeakPolicy.class).inNamespace(ns).resource(TestPolicies.fromSpec(ns, "checkout", """
+                selector: {matchLabels: {app: checkout}}
+                metrics: {port: metrics, interval: 1s, memory: app_memory_bytes, threads: go_goroutines}
+                detection: {window: 20s, warmup: 0s, horizon: 15s}
+                action: {type: Evict, maxConcurrent: 1, cooldown: 10m}
+                """)).create();
+
+        Event evicted = Poll.until(Duration.ofSeconds(90), () -> leakguardEvents(admin, ns, "Evicted"), e -> !e.isEmpty(),
+                "the leader's eviction").get(0);
+        assertThat(evicted.getSource().getHost()).isEqualTo("failover-a");
+        assertThat(b.metric("leakguard_scrapes_total")).as("the follower scrapes nothing").isZero();
+        assertThat(leakguardEvents(admin, ns, null)).as("only the leader writes Events")
+                .allSatisfy(e -> assertThat(e.getSource().getHost()).isEqualTo("failover-a"));
+
+        long killed = System.nanoTime();
+        a.process().destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+        Poll.until(LEASE.plusSeconds(15), () -> holder(admin), "failover-b"::equals, "failover-b to take over the Lease");
+        Duration takeover = Duration.ofNanos(System.nanoTime() - killed);
+        System.out.printf("leader election: failover-b leads %.1f s after failover-a was killed (lease %d s)%n",
+                takeover.toMillis() / 1000.0, LEASE.toSeconds());
+        assertThat(takeover).as("time to a new leader").isLessThanOrEqualTo(LEASE.plusSeconds(5));
+
+        // The new leader scrapes the leaking pods and asks the restart door again and again; the ledger keeps the cooldown.
+        Poll.until(Duration.ofSeconds(30), () -> b.metric("leakguard_scrapes_total"), n -> n > 20, "the new leader scraping");
+        Poll.until(Duration.ofSeconds(40), () -> leakguardEvents(admin, ns, "RestartBlocked"),
+                e -> e.stream().anyMatch(x -> "failover-b".equals(x.getSource().getHost())), "the new leader held back by the cooldown");
+        long evictions = k8s.plane().auditedRequests("system:serviceaccount:leakguard:leakguard").stream()
+                .filter(r -> r.namespace().equals(ns) && r.subresource().equals("eviction") && r.code() == 201).count();
+        assertThat(evictions).as("evictions the API server performed for leakguard in %s", ns).isEqualTo(1);
+        assertThat(leakguardEvents(admin, ns, "Evicted")).hasSize(1);
+    }
+
+    /** A `leakguard run` process and the /metrics port it printed. */
+    record Operator(Process process, Path log) {
+        double metric(String name) {
+            String body;
+            try {
+                Matcher port = Pattern.compile("/metrics on :(\\d+)").matcher(Files.readString(log));
+                if (!port.find()) {
+                    return 0;
+                }
+                body = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port.group(1) + "/metrics"))
+                        .build(), HttpResponse.BodyHandlers.ofString()).body();
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException(e);
+            }
+            return body.lines().filter(l -> l.startsWith(name + "{") || l.startsWith(name + " "))
+                    .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum();
+        }
+    }
+
+    private Operator start(String identity, String namespace) throws IOException {
+        Path log = Files.createTempFile("leakguard-" + identity, ".log");
+        ProcessBuilder builder = new ProcessBuilder(System.getProperty("java.home") + File.separator + "bin" + File.separator + "java",
+                "-cp", System.getProperty("java.class.path"), Main.class.getName(), "run", "--leader-election",
+                "--lease-namespace", ControlPlane.OPERATOR_NAMESPACE, "--namespace", namespace, "--http-port", "0")
+                .redirectErrorStream(true).redirectOutput(log.toFile());
+        builder.environment().put("KUBECONFIG", k8s.operatorKubeconfig().toString());
+        builder.environment().put("HOSTNAME", identity);
+        Process process = builder.start();
+        processes.add(process);
+        return new Operator(process, log);
+    }
+
+    private static String holder(KubernetesClient admin) {
+        Lease lease = admin.leases().inNamespace(ControlPlane.OPERATOR_NAMESPACE).withName("leakguard-leader").get();
+        return lease == null ? null : lease.getSpec().getHolderIdentity();
+    }
+
+    private static List<Event> leakguardEvents(KubernetesClient admin, String namespace, String reason) {
+        return admin.v1().events().inNamespace(namespace).list().getItems().stream()
+                .filter(e -> "leakguard".equals(e.getSource().getComponent()) && (reason == null || reason.equals(e.getReason())))
+                .toList();
+    }
+}
