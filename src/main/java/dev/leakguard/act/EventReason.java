@@ -10,8 +10,7 @@ public enum EventReason {
     RestartBlocked(true),
     RestartLoop(true),
     OOMKillMissed(true),
-    InvalidSpec(true),
-    EvidenceCaptured(false);
+    InvalidSpec(true);
 
     private final boolean warning;
 

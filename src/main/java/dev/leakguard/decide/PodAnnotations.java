@@ -16,7 +16,6 @@ public final class PodAnnotations {
     public static final String VERDICT = PREFIX + "verdict";
     public static final String SECONDS_TO_LIMIT = PREFIX + "seconds-to-limit";
     public static final String MEMORY_GROWTH = PREFIX + "memory-growth";
-    public static final String TOP_GROUP = PREFIX + "top-group";
     public static final String EVIDENCE = PREFIX + "evidence";
     public static final String EXCLUDE = PREFIX + "exclude";
 
