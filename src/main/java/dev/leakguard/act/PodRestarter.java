@@ -3,7 +3,7 @@ package dev.leakguard.act;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.leakguard.api.ActionType;
+import dev.leakguard.policy.ActionType;
 import dev.leakguard.api.LeakPolicy;
 import dev.leakguard.decide.BlockRule;
 import dev.leakguard.decide.LabelSelectors;

@@ -4,7 +4,7 @@ import dev.leakguard.act.EventRecorder;
 import dev.leakguard.act.EvidenceStore;
 import dev.leakguard.act.PodAnnotator;
 import dev.leakguard.act.PodRestarter;
-import dev.leakguard.api.MetricsSource;
+import dev.leakguard.policy.MetricsSource;
 import dev.leakguard.metrics.MicrometerOperatorMetrics;
 import dev.leakguard.scrape.FetchLimits;
 import dev.leakguard.scrape.HttpFetcher;

@@ -6,11 +6,9 @@ import dev.leakguard.act.EvidenceStore;
 import dev.leakguard.act.PodAnnotator;
 import dev.leakguard.act.PodRestarter;
 import dev.leakguard.act.RestartOutcome;
-import dev.leakguard.api.ActionSpec;
 import dev.leakguard.decide.Format;
 import dev.leakguard.decide.PodAnnotations;
 import dev.leakguard.decide.Reactions;
-import dev.leakguard.decide.RestartSettings;
 import dev.leakguard.metrics.OperatorMetrics;
 import dev.leakguard.profile.EventMessages;
 import dev.leakguard.profile.GroupGrowth;
@@ -91,7 +89,7 @@ final class PodPipeline {
             Reading.Ok ok = (Reading.Ok) reading;
             metrics.scrape(pod.namespace(), policy.key().name(), "success", ok.elapsedNanos());
             Assessment assessment = state.observe(ok.sample());
-            Reactions.Plan plan = Reactions.plan(state.progress(), assessment, policy.hasProfile(), policy.actionType());
+            Reactions.Plan plan = Reactions.plan(state.progress(), assessment, policy.hasProfile(), policy.restart().type());
             state.progress(plan.next());
             carryOut(loops, state, assessment, plan);
             metrics.decision(pod.namespace(), policy.key().name(), System.nanoTime() - ok.receivedNanos());
@@ -200,8 +198,7 @@ final class PodPipeline {
         long retryAt = now + policy.interval().toMillis() * RESTART_RETRY_INTERVALS;
         actions.execute(() -> {
             try {
-                ActionSpec action = loops.resource.getSpec().getAction() == null ? new ActionSpec() : loops.resource.getSpec().getAction();
-                RestartOutcome outcome = restarter.requestRestart(loops.resource, RestartSettings.from(action, policy.cooldown()),
+                RestartOutcome outcome = restarter.requestRestart(loops.resource, policy.restart(),
                         state.pod(), restartReason(policy, assessment, state));
                 log.info("restart of {}: {} {}", state.target().pod(), outcome.result(), outcome.message());
             } catch (RuntimeException e) {
@@ -256,7 +253,7 @@ final class PodPipeline {
         }
         head.append(": ").append(Format.bytes(a.memoryBytes())).append(" now, ").append(Format.growth(a.memoryGrowthBytesPerSecond()));
         appendThreads(head, policy, a);
-        head.append(". Action: ").append(policy.actionType()).append(policy.dryRun() ? " (dry run)" : "").append('.');
+        head.append(". Action: ").append(policy.restart().type()).append(policy.restart().dryRun() ? " (dry run)" : "").append('.');
         if (state.evidence() != null) {
             head.append(" Evidence: configmap/").append(state.evidence()).append('.');
         }

@@ -2,12 +2,11 @@ package dev.leakguard.operator;
 
 import dev.leakguard.profile.GroupCounts;
 import dev.leakguard.profile.Grouping;
-import dev.leakguard.profile.ProfileType;
+import dev.leakguard.policy.ProfileType;
 import dev.leakguard.scrape.FetchLimits;
 import dev.leakguard.scrape.FetchResult;
 import dev.leakguard.scrape.HttpFetcher;
-import dev.leakguard.scrape.parse.GoroutineProfileParser;
-import dev.leakguard.scrape.parse.JvmThreadDumpParser;
+import dev.leakguard.scrape.parse.ProfileParser;
 import dev.leakguard.scrape.parse.ProfileParseException;
 import java.io.ByteArrayInputStream;
 import java.net.URI;
@@ -42,12 +41,7 @@ final class ProfileCollector {
             FetchResult.Success body = (FetchResult.Success) result;
             Grouping.Sink sink = Grouping.sink(type);
             try {
-                ByteArrayInputStream in = new ByteArrayInputStream(body.body(), 0, body.length());
-                if (type == ProfileType.GO) {
-                    GoroutineProfileParser.parse(in, limits.maxBodyBytes(), sink);
-                } else {
-                    JvmThreadDumpParser.parse(in, limits.maxBodyBytes(), sink);
-                }
+                ProfileParser.of(type).parse(new ByteArrayInputStream(body.body(), 0, body.length()), limits.maxBodyBytes(), sink);
             } catch (ProfileParseException e) {
                 return new Snapshot(null, body.body(), body.length(), "profile unreadable: " + e.getMessage());
             }

@@ -63,14 +63,14 @@ final class PrometheusSampleSource implements SampleSource {
     /** The window up to now, at the policy's interval (coarser when the window would exceed Prometheus's point limit). */
     @Override
     public CompletableFuture<List<Sample>> history(ResolvedPolicy policy, ScrapeTarget target, long nowMillis) {
-        long start = nowMillis - policy.window().toMillis();
+        long start = nowMillis - policy.detection().window().toMillis();
         if (target.containerStartMillis() > start) {
             start = target.containerStartMillis();
         }
         if (start >= nowMillis) {
             return CompletableFuture.completedFuture(List.of());
         }
-        long stepMillis = rangeStepMillis(policy.interval(), policy.window());
+        long stepMillis = rangeStepMillis(policy.interval(), policy.detection().window());
         Map<String, String> parameters = new LinkedHashMap<>();
         parameters.put("query", PodSeriesQuery.promql(policy, target.pod(), labels));
         parameters.put("start", seconds(start));

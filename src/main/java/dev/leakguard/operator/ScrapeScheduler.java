@@ -1,7 +1,7 @@
 package dev.leakguard.operator;
 
 import dev.leakguard.api.LeakPolicy;
-import dev.leakguard.api.MetricsSource;
+import dev.leakguard.policy.MetricsSource;
 import dev.leakguard.metrics.OperatorMetrics;
 import dev.leakguard.time.ScaledClock;
 import dev.leakguard.trend.DetectionSettings;
@@ -211,7 +211,7 @@ public final class ScrapeScheduler implements AutoCloseable {
     }
 
     private static DetectionSettings settings(ResolvedPolicy policy, ScrapeTarget target) {
-        return new DetectionSettings(policy.window(), policy.warmup(), policy.horizon(), policy.interval(), target.memoryLimitBytes());
+        return policy.detection().withMemoryLimitBytes(target.memoryLimitBytes());
     }
 
     @Override

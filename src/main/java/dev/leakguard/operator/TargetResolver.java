@@ -46,7 +46,7 @@ public final class TargetResolver {
         if (match == null) {
             return new Unresolved("no container port " + describe(policy.port()) + " in pod", true);
         }
-        double limit = policy.memoryLimitBytes();
+        double limit = policy.detection().memoryLimitBytes();
         if (Double.isNaN(limit)) {
             limit = containerLimit(match.container());
         }

@@ -2,7 +2,7 @@ package dev.leakguard.act;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.leakguard.api.ActionType;
+import dev.leakguard.policy.ActionType;
 import dev.leakguard.api.LeakPolicy;
 import io.fabric8.kubernetes.api.model.ContainerStateBuilder;
 import io.fabric8.kubernetes.api.model.Pod;

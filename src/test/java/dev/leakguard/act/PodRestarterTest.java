@@ -4,7 +4,7 @@ import static dev.leakguard.act.RestartCluster.NS;
 import static dev.leakguard.act.RestartCluster.WHY;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.leakguard.api.ActionType;
+import dev.leakguard.policy.ActionType;
 import dev.leakguard.api.LeakPolicy;
 import dev.leakguard.decide.RestartLoopRule;
 import dev.leakguard.decide.RestartSettings;

@@ -1,6 +1,6 @@
 package dev.leakguard.act;
 
-import dev.leakguard.api.ActionType;
+import dev.leakguard.policy.ActionType;
 import dev.leakguard.api.LeakPolicy;
 import dev.leakguard.demo.ApiRequest;
 import dev.leakguard.demo.EvictionAwareDispatcher;

@@ -2,7 +2,7 @@ package dev.leakguard.decide;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.leakguard.api.ActionType;
+import dev.leakguard.policy.ActionType;
 import dev.leakguard.trend.Assessment;
 import dev.leakguard.trend.Verdict;
 import org.junit.jupiter.api.Test;

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.leakguard.profile.GroupCounts;
 import dev.leakguard.profile.Grouping;
-import dev.leakguard.profile.ProfileType;
+import dev.leakguard.policy.ProfileType;
 import dev.leakguard.scrape.parse.GoroutineProfileParser;
 import dev.leakguard.scrape.parse.JvmThreadDumpParser;
 import dev.leakguard.time.ScaledClock;
@@ -32,7 +32,7 @@ class SimulatedContainerTest {
                     URI.create("http://127.0.0.1:" + container.port() + path)).build(), HttpResponse.BodyHandlers.ofInputStream());
             Grouping.Sink sink = Grouping.sink(type);
             try (InputStream body = response.body()) {
-                if (type == ProfileType.GO) {
+                if (type == ProfileType.go) {
                     GoroutineProfileParser.parse(body, 32 << 20, sink);
                 } else {
                     JvmThreadDumpParser.parse(body, 32 << 20, sink);

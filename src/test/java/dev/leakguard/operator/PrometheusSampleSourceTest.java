@@ -180,11 +180,9 @@ class PrometheusSampleSourceTest {
 
     private static ResolvedPolicy policy(String prometheusUrl) {
         ResolvedPolicy template = PodSeriesQueryTest.policy("memory: app_memory_bytes, threads: go_goroutines", "5s");
-        return new ResolvedPolicy(template.key(), template.generation(), template.selector(), template.source(), prometheusUrl,
-                template.port(), template.metricsPath(), template.interval(), template.memory(), template.threads(),
-                template.profileType(), template.profilePath(), template.topGroups(), template.window(), template.warmup(),
-                template.horizon(), template.memoryLimitBytes(), template.actionType(), template.dryRun(), template.maxConcurrent(),
-                template.cooldown(), template.maxRestartsPerHour());
+        return new ResolvedPolicy(template.key(), template.selector(), template.source(), prometheusUrl, template.port(),
+                template.metricsPath(), template.memory(), template.threads(), template.profileType(), template.profilePath(),
+                template.topGroups(), template.detection(), template.restart());
     }
 
     private static Reading.Failed failed(Reading reading) {

@@ -1,4 +1,4 @@
-package dev.leakguard.trend;
+package dev.leakguard.policy;
 
 import java.math.BigDecimal;
 import java.util.regex.Matcher;
