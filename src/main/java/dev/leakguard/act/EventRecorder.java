@@ -1,6 +1,6 @@
 package dev.leakguard.act;
 
-import dev.leakguard.profile.EventMessages;
+import dev.leakguard.text.BoundedText;
 
 import dev.leakguard.metrics.OperatorMetrics;
 import dev.leakguard.time.ScaledClock;
@@ -80,7 +80,7 @@ public final class EventRecorder implements AutoCloseable {
     }
 
     public void record(HasMetadata involved, EventReason reason, String message) {
-        String text = EventMessages.fit(message, List.of(), EventMessages.EVENT_MESSAGE_MAX_BYTES);
+        String text = BoundedText.bounded(message, BoundedText.EVENT_MESSAGE_MAX_BYTES);
         String objectKey = involved.getKind() + "/" + involved.getMetadata().getNamespace() + "/" + involved.getMetadata().getName()
                 + "/" + involved.getMetadata().getUid();
         long now = clock.millis();

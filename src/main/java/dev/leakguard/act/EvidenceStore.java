@@ -1,6 +1,6 @@
 package dev.leakguard.act;
 
-import dev.leakguard.profile.EventMessages;
+import dev.leakguard.text.BoundedText;
 
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
@@ -67,7 +67,7 @@ public final class EvidenceStore {
                 .withOwnerReferences(new OwnerReferenceBuilder().withApiVersion(policy.getApiVersion()).withKind(policy.getKind())
                         .withName(policy.getMetadata().getName()).withUid(policy.getMetadata().getUid()).build())
                 .endMetadata()
-                .withData(Map.of("summary.txt", EventMessages.fit(summary, List.of(), 16 * 1024), "pod", pod.getMetadata().getName()))
+                .withData(Map.of("summary.txt", BoundedText.bounded(summary, 16 * 1024), "pod", pod.getMetadata().getName()))
                 .withBinaryData(binary)
                 .build();
         client.configMaps().inNamespace(namespace).resource(evidence).createOr(existing -> existing.update());

@@ -1,6 +1,6 @@
 package dev.leakguard.act;
 
-import dev.leakguard.profile.EventMessages;
+import dev.leakguard.text.BoundedText;
 
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
@@ -29,7 +29,7 @@ public final class PodAnnotator {
     public Map<String, String> annotate(String namespace, String pod, Map<String, String> current, Map<String, String> wanted) {
         Map<String, String> changed = new LinkedHashMap<>();
         wanted.forEach((key, value) -> {
-            String safe = EventMessages.fit(value, List.of(), 1024);
+            String safe = BoundedText.bounded(value, 1024);
             if (current == null || !safe.equals(current.get(key))) {
                 changed.put(key, safe);
             }

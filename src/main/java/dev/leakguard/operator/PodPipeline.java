@@ -10,7 +10,7 @@ import dev.leakguard.decide.Format;
 import dev.leakguard.decide.PodAnnotations;
 import dev.leakguard.decide.Reactions;
 import dev.leakguard.metrics.OperatorMetrics;
-import dev.leakguard.profile.EventMessages;
+import dev.leakguard.text.BoundedText;
 import dev.leakguard.profile.GroupGrowth;
 import dev.leakguard.profile.GrowthRanking;
 import dev.leakguard.scrape.FetchLimits;
@@ -145,7 +145,7 @@ final class PodPipeline {
         if (snapshot != null && snapshot.ok()) {
             List<GroupGrowth> top = GrowthRanking.rank(state.profileBaseline(), snapshot.groups(), policy.topGroups());
             state.topGroups(top.stream()
-                    .map(g -> EventMessages.fit(g.describe(policy.profileType().unitNoun()), List.of(), MAX_GROUP_BYTES)).toList());
+                    .map(g -> BoundedText.bounded(g.describe(policy.profileType().unitNoun()), MAX_GROUP_BYTES)).toList());
             if (state.profileBaseline() == null) {
                 state.profileBaseline(snapshot.groups());
             }
@@ -262,9 +262,9 @@ final class PodPipeline {
         }
         List<String> groups = state.topGroups();
         if (groups.isEmpty()) {
-            return EventMessages.fit(head.toString(), List.of(), EventMessages.EVENT_MESSAGE_MAX_BYTES);
+            return BoundedText.bounded(head.toString(), BoundedText.EVENT_MESSAGE_MAX_BYTES);
         }
-        return EventMessages.fit(head.append(" Top growing:").toString(), groups, EventMessages.EVENT_MESSAGE_MAX_BYTES);
+        return BoundedText.fit(head.append(" Top growing:").toString(), groups, BoundedText.EVENT_MESSAGE_MAX_BYTES);
     }
 
     private static String restartReason(ResolvedPolicy policy, Assessment a, PodState state) {

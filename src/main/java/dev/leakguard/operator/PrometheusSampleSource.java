@@ -3,7 +3,7 @@ package dev.leakguard.operator;
 import dev.leakguard.scrape.FetchLimits;
 import dev.leakguard.scrape.FetchResult;
 import dev.leakguard.scrape.HttpFetcher;
-import dev.leakguard.scrape.parse.MessageText;
+import dev.leakguard.text.BoundedText;
 import dev.leakguard.scrape.parse.PrometheusApiException;
 import dev.leakguard.scrape.parse.PrometheusApiResponse;
 import dev.leakguard.trend.Sample;
@@ -91,7 +91,7 @@ final class PrometheusSampleSource implements SampleSource {
 
     /** Server error texts are untrusted: they go to status and Events only sanitized and bounded. */
     private static Reading.Failed failed(String result, String message, long elapsedNanos) {
-        return new Reading.Failed(result, MessageText.sanitize(message, MessageText.MAX_MESSAGE_CHARS), elapsedNanos);
+        return new Reading.Failed(result, BoundedText.bounded(message, BoundedText.MAX_MESSAGE_BYTES), elapsedNanos);
     }
 
     static long rangeStepMillis(Duration interval, Duration window) {

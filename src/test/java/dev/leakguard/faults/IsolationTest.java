@@ -7,7 +7,7 @@ import dev.leakguard.api.LeakPolicy;
 import dev.leakguard.api.PodRisk;
 import dev.leakguard.demo.SimulatedContainer;
 import dev.leakguard.faults.FaultCluster.RunningOperator;
-import dev.leakguard.profile.EventMessages;
+import dev.leakguard.text.BoundedText;
 import dev.leakguard.testing.Poll;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.Event;
@@ -188,7 +188,7 @@ class IsolationTest {
                 e -> !e.isEmpty(), "OOMPredicted on the policy");
         for (Event event : List.of(oom.get(0), wouldRestart.get(0), onPolicy.get(0))) {
             assertThat(event.getMessage()).contains("evil");
-            assertClean(event.getMessage(), EventMessages.EVENT_MESSAGE_MAX_BYTES);
+            assertClean(event.getMessage(), BoundedText.EVENT_MESSAGE_MAX_BYTES);
         }
 
         PodRisk risk = Poll.until(Duration.ofSeconds(20), () -> risk("billing", "billing-hostile"),

@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.leakguard.fixtures.PrometheusApiFixtures;
 import dev.leakguard.scrape.FetchLimits;
 import dev.leakguard.scrape.HttpFetcher;
-import dev.leakguard.scrape.parse.MessageText;
+import dev.leakguard.text.BoundedText;
 import dev.leakguard.trend.Sample;
 import java.io.IOException;
 import java.net.InetAddress;
@@ -188,7 +188,7 @@ class PrometheusSampleSourceTest {
     private static Reading.Failed failed(Reading reading) {
         assertThat(reading).isInstanceOf(Reading.Failed.class);
         Reading.Failed failed = (Reading.Failed) reading;
-        assertThat(failed.message()).hasSizeLessThanOrEqualTo(MessageText.MAX_MESSAGE_CHARS).doesNotContainPattern("\\p{Cntrl}");
+        assertThat(failed.message()).hasSizeLessThanOrEqualTo(BoundedText.MAX_MESSAGE_BYTES).doesNotContainPattern("\\p{Cntrl}");
         return failed;
     }
 

@@ -1,5 +1,6 @@
 package dev.leakguard.scrape.parse;
 
+import dev.leakguard.text.BoundedText;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -93,7 +94,7 @@ class PrometheusApiResponseTest {
         assertThatThrownBy(() -> parse(body))
                 .isInstanceOf(PrometheusApiException.class)
                 .hasMessageContaining(reason)
-                .satisfies(e -> assertThat(e.getMessage()).hasSizeLessThanOrEqualTo(MessageText.MAX_MESSAGE_CHARS)
+                .satisfies(e -> assertThat(e.getMessage()).hasSizeLessThanOrEqualTo(BoundedText.MAX_MESSAGE_BYTES)
                         .doesNotContainPattern("\\p{Cntrl}"));
     }
 

@@ -1,5 +1,6 @@
 package dev.leakguard.scrape.parse;
 
+import dev.leakguard.text.BoundedText;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.fail;
 
@@ -109,7 +110,7 @@ class PrometheusTextParserFuzzTest {
             assertThat(error.lineNumber()).isBetween(1, (int) lines);
             assertThat(error.getMessage())
                     .startsWith("line " + error.lineNumber() + ": ")
-                    .hasSizeLessThanOrEqualTo(MessageText.MAX_MESSAGE_CHARS)
+                    .hasSizeLessThanOrEqualTo(BoundedText.MAX_MESSAGE_BYTES)
                     .doesNotContainPattern("\\p{Cntrl}");
         }
     }

@@ -1,6 +1,6 @@
-package dev.leakguard.profile;
+package dev.leakguard.text;
 
-import static dev.leakguard.profile.EventMessages.EVENT_MESSAGE_MAX_BYTES;
+import static dev.leakguard.text.BoundedText.EVENT_MESSAGE_MAX_BYTES;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.charset.StandardCharsets;
@@ -9,15 +9,16 @@ import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
-class EventMessagesTest {
+class BoundedTextTest {
 
     private static final String HEAD = "Memory will reach the 512Mi limit in about 12m; fastest-growing goroutine groups:";
 
     @Test
     void everythingFitsUnchanged() {
-        String message = EventMessages.fit(HEAD, List.of("+7386 goroutines a.reaper (chan receive)", "+3 goroutines b.c"), 1024);
+        String message = BoundedText.fit(HEAD, List.of("+7386 goroutines a.reaper (chan receive)", "+3 goroutines b.c"), 1024);
 
         assertThat(message).isEqualTo(HEAD + " +7386 goroutines a.reaper (chan receive); +3 goroutines b.c");
     }
@@ -29,7 +30,7 @@ class EventMessagesTest {
             entries.add("+" + (1000 - i) + " goroutines example.com/service/internal/worker" + i + ".(*Pool).run (select)");
         }
 
-        String message = EventMessages.fit(HEAD, entries, EVENT_MESSAGE_MAX_BYTES);
+        String message = BoundedText.fit(HEAD, entries, EVENT_MESSAGE_MAX_BYTES);
 
         assertThat(bytes(message)).isLessThanOrEqualTo(EVENT_MESSAGE_MAX_BYTES);
         int kept = message.split("; \\+").length;
@@ -51,7 +52,7 @@ class EventMessagesTest {
         // Counted in chars everything would fit; in bytes it does not.
         assertThat((head + String.join("; ", entries)).length()).isLessThan(EVENT_MESSAGE_MAX_BYTES);
 
-        String message = EventMessages.fit(head, entries, EVENT_MESSAGE_MAX_BYTES);
+        String message = BoundedText.fit(head, entries, EVENT_MESSAGE_MAX_BYTES);
 
         assertThat(bytes(message)).isLessThanOrEqualTo(EVENT_MESSAGE_MAX_BYTES).isGreaterThan(EVENT_MESSAGE_MAX_BYTES - 120);
         assertThat(message).matches(
@@ -62,7 +63,7 @@ class EventMessagesTest {
     void aFirstEntryTooLongForTheMessageIsCutAtACharacterBoundary() {
         String huge = "+9000 goroutines " + "😀".repeat(400);
 
-        String message = EventMessages.fit(HEAD, List.of(huge, "+1 goroutine x"), EVENT_MESSAGE_MAX_BYTES);
+        String message = BoundedText.fit(HEAD, List.of(huge, "+1 goroutine x"), EVENT_MESSAGE_MAX_BYTES);
 
         assertThat(bytes(message)).isLessThanOrEqualTo(EVENT_MESSAGE_MAX_BYTES).isGreaterThan(EVENT_MESSAGE_MAX_BYTES - 4);
         assertThat(message).startsWith(HEAD + " +9000 goroutines 😀").endsWith("😀…; … and 1 more");
@@ -72,7 +73,7 @@ class EventMessagesTest {
 
     @Test
     void aHeadTooLongIsCutWithAnEllipsis() {
-        String message = EventMessages.fit("é".repeat(600), List.of("+1 goroutine x"), 100);
+        String message = BoundedText.fit("é".repeat(600), List.of("+1 goroutine x"), 100);
 
         assertThat(message).isEqualTo("é".repeat(48) + "…");
         assertThat(bytes(message)).isEqualTo(99);
@@ -80,7 +81,7 @@ class EventMessagesTest {
 
     @Test
     void controlAndFormatCharactersCannotForgeLinesOrReorderText() {
-        String message = EventMessages.fit("OOM\npredicted\u0000", List.of("+5 goroutines evil\u202Egnp.exe\r\n(select)\t",
+        String message = BoundedText.fit("OOM\npredicted\u0000", List.of("+5 goroutines evil\u202Egnp.exe\r\n(select)\t",
                 "\u0007", "x\u2028y\u2029z"), 1024);
 
         assertThat(message).isEqualTo("OOM predicted +5 goroutines evilgnp.exe  (select); x y z");
@@ -95,7 +96,7 @@ class EventMessagesTest {
             entries.add("+" + random.nextInt(10_000) + " goroutines 協程" + "😀".repeat(random.nextInt(20)));
         }
 
-        String message = EventMessages.fit(HEAD, entries, maxBytes);
+        String message = BoundedText.fit(HEAD, entries, maxBytes);
 
         assertThat(bytes(message)).isLessThanOrEqualTo(maxBytes);
         assertThat(message).doesNotContain("\uFFFD");
@@ -105,10 +106,42 @@ class EventMessagesTest {
     @Test
     void utf8LengthMatchesTheEncoder() {
         String text = "a é 订 😀 \u0000";
-        assertThat(EventMessages.utf8Length(text)).isEqualTo(bytes(text));
+        assertThat(BoundedText.utf8Length(text)).isEqualTo(bytes(text));
     }
 
     private static int bytes(String text) {
         return text.getBytes(StandardCharsets.UTF_8).length;
+    }
+
+    /** The rows' text is unescaped by Java (\u0007 …); the CSV's own \n, \r, \t need the replace. */
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+            "plain text|20|plain text",
+            "exactly ten|11|exactly ten",
+            "a bit too long here|10|a bit t\u2026",
+            "'bell\u0007 esc\u001b[0m nl\\n cr\\r tab\\t nel\u0085'|100|bell  esc [0m nl  cr  tab  nel",
+            "'bidi\u202Eoverride zero\u200Bwidth private\uE000use line\u2028sep'|100|bidioverride zerowidth privateuse line sep",
+            "größe ✓ 漢字|100|größe ✓ 漢字",
+            "größe|6|gr\u2026"})
+    void oneRuleForUnsafeCharactersOneEllipsisAndBytesCounted(String text, int maxBytes, String expected) {
+        String bounded = BoundedText.bounded(text.replace("\\n", "\n").replace("\\r", "\r").replace("\\t", "\t"), maxBytes);
+        assertThat(bounded).isEqualTo(expected);
+        assertThat(bytes(bounded)).isLessThanOrEqualTo(maxBytes);
+    }
+
+    @Test
+    void neverSplitsASurrogatePair() {
+        assertThat(BoundedText.bounded("ab\uD83D\uDE00cdef", 6)).isEqualTo("ab\u2026");
+        assertThat(BoundedText.bounded("ab\uD83D\uDE00cdef", 9)).isEqualTo("ab\uD83D\uDE00\u2026");
+    }
+
+    @Test
+    void quotesShortlyKeepingBlanks() {
+        assertThat(BoundedText.quote("x")).isEqualTo("'x'");
+        assertThat(BoundedText.quote("")).isEqualTo("''");
+        assertThat(BoundedText.quote(" a\tb ")).isEqualTo("' a b '");
+        String quoted = BoundedText.quote("y".repeat(500));
+        assertThat(bytes(quoted)).isEqualTo(BoundedText.MAX_QUOTED_BYTES + 2);
+        assertThat(quoted).endsWith("\u2026'");
     }
 }
