@@ -1,9 +1,7 @@
 package dev.leakguard.act;
 
-import dev.leakguard.text.BoundedText;
-
 import dev.leakguard.metrics.OperatorMetrics;
-import dev.leakguard.time.ScaledClock;
+import dev.leakguard.text.BoundedText;
 import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.EventBuilder;
 import io.fabric8.kubernetes.api.model.HasMetadata;
@@ -13,10 +11,10 @@ import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import io.fabric8.kubernetes.client.utils.Serialization;
+import java.time.Clock;
 import java.time.Instant;
 import java.time.format.DateTimeFormatter;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ArrayBlockingQueue;
@@ -42,7 +40,7 @@ public final class EventRecorder implements AutoCloseable {
     private static final long REFILL_MILLIS = 5 * 60_000L;
 
     private final KubernetesClient client;
-    private final ScaledClock clock;
+    private final Clock clock;
     private final OperatorMetrics metrics;
     private final String component;
     private final String host;
@@ -61,7 +59,7 @@ public final class EventRecorder implements AutoCloseable {
     };
     private volatile Consumer<Event> listener = e -> { };
 
-    public EventRecorder(KubernetesClient client, ScaledClock clock, OperatorMetrics metrics, String component, String host) {
+    public EventRecorder(KubernetesClient client, Clock clock, OperatorMetrics metrics, String component, String host) {
         this.client = client;
         this.clock = clock;
         this.metrics = metrics;

@@ -3,15 +3,14 @@ package dev.leakguard.act;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.leakguard.policy.ActionType;
 import dev.leakguard.api.LeakPolicy;
 import dev.leakguard.decide.BlockRule;
-import dev.leakguard.decide.LabelSelectors;
 import dev.leakguard.decide.InFlightRules;
 import dev.leakguard.decide.IntOrPercent;
+import dev.leakguard.decide.LabelSelectors;
 import dev.leakguard.decide.LedgerEntry;
-import dev.leakguard.decide.OomKills;
 import dev.leakguard.decide.OomKills.Termination;
+import dev.leakguard.decide.OomKills;
 import dev.leakguard.decide.RestartDecision;
 import dev.leakguard.decide.RestartFacts;
 import dev.leakguard.decide.RestartLedger;
@@ -22,7 +21,7 @@ import dev.leakguard.decide.RetryBackoff;
 import dev.leakguard.decide.WorkloadKind;
 import dev.leakguard.decide.WorkloadShape;
 import dev.leakguard.metrics.OperatorMetrics;
-import dev.leakguard.time.ScaledClock;
+import dev.leakguard.policy.ActionType;
 import io.fabric8.kubernetes.api.model.ContainerStateTerminated;
 import io.fabric8.kubernetes.api.model.ContainerStatus;
 import io.fabric8.kubernetes.api.model.HasMetadata;
@@ -45,6 +44,7 @@ import io.fabric8.kubernetes.client.RequestConfigBuilder;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import java.net.HttpURLConnection;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -101,7 +101,7 @@ public final class PodRestarter {
     private final KubernetesClient client;
     private final EventRecorder events;
     private final OperatorMetrics metrics;
-    private final ScaledClock clock;
+    private final Clock clock;
     private final int operatorMaxRestartsPerHour;
 
     /** Guards the in-memory maps below; never held during I/O. */
@@ -115,7 +115,7 @@ public final class PodRestarter {
     };
     private final Map<String, RestartLedger> knownLedgers = new HashMap<>();
 
-    public PodRestarter(KubernetesClient client, EventRecorder events, OperatorMetrics metrics, ScaledClock clock,
+    public PodRestarter(KubernetesClient client, EventRecorder events, OperatorMetrics metrics, Clock clock,
                         int operatorMaxRestartsPerHour) {
         if (operatorMaxRestartsPerHour < 0) {
             throw new IllegalArgumentException("the operator-wide restart cap must be >= 0");

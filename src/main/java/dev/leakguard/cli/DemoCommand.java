@@ -54,9 +54,11 @@ public final class DemoCommand implements Callable<Integer> {
         out.printf("leakguard %s demo: a simulated cluster in this process, %s simulated per real second.%n%n", Main.version(),
                 Format.duration(speed));
         MicrometerOperatorMetrics metrics = new MicrometerOperatorMetrics(Main.version());
+        // Status every two real seconds, so kubectl shows the story as it unfolds.
+        Duration statusRefresh = Duration.ofMillis(Math.round(2000 * speed));
         try (DemoApiServer api = new DemoApiServer();
              LeakguardOperator operator = new LeakguardOperator(api.client(), clock, metrics,
-                     LeakguardOperator.Settings.defaults().withStatusRefresh(Duration.ofSeconds(2)));
+                     LeakguardOperator.Settings.builder().statusRefresh(statusRefresh).build());
              HttpEndpoints http = new HttpEndpoints("127.0.0.1", 0, metrics::scrape, operator::healthy, operator::started);
              DemoCluster cluster = new DemoCluster(api.client(), clock)) {
             out.printf("API server   %s%n", api.url());

@@ -8,6 +8,7 @@ import dev.leakguard.api.LeakPolicy;
 import dev.leakguard.api.LeakPolicyStatus;
 import dev.leakguard.decide.LabelSelectors;
 import dev.leakguard.metrics.OperatorMetrics;
+import dev.leakguard.time.ScaledClock;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
@@ -45,42 +46,53 @@ public final class LeakPolicyReconciler implements Reconciler<LeakPolicy> {
     private final OperatorMetrics metrics;
     /** The pods each policy selected at its last reconcile, to tell the restart door what changed. */
     private final Map<PolicyKey, Map<PodKey, Pod>> lastSeen = new ConcurrentHashMap<>();
+    private final ScaledClock clock;
     private final Duration statusRefresh;
-    private final Map<PolicyKey, Long> lastStatusWriteNanos = new ConcurrentHashMap<>();
+    private final Map<PolicyKey, Long> lastStatusWriteMillis = new ConcurrentHashMap<>();
     private final Set<PolicyKey> reconcilePending = ConcurrentHashMap.newKeySet();
     private final SimpleInboundEventSource<LeakPolicy> verdictEvents = new SimpleInboundEventSource<>("verdicts");
     private volatile InformerEventSource<Pod, LeakPolicy> podSource;
 
     LeakPolicyReconciler(PolicyResolver resolver, ScrapeScheduler scheduler, StatusBuilder statusBuilder, EventRecorder events,
-                         PodRestarter restarter, OperatorMetrics metrics, Duration statusRefresh) {
+                         PodRestarter restarter, OperatorMetrics metrics, ScaledClock clock, Duration statusRefresh) {
         this.resolver = resolver;
         this.scheduler = scheduler;
         this.statusBuilder = statusBuilder;
         this.events = events;
         this.restarter = restarter;
         this.metrics = metrics;
+        this.clock = clock;
         this.statusRefresh = statusRefresh;
     }
 
     /**
      * Called by the scrape loops when a pod's verdict changes. The status catches up in one
-     * reconcile, but at most once per {@link #statusGap()} per policy: in a large fleet verdicts
+     * reconcile, but at most once per status gap ({@link #untilStatusGapEnds}) per policy: in a large fleet verdicts
      * change every few seconds, and each reconcile lists every selected pod and may write status.
      */
     void verdictChanged(PolicyKey key) {
         if (!verdictEvents.isRunning() || !reconcilePending.add(key)) {
             return;
         }
-        long waitNanos = Math.max(0, lastStatusWriteNanos.getOrDefault(key, Long.MIN_VALUE / 2) + statusGap().toNanos() - System.nanoTime());
-        CompletableFuture.delayedExecutor(waitNanos, TimeUnit.NANOSECONDS).execute(() -> {
+        long waitMillis = untilStatusGapEnds(key);
+        long realWaitMillis = waitMillis > 0 ? clock.realDelayMillis(waitMillis) : 0;
+        CompletableFuture.delayedExecutor(realWaitMillis, TimeUnit.MILLISECONDS).execute(() -> {
             reconcilePending.remove(key);
             verdictEvents.propagateEvent(new ResourceID(key.name(), key.namespace()));
         });
     }
 
-    /** The least time between two status writes of one policy, unless its spec or readiness changed. */
-    private Duration statusGap() {
-        return statusRefresh.dividedBy(4);
+    /**
+     * Clock milliseconds until the policy's status may be written again: the least time between two
+     * status writes of one policy is a quarter of the refresh, unless its spec or readiness changed.
+     */
+    private long untilStatusGapEnds(PolicyKey key) {
+        return lastStatusWriteMillis.getOrDefault(key, Long.MIN_VALUE / 2) + statusRefresh.dividedBy(4).toMillis() - clock.millis();
+    }
+
+    /** JOSDK waits in real time; the refresh is a span of the operator's clock. */
+    private Duration realDelay(Duration onTheClock) {
+        return Duration.ofMillis(clock.realDelayMillis(onTheClock));
     }
 
     @Override
@@ -150,15 +162,15 @@ public final class LeakPolicyReconciler implements Reconciler<LeakPolicy> {
             }
         }
         if (status.equals(policy.getStatus())) {
-            return UpdateControl.<LeakPolicy>noUpdate().rescheduleAfter(statusRefresh);
+            return UpdateControl.<LeakPolicy>noUpdate().rescheduleAfter(realDelay(statusRefresh));
         }
-        long waitNanos = lastStatusWriteNanos.getOrDefault(key, Long.MIN_VALUE / 2) + statusGap().toNanos() - System.nanoTime();
-        if (waitNanos > 0 && sameGenerationAndReadiness(policy.getStatus(), status)) {
-            return UpdateControl.<LeakPolicy>noUpdate().rescheduleAfter(Duration.ofNanos(waitNanos));
+        long waitMillis = untilStatusGapEnds(key);
+        if (waitMillis > 0 && sameGenerationAndReadiness(policy.getStatus(), status)) {
+            return UpdateControl.<LeakPolicy>noUpdate().rescheduleAfter(realDelay(Duration.ofMillis(waitMillis)));
         }
-        lastStatusWriteNanos.put(key, System.nanoTime());
+        lastStatusWriteMillis.put(key, clock.millis());
         policy.setStatus(status);
-        return UpdateControl.patchStatus(policy).rescheduleAfter(statusRefresh);
+        return UpdateControl.patchStatus(policy).rescheduleAfter(realDelay(statusRefresh));
     }
 
     /** Only numbers and pod lists differ: such a change can wait for the status gap. */

@@ -4,8 +4,8 @@ import dev.leakguard.act.EventRecorder;
 import dev.leakguard.act.EvidenceStore;
 import dev.leakguard.act.PodAnnotator;
 import dev.leakguard.act.PodRestarter;
-import dev.leakguard.policy.MetricsSource;
 import dev.leakguard.metrics.MicrometerOperatorMetrics;
+import dev.leakguard.policy.MetricsSource;
 import dev.leakguard.scrape.FetchLimits;
 import dev.leakguard.scrape.HttpFetcher;
 import dev.leakguard.scrape.JdkHttpTuning;
@@ -37,7 +37,15 @@ public final class LeakguardOperator implements AutoCloseable {
     /** Audit logs (and the RBAC test) tell leakguard's requests apart by this User-Agent prefix. */
     public static final String USER_AGENT_PREFIX = "leakguard/";
 
-    /** Everything that can be set from the command line. */
+    /**
+     * How the operator runs; built with {@link #builder()}. Only what the command line, the demo or
+     * the tests change has a builder method; the rest are fixed defaults kept here in one place.
+     *
+     * @param statusRefresh      how often a quiet policy's status is rewritten, on the operator's clock
+     * @param maxRestartsPerHour the operator-wide cap on restarts started in any hour, over all policies
+     * @param leaseDuration      how long a leader's Lease holds without renewal; renewal and retry periods scale
+     *                           with it as in JOSDK's defaults
+     */
     public record Settings(
             Set<String> namespaces,
             boolean leaderElection,
@@ -54,45 +62,77 @@ public final class LeakguardOperator implements AutoCloseable {
             PrometheusPodLabels prometheusLabels,
             Duration leaseDuration) {
 
+        /** The default of {@code leakguard run --max-restarts-per-hour}. */
+        public static final int MAX_RESTARTS_PER_HOUR = 20;
+
         public static Settings defaults() {
-            return new Settings(Set.of(), false, "leakguard-leader", null, null, true, Duration.ofSeconds(60), 20, null, 64,
-                    FetchLimits.metricsDefaults(), FetchLimits.profileDefaults(), PrometheusPodLabels.defaults(), Duration.ofSeconds(15));
+            return builder().build();
         }
 
-        public Settings withNamespaces(Set<String> value) {
-            return new Settings(value, leaderElection, leaseName, leaseNamespace, identity, exitOnStopLeading, statusRefresh,
-                    maxRestartsPerHour, prometheusUrl, maxConcurrentScrapes, metricsLimits, profileLimits, prometheusLabels, leaseDuration);
+        public static Builder builder() {
+            return new Builder();
         }
 
-        public Settings withLeaderElection(String leaseNamespace, String identity, boolean exitOnStopLeading) {
-            return new Settings(namespaces, true, leaseName, leaseNamespace, identity, exitOnStopLeading, statusRefresh,
-                    maxRestartsPerHour, prometheusUrl, maxConcurrentScrapes, metricsLimits, profileLimits, prometheusLabels, leaseDuration);
-        }
+        public static final class Builder {
+            private Set<String> namespaces = Set.of();
+            private boolean leaderElection;
+            private String leaseNamespace;
+            private String identity;
+            private boolean exitOnStopLeading = true;
+            private Duration statusRefresh = Duration.ofSeconds(60);
+            private int maxRestartsPerHour = MAX_RESTARTS_PER_HOUR;
+            private String prometheusUrl;
+            private PrometheusPodLabels prometheusLabels = PrometheusPodLabels.defaults();
+            private Duration leaseDuration = Duration.ofSeconds(15);
 
-        public Settings withStatusRefresh(Duration value) {
-            return new Settings(namespaces, leaderElection, leaseName, leaseNamespace, identity, exitOnStopLeading, value,
-                    maxRestartsPerHour, prometheusUrl, maxConcurrentScrapes, metricsLimits, profileLimits, prometheusLabels, leaseDuration);
-        }
+            private Builder() {
+            }
 
-        public Settings withMaxRestartsPerHour(int value) {
-            return new Settings(namespaces, leaderElection, leaseName, leaseNamespace, identity, exitOnStopLeading, statusRefresh,
-                    value, prometheusUrl, maxConcurrentScrapes, metricsLimits, profileLimits, prometheusLabels, leaseDuration);
-        }
+            /** Watch only these namespaces; empty (the default) watches all. */
+            public Builder namespaces(Set<String> value) {
+                namespaces = Set.copyOf(value);
+                return this;
+            }
 
-        public Settings withPrometheusUrl(String value) {
-            return new Settings(namespaces, leaderElection, leaseName, leaseNamespace, identity, exitOnStopLeading, statusRefresh,
-                    maxRestartsPerHour, value, maxConcurrentScrapes, metricsLimits, profileLimits, prometheusLabels, leaseDuration);
-        }
+            /** Only the holder of the Lease in {@code leaseNamespace} scrapes and acts. */
+            public Builder leaderElection(String leaseNamespace, String identity, boolean exitOnStopLeading) {
+                this.leaderElection = true;
+                this.leaseNamespace = leaseNamespace;
+                this.identity = identity;
+                this.exitOnStopLeading = exitOnStopLeading;
+                return this;
+            }
 
-        public Settings withPrometheusLabels(PrometheusPodLabels value) {
-            return new Settings(namespaces, leaderElection, leaseName, leaseNamespace, identity, exitOnStopLeading, statusRefresh,
-                    maxRestartsPerHour, prometheusUrl, maxConcurrentScrapes, metricsLimits, profileLimits, value, leaseDuration);
-        }
+            public Builder statusRefresh(Duration value) {
+                statusRefresh = value;
+                return this;
+            }
 
-        /** How long a leader's Lease holds without renewal; renewal and retry periods scale with it as in JOSDK's defaults. */
-        public Settings withLeaseDuration(Duration value) {
-            return new Settings(namespaces, leaderElection, leaseName, leaseNamespace, identity, exitOnStopLeading, statusRefresh,
-                    maxRestartsPerHour, prometheusUrl, maxConcurrentScrapes, metricsLimits, profileLimits, prometheusLabels, value);
+            public Builder maxRestartsPerHour(int value) {
+                maxRestartsPerHour = value;
+                return this;
+            }
+
+            public Builder prometheusUrl(String value) {
+                prometheusUrl = value;
+                return this;
+            }
+
+            public Builder prometheusLabels(PrometheusPodLabels value) {
+                prometheusLabels = value;
+                return this;
+            }
+
+            public Builder leaseDuration(Duration value) {
+                leaseDuration = value;
+                return this;
+            }
+
+            public Settings build() {
+                return new Settings(namespaces, leaderElection, "leakguard-leader", leaseNamespace, identity, exitOnStopLeading,
+                        statusRefresh, maxRestartsPerHour, prometheusUrl, 64, FetchLimits.metricsDefaults(),
+                        FetchLimits.profileDefaults(), prometheusLabels, leaseDuration);
+            }
         }
     }
 
@@ -122,7 +162,7 @@ public final class LeakguardOperator implements AutoCloseable {
                 MetricsSource.prometheus, new PrometheusSampleSource(fetcher, settings.metricsLimits(), settings.prometheusLabels())),
                 pipeline, metrics);
         this.reconciler = new LeakPolicyReconciler(new PolicyResolver(settings.prometheusUrl()), scheduler, new StatusBuilder(clock),
-                events, restarter, metrics, settings.statusRefresh());
+                events, restarter, metrics, clock, settings.statusRefresh());
         self[0] = reconciler;
         this.operator = new Operator(o -> {
             o.withKubernetesClient(client)
@@ -146,8 +186,9 @@ public final class LeakguardOperator implements AutoCloseable {
         operator.register(reconciler, c -> {
             // JOSDK's default retry gives up after 5 attempts and then waits for the next event, which a quiet
             // policy never gets: its status would stay stale after an API-server outage. Never give up instead.
-            c.withRetry(new GenericRetry().setInitialInterval(Math.min(2000, settings.statusRefresh().toMillis()))
-                    .setIntervalMultiplier(1.5).setMaxInterval(settings.statusRefresh().toMillis()).withoutMaxAttempts());
+            long refreshMillis = clock.realDelayMillis(settings.statusRefresh());
+            c.withRetry(new GenericRetry().setInitialInterval(Math.min(2000, refreshMillis))
+                    .setIntervalMultiplier(1.5).setMaxInterval(refreshMillis).withoutMaxAttempts());
             if (!settings.namespaces().isEmpty()) {
                 c.settingNamespaces(settings.namespaces());
             }

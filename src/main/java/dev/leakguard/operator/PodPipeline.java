@@ -10,16 +10,16 @@ import dev.leakguard.decide.Format;
 import dev.leakguard.decide.PodAnnotations;
 import dev.leakguard.decide.Reactions;
 import dev.leakguard.metrics.OperatorMetrics;
-import dev.leakguard.text.BoundedText;
 import dev.leakguard.profile.GroupGrowth;
 import dev.leakguard.profile.GrowthRanking;
 import dev.leakguard.scrape.FetchLimits;
 import dev.leakguard.scrape.FetchResult;
 import dev.leakguard.scrape.HttpFetcher;
-import dev.leakguard.time.ScaledClock;
+import dev.leakguard.text.BoundedText;
 import dev.leakguard.trend.Assessment;
 import dev.leakguard.trend.Verdict;
 import io.fabric8.kubernetes.api.model.Pod;
+import java.time.Clock;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -49,7 +49,7 @@ final class PodPipeline {
     /** A suspect or leaking pod's numbers are re-annotated at most this often; its verdict at once. */
     static final long ANNOTATION_REFRESH_MILLIS = 5 * 60_000L;
 
-    private final ScaledClock clock;
+    private final Clock clock;
     private final PodAnnotator annotator;
     private final EventRecorder events;
     private final EvidenceStore evidence;
@@ -61,7 +61,7 @@ final class PodPipeline {
     private final Executor actions;
     private final Consumer<PolicyKey> verdictChanged;
 
-    PodPipeline(ScaledClock clock, PodAnnotator annotator, EventRecorder events, EvidenceStore evidence, PodRestarter restarter,
+    PodPipeline(Clock clock, PodAnnotator annotator, EventRecorder events, EvidenceStore evidence, PodRestarter restarter,
                 ProfileCollector profiles, HttpFetcher fetcher, FetchLimits metricsLimits, OperatorMetrics metrics, Executor actions,
                 Consumer<PolicyKey> verdictChanged) {
         this.clock = clock;

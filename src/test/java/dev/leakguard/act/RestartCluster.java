@@ -1,10 +1,9 @@
 package dev.leakguard.act;
 
-import dev.leakguard.policy.ActionType;
 import dev.leakguard.api.LeakPolicy;
 import dev.leakguard.demo.ApiRequest;
 import dev.leakguard.demo.EvictionAwareDispatcher;
-import dev.leakguard.time.ScaledClock;
+import dev.leakguard.policy.ActionType;
 import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.IntOrString;
 import io.fabric8.kubernetes.api.model.LabelSelectorBuilder;
@@ -21,8 +20,10 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.fabric8.mockwebserver.Context;
 import io.fabric8.mockwebserver.MockWebServer;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -52,14 +53,14 @@ public final class RestartCluster implements AutoCloseable {
 
     /** A restarter as a fresh operator instance would build it, on a clock frozen at {@code START + offset}. */
     public PodRestarter restarter(TestingMetrics metrics, Duration offset, int operatorCap) {
-        ScaledClock clock = frozenClock(offset);
+        Clock clock = frozenClock(offset);
         EventRecorder events = new EventRecorder(client, clock, metrics, "leakguard", "test-host");
         recorders.add(events);
         return new PodRestarter(client, events, metrics, clock, operatorCap);
     }
 
-    public static ScaledClock frozenClock(Duration offset) {
-        return ScaledClock.compressed(START.plus(offset), 1e-9);
+    public static Clock frozenClock(Duration offset) {
+        return Clock.fixed(START.plus(offset), ZoneOffset.UTC);
     }
 
     public LeakPolicy policy(String name, ActionType type, boolean dryRun, int maxConcurrent, String cooldown, int perHour) {

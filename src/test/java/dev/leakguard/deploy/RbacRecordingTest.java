@@ -112,7 +112,7 @@ class RbacRecordingTest {
             }
 
             try (LeakguardOperator operator = new LeakguardOperator(operatorClient, clock, new MicrometerOperatorMetrics("test"),
-                    LeakguardOperator.Settings.defaults().withStatusRefresh(Duration.ofMillis(500)))) {
+                    LeakguardOperator.Settings.builder().statusRefresh(Duration.ofMinutes(5)).build())) {
                 operator.start();
                 EvictionAwareDispatcher dispatcher = (EvictionAwareDispatcher) api.dispatcher();
                 Poll.until(Duration.ofSeconds(60),
@@ -142,8 +142,8 @@ class RbacRecordingTest {
              KubernetesClient operatorClient = new KubernetesClientBuilder().withConfig(new ConfigBuilder()
                      .withMasterUrl(api.url()).withUserAgent(LeakguardOperator.USER_AGENT_PREFIX + "test").build()).build();
              LeakguardOperator operator = new LeakguardOperator(operatorClient, clock, new MicrometerOperatorMetrics("test"),
-                     LeakguardOperator.Settings.defaults().withLeaderElection(NS, "leakguard-rbac", false)
-                             .withLeaseDuration(Duration.ofSeconds(3)))) {
+                     LeakguardOperator.Settings.builder().leaderElection(NS, "leakguard-rbac", false)
+                             .leaseDuration(Duration.ofSeconds(3)).build())) {
             operator.start();
             Set<OperatorPermissions.Permission> taken = Set.of(new OperatorPermissions.Permission("coordination.k8s.io", "leases", "create"),
                     // fabric8's LeaseLock renews with a merge patch, not an update.

@@ -47,22 +47,22 @@ class OperatorRestartTest {
     void anOperatorStoppedWhileItsEvictionIsInFlightIsNotFollowedByASecondEviction() {
         // The API server evicts at once but answers two seconds later: the operator is stopped while it waits.
         cluster.dispatcher.delay("POST", EVICTIONS, Duration.ofSeconds(2), -1);
-        RunningOperator first = cluster.startOperator(FaultCluster.settings());
+        RunningOperator first = cluster.startOperator(FaultCluster.settings().build());
         createPolicy();
         Poll.until(Duration.ofSeconds(40), () -> cluster.evictions(null) == 1, "the first operator's eviction request");
         first.close();
 
-        RunningOperator second = cluster.startOperator(FaultCluster.settings());
+        RunningOperator second = cluster.startOperator(FaultCluster.settings().build());
         assertOneEvictionAndTheSecondOperatorHoldsBack(second);
     }
 
     @Test
     void onlyTheLeaderActsAndTheOtherTakesOverWithinTheLease() {
-        RunningOperator a = cluster.startOperator(FaultCluster.settings().withLeaderElection(NS, "leakguard-a", false)
-                .withLeaseDuration(LEASE));
+        RunningOperator a = cluster.startOperator(FaultCluster.settings().leaderElection(NS, "leakguard-a", false)
+                .leaseDuration(LEASE).build());
         Poll.until(Duration.ofSeconds(20), () -> "leakguard-a".equals(holder()), "leakguard-a leading");
-        RunningOperator b = cluster.startOperator(FaultCluster.settings().withLeaderElection(NS, "leakguard-b", false)
-                .withLeaseDuration(LEASE));
+        RunningOperator b = cluster.startOperator(FaultCluster.settings().leaderElection(NS, "leakguard-b", false)
+                .leaseDuration(LEASE).build());
         createPolicy();
 
         Poll.until(Duration.ofSeconds(40), () -> cluster.evictions(null) == 1, "the leader's eviction");

@@ -53,7 +53,7 @@ class OperatorIntegrationTest {
         client.pods().inNamespace(NS).resource(pod("checkout-leaky", leaking)).create();
         client.pods().inNamespace(NS).resource(pod("checkout-steady", steady)).create();
         operator = new LeakguardOperator(client, clock, metrics,
-                LeakguardOperator.Settings.defaults().withStatusRefresh(Duration.ofMillis(500)));
+                LeakguardOperator.Settings.builder().statusRefresh(Duration.ofMillis(500).multipliedBy(300)).build());
         operator.start();
     }
 

@@ -208,9 +208,10 @@ class PrometheusSourceIntegrationTest {
     }
 
     private void startOperator() {
-        operator = new LeakguardOperator(client, ScaledClock.system(), metrics, LeakguardOperator.Settings.defaults()
-                .withStatusRefresh(Duration.ofMillis(500))
-                .withPrometheusUrl(prometheus.url()));
+        operator = new LeakguardOperator(client, ScaledClock.system(), metrics, LeakguardOperator.Settings.builder()
+                .statusRefresh(Duration.ofMillis(500))
+                .prometheusUrl(prometheus.url())
+                .build());
         operator.start();
     }
 
