@@ -1,10 +1,16 @@
 package dev.leakguard.act;
 
+import dev.leakguard.api.LeakPolicy;
+import dev.leakguard.decide.EventReason;
+import dev.leakguard.engine.EventSink;
+import dev.leakguard.engine.PolicyRef;
+import dev.leakguard.engine.ScrapeTarget;
 import dev.leakguard.metrics.OperatorMetrics;
 import dev.leakguard.text.BoundedText;
 import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.EventBuilder;
 import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.ObjectReference;
 import io.fabric8.kubernetes.api.model.ObjectReferenceBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
@@ -33,7 +39,7 @@ import org.slf4j.LoggerFactory;
  * Delivery is asynchronous on one thread with a bounded queue, so a slow API server never stalls a
  * scrape loop; failures are logged and counted, never thrown.
  */
-public final class EventRecorder implements AutoCloseable {
+public final class EventRecorder implements EventSink, AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(EventRecorder.class);
     private static final int REMEMBERED_EVENTS = 4096;
     private static final int BURST = 10;
@@ -78,9 +84,32 @@ public final class EventRecorder implements AutoCloseable {
     }
 
     public void record(HasMetadata involved, EventReason reason, String message) {
+        record(new ObjectReferenceBuilder()
+                .withApiVersion(involved.getApiVersion())
+                .withKind(involved.getKind())
+                .withName(involved.getMetadata().getName())
+                .withNamespace(involved.getMetadata().getNamespace())
+                .withUid(involved.getMetadata().getUid())
+                .withResourceVersion(involved.getMetadata().getResourceVersion())
+                .build(), reason, message);
+    }
+
+    @Override
+    public void podEvent(ScrapeTarget pod, EventReason reason, String message) {
+        record(new ObjectReferenceBuilder().withApiVersion("v1").withKind("Pod").withName(pod.pod().name())
+                .withNamespace(pod.pod().namespace()).withUid(pod.podUid()).build(), reason, message);
+    }
+
+    @Override
+    public void policyEvent(PolicyRef policy, EventReason reason, String message) {
+        record(new ObjectReferenceBuilder().withApiVersion(HasMetadata.getApiVersion(LeakPolicy.class))
+                .withKind(HasMetadata.getKind(LeakPolicy.class)).withName(policy.name()).withNamespace(policy.namespace())
+                .withUid(policy.uid()).build(), reason, message);
+    }
+
+    private void record(ObjectReference involved, EventReason reason, String message) {
         String text = BoundedText.bounded(message, BoundedText.EVENT_MESSAGE_MAX_BYTES);
-        String objectKey = involved.getKind() + "/" + involved.getMetadata().getNamespace() + "/" + involved.getMetadata().getName()
-                + "/" + involved.getMetadata().getUid();
+        String objectKey = involved.getKind() + "/" + involved.getNamespace() + "/" + involved.getName() + "/" + involved.getUid();
         long now = clock.millis();
         Recorded previous;
         synchronized (this) {
@@ -99,8 +128,8 @@ public final class EventRecorder implements AutoCloseable {
         }
     }
 
-    private void deliver(HasMetadata involved, EventReason reason, String text, String objectKey, Recorded previous, long now) {
-        String namespace = involved.getMetadata().getNamespace();
+    private void deliver(ObjectReference involved, EventReason reason, String text, String objectKey, Recorded previous, long now) {
+        String namespace = involved.getNamespace();
         String timestamp = DateTimeFormatter.ISO_INSTANT.format(Instant.ofEpochMilli(now - now % 1000));
         try {
             Event delivered = null;
@@ -119,17 +148,10 @@ public final class EventRecorder implements AutoCloseable {
             if (delivered == null) {
                 Event event = new EventBuilder()
                         .withNewMetadata()
-                        .withGenerateName(involved.getMetadata().getName() + ".")
+                        .withGenerateName(involved.getName() + ".")
                         .withNamespace(namespace)
                         .endMetadata()
-                        .withInvolvedObject(new ObjectReferenceBuilder()
-                                .withApiVersion(involved.getApiVersion())
-                                .withKind(involved.getKind())
-                                .withName(involved.getMetadata().getName())
-                                .withNamespace(namespace)
-                                .withUid(involved.getMetadata().getUid())
-                                .withResourceVersion(involved.getMetadata().getResourceVersion())
-                                .build())
+                        .withInvolvedObject(involved)
                         .withReason(reason.name())
                         .withType(reason.type())
                         .withMessage(text)

@@ -1,9 +1,18 @@
 package dev.leakguard.operator;
 
+import dev.leakguard.act.AnnotationLedgerStore;
+import dev.leakguard.act.Disruptor;
 import dev.leakguard.act.EventRecorder;
 import dev.leakguard.act.EvidenceStore;
-import dev.leakguard.act.PodAnnotator;
-import dev.leakguard.act.PodRestarter;
+import dev.leakguard.act.LedgerStore;
+import dev.leakguard.act.OomKillTracker;
+import dev.leakguard.act.RestartDoor;
+import dev.leakguard.act.WorkloadFacts;
+import dev.leakguard.engine.CoalescingPodActions;
+import dev.leakguard.engine.PodPipeline;
+import dev.leakguard.engine.PodView;
+import dev.leakguard.engine.PolicyKey;
+import dev.leakguard.engine.Ports;
 import dev.leakguard.metrics.MicrometerOperatorMetrics;
 import dev.leakguard.policy.MetricsSource;
 import dev.leakguard.scrape.FetchLimits;
@@ -16,14 +25,10 @@ import io.javaoperatorsdk.operator.api.config.LeaderElectionConfigurationBuilder
 import io.javaoperatorsdk.operator.monitoring.micrometer.MicrometerMetrics;
 import io.javaoperatorsdk.operator.processing.retry.GenericRetry;
 import java.time.Duration;
-import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.ThreadPoolExecutor;
-import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -140,30 +145,36 @@ public final class LeakguardOperator implements AutoCloseable {
     private final EventRecorder events;
     private final HttpFetcher fetcher;
     private final ScrapeScheduler scheduler;
-    private final ThreadPoolExecutor actions;
-    private final LeakPolicyReconciler reconciler;
-    private final PodRestarter restarter;
+    private final CoalescingPodActions actions;
+    private final OomKillTracker oomKills;
 
     public LeakguardOperator(KubernetesClient client, ScaledClock clock, MicrometerOperatorMetrics metrics, Settings settings) {
         this.events = new EventRecorder(client, clock, metrics, "leakguard", settings.identity() == null ? "leakguard" : settings.identity());
         this.fetcher = new HttpFetcher(settings.maxConcurrentScrapes());
-        this.actions = new ThreadPoolExecutor(2, 2, 0, TimeUnit.MILLISECONDS, new ArrayBlockingQueue<>(10_000), r -> {
-            Thread t = new Thread(r, "leakguard-actions");
-            t.setDaemon(true);
-            return t;
-        }, new ThreadPoolExecutor.DiscardOldestPolicy());
-        LeakPolicyReconciler[] self = new LeakPolicyReconciler[1];
-        this.restarter = new PodRestarter(client, events, metrics, clock, settings.maxRestartsPerHour());
-        PodPipeline pipeline = new PodPipeline(clock, new PodAnnotator(client), events, new EvidenceStore(client), restarter,
-                new ProfileCollector(fetcher, settings.profileLimits()), fetcher, settings.metricsLimits(), metrics, actions,
-                key -> self[0].verdictChanged(key));
+        this.actions = new CoalescingPodActions(2, "leakguard-actions");
+        LedgerStore ledgers = new AnnotationLedgerStore(client);
+        Disruptor disruptor = new Disruptor(client);
+        RestartDoor door = new RestartDoor(new WorkloadFacts(client), ledgers, disruptor, events, metrics, clock,
+                settings.maxRestartsPerHour());
+        this.oomKills = new OomKillTracker(ledgers, events, metrics);
+        StatusPacer pacer = new StatusPacer(clock, settings.statusRefresh());
+        PolicyCache policies = new PolicyCache();
+        Ports ports = new Ports(events, disruptor, new EvidenceKeeper(fetcher, settings.metricsLimits(), new EvidenceStore(client)),
+                door, new ProfileCollector(fetcher, settings.profileLimits()));
+        PodPipeline pipeline = new PodPipeline(clock, ports, actions, metrics, pacer::verdictChanged);
         this.scheduler = new ScrapeScheduler(clock, Map.of(
                 MetricsSource.pods, new PodMetricsSource(fetcher, settings.metricsLimits()),
                 MetricsSource.prometheus, new PrometheusSampleSource(fetcher, settings.metricsLimits(), settings.prometheusLabels())),
-                pipeline, metrics);
-        this.reconciler = new LeakPolicyReconciler(new PolicyResolver(settings.prometheusUrl()), scheduler, new StatusBuilder(clock),
-                events, restarter, metrics, clock, settings.statusRefresh());
-        self[0] = reconciler;
+                pipeline, metrics, policies::exists);
+        PodEventSource.Listener podChanges = (oldPod, newPod) -> {
+            if (newPod == null) {
+                door.podGone(oldPod.getMetadata().getUid());
+            } else {
+                policies.selecting(newPod).forEach(policy -> oomKills.podChanged(policy, oldPod, newPod));
+            }
+        };
+        LeakPolicyReconciler reconciler = new LeakPolicyReconciler(new PolicyResolver(settings.prometheusUrl()), scheduler,
+                new StatusBuilder(clock), pacer, policies, podChanges, events, ledgers, metrics);
         this.operator = new Operator(o -> {
             o.withKubernetesClient(client)
                     .withCloseClientOnStop(false)
@@ -216,8 +227,7 @@ public final class LeakguardOperator implements AutoCloseable {
     public Map<PolicyKey, List<PodView>> snapshot() {
         Map<PolicyKey, List<PodView>> out = new LinkedHashMap<>();
         for (PolicyKey key : scheduler.policies()) {
-            Collection<PodView> views = scheduler.views(key);
-            out.put(key, List.copyOf(views));
+            out.put(key, scheduler.views(key));
         }
         return out;
     }
@@ -226,14 +236,8 @@ public final class LeakguardOperator implements AutoCloseable {
     public void close() {
         operator.stop();
         scheduler.close();
-        actions.shutdown();
-        try {
-            // Let writes already decided (annotations, evidence) finish rather than cut them off mid-request.
-            actions.awaitTermination(5, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-        actions.shutdownNow();
+        actions.close();
+        oomKills.close();
         events.close();
         fetcher.close();
     }

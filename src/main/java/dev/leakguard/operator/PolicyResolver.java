@@ -1,26 +1,28 @@
 package dev.leakguard.operator;
 
 import dev.leakguard.api.ActionSpec;
-import dev.leakguard.policy.ActionType;
 import dev.leakguard.api.DetectionSpec;
 import dev.leakguard.api.LeakPolicy;
 import dev.leakguard.api.LeakPolicySpec;
-import dev.leakguard.policy.MetricsSource;
 import dev.leakguard.api.MetricsSpec;
 import dev.leakguard.api.ProfileSpec;
-import dev.leakguard.decide.LabelSelectors;
+import dev.leakguard.decide.PodSelector;
 import dev.leakguard.decide.RestartLoopRule;
 import dev.leakguard.decide.RestartSettings;
+import dev.leakguard.engine.MetricsPort;
+import dev.leakguard.engine.ResolvedPolicy;
+import dev.leakguard.kube.Refs;
+import dev.leakguard.kube.Selectors;
+import dev.leakguard.policy.ActionType;
+import dev.leakguard.policy.Defaults;
+import dev.leakguard.policy.Durations;
+import dev.leakguard.policy.MetricsSource;
 import dev.leakguard.policy.ProfileType;
+import dev.leakguard.policy.Quantities;
 import dev.leakguard.scrape.ScrapeUrls;
 import dev.leakguard.scrape.parse.SeriesSelector;
 import dev.leakguard.trend.DetectionSettings;
-import dev.leakguard.policy.Defaults;
-import dev.leakguard.policy.Durations;
-import dev.leakguard.policy.Quantities;
 import io.fabric8.kubernetes.api.model.IntOrString;
-import io.fabric8.kubernetes.api.model.LabelSelector;
-import io.fabric8.kubernetes.api.model.LabelSelectorRequirement;
 import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -62,15 +64,18 @@ public final class PolicyResolver {
         if (spec == null) {
             return new Invalid(List.of("spec is missing"));
         }
-        LabelSelector selector = spec.getSelector();
+        PodSelector selector = Selectors.of(spec.getSelector());
         checkSelector(selector, problems);
 
         MetricsSpec metrics = spec.getMetrics() == null ? new MetricsSpec() : spec.getMetrics();
-        IntOrString port = metrics.getPort();
-        if (port == null || (port.getIntVal() == null && (port.getStrVal() == null || port.getStrVal().isBlank()))) {
+        IntOrString portSpec = metrics.getPort();
+        MetricsPort port = null;
+        if (portSpec == null || (portSpec.getIntVal() == null && (portSpec.getStrVal() == null || portSpec.getStrVal().isBlank()))) {
             problems.add("spec.metrics.port is required (a container port name or number)");
-        } else if (port.getIntVal() != null && (port.getIntVal() < 1 || port.getIntVal() > 65535)) {
-            problems.add("spec.metrics.port " + port.getIntVal() + " is not a valid port number (1-65535)");
+        } else if (portSpec.getIntVal() != null && (portSpec.getIntVal() < 1 || portSpec.getIntVal() > 65535)) {
+            problems.add("spec.metrics.port " + portSpec.getIntVal() + " is not a valid port number (1-65535)");
+        } else {
+            port = portSpec.getIntVal() != null ? MetricsPort.numbered(portSpec.getIntVal()) : MetricsPort.named(portSpec.getStrVal());
         }
         String metricsPath = orDefault(metrics.getPath(), Defaults.METRICS_PATH);
         checkPath("spec.metrics.path", metricsPath, problems);
@@ -149,23 +154,20 @@ public final class PolicyResolver {
         boolean dryRun = action.getDryRun() == null ? Defaults.DRY_RUN : action.getDryRun();
         RestartSettings restart = new RestartSettings(actionType, dryRun, maxConcurrent, cooldown, maxRestartsPerHour,
                 RestartLoopRule.DEFAULT);
-        return new Valid(new ResolvedPolicy(PolicyKey.of(policy), selector, source, prometheusUrl, port, metricsPath, memory, threads,
+        return new Valid(new ResolvedPolicy(Refs.policyRef(policy), selector, source, prometheusUrl, port, metricsPath, memory, threads,
                 profileType, profilePath, topGroups, detectionSettings, restart));
     }
 
-    private static void checkSelector(LabelSelector selector, List<String> problems) {
-        if (LabelSelectors.isEmpty(selector)) {
+    private static void checkSelector(PodSelector selector, List<String> problems) {
+        if (selector.isEmpty()) {
             problems.add("spec.selector must not be empty: name matchLabels or matchExpressions (an empty selector would watch every pod)");
             return;
         }
-        if (selector.getMatchExpressions() != null) {
-            for (LabelSelectorRequirement r : selector.getMatchExpressions()) {
-                if (r.getKey() == null || r.getKey().isBlank() || !SELECTOR_OPERATORS.contains(r.getOperator())) {
-                    problems.add("spec.selector.matchExpressions: each needs a key and an operator In, NotIn, Exists or DoesNotExist");
-                } else if ((r.getOperator().equals("In") || r.getOperator().equals("NotIn"))
-                        && (r.getValues() == null || r.getValues().isEmpty())) {
-                    problems.add("spec.selector.matchExpressions: operator " + r.getOperator() + " on '" + r.getKey() + "' needs values");
-                }
+        for (PodSelector.Requirement r : selector.matchExpressions()) {
+            if (r.key() == null || r.key().isBlank() || !SELECTOR_OPERATORS.contains(r.operator())) {
+                problems.add("spec.selector.matchExpressions: each needs a key and an operator In, NotIn, Exists or DoesNotExist");
+            } else if ((r.operator().equals("In") || r.operator().equals("NotIn")) && r.values().isEmpty()) {
+                problems.add("spec.selector.matchExpressions: operator " + r.operator() + " on '" + r.key() + "' needs values");
             }
         }
     }

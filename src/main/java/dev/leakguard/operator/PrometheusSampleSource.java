@@ -1,11 +1,14 @@
 package dev.leakguard.operator;
 
+import dev.leakguard.engine.Reading;
+import dev.leakguard.engine.ResolvedPolicy;
+import dev.leakguard.engine.ScrapeTarget;
 import dev.leakguard.scrape.FetchLimits;
 import dev.leakguard.scrape.FetchResult;
 import dev.leakguard.scrape.HttpFetcher;
-import dev.leakguard.text.BoundedText;
 import dev.leakguard.scrape.parse.PrometheusApiException;
 import dev.leakguard.scrape.parse.PrometheusApiResponse;
+import dev.leakguard.text.BoundedText;
 import dev.leakguard.trend.Sample;
 import java.math.BigDecimal;
 import java.net.URI;

@@ -5,6 +5,8 @@ import dev.leakguard.api.LeakPolicyStatus;
 import dev.leakguard.api.PodRisk;
 import dev.leakguard.decide.Format;
 import dev.leakguard.decide.PodAnnotations;
+import dev.leakguard.engine.PodKey;
+import dev.leakguard.engine.PodView;
 import dev.leakguard.trend.Assessment;
 import dev.leakguard.trend.Verdict;
 import io.fabric8.kubernetes.api.model.Condition;

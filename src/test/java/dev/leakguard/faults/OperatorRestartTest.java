@@ -3,7 +3,7 @@ package dev.leakguard.faults;
 import static dev.leakguard.faults.FaultCluster.NS;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.leakguard.act.PodRestarter;
+import dev.leakguard.act.AnnotationLedgerStore;
 import dev.leakguard.api.LeakPolicy;
 import dev.leakguard.demo.SimulatedContainer;
 import dev.leakguard.faults.FaultCluster.RunningOperator;
@@ -92,7 +92,7 @@ class OperatorRestartTest {
         LeakPolicy policy = Poll.until(Duration.ofSeconds(10), () -> cluster.policy("checkout"),
                 p -> p.getStatus() != null && p.getStatus().getRestarts() != null && p.getStatus().getRestarts() == 1,
                 "one restart in status");
-        assertThat(policy.getMetadata().getAnnotations().get(PodRestarter.LEDGER_ANNOTATION)).containsOnlyOnce("\"pod\":");
+        assertThat(policy.getMetadata().getAnnotations().get(AnnotationLedgerStore.LEDGER_ANNOTATION)).containsOnlyOnce("\"pod\":");
         // Status refreshes every 500 ms; a double count would show within a few refreshes.
         long until = System.nanoTime() + Duration.ofSeconds(3).toNanos();
         while (System.nanoTime() < until) {

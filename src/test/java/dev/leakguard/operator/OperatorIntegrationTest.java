@@ -8,6 +8,7 @@ import dev.leakguard.demo.ApiRequest;
 import dev.leakguard.demo.DemoApiServer;
 import dev.leakguard.demo.EvictionAwareDispatcher;
 import dev.leakguard.demo.SimulatedContainer;
+import dev.leakguard.engine.PolicyKey;
 import dev.leakguard.metrics.MicrometerOperatorMetrics;
 import dev.leakguard.testing.Poll;
 import dev.leakguard.testing.TestEvents;

@@ -2,17 +2,18 @@ package dev.leakguard.operator;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.leakguard.api.LeakPolicy;
 import dev.leakguard.decide.RestartLoopRule;
 import dev.leakguard.decide.RestartSettings;
+import dev.leakguard.engine.ResolvedPolicy;
 import dev.leakguard.policy.ActionType;
-import dev.leakguard.api.LeakPolicy;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import java.time.Duration;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
-import org.junit.jupiter.api.Test;
 
 class PolicyResolverTest {
     private final PolicyResolver resolver = new PolicyResolver(null);

@@ -2,6 +2,8 @@ package dev.leakguard.operator;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.leakguard.engine.Reading;
+import dev.leakguard.engine.ResolvedPolicy;
 import dev.leakguard.fixtures.PrometheusApiFixtures;
 import dev.leakguard.scrape.FetchLimits;
 import dev.leakguard.scrape.HttpFetcher;
@@ -180,7 +182,7 @@ class PrometheusSampleSourceTest {
 
     private static ResolvedPolicy policy(String prometheusUrl) {
         ResolvedPolicy template = PodSeriesQueryTest.policy("memory: app_memory_bytes, threads: go_goroutines", "5s");
-        return new ResolvedPolicy(template.key(), template.selector(), template.source(), prometheusUrl, template.port(),
+        return new ResolvedPolicy(template.ref(), template.selector(), template.source(), prometheusUrl, template.port(),
                 template.metricsPath(), template.memory(), template.threads(), template.profileType(), template.profilePath(),
                 template.topGroups(), template.detection(), template.restart());
     }

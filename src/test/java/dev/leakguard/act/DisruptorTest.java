@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.leakguard.demo.ApiRequest;
 import dev.leakguard.demo.DemoApiServer;
 import dev.leakguard.demo.EvictionAwareDispatcher;
+import dev.leakguard.engine.PodKey;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.PodBuilder;
 import java.util.Map;
@@ -12,7 +13,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-class PodAnnotatorTest {
+class DisruptorTest {
     private DemoApiServer api;
 
     @BeforeEach
@@ -30,10 +31,10 @@ class PodAnnotatorTest {
 
     @Test
     void writesOnlyChangedKeysWithOnePatchAndNoRead() {
-        PodAnnotator annotator = new PodAnnotator(api.client());
+        Disruptor annotator = new Disruptor(api.client());
         int before = requests().size();
 
-        Map<String, String> written = annotator.annotate("shop", "checkout-1", Map.of("leakguard.dev/verdict", "suspect"),
+        Map<String, String> written = annotator.annotate(new PodKey("shop", "checkout-1"), Map.of("leakguard.dev/verdict", "suspect"),
                 Map.of("leakguard.dev/verdict", "suspect", "leakguard.dev/seconds-to-limit", "840"));
 
         assertThat(written).containsExactly(Map.entry("leakguard.dev/seconds-to-limit", "840"));
@@ -45,10 +46,10 @@ class PodAnnotatorTest {
 
     @Test
     void sendsNothingWhenNothingChanged() {
-        PodAnnotator annotator = new PodAnnotator(api.client());
+        Disruptor annotator = new Disruptor(api.client());
         int before = requests().size();
 
-        assertThat(annotator.annotate("shop", "checkout-1", Map.of("leakguard.dev/verdict", "healthy"),
+        assertThat(annotator.annotate(new PodKey("shop", "checkout-1"), Map.of("leakguard.dev/verdict", "healthy"),
                 Map.of("leakguard.dev/verdict", "healthy"))).isEmpty();
 
         assertThat(requests()).hasSize(before);

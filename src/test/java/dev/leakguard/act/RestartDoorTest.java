@@ -4,12 +4,15 @@ import static dev.leakguard.act.RestartCluster.NS;
 import static dev.leakguard.act.RestartCluster.WHY;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.leakguard.policy.ActionType;
 import dev.leakguard.api.LeakPolicy;
+import dev.leakguard.decide.EventReason;
+import dev.leakguard.decide.PodAnnotations;
 import dev.leakguard.decide.RestartLoopRule;
+import dev.leakguard.decide.RestartOutcome;
 import dev.leakguard.decide.RestartSettings;
 import dev.leakguard.decide.RestartStrategy;
 import dev.leakguard.demo.ApiRequest;
+import dev.leakguard.policy.ActionType;
 import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
@@ -26,7 +29,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
-class PodRestarterTest {
+class RestartDoorTest {
     private final RestartCluster cluster = new RestartCluster();
     private final TestingMetrics metrics = new TestingMetrics();
 
@@ -50,7 +53,7 @@ class PodRestarterTest {
         cluster.budget("web-pdb", "web", null, "1");
         RestartSettings s = settings(ActionType.Evict, false, 1, Duration.ofMinutes(10), 10);
         LeakPolicy policy = policy(s);
-        PodRestarter restarter = cluster.restarter(metrics, Duration.ZERO, 100);
+        RestartCluster.Door restarter = cluster.door(metrics, Duration.ZERO, 100);
 
         RestartOutcome outcome = restarter.requestRestart(policy, s, cluster.pod("web-0"), WHY);
 
@@ -69,7 +72,7 @@ class PodRestarterTest {
         int eviction = indexOf(requests, "create", "pods", "eviction", "web-0");
         assertThat(ledger).isNotNegative().isLessThan(eviction);
         assertThat(marker).isNotNegative().isLessThan(eviction);
-        assertThat(cluster.reread(policy).getMetadata().getAnnotations().get(PodRestarter.LEDGER_ANNOTATION))
+        assertThat(cluster.reread(policy).getMetadata().getAnnotations().get(AnnotationLedgerStore.LEDGER_ANNOTATION))
                 .contains("\"pod\":\"web-0\"", "\"strategy\":\"Evict\"", "\"at\":\"2027-01-15T08:00:00Z\"");
     }
 
@@ -79,7 +82,7 @@ class PodRestarterTest {
         cluster.budget("web-pdb", "web", "3", null);
         RestartSettings s = settings(ActionType.Evict, false, 1, Duration.ofMinutes(10), 10);
         LeakPolicy policy = policy(s);
-        PodRestarter restarter = cluster.restarter(metrics, Duration.ZERO, 100);
+        RestartCluster.Door restarter = cluster.door(metrics, Duration.ZERO, 100);
         Pod pod = cluster.pod("web-0");
 
         RestartOutcome first = restarter.requestRestart(policy, s, pod, WHY);
@@ -96,7 +99,7 @@ class PodRestarterTest {
         assertThat(cluster.dispatcher.requests()).hasSize(requestsAfterFirst);
         assertThat(cluster.requests("create", "pods", "eviction", "web-0")).isEqualTo(1);
         assertThat(cluster.pod("web-0")).isNotNull();
-        assertThat(cluster.pod("web-0").getMetadata().getAnnotations()).doesNotContainKey(PodRestarter.RESTART_REQUESTED_AT);
+        assertThat(cluster.pod("web-0").getMetadata().getAnnotations()).doesNotContainKey(PodAnnotations.RESTART_REQUESTED_AT);
         assertThat(restarter.score(cluster.reread(policy)).restarts()).isZero();
         assertThat(cluster.events(EventReason.RestartBlocked)).singleElement()
                 .satisfies(e -> assertThat(e.getMessage()).contains("disruption-budget", "web-pdb", "never bypasses", WHY));
@@ -109,7 +112,7 @@ class PodRestarterTest {
         cluster.deployment("web", 3, "RollingUpdate", "1");
         RestartSettings s = settings(type, true, 1, Duration.ofMinutes(10), 10);
         LeakPolicy policy = policy(s);
-        PodRestarter restarter = cluster.restarter(metrics, Duration.ZERO, 100);
+        RestartCluster.Door restarter = cluster.door(metrics, Duration.ZERO, 100);
 
         RestartOutcome outcome = restarter.requestRestart(policy, s, cluster.pod("web-0"), WHY);
         RestartOutcome again = restarter.requestRestart(policy, s, cluster.pod("web-1"), WHY);
@@ -121,7 +124,7 @@ class PodRestarterTest {
         assertThat(cluster.requests("delete", "pods", "", null)).isZero();
         assertThat(cluster.readyPods("web")).isEqualTo(3);
         assertThat(cluster.pod("web-0").getMetadata().getAnnotations())
-                .containsKey(PodRestarter.WOULD_RESTART_AT).doesNotContainKey(PodRestarter.RESTART_REQUESTED_AT);
+                .containsKey(PodAnnotations.WOULD_RESTART_AT).doesNotContainKey(PodAnnotations.RESTART_REQUESTED_AT);
         Deployment deployment = cluster.client.apps().deployments().inNamespace(NS).withName("web").get();
         assertThat(deployment.getSpec().getTemplate().getMetadata().getAnnotations()).isNullOrEmpty();
         assertThat(cluster.events(EventReason.WouldRestart)).singleElement()
@@ -134,14 +137,14 @@ class PodRestarterTest {
         ReplicaSet replicaSet = cluster.deployment("web", 2, "RollingUpdate", "1");
         RestartSettings s = settings(ActionType.RolloutRestart, false, 3, Duration.ZERO, 10);
         LeakPolicy policy = policy(s);
-        PodRestarter restarter = cluster.restarter(metrics, Duration.ZERO, 100);
+        RestartCluster.Door restarter = cluster.door(metrics, Duration.ZERO, 100);
 
         RestartOutcome outcome = restarter.requestRestart(policy, s, cluster.pod("web-0"), WHY);
 
         assertThat(outcome.result()).isEqualTo(RestartOutcome.Result.done);
         assertThat(outcome.strategy()).isEqualTo(RestartStrategy.RolloutRestart);
         String restartedAt = cluster.client.apps().deployments().inNamespace(NS).withName("web").get()
-                .getSpec().getTemplate().getMetadata().getAnnotations().get(PodRestarter.ROLLOUT_RESTARTED_AT);
+                .getSpec().getTemplate().getMetadata().getAnnotations().get(Disruptor.ROLLOUT_RESTARTED_AT);
         assertThat(restartedAt).isEqualTo("2027-01-15T08:00:00Z");
         assertThat(cluster.requests("create", "pods", "eviction", null)).isZero();
         assertThat(cluster.events(EventReason.RolloutRestarted)).singleElement()
@@ -152,8 +155,8 @@ class PodRestarterTest {
         // The Deployment controller's work: new pods from the new template, old ones gone.
         cluster.client.pods().inNamespace(NS).withName("web-0").delete();
         cluster.client.pods().inNamespace(NS).withName("web-1").delete();
-        cluster.pod("web-a", replicaSet, Map.of(PodRestarter.ROLLOUT_RESTARTED_AT, restartedAt));
-        cluster.pod("web-b", replicaSet, Map.of(PodRestarter.ROLLOUT_RESTARTED_AT, restartedAt));
+        cluster.pod("web-a", replicaSet, Map.of(Disruptor.ROLLOUT_RESTARTED_AT, restartedAt));
+        cluster.pod("web-b", replicaSet, Map.of(Disruptor.ROLLOUT_RESTARTED_AT, restartedAt));
 
         // Still leaking after the restart: allowed again (no cooldown here), and the loop is not yet reached.
         assertThat(restarter.requestRestart(policy, s, cluster.pod("web-a"), WHY).result()).isEqualTo(RestartOutcome.Result.done);
@@ -165,7 +168,7 @@ class PodRestarterTest {
         cluster.deployment("web", 1, "RollingUpdate", "25%");
         RestartSettings s = settings(ActionType.Evict, false, 1, Duration.ZERO, 10);
         LeakPolicy policy = policy(s);
-        PodRestarter restarter = cluster.restarter(metrics, Duration.ZERO, 100);
+        RestartCluster.Door restarter = cluster.door(metrics, Duration.ZERO, 100);
 
         RestartOutcome outcome = restarter.requestRestart(policy, s, cluster.pod("web-0"), WHY);
 
@@ -183,7 +186,7 @@ class PodRestarterTest {
         RestartSettings s = settings(ActionType.Evict, false, 1, Duration.ZERO, 10);
         LeakPolicy policy = policy(s);
 
-        RestartOutcome outcome = cluster.restarter(metrics, Duration.ZERO, 100).requestRestart(policy, s, cluster.pod("web-0"), WHY);
+        RestartOutcome outcome = cluster.door(metrics, Duration.ZERO, 100).requestRestart(policy, s, cluster.pod("web-0"), WHY);
 
         assertThat(outcome.strategy()).isEqualTo(RestartStrategy.Evict);
         assertThat(cluster.pod("web-0")).isNull();
@@ -197,7 +200,7 @@ class PodRestarterTest {
                 .patch(PatchContext.of(PatchType.JSON_MERGE), "{\"metadata\":{\"annotations\":{\"leakguard.dev/exclude\":\"true\"}}}");
         RestartSettings s = settings(ActionType.Evict, false, 5, Duration.ZERO, 10);
         LeakPolicy policy = policy(s);
-        PodRestarter restarter = cluster.restarter(metrics, Duration.ZERO, 100);
+        RestartCluster.Door restarter = cluster.door(metrics, Duration.ZERO, 100);
 
         assertThat(restarter.requestRestart(policy, s, cluster.pod("lonely"), WHY).rule()).isEqualTo("no-controller");
         assertThat(restarter.requestRestart(policy, s, cluster.pod("web-2"), WHY).rule()).isEqualTo("excluded");
@@ -212,7 +215,7 @@ class PodRestarterTest {
         cluster.deployment("web", 5, "RollingUpdate", "1");
         RestartSettings s = settings(ActionType.Evict, false, 5, Duration.ofMinutes(10), 10);
         LeakPolicy policy = policy(s);
-        PodRestarter restarter = cluster.restarter(metrics, Duration.ZERO, 100);
+        RestartCluster.Door restarter = cluster.door(metrics, Duration.ZERO, 100);
 
         List<String> rules = new ArrayList<>();
         for (int i = 0; i < 5; i++) {
@@ -231,7 +234,7 @@ class PodRestarterTest {
         }
         RestartSettings s = settings(ActionType.Evict, false, 5, Duration.ofMinutes(10), 2);
         LeakPolicy policy = policy(s);
-        PodRestarter restarter = cluster.restarter(metrics, Duration.ZERO, 100);
+        RestartCluster.Door restarter = cluster.door(metrics, Duration.ZERO, 100);
 
         List<String> rules = new ArrayList<>();
         for (String app : List.of("a", "b", "c", "d", "e")) {
@@ -241,7 +244,7 @@ class PodRestarterTest {
         assertThat(rules).containsExactly("done", "done", "policy-budget", "policy-budget", "policy-budget");
 
         RestartSettings generous = settings(ActionType.Evict, false, 5, Duration.ofMinutes(10), 10);
-        PodRestarter cappedOperator = cluster.restarter(metrics, Duration.ZERO, 3);
+        RestartCluster.Door cappedOperator = cluster.door(metrics, Duration.ZERO, 3);
         List<String> capped = new ArrayList<>();
         for (String app : List.of("c", "d", "e")) {
             RestartOutcome o = cappedOperator.requestRestart(policy, generous, cluster.pod(app + "-0"), WHY);
@@ -262,7 +265,7 @@ class PodRestarterTest {
         cluster.budget("web-pdb", "web", null, "1");
         RestartSettings s = settings(ActionType.Evict, false, 1, Duration.ZERO, 10);
         LeakPolicy policy = policy(s);
-        PodRestarter restarter = cluster.restarter(metrics, Duration.ZERO, 100);
+        RestartCluster.Door restarter = cluster.door(metrics, Duration.ZERO, 100);
         List<String> leaking = new ArrayList<>(List.of("web-0", "web-1", "web-2", "web-3", "web-4"));
 
         for (int round = 0; round < 5; round++) {
@@ -298,7 +301,7 @@ class PodRestarterTest {
         cluster.budget("web-pdb", "web", null, "1");
         RestartSettings s = settings(ActionType.Evict, false, 5, Duration.ZERO, 10);
         LeakPolicy policy = policy(s);
-        PodRestarter restarter = cluster.restarter(metrics, Duration.ZERO, 100);
+        RestartCluster.Door restarter = cluster.door(metrics, Duration.ZERO, 100);
 
         List<String> results = new ArrayList<>();
         for (int i = 0; i < 5; i++) {
@@ -324,21 +327,21 @@ class PodRestarterTest {
         LeakPolicy policy = policy(s);
         Pod leaking = cluster.pod("web-0");
 
-        PodRestarter first = cluster.restarter(metrics, Duration.ZERO, 100);
+        RestartCluster.Door first = cluster.door(metrics, Duration.ZERO, 100);
         assertThat(first.requestRestart(policy, s, leaking, WHY).result()).isEqualTo(RestartOutcome.Result.done);
         assertThat(cluster.pod("web-0").getMetadata().getDeletionTimestamp()).isNotNull();
 
-        PodRestarter second = cluster.restarter(metrics, Duration.ofMinutes(1), 100);
+        RestartCluster.Door second = cluster.door(metrics, Duration.ofMinutes(1), 100);
         assertThat(second.requestRestart(policy, s, leaking, WHY).rule()).isEqualTo("terminating");
         assertThat(second.requestRestart(policy, s, cluster.pod("web-1"), WHY).rule()).isEqualTo("max-concurrent");
 
         cluster.client.pods().inNamespace(NS).withName("web-0")
                 .patch(PatchContext.of(PatchType.JSON_MERGE), "{\"metadata\":{\"finalizers\":[]}}");
         cluster.pod("web-3", replicaSet, Map.of());
-        PodRestarter third = cluster.restarter(metrics, Duration.ofMinutes(5), 100);
+        RestartCluster.Door third = cluster.door(metrics, Duration.ofMinutes(5), 100);
         assertThat(third.requestRestart(policy, s, cluster.pod("web-1"), WHY).rule()).isEqualTo("cooldown");
 
-        PodRestarter afterCooldown = cluster.restarter(metrics, Duration.ofMinutes(11), 100);
+        RestartCluster.Door afterCooldown = cluster.door(metrics, Duration.ofMinutes(11), 100);
         assertThat(afterCooldown.requestRestart(policy, s, cluster.pod("web-1"), WHY).result())
                 .isEqualTo(RestartOutcome.Result.done);
         assertThat(cluster.requests("create", "pods", "eviction", "web-0")).isEqualTo(1);
@@ -350,7 +353,7 @@ class PodRestarterTest {
         cluster.deployment("web", 5, "RollingUpdate", "1");
         RestartSettings s = settings(ActionType.Evict, false, 10, Duration.ZERO, 10);
         LeakPolicy policy = policy(s);
-        PodRestarter restarter = cluster.restarter(metrics, Duration.ZERO, 100);
+        RestartCluster.Door restarter = cluster.door(metrics, Duration.ZERO, 100);
 
         for (int i = 0; i < 3; i++) {
             assertThat(restarter.requestRestart(policy, s, cluster.pod("web-" + i), WHY).result()).isEqualTo(RestartOutcome.Result.done);

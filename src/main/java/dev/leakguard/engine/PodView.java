@@ -1,4 +1,4 @@
-package dev.leakguard.operator;
+package dev.leakguard.engine;
 
 import dev.leakguard.trend.Assessment;
 import dev.leakguard.trend.Verdict;

@@ -1,9 +1,9 @@
-package dev.leakguard.operator;
+package dev.leakguard.engine;
 
 import dev.leakguard.trend.Sample;
 
 /** The outcome of reading one pod once: a sample, or why there is none. */
-sealed interface Reading permits Reading.Ok, Reading.Failed {
+public sealed interface Reading permits Reading.Ok, Reading.Failed {
     long elapsedNanos();
 
     /** {@code receivedNanos}: {@link System#nanoTime()} when the body was complete, where sample-to-decision latency starts. */

@@ -1,7 +1,6 @@
-package dev.leakguard.operator;
+package dev.leakguard.engine;
 
 import dev.leakguard.decide.PodAnnotations;
-import dev.leakguard.decide.Reactions;
 import dev.leakguard.profile.GroupCounts;
 import dev.leakguard.trend.Assessment;
 import dev.leakguard.trend.DetectionSettings;
@@ -9,7 +8,6 @@ import dev.leakguard.trend.LeakDetector;
 import dev.leakguard.trend.LeakDetectors;
 import dev.leakguard.trend.Sample;
 import dev.leakguard.trend.Verdict;
-import io.fabric8.kubernetes.api.model.Pod;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -17,12 +15,13 @@ import java.util.Map;
 /**
  * Everything leakguard remembers about one watched pod: its detector, the last assessment or scrape
  * error, and what was already announced or written. One scrape loop owns it; status and metrics read
- * consistent snapshots through {@link #view()}.
+ * consistent snapshots through {@link #view()}. The flags that keep one write, one act and one
+ * restart request per pod in flight are set here and cleared by the job that runs on
+ * {@link PodActions}, which never drops a job, so they cannot stay set.
  */
-final class PodState {
+public final class PodState {
     private final LeakDetector detector;
     private ScrapeTarget target;
-    private Pod pod;
     private Assessment assessment;
     private String scrapeError;
     private Reactions.Progress progress = Reactions.Progress.NONE;
@@ -38,14 +37,13 @@ final class PodState {
     private long nextRestartAttemptMillis;
     private long annotatedAtMillis = Long.MIN_VALUE / 2;
 
-    PodState(ScrapeTarget target, Pod pod, DetectionSettings settings) {
+    /** {@code annotations} are the pod's annotations as read: leakguard's own tell what it already wrote. */
+    public PodState(ScrapeTarget target, Map<String, String> annotations, DetectionSettings settings) {
         this.target = target;
-        this.pod = pod;
         this.detector = LeakDetectors.create(settings);
         this.assessment = detector.current();
-        Map<String, String> existing = pod.getMetadata().getAnnotations();
-        if (existing != null) {
-            existing.forEach((k, v) -> {
+        if (annotations != null) {
+            annotations.forEach((k, v) -> {
                 if (k.startsWith(PodAnnotations.PREFIX)) {
                     annotationsWritten.put(k, v);
                 }
@@ -53,24 +51,20 @@ final class PodState {
         }
     }
 
-    synchronized PodView view() {
+    public synchronized PodView view() {
         return new PodView(target.pod(), effectiveVerdict(), assessment, scrapeError, topGroups, evidence);
     }
 
-    synchronized Verdict effectiveVerdict() {
+    public synchronized Verdict effectiveVerdict() {
         return scrapeError != null ? Verdict.UNKNOWN : assessment.verdict();
     }
 
-    synchronized ScrapeTarget target() {
+    public synchronized ScrapeTarget target() {
         return target;
     }
 
-    synchronized Pod pod() {
-        return pod;
-    }
-
     /** A newer copy of the pod from the informer; a new container instance resets what was announced. */
-    synchronized void refresh(ScrapeTarget newTarget, Pod newPod) {
+    public synchronized void refresh(ScrapeTarget newTarget) {
         if (newTarget.containerStartMillis() != target.containerStartMillis() || newTarget.restartCount() != target.restartCount()) {
             progress = Reactions.Progress.NONE;
             topGroups = List.of();
@@ -78,10 +72,9 @@ final class PodState {
             nextRestartAttemptMillis = 0;
         }
         target = newTarget;
-        pod = newPod;
     }
 
-    synchronized boolean tryStartScrape() {
+    public synchronized boolean tryStartScrape() {
         if (scrapeInFlight) {
             return false;
         }
@@ -89,11 +82,11 @@ final class PodState {
         return true;
     }
 
-    synchronized void scrapeFinished() {
+    public synchronized void scrapeFinished() {
         scrapeInFlight = false;
     }
 
-    synchronized Assessment observe(Sample sample) {
+    public synchronized Assessment observe(Sample sample) {
         scrapeError = null;
         assessment = detector.observe(sample);
         return assessment;

@@ -1,10 +1,9 @@
-package dev.leakguard.act;
+package dev.leakguard.decide;
 
-import dev.leakguard.decide.RestartStrategy;
 
 /**
  * What the restart door did with one request. {@code rule} is the stable id of the rule that
- * blocked it (see {@link dev.leakguard.decide.BlockRule}) or null; {@code strategy} is the strategy
+ * blocked it (see {@link BlockRule}) or null; {@code strategy} is the strategy
  * used or chosen, null when blocked before one was chosen; {@code message} says why, for logs.
  */
 public record RestartOutcome(Result result, RestartStrategy strategy, String rule, String message) {

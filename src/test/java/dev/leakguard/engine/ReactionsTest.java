@@ -1,4 +1,4 @@
-package dev.leakguard.decide;
+package dev.leakguard.engine;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

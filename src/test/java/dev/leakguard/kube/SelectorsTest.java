@@ -1,4 +1,4 @@
-package dev.leakguard.decide;
+package dev.leakguard.kube;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -10,7 +10,8 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
-class LabelSelectorsTest {
+/** Kubernetes' label-selector semantics, as {@link dev.leakguard.decide.PodSelector} evaluates the client's selectors. */
+class SelectorsTest {
     static Stream<Arguments> cases() {
         Map<String, String> labels = Map.of("app", "checkout", "tier", "web");
         return Stream.of(
@@ -30,12 +31,14 @@ class LabelSelectorsTest {
     @MethodSource("cases")
     void matchesLikeKubernetes(String name, String selectorYaml, Map<String, String> labels, boolean expected) {
         LabelSelector selector = Serialization.unmarshal("# flow-style YAML, not JSON\n" + selectorYaml, LabelSelector.class);
-        assertThat(LabelSelectors.matches(selector, labels)).isEqualTo(expected);
+        assertThat(Selectors.matches(selector, labels)).isEqualTo(expected);
+        assertThat(Selectors.of(Selectors.toLabelSelector(Selectors.of(selector))).matches(labels)).as("round trip").isEqualTo(expected);
     }
 
     @org.junit.jupiter.api.Test
-    void aPolicySelectorThatIsEmptySelectsNothing() {
-        assertThat(LabelSelectors.selectsPolicyPods(new LabelSelector(), Map.of("app", "x"))).isFalse();
-        assertThat(LabelSelectors.selectsPolicyPods(null, Map.of("app", "x"))).isFalse();
+    void aMissingSelectorMatchesNothingAndAnEmptyPolicySelectorSelectsNothing() {
+        assertThat(Selectors.matches(null, Map.of("app", "x"))).isFalse();
+        assertThat(Selectors.of(new LabelSelector()).selectsPolicyPods(Map.of("app", "x"))).isFalse();
+        assertThat(Selectors.of(null).selectsPolicyPods(Map.of("app", "x"))).isFalse();
     }
 }

@@ -1,29 +1,29 @@
-package dev.leakguard.operator;
+package dev.leakguard.engine;
 
+import dev.leakguard.decide.PodSelector;
 import dev.leakguard.decide.RestartSettings;
 import dev.leakguard.policy.MetricsSource;
 import dev.leakguard.policy.ProfileType;
 import dev.leakguard.scrape.parse.SeriesSelector;
 import dev.leakguard.trend.DetectionSettings;
-import io.fabric8.kubernetes.api.model.IntOrString;
-import io.fabric8.kubernetes.api.model.LabelSelector;
 import java.time.Duration;
 
 /**
  * A LeakPolicy whose spec passed validation, with every string parsed once: durations, quantities,
  * series selectors and paths. Everything downstream works from this, never from raw spec text.
  *
+ * @param ref          the policy's name and uid
  * @param profileType  {@link ProfileType#none} when no profile is configured
  * @param detection    how its pods are judged; the memory limit is the policy's override, or NaN to
  *                     take each pod's own container limit
  * @param restart      what the restart door allows for it
  */
 public record ResolvedPolicy(
-        PolicyKey key,
-        LabelSelector selector,
+        PolicyRef ref,
+        PodSelector selector,
         MetricsSource source,
         String prometheusUrl,
-        IntOrString port,
+        MetricsPort port,
         String metricsPath,
         SeriesSelector memory,
         SeriesSelector threads,
@@ -32,6 +32,10 @@ public record ResolvedPolicy(
         int topGroups,
         DetectionSettings detection,
         RestartSettings restart) {
+
+    public PolicyKey key() {
+        return ref.key();
+    }
 
     public Duration interval() {
         return detection.interval();

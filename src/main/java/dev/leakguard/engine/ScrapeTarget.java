@@ -1,10 +1,11 @@
-package dev.leakguard.operator;
+package dev.leakguard.engine;
 
 import java.net.URI;
 
 /**
- * One pod as the scrape loop sees it: where to read, against which limit, and which container
- * instance (start time and restart count) the samples belong to.
+ * One watched pod as the engine sees it, read once from the Pod object: which pod (name and uid),
+ * where to read it, against which limit, and which container instance (start time and restart
+ * count) the samples belong to.
  */
 public record ScrapeTarget(
         PodKey pod,

@@ -1,4 +1,4 @@
-package dev.leakguard.decide;
+package dev.leakguard.engine;
 
 import dev.leakguard.policy.ActionType;
 import dev.leakguard.trend.Assessment;

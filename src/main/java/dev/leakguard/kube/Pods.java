@@ -1,4 +1,4 @@
-package dev.leakguard.act;
+package dev.leakguard.kube;
 
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.ObjectMeta;
@@ -6,9 +6,12 @@ import io.fabric8.kubernetes.api.model.OwnerReference;
 import io.fabric8.kubernetes.api.model.Pod;
 import java.util.Map;
 
-/** How Kubernetes itself reads a pod's state: the Ready condition, deletion, the controller owner. */
-public final class PodConditions {
-    private PodConditions() {
+/**
+ * Reading Kubernetes objects the way Kubernetes itself does: a pod's Ready condition and phase,
+ * deletion, the controller owner, annotations.
+ */
+public final class Pods {
+    private Pods() {
     }
 
     /** Condition Ready=True, as Services and PodDisruptionBudgets count it. */

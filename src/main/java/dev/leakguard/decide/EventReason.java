@@ -1,4 +1,4 @@
-package dev.leakguard.act;
+package dev.leakguard.decide;
 
 /** Every reason leakguard writes into a Kubernetes Event; the type is fixed per reason. */
 public enum EventReason {
