@@ -56,10 +56,10 @@ public final class CoalescingPodActions implements PodActions, AutoCloseable {
         }
     }
 
-    /** Actions waiting to run; at most the number of pods times the kinds. */
-    public int waiting() {
+    /** Actions submitted and not finished: running, or waiting (at most the number of pods times the kinds). */
+    public int unfinished() {
         synchronized (lock) {
-            return waiting.size();
+            return waiting.size() + running.size();
         }
     }
 

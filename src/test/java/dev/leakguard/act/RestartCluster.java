@@ -31,6 +31,10 @@ import io.fabric8.kubernetes.api.model.apps.ReplicaSet;
 import io.fabric8.kubernetes.api.model.apps.ReplicaSetBuilder;
 import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudgetBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.fabric8.kubernetes.client.http.BasicBuilder;
+import io.fabric8.kubernetes.client.http.HttpRequest;
+import io.fabric8.kubernetes.client.http.Interceptor;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.fabric8.mockwebserver.Context;
 import io.fabric8.mockwebserver.MockWebServer;
@@ -43,6 +47,9 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 
 /**
@@ -56,6 +63,7 @@ public final class RestartCluster implements AutoCloseable {
     public static final String WHY = "memory 410Mi of 512Mi, +2.1Mi/min, limit in 12m; top groups: redis.(*Pool).reaper x1001";
 
     public final EvictionAwareDispatcher dispatcher = new EvictionAwareDispatcher();
+    public final HeldEvictions heldEvictions = new HeldEvictions();
     public final KubernetesMockServer server;
     public final KubernetesClient client;
     private final List<EventRecorder> recorders = new ArrayList<>();
@@ -64,7 +72,47 @@ public final class RestartCluster implements AutoCloseable {
     public RestartCluster() {
         server = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(), dispatcher, false);
         server.init();
-        client = server.createClient();
+        try (KubernetesClient plain = server.createClient()) {
+            client = new KubernetesClientBuilder().withConfig(plain.getConfiguration())
+                    .withHttpClientBuilderConsumer(http -> http.addOrReplaceInterceptor("held-evictions", heldEvictions)).build();
+        }
+    }
+
+    /**
+     * Holds the client's eviction requests before they are sent, as a hanging API server would hold
+     * their answer. (Holding them in the mock's dispatcher would block its event loop, and with it
+     * every other request.)
+     */
+    public static final class HeldEvictions implements Interceptor {
+        private volatile CountDownLatch release = new CountDownLatch(0);
+        private final Semaphore held = new Semaphore(0);
+
+        /** Evictions from now on wait (at most 10 s) until {@link #release()}. */
+        public void hold() {
+            release = new CountDownLatch(1);
+        }
+
+        public void release() {
+            release.countDown();
+        }
+
+        /** Waits until an eviction request is being held. */
+        public boolean awaitHeld() throws InterruptedException {
+            return held.tryAcquire(5, TimeUnit.SECONDS);
+        }
+
+        @Override
+        public void before(BasicBuilder builder, HttpRequest request, RequestTags tags) {
+            CountDownLatch gate = release;
+            if ("POST".equals(request.method()) && request.uri().getPath().endsWith("/eviction") && gate.getCount() > 0) {
+                held.release();
+                try {
+                    gate.await(10, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+        }
     }
 
     /** The restart door and OOM-kill tracker as a fresh operator instance would build them, on a clock frozen at {@code START + offset}. */
