@@ -23,11 +23,6 @@ import java.time.format.DateTimeFormatter;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
-import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.ThreadPoolExecutor;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -50,7 +45,7 @@ public final class EventRecorder implements EventSink, AutoCloseable {
     private final OperatorMetrics metrics;
     private final String component;
     private final String host;
-    private final ExecutorService sender;
+    private final BackgroundWriter sender;
     private final Map<String, Recorded> recent = new LinkedHashMap<>(256, 0.75f, true) {
         @Override
         protected boolean removeEldestEntry(Map.Entry<String, Recorded> eldest) {
@@ -71,11 +66,7 @@ public final class EventRecorder implements EventSink, AutoCloseable {
         this.metrics = metrics;
         this.component = component;
         this.host = host;
-        this.sender = new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS, new ArrayBlockingQueue<>(1000), r -> {
-            Thread t = new Thread(r, "leakguard-events");
-            t.setDaemon(true);
-            return t;
-        });
+        this.sender = new BackgroundWriter("leakguard-events", 1000);
     }
 
     /** Called with every Event after it was delivered; the demo prints them as they happen. */
@@ -120,9 +111,7 @@ public final class EventRecorder implements EventSink, AutoCloseable {
                 return;
             }
         }
-        try {
-            sender.execute(() -> deliver(involved, reason, text, objectKey, previous, now));
-        } catch (RejectedExecutionException e) {
+        if (!sender.offer(() -> deliver(involved, reason, text, objectKey, previous, now))) {
             log.warn("event queue full, dropped {} on {}: {}", reason, objectKey, text);
             metrics.event(reason.name(), reason.type(), false);
         }
@@ -178,17 +167,12 @@ public final class EventRecorder implements EventSink, AutoCloseable {
 
     /** Waits until every queued Event was delivered or dropped; for shutdown and tests. */
     public void flush(long timeoutMillis) {
-        try {
-            sender.submit(() -> { }).get(timeoutMillis, TimeUnit.MILLISECONDS);
-        } catch (Exception e) {
-            log.debug("event flush did not complete: {}", e.toString());
-        }
+        sender.flush(timeoutMillis);
     }
 
     @Override
     public void close() {
-        flush(5_000);
-        sender.shutdownNow();
+        sender.close();
     }
 
     private record Recorded(String name, int count) {

@@ -16,11 +16,6 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
-import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.ThreadPoolExecutor;
-import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -40,17 +35,13 @@ public final class OomKillTracker implements AutoCloseable {
     private final LedgerStore ledgers;
     private final EventRecorder events;
     private final OperatorMetrics metrics;
-    private final ExecutorService recorder;
+    private final BackgroundWriter recorder;
 
     public OomKillTracker(LedgerStore ledgers, EventRecorder events, OperatorMetrics metrics) {
         this.ledgers = ledgers;
         this.events = events;
         this.metrics = metrics;
-        this.recorder = new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS, new ArrayBlockingQueue<>(QUEUE), r -> {
-            Thread t = new Thread(r, "leakguard-oom-kills");
-            t.setDaemon(true);
-            return t;
-        });
+        this.recorder = new BackgroundWriter("leakguard-oom-kills", QUEUE);
     }
 
     /**
@@ -65,9 +56,7 @@ public final class OomKillTracker implements AutoCloseable {
             return;
         }
         PolicyRef ref = Refs.policyRef(policy);
-        try {
-            recorder.execute(() -> record(ref, newPod, kills));
-        } catch (RejectedExecutionException e) {
+        if (!recorder.offer(() -> record(ref, newPod, kills))) {
             log.warn("{} OOM kill(s) of pod {}/{} not recorded: too many waiting", kills.size(),
                     newPod.getMetadata().getNamespace(), newPod.getMetadata().getName());
         }
@@ -99,17 +88,12 @@ public final class OomKillTracker implements AutoCloseable {
 
     /** Waits until the kills already seen are recorded; for shutdown and tests. */
     public void flush(long timeoutMillis) {
-        try {
-            recorder.submit(() -> { }).get(timeoutMillis, TimeUnit.MILLISECONDS);
-        } catch (Exception e) {
-            log.debug("OOM kill flush did not complete: {}", e.toString());
-        }
+        recorder.flush(timeoutMillis);
     }
 
     @Override
     public void close() {
-        flush(5_000);
-        recorder.shutdownNow();
+        recorder.close();
     }
 
     private static List<Termination> terminations(Pod pod, long notBeforeMillis) {

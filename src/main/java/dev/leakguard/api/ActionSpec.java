@@ -2,10 +2,10 @@ package dev.leakguard.api;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
-import io.fabric8.generator.annotation.Min;
 import dev.leakguard.policy.ActionType;
 import dev.leakguard.policy.Defaults;
 import dev.leakguard.policy.Durations;
+import io.fabric8.generator.annotation.Min;
 import io.fabric8.generator.annotation.Pattern;
 
 @JsonInclude(JsonInclude.Include.NON_NULL)

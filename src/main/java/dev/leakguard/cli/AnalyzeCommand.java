@@ -2,12 +2,12 @@ package dev.leakguard.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.leakguard.policy.Defaults;
+import dev.leakguard.policy.Durations;
+import dev.leakguard.policy.Quantities;
 import dev.leakguard.trend.Assessment;
 import dev.leakguard.trend.DetectionSettings;
-import dev.leakguard.policy.Durations;
 import dev.leakguard.trend.LeakDetector;
 import dev.leakguard.trend.LeakDetectors;
-import dev.leakguard.policy.Quantities;
 import dev.leakguard.trend.Sample;
 import dev.leakguard.trend.Verdict;
 import java.io.BufferedReader;

@@ -35,7 +35,7 @@ class OomKillScoreboardTest {
     @Test
     void eachOomKillIsOneMissEvenAcrossInformerResyncsAndLeaderChanges() {
         RestartCluster.Door restarter = cluster.door(metrics, Duration.ZERO, 100);
-        Pod killedOnce = killed(healthy, 1, null);
+        Pod killedOnce = RestartCluster.oomKilled(healthy, 1, null);
 
         restarter.onPodChanged(policy, healthy, killedOnce);
         restarter.onPodChanged(policy, killedOnce, killedOnce);
@@ -45,7 +45,7 @@ class OomKillScoreboardTest {
         newLeader.onPodChanged(policy, null, killedOnce);
         assertThat(metrics.oomKillsMissed()).as("the informer's initial list does not count it again").isEqualTo(1);
 
-        newLeader.onPodChanged(policy, killedOnce, killed(healthy, 2, null));
+        newLeader.onPodChanged(policy, killedOnce, RestartCluster.oomKilled(healthy, 2, null));
         assertThat(metrics.oomKillsMissed()).isEqualTo(2);
         assertThat(newLeader.score(cluster.reread(policy)).oomKillsMissed()).isEqualTo(2);
         assertThat(cluster.events(EventReason.OOMKillMissed)).hasSize(2).allSatisfy(e -> {
@@ -64,7 +64,7 @@ class OomKillScoreboardTest {
                 .endContainerStatus().endStatus().build();
 
         restarter.onPodChanged(policy, healthy, terminatedNow);
-        restarter.onPodChanged(policy, terminatedNow, killed(healthy, 1, null));
+        restarter.onPodChanged(policy, terminatedNow, RestartCluster.oomKilled(healthy, 1, null));
 
         assertThat(metrics.oomKillsMissed()).isEqualTo(1);
     }
@@ -73,20 +73,12 @@ class OomKillScoreboardTest {
     void killsFromBeforeThePolicyExistedAndOtherCrashesAreNotMisses() {
         RestartCluster.Door restarter = cluster.door(metrics, Duration.ZERO, 100);
 
-        restarter.onPodChanged(policy, null, killed(healthy, 1, "2020-01-01T00:00:00Z"));
+        restarter.onPodChanged(policy, null, RestartCluster.oomKilled(healthy, 1, "2020-01-01T00:00:00Z"));
         restarter.onPodChanged(policy, healthy, withCrash(healthy));
 
         assertThat(metrics.oomKillsMissed()).isZero();
         assertThat(cluster.events(EventReason.OOMKillMissed)).isEmpty();
         assertThat(Pods.annotation(cluster.reread(policy), AnnotationLedgerStore.LEDGER_ANNOTATION)).isNull();
-    }
-
-    private static Pod killed(Pod pod, int restartCount, String finishedAt) {
-        return new PodBuilder(pod).editStatus().editFirstContainerStatus()
-                .withRestartCount(restartCount)
-                .withLastState(new ContainerStateBuilder().withNewTerminated().withReason("OOMKilled").withExitCode(137)
-                        .withFinishedAt(finishedAt).endTerminated().build())
-                .endContainerStatus().endStatus().build();
     }
 
     private static Pod withCrash(Pod pod) {

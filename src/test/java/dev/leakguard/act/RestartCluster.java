@@ -18,6 +18,7 @@ import dev.leakguard.policy.MetricsSource;
 import dev.leakguard.policy.ProfileType;
 import dev.leakguard.scrape.parse.SeriesSelector;
 import dev.leakguard.trend.DetectionSettings;
+import io.fabric8.kubernetes.api.model.ContainerStateBuilder;
 import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.IntOrString;
 import io.fabric8.kubernetes.api.model.LabelSelectorBuilder;
@@ -155,6 +156,15 @@ public final class RestartCluster implements AutoCloseable {
     public static ScrapeTarget target(Pod pod) {
         return new ScrapeTarget(Refs.podKey(pod), pod.getMetadata().getUid(), "app", URI.create("http://10.0.0.1:9090/metrics"), null,
                 Double.NaN, -1, 0);
+    }
+
+    /** {@code pod} after its container was OOM-killed: restarted {@code restartCount} times, the last time OOMKilled. */
+    public static Pod oomKilled(Pod pod, int restartCount, String finishedAt) {
+        return new PodBuilder(pod).editStatus().editFirstContainerStatus()
+                .withRestartCount(restartCount)
+                .withLastState(new ContainerStateBuilder().withNewTerminated().withReason("OOMKilled").withExitCode(137)
+                        .withFinishedAt(finishedAt).endTerminated().build())
+                .endContainerStatus().endStatus().build();
     }
 
     public static Clock frozenClock(Duration offset) {

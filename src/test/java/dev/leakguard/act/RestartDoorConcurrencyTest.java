@@ -13,9 +13,7 @@ import dev.leakguard.decide.RestartSettings;
 import dev.leakguard.decide.RestartStrategy;
 import dev.leakguard.engine.PolicyRef;
 import dev.leakguard.policy.ActionType;
-import io.fabric8.kubernetes.api.model.ContainerStateBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
-import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.apps.ReplicaSet;
 import java.time.Clock;
 import java.time.Duration;
@@ -56,7 +54,7 @@ class RestartDoorConcurrencyTest {
         assertThat(cluster.heldEvictions.awaitHeld()).as("the eviction request is on its way").isTrue();
 
         Pod healthy = cluster.pod("web-1");
-        door.onPodChanged(policy, healthy, oomKilled(healthy));
+        door.onPodChanged(policy, healthy, RestartCluster.oomKilled(healthy, 1, null));
 
         assertThat(restart).as("the eviction still hangs").isNotDone();
         assertThat(metrics.oomKillsMissed()).isEqualTo(1);
@@ -121,13 +119,5 @@ class RestartDoorConcurrencyTest {
         assertThat(outcome.rule()).isEqualTo("max-concurrent");
         assertThat(cluster.requests("create", "pods", "eviction", null)).isZero();
         assertThat(racing.score(cluster.reread(policy)).restarts()).as("only the other writer's restart is recorded").isEqualTo(1);
-    }
-
-    private static Pod oomKilled(Pod pod) {
-        return new PodBuilder(pod).editStatus().editFirstContainerStatus()
-                .withRestartCount(1)
-                .withLastState(new ContainerStateBuilder().withNewTerminated().withReason("OOMKilled").withExitCode(137)
-                        .endTerminated().build())
-                .endContainerStatus().endStatus().build();
     }
 }

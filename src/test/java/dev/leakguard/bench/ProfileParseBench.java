@@ -1,8 +1,8 @@
 package dev.leakguard.bench;
 
+import dev.leakguard.policy.ProfileType;
 import dev.leakguard.profile.GroupCounts;
 import dev.leakguard.profile.Grouping;
-import dev.leakguard.policy.ProfileType;
 import dev.leakguard.scrape.parse.GoroutineProfileParser;
 import dev.leakguard.scrape.parse.ProfileFixtures;
 import dev.leakguard.scrape.parse.ProfileParseException;

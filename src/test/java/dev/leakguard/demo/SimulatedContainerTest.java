@@ -2,9 +2,9 @@ package dev.leakguard.demo;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.leakguard.policy.ProfileType;
 import dev.leakguard.profile.GroupCounts;
 import dev.leakguard.profile.Grouping;
-import dev.leakguard.policy.ProfileType;
 import dev.leakguard.scrape.parse.GoroutineProfileParser;
 import dev.leakguard.scrape.parse.JvmThreadDumpParser;
 import dev.leakguard.time.ScaledClock;

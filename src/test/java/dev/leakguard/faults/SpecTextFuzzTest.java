@@ -5,12 +5,12 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.fail;
 
 import dev.leakguard.api.LeakPolicy;
-import dev.leakguard.policy.ProfileType;
 import dev.leakguard.operator.PolicyResolver;
+import dev.leakguard.policy.Durations;
+import dev.leakguard.policy.ProfileType;
+import dev.leakguard.policy.Quantities;
 import dev.leakguard.scrape.ScrapeUrls;
 import dev.leakguard.scrape.parse.SeriesSelector;
-import dev.leakguard.policy.Durations;
-import dev.leakguard.policy.Quantities;
 import io.fabric8.kubernetes.api.model.IntOrString;
 import io.fabric8.kubernetes.api.model.LabelSelectorBuilder;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;

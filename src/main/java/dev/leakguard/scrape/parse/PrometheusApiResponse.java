@@ -1,9 +1,9 @@
 package dev.leakguard.scrape.parse;
 
-import dev.leakguard.text.BoundedText;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.leakguard.text.BoundedText;
 import java.io.IOException;
 import java.math.BigDecimal;
 import java.math.RoundingMode;

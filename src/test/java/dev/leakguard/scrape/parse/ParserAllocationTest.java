@@ -3,8 +3,8 @@ package dev.leakguard.scrape.parse;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.leakguard.fixtures.MetricsFixtures;
-import dev.leakguard.profile.Grouping;
 import dev.leakguard.policy.ProfileType;
+import dev.leakguard.profile.Grouping;
 import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;

@@ -1,8 +1,8 @@
 package dev.leakguard.scrape.parse;
 
+import dev.leakguard.policy.ProfileType;
 import dev.leakguard.profile.GroupCounts;
 import dev.leakguard.profile.Grouping;
-import dev.leakguard.policy.ProfileType;
 import dev.leakguard.profile.StackRecord;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;

@@ -3,10 +3,10 @@ package dev.leakguard.scrape.parse;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.fail;
 
+import dev.leakguard.policy.ProfileType;
 import dev.leakguard.profile.GroupCounts;
 import dev.leakguard.profile.Grouping;
 import dev.leakguard.profile.GrowthRanking;
-import dev.leakguard.policy.ProfileType;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;

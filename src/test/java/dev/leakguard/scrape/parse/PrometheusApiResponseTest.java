@@ -1,10 +1,10 @@
 package dev.leakguard.scrape.parse;
 
-import dev.leakguard.text.BoundedText;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.leakguard.fixtures.PrometheusApiFixtures;
+import dev.leakguard.text.BoundedText;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import java.util.stream.Stream;

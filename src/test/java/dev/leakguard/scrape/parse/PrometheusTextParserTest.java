@@ -1,11 +1,11 @@
 package dev.leakguard.scrape.parse;
 
-import dev.leakguard.text.BoundedText;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import dev.leakguard.fixtures.MetricsFixtures;
+import dev.leakguard.text.BoundedText;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
