@@ -21,8 +21,8 @@ import org.junit.jupiter.params.provider.CsvSource;
 class SimulatedContainerTest {
     @ParameterizedTest
     @CsvSource({
-        "GO_REDIS_CLIENT_LEAK, GO, /debug/pprof/goroutine, (*ConnPool).reaper",
-        "JVM_THREAD_POOL_LEAK, JVM, /actuator/threaddump, pool-N-thread-N"})
+        "GO_REDIS_CLIENT_LEAK, go, /debug/pprof/goroutine, (*ConnPool).reaper",
+        "JVM_THREAD_POOL_LEAK, jvm, /actuator/threaddump, pool-N-thread-N"})
     void leakingProfilesParseAndShowTheLeakingGroup(SimulatedContainer.Behaviour behaviour, ProfileType type, String path,
                                                     String leakingGroup) throws Exception {
         ScaledClock clock = ScaledClock.compressed(Instant.parse("2026-01-01T00:00:00Z"), 60_000);
