@@ -17,6 +17,7 @@ import io.fabric8.kubernetes.api.model.Event;
 import java.io.PrintStream;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -120,7 +121,9 @@ public final class DemoCommand implements Callable<Integer> {
             }
         }
         out.printf("%n%-16s %-9s %-9s %-9s %s%n", "POLICY", "WATCHED", "LEAKING", "RESTARTS", "OOM KILLS MISSED");
-        for (LeakPolicy policy : api.client().resources(LeakPolicy.class).inNamespace(DemoCluster.NAMESPACE).list().getItems()) {
+        List<LeakPolicy> policies = api.client().resources(LeakPolicy.class).inNamespace(DemoCluster.NAMESPACE).list().getItems().stream()
+                .sorted(Comparator.comparing(p -> p.getMetadata().getName())).toList();
+        for (LeakPolicy policy : policies) {
             var status = policy.getStatus();
             out.printf("%-16s %-9s %-9s %-9s %s%n", policy.getMetadata().getName(), status == null ? "-" : status.getWatched(),
                     status == null ? "-" : status.getLeaking(), status == null ? "-" : status.getRestarts(),

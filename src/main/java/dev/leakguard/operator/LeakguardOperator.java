@@ -25,10 +25,11 @@ import io.javaoperatorsdk.operator.api.config.LeaderElectionConfigurationBuilder
 import io.javaoperatorsdk.operator.monitoring.micrometer.MicrometerMetrics;
 import io.javaoperatorsdk.operator.processing.retry.GenericRetry;
 import java.time.Duration;
-import java.util.LinkedHashMap;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -223,9 +224,9 @@ public final class LeakguardOperator implements AutoCloseable {
         return events;
     }
 
-    /** What every policy's loops know right now, for the demo's summary and for tests. */
+    /** What every policy's loops know right now, by namespace and name, for the demo's summary and for tests. */
     public Map<PolicyKey, List<PodView>> snapshot() {
-        Map<PolicyKey, List<PodView>> out = new LinkedHashMap<>();
+        Map<PolicyKey, List<PodView>> out = new TreeMap<>(Comparator.comparing(PolicyKey::namespace).thenComparing(PolicyKey::name));
         for (PolicyKey key : scheduler.policies()) {
             out.put(key, scheduler.views(key));
         }
