@@ -1,29 +1,28 @@
 package dev.leakguard.act;
 
-import dev.leakguard.profile.EventMessages;
-
+import dev.leakguard.api.LeakPolicy;
+import dev.leakguard.decide.EventReason;
+import dev.leakguard.engine.EventSink;
+import dev.leakguard.engine.PolicyRef;
+import dev.leakguard.engine.ScrapeTarget;
 import dev.leakguard.metrics.OperatorMetrics;
-import dev.leakguard.time.ScaledClock;
+import dev.leakguard.text.BoundedText;
 import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.EventBuilder;
 import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.ObjectReference;
 import io.fabric8.kubernetes.api.model.ObjectReferenceBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import io.fabric8.kubernetes.client.utils.Serialization;
+import java.time.Clock;
 import java.time.Instant;
 import java.time.format.DateTimeFormatter;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.ThreadPoolExecutor;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -35,18 +34,18 @@ import org.slf4j.LoggerFactory;
  * Delivery is asynchronous on one thread with a bounded queue, so a slow API server never stalls a
  * scrape loop; failures are logged and counted, never thrown.
  */
-public final class EventRecorder implements AutoCloseable {
+public final class EventRecorder implements EventSink, AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(EventRecorder.class);
     private static final int REMEMBERED_EVENTS = 4096;
     private static final int BURST = 10;
     private static final long REFILL_MILLIS = 5 * 60_000L;
 
     private final KubernetesClient client;
-    private final ScaledClock clock;
+    private final Clock clock;
     private final OperatorMetrics metrics;
     private final String component;
     private final String host;
-    private final ExecutorService sender;
+    private final BackgroundWriter sender;
     private final Map<String, Recorded> recent = new LinkedHashMap<>(256, 0.75f, true) {
         @Override
         protected boolean removeEldestEntry(Map.Entry<String, Recorded> eldest) {
@@ -61,17 +60,13 @@ public final class EventRecorder implements AutoCloseable {
     };
     private volatile Consumer<Event> listener = e -> { };
 
-    public EventRecorder(KubernetesClient client, ScaledClock clock, OperatorMetrics metrics, String component, String host) {
+    public EventRecorder(KubernetesClient client, Clock clock, OperatorMetrics metrics, String component, String host) {
         this.client = client;
         this.clock = clock;
         this.metrics = metrics;
         this.component = component;
         this.host = host;
-        this.sender = new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS, new ArrayBlockingQueue<>(1000), r -> {
-            Thread t = new Thread(r, "leakguard-events");
-            t.setDaemon(true);
-            return t;
-        });
+        this.sender = new BackgroundWriter("leakguard-events", 1000);
     }
 
     /** Called with every Event after it was delivered; the demo prints them as they happen. */
@@ -80,9 +75,32 @@ public final class EventRecorder implements AutoCloseable {
     }
 
     public void record(HasMetadata involved, EventReason reason, String message) {
-        String text = EventMessages.fit(message, List.of(), EventMessages.EVENT_MESSAGE_MAX_BYTES);
-        String objectKey = involved.getKind() + "/" + involved.getMetadata().getNamespace() + "/" + involved.getMetadata().getName()
-                + "/" + involved.getMetadata().getUid();
+        record(new ObjectReferenceBuilder()
+                .withApiVersion(involved.getApiVersion())
+                .withKind(involved.getKind())
+                .withName(involved.getMetadata().getName())
+                .withNamespace(involved.getMetadata().getNamespace())
+                .withUid(involved.getMetadata().getUid())
+                .withResourceVersion(involved.getMetadata().getResourceVersion())
+                .build(), reason, message);
+    }
+
+    @Override
+    public void podEvent(ScrapeTarget pod, EventReason reason, String message) {
+        record(new ObjectReferenceBuilder().withApiVersion("v1").withKind("Pod").withName(pod.pod().name())
+                .withNamespace(pod.pod().namespace()).withUid(pod.podUid()).build(), reason, message);
+    }
+
+    @Override
+    public void policyEvent(PolicyRef policy, EventReason reason, String message) {
+        record(new ObjectReferenceBuilder().withApiVersion(HasMetadata.getApiVersion(LeakPolicy.class))
+                .withKind(HasMetadata.getKind(LeakPolicy.class)).withName(policy.name()).withNamespace(policy.namespace())
+                .withUid(policy.uid()).build(), reason, message);
+    }
+
+    private void record(ObjectReference involved, EventReason reason, String message) {
+        String text = BoundedText.bounded(message, BoundedText.EVENT_MESSAGE_MAX_BYTES);
+        String objectKey = involved.getKind() + "/" + involved.getNamespace() + "/" + involved.getName() + "/" + involved.getUid();
         long now = clock.millis();
         Recorded previous;
         synchronized (this) {
@@ -93,16 +111,14 @@ public final class EventRecorder implements AutoCloseable {
                 return;
             }
         }
-        try {
-            sender.execute(() -> deliver(involved, reason, text, objectKey, previous, now));
-        } catch (RejectedExecutionException e) {
+        if (!sender.offer(() -> deliver(involved, reason, text, objectKey, previous, now))) {
             log.warn("event queue full, dropped {} on {}: {}", reason, objectKey, text);
             metrics.event(reason.name(), reason.type(), false);
         }
     }
 
-    private void deliver(HasMetadata involved, EventReason reason, String text, String objectKey, Recorded previous, long now) {
-        String namespace = involved.getMetadata().getNamespace();
+    private void deliver(ObjectReference involved, EventReason reason, String text, String objectKey, Recorded previous, long now) {
+        String namespace = involved.getNamespace();
         String timestamp = DateTimeFormatter.ISO_INSTANT.format(Instant.ofEpochMilli(now - now % 1000));
         try {
             Event delivered = null;
@@ -121,17 +137,10 @@ public final class EventRecorder implements AutoCloseable {
             if (delivered == null) {
                 Event event = new EventBuilder()
                         .withNewMetadata()
-                        .withGenerateName(involved.getMetadata().getName() + ".")
+                        .withGenerateName(involved.getName() + ".")
                         .withNamespace(namespace)
                         .endMetadata()
-                        .withInvolvedObject(new ObjectReferenceBuilder()
-                                .withApiVersion(involved.getApiVersion())
-                                .withKind(involved.getKind())
-                                .withName(involved.getMetadata().getName())
-                                .withNamespace(namespace)
-                                .withUid(involved.getMetadata().getUid())
-                                .withResourceVersion(involved.getMetadata().getResourceVersion())
-                                .build())
+                        .withInvolvedObject(involved)
                         .withReason(reason.name())
                         .withType(reason.type())
                         .withMessage(text)
@@ -158,17 +167,12 @@ public final class EventRecorder implements AutoCloseable {
 
     /** Waits until every queued Event was delivered or dropped; for shutdown and tests. */
     public void flush(long timeoutMillis) {
-        try {
-            sender.submit(() -> { }).get(timeoutMillis, TimeUnit.MILLISECONDS);
-        } catch (Exception e) {
-            log.debug("event flush did not complete: {}", e.toString());
-        }
+        sender.flush(timeoutMillis);
     }
 
     @Override
     public void close() {
-        flush(5_000);
-        sender.shutdownNow();
+        sender.close();
     }
 
     private record Recorded(String name, int count) {

@@ -1,17 +1,19 @@
 package dev.leakguard.act;
 
-import dev.leakguard.profile.EventMessages;
-
+import dev.leakguard.api.LeakPolicy;
+import dev.leakguard.engine.PodKey;
+import dev.leakguard.engine.PolicyRef;
+import dev.leakguard.text.BoundedText;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
-import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.time.Instant;
 import java.util.Base64;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
@@ -48,10 +50,10 @@ public final class EvidenceStore {
         return ObjectNames.labelValue(policy);
     }
 
-    /** Writes (or replaces) the pod's evidence and returns the ConfigMap's name. */
-    public String store(HasMetadata policy, Pod pod, String capturedAt, String summary, byte[] profile, int profileLength,
-                        byte[] metrics, int metricsLength) {
-        String namespace = pod.getMetadata().getNamespace();
+    /** Writes (or replaces) the pod's evidence and returns the ConfigMap's name; {@code profile} and {@code metrics} may be null. */
+    public String store(PolicyRef policy, PodKey pod, String podUid, Instant capturedAt, String summary, byte[] profile,
+                        int profileLength, byte[] metrics, int metricsLength) {
+        String namespace = pod.namespace();
         Map<String, String> binary = new LinkedHashMap<>();
         int budget = MAX_COMPRESSED_BYTES;
         if (metrics != null) {
@@ -64,18 +66,18 @@ public final class EvidenceStore {
         }
         ConfigMap evidence = new ConfigMapBuilder()
                 .withNewMetadata()
-                .withName(nameFor(pod.getMetadata().getName()))
+                .withName(nameFor(pod.name()))
                 .withNamespace(namespace)
-                .withLabels(Map.of(LABEL, "true", POLICY_LABEL, policyLabel(policy.getMetadata().getName())))
-                .withAnnotations(Map.of(CAPTURED_AT, capturedAt, "leakguard.dev/pod-uid", String.valueOf(pod.getMetadata().getUid())))
-                .withOwnerReferences(new OwnerReferenceBuilder().withApiVersion(policy.getApiVersion()).withKind(policy.getKind())
-                        .withName(policy.getMetadata().getName()).withUid(policy.getMetadata().getUid()).build())
+                .withLabels(Map.of(LABEL, "true", POLICY_LABEL, policyLabel(policy.name())))
+                .withAnnotations(Map.of(CAPTURED_AT, capturedAt.toString(), "leakguard.dev/pod-uid", String.valueOf(podUid)))
+                .withOwnerReferences(new OwnerReferenceBuilder().withApiVersion(HasMetadata.getApiVersion(LeakPolicy.class))
+                        .withKind(HasMetadata.getKind(LeakPolicy.class)).withName(policy.name()).withUid(policy.uid()).build())
                 .endMetadata()
-                .withData(Map.of("summary.txt", EventMessages.fit(summary, List.of(), 16 * 1024), "pod", pod.getMetadata().getName()))
+                .withData(Map.of("summary.txt", BoundedText.bounded(summary, 16 * 1024), "pod", pod.name()))
                 .withBinaryData(binary)
                 .build();
         client.configMaps().inNamespace(namespace).resource(evidence).createOr(existing -> existing.update());
-        pruneOldest(namespace, policy.getMetadata().getName());
+        pruneOldest(namespace, policy.name());
         return evidence.getMetadata().getName();
     }
 

@@ -2,6 +2,8 @@ package dev.leakguard.api;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import dev.leakguard.policy.Defaults;
+import dev.leakguard.policy.Durations;
 import io.fabric8.generator.annotation.Pattern;
 import io.fabric8.generator.annotation.ValidationRule;
 
@@ -9,17 +11,17 @@ import io.fabric8.generator.annotation.ValidationRule;
 @ValidationRule(value = "!has(self.horizon) || !has(self.window) || duration(self.horizon) < duration(self.window)",
         message = "horizon must be shorter than window")
 public class DetectionSpec {
-    @Pattern(SpecPatterns.DURATION)
-    @JsonPropertyDescription("Trend window: how much history the growth estimate uses. Default 30m.")
-    private String window = "30m";
+    @Pattern(Durations.SYNTAX)
+    @JsonPropertyDescription("Trend window: how much history the growth estimate uses. Default " + Defaults.WINDOW + ".")
+    private String window = Defaults.WINDOW;
 
-    @Pattern(SpecPatterns.DURATION)
-    @JsonPropertyDescription("Growth this long after a container starts is ignored (caches filling, JIT). Default 5m.")
-    private String warmup = "5m";
+    @Pattern(Durations.SYNTAX)
+    @JsonPropertyDescription("Growth this long after a container starts is ignored (caches filling, JIT). Default " + Defaults.WARMUP + ".")
+    private String warmup = Defaults.WARMUP;
 
-    @Pattern(SpecPatterns.DURATION)
-    @JsonPropertyDescription("Act when the memory limit is predicted within this time. Must be shorter than window. Default 15m.")
-    private String horizon = "15m";
+    @Pattern(Durations.SYNTAX)
+    @JsonPropertyDescription("Act when the memory limit is predicted within this time. Must be shorter than window. Default " + Defaults.HORIZON + ".")
+    private String horizon = Defaults.HORIZON;
 
     @Pattern("^$|^[0-9]+(\\.[0-9]+)?([eE][0-9]+|Ki|Mi|Gi|Ti|Pi|k|M|G|T|P)?$")
     @JsonPropertyDescription("Memory limit to predict against, as a Kubernetes quantity (e.g. 512Mi). Empty: the scraped container's resources.limits.memory.")

@@ -2,29 +2,32 @@ package dev.leakguard.api;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import dev.leakguard.policy.Defaults;
+import dev.leakguard.policy.Durations;
+import dev.leakguard.policy.MetricsSource;
 import io.fabric8.generator.annotation.Pattern;
 import io.fabric8.generator.annotation.Required;
 import io.fabric8.kubernetes.api.model.IntOrString;
 
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public class MetricsSpec {
-    @JsonPropertyDescription("Where samples come from: 'pods' scrapes each pod directly; 'prometheus' queries a Prometheus-compatible HTTP API (prometheusUrl or the operator's --prometheus-url).")
-    private MetricsSource source = MetricsSource.pods;
+    @JsonPropertyDescription("Where samples come from: 'pods' scrapes each pod directly; 'prometheus' queries a Prometheus-compatible HTTP API (prometheusUrl or the operator's --prometheus-url). Default " + Defaults.SOURCE + ".")
+    private MetricsSource source = Defaults.SOURCE_VALUE;
 
     @Required
     @JsonPropertyDescription("Container port serving the metrics: a port name (e.g. 'metrics') or number. The host is always the pod's IP.")
     private IntOrString port;
 
     @Pattern("^/[^\\s]*$")
-    @JsonPropertyDescription("HTTP path of the Prometheus text endpoint. Default /metrics.")
-    private String path = "/metrics";
+    @JsonPropertyDescription("HTTP path of the Prometheus text endpoint. Default " + Defaults.METRICS_PATH + ".")
+    private String path = Defaults.METRICS_PATH;
 
-    @Pattern(SpecPatterns.DURATION)
-    @JsonPropertyDescription("Scrape interval, e.g. 15s. Default 15s.")
-    private String interval = "15s";
+    @Pattern(Durations.SYNTAX)
+    @JsonPropertyDescription("Scrape interval, e.g. 15s. Default " + Defaults.INTERVAL + ".")
+    private String interval = Defaults.INTERVAL;
 
-    @JsonPropertyDescription("Series that approaches the memory limit: a metric name or a single-metric selector such as jvm_memory_used_bytes{area=\"heap\"}; matching series are summed. Default process_resident_memory_bytes.")
-    private String memory = "process_resident_memory_bytes";
+    @JsonPropertyDescription("Series that approaches the memory limit: a metric name or a single-metric selector such as jvm_memory_used_bytes{area=\"heap\"}; matching series are summed. Default " + Defaults.MEMORY_SERIES + ".")
+    private String memory = Defaults.MEMORY_SERIES;
 
     @JsonPropertyDescription("Optional thread/goroutine count series, e.g. go_goroutines or jvm_threads_live_threads; a second leak signal.")
     private String threads;

@@ -2,26 +2,28 @@ package dev.leakguard.api;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import dev.leakguard.policy.Defaults;
+import dev.leakguard.policy.ProfileType;
 import io.fabric8.generator.annotation.Max;
 import io.fabric8.generator.annotation.Min;
 import io.fabric8.generator.annotation.Pattern;
 
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public class ProfileSpec {
-    @JsonPropertyDescription("Profile format: 'go' (pprof goroutine, debug=1 or 2), 'jvm' (jstack/jcmd text or Spring Boot Actuator threaddump) or 'none'. Default none.")
-    private ProfileKind type = ProfileKind.none;
+    @JsonPropertyDescription("Profile format: 'go' (pprof goroutine, debug=1 or 2), 'jvm' (jstack/jcmd text or Spring Boot Actuator threaddump) or 'none'. Default " + Defaults.PROFILE_TYPE + ".")
+    private ProfileType type = Defaults.PROFILE_TYPE_VALUE;
 
     @Pattern("^/[^\\s]*$")
-    @JsonPropertyDescription("HTTP path of the profile on the metrics port. Defaults: go → /debug/pprof/goroutine?debug=1, jvm → /actuator/threaddump.")
+    @JsonPropertyDescription("HTTP path of the profile on the metrics port. Defaults: go → " + Defaults.GO_PROFILE_PATH + ", jvm → " + Defaults.JVM_PROFILE_PATH + ".")
     private String path;
 
     @Min(1)
     @Max(20)
-    @JsonPropertyDescription("How many of the fastest-growing goroutine/thread groups to report. Default 5.")
-    private Integer topGroups = 5;
+    @JsonPropertyDescription("How many of the fastest-growing goroutine/thread groups to report. Default " + Defaults.TOP_GROUPS + ".")
+    private Integer topGroups = Defaults.TOP_GROUPS;
 
-    public ProfileKind getType() { return type; }
-    public void setType(ProfileKind type) { this.type = type; }
+    public ProfileType getType() { return type; }
+    public void setType(ProfileType type) { this.type = type; }
     public String getPath() { return path; }
     public void setPath(String path) { this.path = path; }
     public Integer getTopGroups() { return topGroups; }

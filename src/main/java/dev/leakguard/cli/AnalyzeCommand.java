@@ -1,12 +1,13 @@
 package dev.leakguard.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.leakguard.policy.Defaults;
+import dev.leakguard.policy.Durations;
+import dev.leakguard.policy.Quantities;
 import dev.leakguard.trend.Assessment;
 import dev.leakguard.trend.DetectionSettings;
-import dev.leakguard.trend.Durations;
 import dev.leakguard.trend.LeakDetector;
 import dev.leakguard.trend.LeakDetectors;
-import dev.leakguard.trend.Quantities;
 import dev.leakguard.trend.Sample;
 import dev.leakguard.trend.Verdict;
 import java.io.BufferedReader;
@@ -46,18 +47,18 @@ public final class AnalyzeCommand implements Callable<Integer> {
             description = "The container's memory limit, e.g. 512Mi.")
     String memoryLimit;
 
-    @Option(names = "--window", defaultValue = "30m", description = "Trend window (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--window", defaultValue = Defaults.WINDOW, description = "Trend window (default: ${DEFAULT-VALUE}).")
     String window;
 
-    @Option(names = "--horizon", defaultValue = "15m",
+    @Option(names = "--horizon", defaultValue = Defaults.HORIZON,
             description = "Act when the limit is predicted within this (default: ${DEFAULT-VALUE}).")
     String horizon;
 
-    @Option(names = "--warmup", defaultValue = "5m",
+    @Option(names = "--warmup", defaultValue = Defaults.WARMUP,
             description = "Ignore this long after the container starts (default: ${DEFAULT-VALUE}).")
     String warmup;
 
-    @Option(names = "--interval", defaultValue = "15s", description = "Scrape interval (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--interval", defaultValue = Defaults.INTERVAL, description = "Scrape interval (default: ${DEFAULT-VALUE}).")
     String interval;
 
     @Option(names = "--output", defaultValue = "text", paramLabel = "text|json",

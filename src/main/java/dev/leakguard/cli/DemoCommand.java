@@ -6,17 +6,18 @@ import dev.leakguard.decide.Format;
 import dev.leakguard.decide.PodAnnotations;
 import dev.leakguard.demo.DemoApiServer;
 import dev.leakguard.demo.DemoCluster;
+import dev.leakguard.engine.PodView;
+import dev.leakguard.engine.PolicyKey;
 import dev.leakguard.metrics.HttpEndpoints;
 import dev.leakguard.metrics.MicrometerOperatorMetrics;
 import dev.leakguard.operator.LeakguardOperator;
-import dev.leakguard.operator.PodView;
-import dev.leakguard.operator.PolicyKey;
 import dev.leakguard.time.ScaledClock;
 import dev.leakguard.trend.Assessment;
 import io.fabric8.kubernetes.api.model.Event;
 import java.io.PrintStream;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -54,9 +55,11 @@ public final class DemoCommand implements Callable<Integer> {
         out.printf("leakguard %s demo: a simulated cluster in this process, %s simulated per real second.%n%n", Main.version(),
                 Format.duration(speed));
         MicrometerOperatorMetrics metrics = new MicrometerOperatorMetrics(Main.version());
+        // Status every two real seconds, so kubectl shows the story as it unfolds.
+        Duration statusRefresh = Duration.ofMillis(Math.round(2000 * speed));
         try (DemoApiServer api = new DemoApiServer();
              LeakguardOperator operator = new LeakguardOperator(api.client(), clock, metrics,
-                     LeakguardOperator.Settings.defaults().withStatusRefresh(Duration.ofSeconds(2)));
+                     LeakguardOperator.Settings.builder().statusRefresh(statusRefresh).build());
              HttpEndpoints http = new HttpEndpoints("127.0.0.1", 0, metrics::scrape, operator::healthy, operator::started);
              DemoCluster cluster = new DemoCluster(api.client(), clock)) {
             out.printf("API server   %s%n", api.url());
@@ -118,7 +121,9 @@ public final class DemoCommand implements Callable<Integer> {
             }
         }
         out.printf("%n%-16s %-9s %-9s %-9s %s%n", "POLICY", "WATCHED", "LEAKING", "RESTARTS", "OOM KILLS MISSED");
-        for (LeakPolicy policy : api.client().resources(LeakPolicy.class).inNamespace(DemoCluster.NAMESPACE).list().getItems()) {
+        List<LeakPolicy> policies = api.client().resources(LeakPolicy.class).inNamespace(DemoCluster.NAMESPACE).list().getItems().stream()
+                .sorted(Comparator.comparing(p -> p.getMetadata().getName())).toList();
+        for (LeakPolicy policy : policies) {
             var status = policy.getStatus();
             out.printf("%-16s %-9s %-9s %-9s %s%n", policy.getMetadata().getName(), status == null ? "-" : status.getWatched(),
                     status == null ? "-" : status.getLeaking(), status == null ? "-" : status.getRestarts(),

@@ -39,7 +39,7 @@ public final class RunCommand implements Callable<Integer> {
     @Option(names = "--lease-namespace", paramLabel = "NS", description = "Namespace of the leader Lease (default: env POD_NAMESPACE).")
     String leaseNamespace;
 
-    @Option(names = "--max-restarts-per-hour", defaultValue = "20", description = "Operator-wide cap on restarts per hour, over all policies (default ${DEFAULT-VALUE}).")
+    @Option(names = "--max-restarts-per-hour", defaultValue = "" + LeakguardOperator.Settings.MAX_RESTARTS_PER_HOUR, description = "Operator-wide cap on restarts per hour, over all policies (default ${DEFAULT-VALUE}).")
     int maxRestartsPerHour;
 
     @Option(names = "--prometheus-url", paramLabel = "URL", description = "Prometheus HTTP API for policies with metrics.source: prometheus and no prometheusUrl.")
@@ -73,22 +73,22 @@ public final class RunCommand implements Callable<Integer> {
             System.err.println("leakguard: " + e.getMessage());
             return 2;
         }
-        LeakguardOperator.Settings settings = LeakguardOperator.Settings.defaults()
-                .withNamespaces(watched)
-                .withMaxRestartsPerHour(maxRestartsPerHour)
-                .withPrometheusUrl(prometheusUrl)
-                .withPrometheusLabels(prometheusLabels);
+        LeakguardOperator.Settings.Builder settings = LeakguardOperator.Settings.builder()
+                .namespaces(watched)
+                .maxRestartsPerHour(maxRestartsPerHour)
+                .prometheusUrl(prometheusUrl)
+                .prometheusLabels(prometheusLabels);
         if (leaderElection) {
             String leaseNs = leaseNamespace != null ? leaseNamespace : System.getenv("POD_NAMESPACE");
             if (leaseNs == null || leaseNs.isBlank()) {
                 System.err.println("leakguard: --leader-election needs --lease-namespace or env POD_NAMESPACE");
                 return 2;
             }
-            settings = settings.withLeaderElection(leaseNs, System.getenv("HOSTNAME"), true);
+            settings.leaderElection(leaseNs, System.getenv("HOSTNAME"), true);
         }
         MicrometerOperatorMetrics metrics = new MicrometerOperatorMetrics(Main.version());
         KubernetesClient client = new KubernetesClientBuilder().withConfig(config).build();
-        LeakguardOperator operator = new LeakguardOperator(client, ScaledClock.system(), metrics, settings);
+        LeakguardOperator operator = new LeakguardOperator(client, ScaledClock.system(), metrics, settings.build());
         HttpEndpoints http = new HttpEndpoints("0.0.0.0", httpPort, metrics::scrape, operator::healthy, operator::started);
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {

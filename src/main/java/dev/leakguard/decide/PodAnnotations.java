@@ -8,17 +8,22 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * The {@code leakguard.dev/*} annotations leakguard writes on pods. Values are rounded so that a
- * steady pod is not patched at every scrape: only a real change is written.
+ * The {@code leakguard.dev/*} annotations on pods: those leakguard writes, and the one users set to
+ * opt out. Values are rounded so that a steady pod is not patched at every scrape: only a real
+ * change is written.
  */
 public final class PodAnnotations {
     public static final String PREFIX = "leakguard.dev/";
     public static final String VERDICT = PREFIX + "verdict";
     public static final String SECONDS_TO_LIMIT = PREFIX + "seconds-to-limit";
     public static final String MEMORY_GROWTH = PREFIX + "memory-growth";
-    public static final String TOP_GROUP = PREFIX + "top-group";
     public static final String EVIDENCE = PREFIX + "evidence";
+    /** Set by users: {@code "true"} means never restart this pod. */
     public static final String EXCLUDE = PREFIX + "exclude";
+    /** On a pod whose restart leakguard requested: RFC 3339 time on the operator's clock. */
+    public static final String RESTART_REQUESTED_AT = PREFIX + "restart-requested-at";
+    /** On a pod a dry run would have restarted; separate from the real marker so it never looks in flight. */
+    public static final String WOULD_RESTART_AT = PREFIX + "would-restart-at";
 
     private PodAnnotations() {
     }

@@ -1,6 +1,6 @@
 package dev.leakguard.decide;
 
-import dev.leakguard.api.ActionType;
+import dev.leakguard.policy.ActionType;
 import java.time.Duration;
 
 /**

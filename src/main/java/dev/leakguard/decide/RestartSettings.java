@@ -1,7 +1,8 @@
 package dev.leakguard.decide;
 
-import dev.leakguard.api.ActionSpec;
-import dev.leakguard.api.ActionType;
+import dev.leakguard.policy.ActionType;
+import dev.leakguard.policy.Defaults;
+import dev.leakguard.policy.Durations;
 import java.time.Duration;
 import java.util.Objects;
 
@@ -21,14 +22,9 @@ public record RestartSettings(ActionType type, boolean dryRun, int maxConcurrent
         }
     }
 
-    /** {@code cooldown} is the caller's parse of {@link ActionSpec#getCooldown()}. */
-    public static RestartSettings from(ActionSpec action, Duration cooldown) {
-        return new RestartSettings(
-                action.getType() == null ? ActionType.Annotate : action.getType(),
-                Boolean.TRUE.equals(action.getDryRun()),
-                action.getMaxConcurrent() == null ? 1 : action.getMaxConcurrent(),
-                cooldown,
-                action.getMaxRestartsPerHour() == null ? 10 : action.getMaxRestartsPerHour(),
-                RestartLoopRule.DEFAULT);
+    /** The defaults of a LeakPolicy's {@code spec.action} ({@link Defaults}). */
+    public static RestartSettings defaults() {
+        return new RestartSettings(Defaults.ACTION_TYPE_VALUE, Defaults.DRY_RUN, Defaults.MAX_CONCURRENT,
+                Durations.parse(Defaults.COOLDOWN), Defaults.MAX_RESTARTS_PER_HOUR, RestartLoopRule.DEFAULT);
     }
 }

@@ -1,8 +1,8 @@
 package dev.leakguard.demo;
 
-import dev.leakguard.decide.LabelSelectors;
-import dev.leakguard.act.PodConditions;
 import dev.leakguard.decide.IntOrPercent;
+import dev.leakguard.kube.Pods;
+import dev.leakguard.kube.Selectors;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.IntOrString;
 import io.fabric8.kubernetes.api.model.OwnerReference;
@@ -121,16 +121,16 @@ public class EvictionAwareDispatcher extends KubernetesCrudDispatcher {
             if (pod == null) {
                 return status(HttpURLConnection.HTTP_NOT_FOUND, "NotFound", "pods \"" + name + "\" not found", null);
             }
-            if (!PodConditions.terminating(pod) && PodConditions.running(pod)) {
+            if (!Pods.terminating(pod) && Pods.running(pod)) {
                 List<Pod> pods = list("/api/v1/namespaces/" + namespace + "/pods", PodList.class).getItems();
                 PodDisruptionBudgetList budgets = list("/apis/policy/v1/namespaces/" + namespace + "/poddisruptionbudgets",
                         PodDisruptionBudgetList.class);
                 for (PodDisruptionBudget budget : budgets.getItems()) {
-                    if (!LabelSelectors.matches(budget.getSpec().getSelector(), pod.getMetadata().getLabels())) {
+                    if (!Selectors.matches(budget.getSpec().getSelector(), pod.getMetadata().getLabels())) {
                         continue;
                     }
                     Health health = health(budget, pods, namespace);
-                    boolean allowed = PodConditions.healthy(pod) ? health.current > health.desired : health.current >= health.desired;
+                    boolean allowed = Pods.healthy(pod) ? health.current > health.desired : health.current >= health.desired;
                     if (!allowed) {
                         return refused(budget.getMetadata().getName(), health);
                     }
@@ -146,9 +146,9 @@ public class EvictionAwareDispatcher extends KubernetesCrudDispatcher {
 
     private Health health(PodDisruptionBudget budget, List<Pod> allPods, String namespace) {
         List<Pod> pods = allPods.stream()
-                .filter(p -> LabelSelectors.matches(budget.getSpec().getSelector(), p.getMetadata().getLabels()))
+                .filter(p -> Selectors.matches(budget.getSpec().getSelector(), p.getMetadata().getLabels()))
                 .toList();
-        int current = (int) pods.stream().filter(PodConditions::healthy).count();
+        int current = (int) pods.stream().filter(Pods::healthy).count();
         IntOrString minAvailable = budget.getSpec().getMinAvailable();
         IntOrString maxUnavailable = budget.getSpec().getMaxUnavailable();
         int desired;
@@ -170,7 +170,7 @@ public class EvictionAwareDispatcher extends KubernetesCrudDispatcher {
         Map<String, Integer> byController = new HashMap<>();
         int withoutController = 0;
         for (Pod pod : pods) {
-            OwnerReference owner = PodConditions.controllerOf(pod);
+            OwnerReference owner = Pods.controllerOf(pod);
             if (owner == null) {
                 withoutController++;
                 continue;
@@ -196,7 +196,7 @@ public class EvictionAwareDispatcher extends KubernetesCrudDispatcher {
                 if (replicaSet == null) {
                     return null;
                 }
-                OwnerReference deploymentRef = PodConditions.controllerOf(replicaSet);
+                OwnerReference deploymentRef = Pods.controllerOf(replicaSet);
                 if (deploymentRef != null && "Deployment".equals(deploymentRef.getKind())) {
                     Deployment deployment = read(apps + "deployments/" + deploymentRef.getName(), Deployment.class);
                     if (deployment != null) {

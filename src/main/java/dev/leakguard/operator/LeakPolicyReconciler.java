@@ -1,12 +1,15 @@
 package dev.leakguard.operator;
 
-import dev.leakguard.act.EventReason;
 import dev.leakguard.act.EventRecorder;
-import dev.leakguard.act.PodRestarter;
+import dev.leakguard.act.LedgerStore;
 import dev.leakguard.act.PolicyScore;
 import dev.leakguard.api.LeakPolicy;
 import dev.leakguard.api.LeakPolicyStatus;
-import dev.leakguard.decide.LabelSelectors;
+import dev.leakguard.decide.EventReason;
+import dev.leakguard.engine.PodKey;
+import dev.leakguard.engine.PolicyKey;
+import dev.leakguard.engine.ResolvedPolicy;
+import dev.leakguard.kube.Refs;
 import dev.leakguard.metrics.OperatorMetrics;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
@@ -16,149 +19,116 @@ import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.javaoperatorsdk.operator.processing.event.source.EventSource;
-import io.javaoperatorsdk.operator.processing.event.source.inbound.SimpleInboundEventSource;
-import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.Set;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 
 /**
  * Turns (policy, the pods it selects) into scrape targets and writes the policy's status. It does no
  * scraping and no detection itself: the {@link ScrapeScheduler} owns the loops, and a verdict change
- * there comes back here as an event so that status follows within one reconcile.
+ * there comes back here through the {@link StatusPacer}'s event source so that status follows
+ * within one reconcile. Every pod change also goes, as it arrives, to a {@link PodEventSource.Listener}
+ * (OOM kills, pods gone), not through reconciles.
  */
 public final class LeakPolicyReconciler implements Reconciler<LeakPolicy> {
     private final PolicyResolver resolver;
     private final ScrapeScheduler scheduler;
     private final StatusBuilder statusBuilder;
+    private final StatusPacer pacer;
+    private final PolicyCache policies;
+    private final PodEventSource.Listener podChanges;
     private final EventRecorder events;
-    private final PodRestarter restarter;
+    private final LedgerStore ledgers;
     private final OperatorMetrics metrics;
-    /** The pods each policy selected at its last reconcile, to tell the restart door what changed. */
-    private final Map<PolicyKey, Map<PodKey, Pod>> lastSeen = new ConcurrentHashMap<>();
-    private final Duration statusRefresh;
-    private final Map<PolicyKey, Long> lastStatusWriteNanos = new ConcurrentHashMap<>();
-    private final Set<PolicyKey> reconcilePending = ConcurrentHashMap.newKeySet();
-    private final SimpleInboundEventSource<LeakPolicy> verdictEvents = new SimpleInboundEventSource<>("verdicts");
-    private volatile InformerEventSource<Pod, LeakPolicy> podSource;
+    private volatile PodEventSource podSource;
 
-    LeakPolicyReconciler(PolicyResolver resolver, ScrapeScheduler scheduler, StatusBuilder statusBuilder, EventRecorder events,
-                         PodRestarter restarter, OperatorMetrics metrics, Duration statusRefresh) {
+    LeakPolicyReconciler(PolicyResolver resolver, ScrapeScheduler scheduler, StatusBuilder statusBuilder, StatusPacer pacer,
+                         PolicyCache policies, PodEventSource.Listener podChanges, EventRecorder events, LedgerStore ledgers,
+                         OperatorMetrics metrics) {
         this.resolver = resolver;
         this.scheduler = scheduler;
         this.statusBuilder = statusBuilder;
+        this.pacer = pacer;
+        this.policies = policies;
+        this.podChanges = podChanges;
         this.events = events;
-        this.restarter = restarter;
+        this.ledgers = ledgers;
         this.metrics = metrics;
-        this.statusRefresh = statusRefresh;
-    }
-
-    /**
-     * Called by the scrape loops when a pod's verdict changes. The status catches up in one
-     * reconcile, but at most once per {@link #statusGap()} per policy: in a large fleet verdicts
-     * change every few seconds, and each reconcile lists every selected pod and may write status.
-     */
-    void verdictChanged(PolicyKey key) {
-        if (!verdictEvents.isRunning() || !reconcilePending.add(key)) {
-            return;
-        }
-        long waitNanos = Math.max(0, lastStatusWriteNanos.getOrDefault(key, Long.MIN_VALUE / 2) + statusGap().toNanos() - System.nanoTime());
-        CompletableFuture.delayedExecutor(waitNanos, TimeUnit.NANOSECONDS).execute(() -> {
-            reconcilePending.remove(key);
-            verdictEvents.propagateEvent(new ResourceID(key.name(), key.namespace()));
-        });
-    }
-
-    /** The least time between two status writes of one policy, unless its spec or readiness changed. */
-    private Duration statusGap() {
-        return statusRefresh.dividedBy(4);
     }
 
     @Override
     public List<EventSource<?, LeakPolicy>> prepareEventSources(EventSourceContext<LeakPolicy> context) {
+        policies.use(context.getPrimaryCache());
         InformerEventSourceConfiguration<Pod> pods = InformerEventSourceConfiguration.from(Pod.class, LeakPolicy.class)
                 .withName("pods")
                 .withNamespacesInheritedFromController()
-                .withSecondaryToPrimaryMapper(pod -> context.getPrimaryCache()
-                        .list(pod.getMetadata().getNamespace(),
-                                policy -> LabelSelectors.selectsPolicyPods(policy.getSpec() == null ? null : policy.getSpec().getSelector(),
-                                        pod.getMetadata().getLabels()))
-                        .map(ResourceID::fromResource)
-                        .collect(Collectors.toSet()))
+                .withSecondaryToPrimaryMapper(pod -> policies.selecting(pod).map(ResourceID::fromResource).collect(Collectors.toSet()))
                 // leakguard's own annotation patches come back as updates; only changes that can move a target matter.
                 .withOnUpdateFilter((oldPod, newPod) -> !Objects.equals(oldPod.getMetadata().getLabels(), newPod.getMetadata().getLabels())
                         || !Objects.equals(oldPod.getStatus(), newPod.getStatus())
                         || !Objects.equals(oldPod.getMetadata().getDeletionTimestamp(), newPod.getMetadata().getDeletionTimestamp()))
                 .build();
-        podSource = new InformerEventSource<>(pods, context);
-        scheduler.policyExistence(key -> context.getPrimaryCache().get(new ResourceID(key.name(), key.namespace())).isPresent(),
-                lastSeen::remove);
-        return List.of(podSource, verdictEvents);
+        podSource = new PodEventSource(pods, context, podChanges);
+        return List.of(podSource, pacer.verdictEvents());
     }
 
     @Override
     public UpdateControl<LeakPolicy> reconcile(LeakPolicy policy, Context<LeakPolicy> context) {
-        PolicyKey key = PolicyKey.of(policy);
+        PolicyKey key = Refs.policyKey(policy);
         scheduler.known(key);
         LeakPolicyStatus status;
         PolicyResolver.Result result = resolver.resolve(policy);
         if (result instanceof PolicyResolver.Invalid invalid) {
-            scheduler.remove(key);
-            lastSeen.remove(key);
-            events.record(policy, EventReason.InvalidSpec, "LeakPolicy is invalid and watches nothing: " + invalid.message());
-            metrics.policy(key.namespace(), key.name(), 0, 0, false);
-            status = statusBuilder.invalid(policy, invalid.message());
+            status = invalid(policy, key, invalid.message());
         } else {
             ResolvedPolicy resolved = ((PolicyResolver.Valid) result).policy();
-            List<Pod> selected = podSource.list(key.namespace(),
-                    pod -> LabelSelectors.selectsPolicyPods(resolved.selector(), pod.getMetadata().getLabels())).toList();
-            tellRestarter(policy, key, selected);
+            List<Pod> selected = podSource.list(key.namespace(), pod -> resolved.selector().selectsPolicyPods(pod.getMetadata().getLabels()))
+                    .toList();
             List<ScrapeScheduler.Watched> watched = new ArrayList<>();
             Map<PodKey, String> unresolved = new LinkedHashMap<>();
             int portMissing = 0;
             for (Pod pod : selected) {
                 TargetResolver.Resolution resolution = TargetResolver.resolve(resolved, pod);
                 if (resolution instanceof TargetResolver.Resolved ok) {
-                    watched.add(new ScrapeScheduler.Watched(ok.target(), pod));
+                    watched.add(new ScrapeScheduler.Watched(ok.target(), pod.getMetadata().getAnnotations()));
                 } else {
                     TargetResolver.Unresolved problem = (TargetResolver.Unresolved) resolution;
-                    unresolved.put(PodKey.of(pod), problem.reason());
+                    unresolved.put(Refs.podKey(pod), problem.reason());
                     portMissing += problem.portMissing() ? 1 : 0;
                 }
             }
             if (portMissing > 0 && portMissing == selected.size()) {
-                String message = "port " + describePort(resolved) + " is not a container port of any of the " + selected.size()
-                        + " selected pods";
-                scheduler.remove(key);
-                events.record(policy, EventReason.InvalidSpec, "LeakPolicy is invalid and watches nothing: " + message);
-                metrics.policy(key.namespace(), key.name(), 0, 0, false);
-                status = statusBuilder.invalid(policy, message);
+                status = invalid(policy, key, "port " + resolved.port() + " is not a container port of any of the " + selected.size()
+                        + " selected pods");
             } else {
-                scheduler.sync(policy, resolved, watched);
-                PolicyScore score = restarter.score(policy);
+                scheduler.sync(resolved, watched);
+                PolicyScore score = ledgers.score(policy);
                 status = statusBuilder.watching(policy, scheduler.views(key), unresolved, score.restarts(), score.oomKillsMissed());
                 metrics.policy(key.namespace(), key.name(), status.getWatched(), status.getLeaking(), true);
             }
         }
         if (status.equals(policy.getStatus())) {
-            return UpdateControl.<LeakPolicy>noUpdate().rescheduleAfter(statusRefresh);
+            return UpdateControl.<LeakPolicy>noUpdate().rescheduleAfter(pacer.refresh());
         }
-        long waitNanos = lastStatusWriteNanos.getOrDefault(key, Long.MIN_VALUE / 2) + statusGap().toNanos() - System.nanoTime();
-        if (waitNanos > 0 && sameGenerationAndReadiness(policy.getStatus(), status)) {
-            return UpdateControl.<LeakPolicy>noUpdate().rescheduleAfter(Duration.ofNanos(waitNanos));
+        long waitMillis = pacer.untilGapEnds(key);
+        if (waitMillis > 0 && sameGenerationAndReadiness(policy.getStatus(), status)) {
+            return UpdateControl.<LeakPolicy>noUpdate().rescheduleAfter(pacer.realDelay(Duration.ofMillis(waitMillis)));
         }
-        lastStatusWriteNanos.put(key, System.nanoTime());
+        pacer.written(key);
         policy.setStatus(status);
-        return UpdateControl.patchStatus(policy).rescheduleAfter(statusRefresh);
+        return UpdateControl.patchStatus(policy).rescheduleAfter(pacer.refresh());
+    }
+
+    /** An invalid policy watches nothing, says why in its status and in a Warning Event. */
+    private LeakPolicyStatus invalid(LeakPolicy policy, PolicyKey key, String message) {
+        scheduler.remove(key);
+        events.record(policy, EventReason.InvalidSpec, "LeakPolicy is invalid and watches nothing: " + message);
+        metrics.policy(key.namespace(), key.name(), 0, 0, false);
+        return statusBuilder.invalid(policy, message);
     }
 
     /** Only numbers and pod lists differ: such a change can wait for the status gap. */
@@ -172,29 +142,5 @@ public final class LeakPolicyReconciler implements Reconciler<LeakPolicy> {
     private static String readiness(LeakPolicyStatus status) {
         return status.getConditions() == null ? null : status.getConditions().stream()
                 .filter(c -> StatusBuilder.READY.equals(c.getType())).map(c -> c.getStatus() + "/" + c.getReason()).findFirst().orElse(null);
-    }
-
-    /** Feeds pod changes to the restart door: it tracks replacements, OOM kills and restart loops from them. */
-    private void tellRestarter(LeakPolicy policy, PolicyKey key, List<Pod> selected) {
-        Map<PodKey, Pod> previous = lastSeen.getOrDefault(key, Map.of());
-        Map<PodKey, Pod> current = new HashMap<>();
-        for (Pod pod : selected) {
-            PodKey podKey = PodKey.of(pod);
-            current.put(podKey, pod);
-            Pod before = previous.get(podKey);
-            if (before == null || !Objects.equals(before.getMetadata().getResourceVersion(), pod.getMetadata().getResourceVersion())) {
-                restarter.onPodChanged(policy, before, pod);
-            }
-        }
-        previous.forEach((podKey, pod) -> {
-            if (!current.containsKey(podKey)) {
-                restarter.onPodChanged(policy, pod, null);
-            }
-        });
-        lastSeen.put(key, current);
-    }
-
-    private static String describePort(ResolvedPolicy policy) {
-        return policy.port().getIntVal() != null ? String.valueOf(policy.port().getIntVal()) : "'" + policy.port().getStrVal() + "'";
     }
 }

@@ -1,11 +1,20 @@
 package dev.leakguard.operator;
 
+import dev.leakguard.act.AnnotationLedgerStore;
+import dev.leakguard.act.Disruptor;
 import dev.leakguard.act.EventRecorder;
 import dev.leakguard.act.EvidenceStore;
-import dev.leakguard.act.PodAnnotator;
-import dev.leakguard.act.PodRestarter;
-import dev.leakguard.api.MetricsSource;
+import dev.leakguard.act.LedgerStore;
+import dev.leakguard.act.OomKillTracker;
+import dev.leakguard.act.RestartDoor;
+import dev.leakguard.act.WorkloadFacts;
+import dev.leakguard.engine.CoalescingPodActions;
+import dev.leakguard.engine.PodPipeline;
+import dev.leakguard.engine.PodView;
+import dev.leakguard.engine.PolicyKey;
+import dev.leakguard.engine.Ports;
 import dev.leakguard.metrics.MicrometerOperatorMetrics;
+import dev.leakguard.policy.MetricsSource;
 import dev.leakguard.scrape.FetchLimits;
 import dev.leakguard.scrape.HttpFetcher;
 import dev.leakguard.scrape.JdkHttpTuning;
@@ -16,14 +25,11 @@ import io.javaoperatorsdk.operator.api.config.LeaderElectionConfigurationBuilder
 import io.javaoperatorsdk.operator.monitoring.micrometer.MicrometerMetrics;
 import io.javaoperatorsdk.operator.processing.retry.GenericRetry;
 import java.time.Duration;
-import java.util.Collection;
-import java.util.LinkedHashMap;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.ThreadPoolExecutor;
-import java.util.concurrent.TimeUnit;
+import java.util.TreeMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -37,7 +43,15 @@ public final class LeakguardOperator implements AutoCloseable {
     /** Audit logs (and the RBAC test) tell leakguard's requests apart by this User-Agent prefix. */
     public static final String USER_AGENT_PREFIX = "leakguard/";
 
-    /** Everything that can be set from the command line. */
+    /**
+     * How the operator runs; built with {@link #builder()}. Only what the command line, the demo or
+     * the tests change has a builder method; the rest are fixed defaults kept here in one place.
+     *
+     * @param statusRefresh      how often a quiet policy's status is rewritten, on the operator's clock
+     * @param maxRestartsPerHour the operator-wide cap on restarts started in any hour, over all policies
+     * @param leaseDuration      how long a leader's Lease holds without renewal; renewal and retry periods scale
+     *                           with it as in JOSDK's defaults
+     */
     public record Settings(
             Set<String> namespaces,
             boolean leaderElection,
@@ -54,45 +68,77 @@ public final class LeakguardOperator implements AutoCloseable {
             PrometheusPodLabels prometheusLabels,
             Duration leaseDuration) {
 
+        /** The default of {@code leakguard run --max-restarts-per-hour}. */
+        public static final int MAX_RESTARTS_PER_HOUR = 20;
+
         public static Settings defaults() {
-            return new Settings(Set.of(), false, "leakguard-leader", null, null, true, Duration.ofSeconds(60), 20, null, 64,
-                    FetchLimits.metricsDefaults(), FetchLimits.profileDefaults(), PrometheusPodLabels.defaults(), Duration.ofSeconds(15));
+            return builder().build();
         }
 
-        public Settings withNamespaces(Set<String> value) {
-            return new Settings(value, leaderElection, leaseName, leaseNamespace, identity, exitOnStopLeading, statusRefresh,
-                    maxRestartsPerHour, prometheusUrl, maxConcurrentScrapes, metricsLimits, profileLimits, prometheusLabels, leaseDuration);
+        public static Builder builder() {
+            return new Builder();
         }
 
-        public Settings withLeaderElection(String leaseNamespace, String identity, boolean exitOnStopLeading) {
-            return new Settings(namespaces, true, leaseName, leaseNamespace, identity, exitOnStopLeading, statusRefresh,
-                    maxRestartsPerHour, prometheusUrl, maxConcurrentScrapes, metricsLimits, profileLimits, prometheusLabels, leaseDuration);
-        }
+        public static final class Builder {
+            private Set<String> namespaces = Set.of();
+            private boolean leaderElection;
+            private String leaseNamespace;
+            private String identity;
+            private boolean exitOnStopLeading = true;
+            private Duration statusRefresh = Duration.ofSeconds(60);
+            private int maxRestartsPerHour = MAX_RESTARTS_PER_HOUR;
+            private String prometheusUrl;
+            private PrometheusPodLabels prometheusLabels = PrometheusPodLabels.defaults();
+            private Duration leaseDuration = Duration.ofSeconds(15);
 
-        public Settings withStatusRefresh(Duration value) {
-            return new Settings(namespaces, leaderElection, leaseName, leaseNamespace, identity, exitOnStopLeading, value,
-                    maxRestartsPerHour, prometheusUrl, maxConcurrentScrapes, metricsLimits, profileLimits, prometheusLabels, leaseDuration);
-        }
+            private Builder() {
+            }
 
-        public Settings withMaxRestartsPerHour(int value) {
-            return new Settings(namespaces, leaderElection, leaseName, leaseNamespace, identity, exitOnStopLeading, statusRefresh,
-                    value, prometheusUrl, maxConcurrentScrapes, metricsLimits, profileLimits, prometheusLabels, leaseDuration);
-        }
+            /** Watch only these namespaces; empty (the default) watches all. */
+            public Builder namespaces(Set<String> value) {
+                namespaces = Set.copyOf(value);
+                return this;
+            }
 
-        public Settings withPrometheusUrl(String value) {
-            return new Settings(namespaces, leaderElection, leaseName, leaseNamespace, identity, exitOnStopLeading, statusRefresh,
-                    maxRestartsPerHour, value, maxConcurrentScrapes, metricsLimits, profileLimits, prometheusLabels, leaseDuration);
-        }
+            /** Only the holder of the Lease in {@code leaseNamespace} scrapes and acts. */
+            public Builder leaderElection(String leaseNamespace, String identity, boolean exitOnStopLeading) {
+                this.leaderElection = true;
+                this.leaseNamespace = leaseNamespace;
+                this.identity = identity;
+                this.exitOnStopLeading = exitOnStopLeading;
+                return this;
+            }
 
-        public Settings withPrometheusLabels(PrometheusPodLabels value) {
-            return new Settings(namespaces, leaderElection, leaseName, leaseNamespace, identity, exitOnStopLeading, statusRefresh,
-                    maxRestartsPerHour, prometheusUrl, maxConcurrentScrapes, metricsLimits, profileLimits, value, leaseDuration);
-        }
+            public Builder statusRefresh(Duration value) {
+                statusRefresh = value;
+                return this;
+            }
 
-        /** How long a leader's Lease holds without renewal; renewal and retry periods scale with it as in JOSDK's defaults. */
-        public Settings withLeaseDuration(Duration value) {
-            return new Settings(namespaces, leaderElection, leaseName, leaseNamespace, identity, exitOnStopLeading, statusRefresh,
-                    maxRestartsPerHour, prometheusUrl, maxConcurrentScrapes, metricsLimits, profileLimits, prometheusLabels, value);
+            public Builder maxRestartsPerHour(int value) {
+                maxRestartsPerHour = value;
+                return this;
+            }
+
+            public Builder prometheusUrl(String value) {
+                prometheusUrl = value;
+                return this;
+            }
+
+            public Builder prometheusLabels(PrometheusPodLabels value) {
+                prometheusLabels = value;
+                return this;
+            }
+
+            public Builder leaseDuration(Duration value) {
+                leaseDuration = value;
+                return this;
+            }
+
+            public Settings build() {
+                return new Settings(namespaces, leaderElection, "leakguard-leader", leaseNamespace, identity, exitOnStopLeading,
+                        statusRefresh, maxRestartsPerHour, prometheusUrl, 64, FetchLimits.metricsDefaults(),
+                        FetchLimits.profileDefaults(), prometheusLabels, leaseDuration);
+            }
         }
     }
 
@@ -100,30 +146,36 @@ public final class LeakguardOperator implements AutoCloseable {
     private final EventRecorder events;
     private final HttpFetcher fetcher;
     private final ScrapeScheduler scheduler;
-    private final ThreadPoolExecutor actions;
-    private final LeakPolicyReconciler reconciler;
-    private final PodRestarter restarter;
+    private final CoalescingPodActions actions;
+    private final OomKillTracker oomKills;
 
     public LeakguardOperator(KubernetesClient client, ScaledClock clock, MicrometerOperatorMetrics metrics, Settings settings) {
         this.events = new EventRecorder(client, clock, metrics, "leakguard", settings.identity() == null ? "leakguard" : settings.identity());
         this.fetcher = new HttpFetcher(settings.maxConcurrentScrapes());
-        this.actions = new ThreadPoolExecutor(2, 2, 0, TimeUnit.MILLISECONDS, new ArrayBlockingQueue<>(10_000), r -> {
-            Thread t = new Thread(r, "leakguard-actions");
-            t.setDaemon(true);
-            return t;
-        }, new ThreadPoolExecutor.DiscardOldestPolicy());
-        LeakPolicyReconciler[] self = new LeakPolicyReconciler[1];
-        this.restarter = new PodRestarter(client, events, metrics, clock, settings.maxRestartsPerHour());
-        PodPipeline pipeline = new PodPipeline(clock, new PodAnnotator(client), events, new EvidenceStore(client), restarter,
-                new ProfileCollector(fetcher, settings.profileLimits()), fetcher, settings.metricsLimits(), metrics, actions,
-                key -> self[0].verdictChanged(key));
+        this.actions = new CoalescingPodActions(2, "leakguard-actions");
+        LedgerStore ledgers = new AnnotationLedgerStore(client);
+        Disruptor disruptor = new Disruptor(client);
+        RestartDoor door = new RestartDoor(new WorkloadFacts(client), ledgers, disruptor, events, metrics, clock,
+                settings.maxRestartsPerHour());
+        this.oomKills = new OomKillTracker(ledgers, events, metrics);
+        StatusPacer pacer = new StatusPacer(clock, settings.statusRefresh());
+        PolicyCache policies = new PolicyCache();
+        Ports ports = new Ports(events, disruptor, new EvidenceKeeper(fetcher, settings.metricsLimits(), new EvidenceStore(client)),
+                door, new ProfileCollector(fetcher, settings.profileLimits()));
+        PodPipeline pipeline = new PodPipeline(clock, ports, actions, metrics, pacer::verdictChanged);
         this.scheduler = new ScrapeScheduler(clock, Map.of(
                 MetricsSource.pods, new PodMetricsSource(fetcher, settings.metricsLimits()),
                 MetricsSource.prometheus, new PrometheusSampleSource(fetcher, settings.metricsLimits(), settings.prometheusLabels())),
-                pipeline, metrics);
-        this.reconciler = new LeakPolicyReconciler(new PolicyResolver(settings.prometheusUrl()), scheduler, new StatusBuilder(clock),
-                events, restarter, metrics, settings.statusRefresh());
-        self[0] = reconciler;
+                pipeline, metrics, policies::exists);
+        PodEventSource.Listener podChanges = (oldPod, newPod) -> {
+            if (newPod == null) {
+                door.podGone(oldPod.getMetadata().getUid());
+            } else {
+                policies.selecting(newPod).forEach(policy -> oomKills.podChanged(policy, oldPod, newPod));
+            }
+        };
+        LeakPolicyReconciler reconciler = new LeakPolicyReconciler(new PolicyResolver(settings.prometheusUrl()), scheduler,
+                new StatusBuilder(clock), pacer, policies, podChanges, events, ledgers, metrics);
         this.operator = new Operator(o -> {
             o.withKubernetesClient(client)
                     .withCloseClientOnStop(false)
@@ -146,8 +198,9 @@ public final class LeakguardOperator implements AutoCloseable {
         operator.register(reconciler, c -> {
             // JOSDK's default retry gives up after 5 attempts and then waits for the next event, which a quiet
             // policy never gets: its status would stay stale after an API-server outage. Never give up instead.
-            c.withRetry(new GenericRetry().setInitialInterval(Math.min(2000, settings.statusRefresh().toMillis()))
-                    .setIntervalMultiplier(1.5).setMaxInterval(settings.statusRefresh().toMillis()).withoutMaxAttempts());
+            long refreshMillis = clock.realDelayMillis(settings.statusRefresh());
+            c.withRetry(new GenericRetry().setInitialInterval(Math.min(2000, refreshMillis))
+                    .setIntervalMultiplier(1.5).setMaxInterval(refreshMillis).withoutMaxAttempts());
             if (!settings.namespaces().isEmpty()) {
                 c.settingNamespaces(settings.namespaces());
             }
@@ -171,12 +224,11 @@ public final class LeakguardOperator implements AutoCloseable {
         return events;
     }
 
-    /** What every policy's loops know right now, for the demo's summary and for tests. */
+    /** What every policy's loops know right now, by namespace and name, for the demo's summary and for tests. */
     public Map<PolicyKey, List<PodView>> snapshot() {
-        Map<PolicyKey, List<PodView>> out = new LinkedHashMap<>();
+        Map<PolicyKey, List<PodView>> out = new TreeMap<>(Comparator.comparing(PolicyKey::namespace).thenComparing(PolicyKey::name));
         for (PolicyKey key : scheduler.policies()) {
-            Collection<PodView> views = scheduler.views(key);
-            out.put(key, List.copyOf(views));
+            out.put(key, scheduler.views(key));
         }
         return out;
     }
@@ -185,14 +237,8 @@ public final class LeakguardOperator implements AutoCloseable {
     public void close() {
         operator.stop();
         scheduler.close();
-        actions.shutdown();
-        try {
-            // Let writes already decided (annotations, evidence) finish rather than cut them off mid-request.
-            actions.awaitTermination(5, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-        actions.shutdownNow();
+        actions.close();
+        oomKills.close();
         events.close();
         fetcher.close();
     }

@@ -1,5 +1,8 @@
 package dev.leakguard.operator;
 
+import dev.leakguard.engine.Reading;
+import dev.leakguard.engine.ResolvedPolicy;
+import dev.leakguard.engine.ScrapeTarget;
 import dev.leakguard.scrape.FetchLimits;
 import dev.leakguard.scrape.FetchResult;
 import dev.leakguard.scrape.HttpFetcher;

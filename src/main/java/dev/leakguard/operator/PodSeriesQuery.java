@@ -1,5 +1,8 @@
 package dev.leakguard.operator;
 
+import dev.leakguard.engine.PodKey;
+import dev.leakguard.engine.ResolvedPolicy;
+import dev.leakguard.engine.ScrapeTarget;
 import dev.leakguard.scrape.parse.PrometheusApiResponse;
 import dev.leakguard.scrape.parse.SeriesSelector;
 import dev.leakguard.trend.Sample;

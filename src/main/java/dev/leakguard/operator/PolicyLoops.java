@@ -1,20 +1,23 @@
 package dev.leakguard.operator;
 
-import dev.leakguard.api.LeakPolicy;
+import dev.leakguard.engine.PodKey;
+import dev.leakguard.engine.PodState;
+import dev.leakguard.engine.PodView;
+import dev.leakguard.engine.ResolvedPolicy;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledFuture;
 
-/** The running scrape loops of one policy, keyed by pod. */
+/** The running scrape loops of one policy, keyed by pod, and the policy as last resolved. */
 final class PolicyLoops {
-    volatile ResolvedPolicy policy;
-    volatile LeakPolicy resource;
-    final Map<PodKey, Loop> loops = new ConcurrentHashMap<>();
+    private volatile ResolvedPolicy policy;
+    private final Map<PodKey, Loop> byPod = new ConcurrentHashMap<>();
 
-    PolicyLoops(ResolvedPolicy policy, LeakPolicy resource) {
+    PolicyLoops(ResolvedPolicy policy) {
         this.policy = policy;
-        this.resource = resource;
     }
 
     /** A pod's loop; {@code future} completes with the periodic task once the backfill is done. */
@@ -24,5 +27,37 @@ final class PolicyLoops {
                 future.join().cancel(false);
             }
         }
+    }
+
+    ResolvedPolicy policy() {
+        return policy;
+    }
+
+    void policy(ResolvedPolicy resolved) {
+        policy = resolved;
+    }
+
+    Loop get(PodKey pod) {
+        return byPod.get(pod);
+    }
+
+    void put(PodKey pod, Loop loop) {
+        byPod.put(pod, loop);
+    }
+
+    Loop remove(PodKey pod) {
+        return byPod.remove(pod);
+    }
+
+    boolean watches(PodKey pod) {
+        return byPod.containsKey(pod);
+    }
+
+    Set<PodKey> pods() {
+        return Set.copyOf(byPod.keySet());
+    }
+
+    List<PodView> views() {
+        return byPod.values().stream().map(l -> l.state().view()).toList();
     }
 }

@@ -1,23 +1,28 @@
 package dev.leakguard.operator;
 
 import dev.leakguard.api.ActionSpec;
-import dev.leakguard.api.ActionType;
 import dev.leakguard.api.DetectionSpec;
 import dev.leakguard.api.LeakPolicy;
 import dev.leakguard.api.LeakPolicySpec;
-import dev.leakguard.api.MetricsSource;
 import dev.leakguard.api.MetricsSpec;
-import dev.leakguard.api.ProfileKind;
 import dev.leakguard.api.ProfileSpec;
-import dev.leakguard.decide.LabelSelectors;
-import dev.leakguard.profile.ProfileType;
+import dev.leakguard.decide.PodSelector;
+import dev.leakguard.decide.RestartLoopRule;
+import dev.leakguard.decide.RestartSettings;
+import dev.leakguard.engine.MetricsPort;
+import dev.leakguard.engine.ResolvedPolicy;
+import dev.leakguard.kube.Refs;
+import dev.leakguard.kube.Selectors;
+import dev.leakguard.policy.ActionType;
+import dev.leakguard.policy.Defaults;
+import dev.leakguard.policy.Durations;
+import dev.leakguard.policy.MetricsSource;
+import dev.leakguard.policy.ProfileType;
+import dev.leakguard.policy.Quantities;
 import dev.leakguard.scrape.ScrapeUrls;
 import dev.leakguard.scrape.parse.SeriesSelector;
-import dev.leakguard.trend.Durations;
-import dev.leakguard.trend.Quantities;
+import dev.leakguard.trend.DetectionSettings;
 import io.fabric8.kubernetes.api.model.IntOrString;
-import io.fabric8.kubernetes.api.model.LabelSelector;
-import io.fabric8.kubernetes.api.model.LabelSelectorRequirement;
 import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -59,27 +64,30 @@ public final class PolicyResolver {
         if (spec == null) {
             return new Invalid(List.of("spec is missing"));
         }
-        LabelSelector selector = spec.getSelector();
+        PodSelector selector = Selectors.of(spec.getSelector());
         checkSelector(selector, problems);
 
         MetricsSpec metrics = spec.getMetrics() == null ? new MetricsSpec() : spec.getMetrics();
-        IntOrString port = metrics.getPort();
-        if (port == null || (port.getIntVal() == null && (port.getStrVal() == null || port.getStrVal().isBlank()))) {
+        IntOrString portSpec = metrics.getPort();
+        MetricsPort port = null;
+        if (portSpec == null || (portSpec.getIntVal() == null && (portSpec.getStrVal() == null || portSpec.getStrVal().isBlank()))) {
             problems.add("spec.metrics.port is required (a container port name or number)");
-        } else if (port.getIntVal() != null && (port.getIntVal() < 1 || port.getIntVal() > 65535)) {
-            problems.add("spec.metrics.port " + port.getIntVal() + " is not a valid port number (1-65535)");
+        } else if (portSpec.getIntVal() != null && (portSpec.getIntVal() < 1 || portSpec.getIntVal() > 65535)) {
+            problems.add("spec.metrics.port " + portSpec.getIntVal() + " is not a valid port number (1-65535)");
+        } else {
+            port = portSpec.getIntVal() != null ? MetricsPort.numbered(portSpec.getIntVal()) : MetricsPort.named(portSpec.getStrVal());
         }
-        String metricsPath = orDefault(metrics.getPath(), "/metrics");
+        String metricsPath = orDefault(metrics.getPath(), Defaults.METRICS_PATH);
         checkPath("spec.metrics.path", metricsPath, problems);
-        Duration interval = parse("spec.metrics.interval", orDefault(metrics.getInterval(), "15s"), Durations::parse, problems);
+        Duration interval = parse("spec.metrics.interval", orDefault(metrics.getInterval(), Defaults.INTERVAL), Durations::parse, problems);
         if (interval != null && interval.compareTo(MIN_INTERVAL) < 0) {
             problems.add("spec.metrics.interval must be at least 1s, got " + metrics.getInterval());
         }
-        SeriesSelector memory = parse("spec.metrics.memory", orDefault(metrics.getMemory(), "process_resident_memory_bytes"),
+        SeriesSelector memory = parse("spec.metrics.memory", orDefault(metrics.getMemory(), Defaults.MEMORY_SERIES),
                 SeriesSelector::parse, problems);
         SeriesSelector threads = metrics.getThreads() == null || metrics.getThreads().isBlank() ? null
                 : parse("spec.metrics.threads", metrics.getThreads(), SeriesSelector::parse, problems);
-        MetricsSource source = metrics.getSource() == null ? MetricsSource.pods : metrics.getSource();
+        MetricsSource source = metrics.getSource() == null ? Defaults.SOURCE_VALUE : metrics.getSource();
         String prometheusUrl = metrics.getPrometheusUrl() != null && !metrics.getPrometheusUrl().isBlank()
                 ? metrics.getPrometheusUrl() : defaultPrometheusUrl;
         if (source == MetricsSource.prometheus) {
@@ -91,25 +99,20 @@ public final class PolicyResolver {
         }
 
         ProfileSpec profile = spec.getProfile() == null ? new ProfileSpec() : spec.getProfile();
-        ProfileType profileType = switch (profile.getType() == null ? ProfileKind.none : profile.getType()) {
-            case go -> ProfileType.GO;
-            case jvm -> ProfileType.JVM;
-            case none -> null;
-        };
-        String profilePath = profile.getPath() == null || profile.getPath().isBlank()
-                ? (profileType == null ? "" : profileType.defaultPath()) : profile.getPath();
-        if (profileType != null) {
+        ProfileType profileType = profile.getType() == null ? Defaults.PROFILE_TYPE_VALUE : profile.getType();
+        String profilePath = profile.getPath() == null || profile.getPath().isBlank() ? profileType.defaultPath() : profile.getPath();
+        if (profileType != ProfileType.none) {
             checkPath("spec.profile.path", profilePath, problems);
         }
-        int topGroups = profile.getTopGroups() == null ? 5 : profile.getTopGroups();
+        int topGroups = profile.getTopGroups() == null ? Defaults.TOP_GROUPS : profile.getTopGroups();
         if (topGroups < 1 || topGroups > 20) {
             problems.add("spec.profile.topGroups must be between 1 and 20, got " + topGroups);
         }
 
         DetectionSpec detection = spec.getDetection() == null ? new DetectionSpec() : spec.getDetection();
-        Duration window = parse("spec.detection.window", orDefault(detection.getWindow(), "30m"), Durations::parse, problems);
-        Duration warmup = parse("spec.detection.warmup", orDefault(detection.getWarmup(), "5m"), Durations::parse, problems);
-        Duration horizon = parse("spec.detection.horizon", orDefault(detection.getHorizon(), "15m"), Durations::parse, problems);
+        Duration window = parse("spec.detection.window", orDefault(detection.getWindow(), Defaults.WINDOW), Durations::parse, problems);
+        Duration warmup = parse("spec.detection.warmup", orDefault(detection.getWarmup(), Defaults.WARMUP), Durations::parse, problems);
+        Duration horizon = parse("spec.detection.horizon", orDefault(detection.getHorizon(), Defaults.HORIZON), Durations::parse, problems);
         if (window != null && horizon != null && horizon.compareTo(window) >= 0) {
             problems.add("spec.detection.horizon (" + detection.getHorizon() + ") must be shorter than spec.detection.window ("
                     + detection.getWindow() + "): a trend cannot be extrapolated further than it was observed");
@@ -121,20 +124,20 @@ public final class PolicyResolver {
         double memoryLimit = Double.NaN;
         if (detection.getMemoryLimit() != null && !detection.getMemoryLimit().isBlank()) {
             Double parsed = parse("spec.detection.memoryLimit", detection.getMemoryLimit(), Quantities::parseBytes, problems);
-            if (parsed != null && parsed <= 0) {
-                problems.add("spec.detection.memoryLimit must be positive, got " + detection.getMemoryLimit());
+            if (parsed != null && Double.isInfinite(parsed)) {
+                problems.add("spec.detection.memoryLimit is too large: " + detection.getMemoryLimit());
             }
             memoryLimit = parsed == null ? Double.NaN : parsed;
         }
 
         ActionSpec action = spec.getAction() == null ? new ActionSpec() : spec.getAction();
-        ActionType actionType = action.getType() == null ? ActionType.Annotate : action.getType();
-        int maxConcurrent = action.getMaxConcurrent() == null ? 1 : action.getMaxConcurrent();
+        ActionType actionType = action.getType() == null ? Defaults.ACTION_TYPE_VALUE : action.getType();
+        int maxConcurrent = action.getMaxConcurrent() == null ? Defaults.MAX_CONCURRENT : action.getMaxConcurrent();
         if (maxConcurrent < 1) {
             problems.add("spec.action.maxConcurrent must be at least 1, got " + maxConcurrent);
         }
-        Duration cooldown = parse("spec.action.cooldown", orDefault(action.getCooldown(), "10m"), Durations::parse, problems);
-        int maxRestartsPerHour = action.getMaxRestartsPerHour() == null ? 10 : action.getMaxRestartsPerHour();
+        Duration cooldown = parse("spec.action.cooldown", orDefault(action.getCooldown(), Defaults.COOLDOWN), Durations::parse, problems);
+        int maxRestartsPerHour = action.getMaxRestartsPerHour() == null ? Defaults.MAX_RESTARTS_PER_HOUR : action.getMaxRestartsPerHour();
         if (maxRestartsPerHour < 0) {
             problems.add("spec.action.maxRestartsPerHour must not be negative, got " + maxRestartsPerHour);
         }
@@ -142,26 +145,29 @@ public final class PolicyResolver {
         if (!problems.isEmpty()) {
             return new Invalid(problems);
         }
-        Long generation = policy.getMetadata().getGeneration();
-        return new Valid(new ResolvedPolicy(PolicyKey.of(policy), generation == null ? 0 : generation, selector, source,
-                prometheusUrl, port, metricsPath, interval, memory, threads, profileType, profilePath, topGroups, window, warmup,
-                horizon, memoryLimit, actionType, Boolean.TRUE.equals(action.getDryRun()), maxConcurrent, cooldown,
-                maxRestartsPerHour));
+        DetectionSettings detectionSettings;
+        try {
+            detectionSettings = new DetectionSettings(window, warmup, horizon, interval, memoryLimit);
+        } catch (IllegalArgumentException e) {
+            return new Invalid(List.of("spec.detection: " + e.getMessage()));
+        }
+        boolean dryRun = action.getDryRun() == null ? Defaults.DRY_RUN : action.getDryRun();
+        RestartSettings restart = new RestartSettings(actionType, dryRun, maxConcurrent, cooldown, maxRestartsPerHour,
+                RestartLoopRule.DEFAULT);
+        return new Valid(new ResolvedPolicy(Refs.policyRef(policy), selector, source, prometheusUrl, port, metricsPath, memory, threads,
+                profileType, profilePath, topGroups, detectionSettings, restart));
     }
 
-    private static void checkSelector(LabelSelector selector, List<String> problems) {
-        if (LabelSelectors.isEmpty(selector)) {
+    private static void checkSelector(PodSelector selector, List<String> problems) {
+        if (selector.isEmpty()) {
             problems.add("spec.selector must not be empty: name matchLabels or matchExpressions (an empty selector would watch every pod)");
             return;
         }
-        if (selector.getMatchExpressions() != null) {
-            for (LabelSelectorRequirement r : selector.getMatchExpressions()) {
-                if (r.getKey() == null || r.getKey().isBlank() || !SELECTOR_OPERATORS.contains(r.getOperator())) {
-                    problems.add("spec.selector.matchExpressions: each needs a key and an operator In, NotIn, Exists or DoesNotExist");
-                } else if ((r.getOperator().equals("In") || r.getOperator().equals("NotIn"))
-                        && (r.getValues() == null || r.getValues().isEmpty())) {
-                    problems.add("spec.selector.matchExpressions: operator " + r.getOperator() + " on '" + r.getKey() + "' needs values");
-                }
+        for (PodSelector.Requirement r : selector.matchExpressions()) {
+            if (r.key() == null || r.key().isBlank() || !SELECTOR_OPERATORS.contains(r.operator())) {
+                problems.add("spec.selector.matchExpressions: each needs a key and an operator In, NotIn, Exists or DoesNotExist");
+            } else if ((r.operator().equals("In") || r.operator().equals("NotIn")) && r.values().isEmpty()) {
+                problems.add("spec.selector.matchExpressions: operator " + r.operator() + " on '" + r.key() + "' needs values");
             }
         }
     }

@@ -1,14 +1,14 @@
 package dev.leakguard.operator;
 
-import dev.leakguard.profile.GroupCounts;
+import dev.leakguard.engine.ProfileSnapshot;
+import dev.leakguard.engine.ProfileSource;
+import dev.leakguard.policy.ProfileType;
 import dev.leakguard.profile.Grouping;
-import dev.leakguard.profile.ProfileType;
 import dev.leakguard.scrape.FetchLimits;
 import dev.leakguard.scrape.FetchResult;
 import dev.leakguard.scrape.HttpFetcher;
-import dev.leakguard.scrape.parse.GoroutineProfileParser;
-import dev.leakguard.scrape.parse.JvmThreadDumpParser;
 import dev.leakguard.scrape.parse.ProfileParseException;
+import dev.leakguard.scrape.parse.ProfileParser;
 import java.io.ByteArrayInputStream;
 import java.net.URI;
 import java.util.concurrent.CompletableFuture;
@@ -17,7 +17,7 @@ import java.util.concurrent.CompletableFuture;
  * Fetches a pod's goroutine profile or thread dump and groups it. The raw bytes are kept with the
  * groups because evidence stores the profile itself, not only its summary.
  */
-final class ProfileCollector {
+final class ProfileCollector implements ProfileSource {
     private final HttpFetcher fetcher;
     private final FetchLimits limits;
 
@@ -26,32 +26,20 @@ final class ProfileCollector {
         this.limits = limits;
     }
 
-    /** A grouped profile with its raw text, or why there is none. */
-    record Snapshot(GroupCounts groups, byte[] raw, int length, String error) {
-        boolean ok() {
-            return error == null;
-        }
-    }
-
-    /** Never completes exceptionally. */
-    CompletableFuture<Snapshot> capture(ProfileType type, URI uri) {
+    @Override
+    public CompletableFuture<ProfileSnapshot> capture(ProfileType type, URI uri) {
         return fetcher.fetch(uri, limits).thenApply(result -> {
             if (result instanceof FetchResult.Failure failure) {
-                return new Snapshot(null, null, 0, "profile " + failure.kind().label() + ": " + failure.message());
+                return new ProfileSnapshot(null, null, 0, "profile " + failure.kind().label() + ": " + failure.message());
             }
             FetchResult.Success body = (FetchResult.Success) result;
             Grouping.Sink sink = Grouping.sink(type);
             try {
-                ByteArrayInputStream in = new ByteArrayInputStream(body.body(), 0, body.length());
-                if (type == ProfileType.GO) {
-                    GoroutineProfileParser.parse(in, limits.maxBodyBytes(), sink);
-                } else {
-                    JvmThreadDumpParser.parse(in, limits.maxBodyBytes(), sink);
-                }
+                ProfileParser.of(type).parse(new ByteArrayInputStream(body.body(), 0, body.length()), limits.maxBodyBytes(), sink);
             } catch (ProfileParseException e) {
-                return new Snapshot(null, body.body(), body.length(), "profile unreadable: " + e.getMessage());
+                return new ProfileSnapshot(null, body.body(), body.length(), "profile unreadable: " + e.getMessage());
             }
-            return new Snapshot(sink.counts(), body.body(), body.length(), null);
+            return new ProfileSnapshot(sink.counts(), body.body(), body.length(), null);
         });
     }
 }

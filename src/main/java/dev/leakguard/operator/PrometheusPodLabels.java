@@ -1,5 +1,6 @@
 package dev.leakguard.operator;
 
+import dev.leakguard.engine.PodKey;
 import dev.leakguard.scrape.parse.SeriesSelector;
 
 /**

@@ -1,11 +1,14 @@
 package dev.leakguard.operator;
 
+import dev.leakguard.engine.Reading;
+import dev.leakguard.engine.ResolvedPolicy;
+import dev.leakguard.engine.ScrapeTarget;
 import dev.leakguard.scrape.FetchLimits;
 import dev.leakguard.scrape.FetchResult;
 import dev.leakguard.scrape.HttpFetcher;
-import dev.leakguard.scrape.parse.MessageText;
 import dev.leakguard.scrape.parse.PrometheusApiException;
 import dev.leakguard.scrape.parse.PrometheusApiResponse;
+import dev.leakguard.text.BoundedText;
 import dev.leakguard.trend.Sample;
 import java.math.BigDecimal;
 import java.net.URI;
@@ -63,14 +66,14 @@ final class PrometheusSampleSource implements SampleSource {
     /** The window up to now, at the policy's interval (coarser when the window would exceed Prometheus's point limit). */
     @Override
     public CompletableFuture<List<Sample>> history(ResolvedPolicy policy, ScrapeTarget target, long nowMillis) {
-        long start = nowMillis - policy.window().toMillis();
+        long start = nowMillis - policy.detection().window().toMillis();
         if (target.containerStartMillis() > start) {
             start = target.containerStartMillis();
         }
         if (start >= nowMillis) {
             return CompletableFuture.completedFuture(List.of());
         }
-        long stepMillis = rangeStepMillis(policy.interval(), policy.window());
+        long stepMillis = rangeStepMillis(policy.interval(), policy.detection().window());
         Map<String, String> parameters = new LinkedHashMap<>();
         parameters.put("query", PodSeriesQuery.promql(policy, target.pod(), labels));
         parameters.put("start", seconds(start));
@@ -91,7 +94,7 @@ final class PrometheusSampleSource implements SampleSource {
 
     /** Server error texts are untrusted: they go to status and Events only sanitized and bounded. */
     private static Reading.Failed failed(String result, String message, long elapsedNanos) {
-        return new Reading.Failed(result, MessageText.sanitize(message, MessageText.MAX_MESSAGE_CHARS), elapsedNanos);
+        return new Reading.Failed(result, BoundedText.bounded(message, BoundedText.MAX_MESSAGE_BYTES), elapsedNanos);
     }
 
     static long rangeStepMillis(Duration interval, Duration window) {

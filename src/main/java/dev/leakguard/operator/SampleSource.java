@@ -1,5 +1,8 @@
 package dev.leakguard.operator;
 
+import dev.leakguard.engine.Reading;
+import dev.leakguard.engine.ResolvedPolicy;
+import dev.leakguard.engine.ScrapeTarget;
 import dev.leakguard.trend.Sample;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;

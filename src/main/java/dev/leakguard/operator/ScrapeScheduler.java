@@ -1,12 +1,16 @@
 package dev.leakguard.operator;
 
-import dev.leakguard.api.LeakPolicy;
-import dev.leakguard.api.MetricsSource;
+import dev.leakguard.engine.PodKey;
+import dev.leakguard.engine.PodPipeline;
+import dev.leakguard.engine.PodState;
+import dev.leakguard.engine.PodView;
+import dev.leakguard.engine.PolicyKey;
+import dev.leakguard.engine.Reading;
+import dev.leakguard.engine.ResolvedPolicy;
+import dev.leakguard.engine.ScrapeTarget;
 import dev.leakguard.metrics.OperatorMetrics;
+import dev.leakguard.policy.MetricsSource;
 import dev.leakguard.time.ScaledClock;
-import dev.leakguard.trend.DetectionSettings;
-import io.fabric8.kubernetes.api.model.Pod;
-import java.util.Collection;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -16,7 +20,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Consumer;
 import java.util.function.Predicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -39,11 +42,17 @@ public final class ScrapeScheduler implements AutoCloseable {
     private final Map<PolicyKey, PolicyLoops> policies = new ConcurrentHashMap<>();
     /** Every policy reconciled, valid or not, so that a deleted one is forgotten even when it had no loops. */
     private final Set<PolicyKey> known = ConcurrentHashMap.newKeySet();
-    private volatile Predicate<PolicyKey> policyExists = key -> true;
-    private volatile Consumer<PolicyKey> policyGone = key -> { };
+    private final Predicate<PolicyKey> policyExists;
 
-    ScrapeScheduler(ScaledClock clock, Map<MetricsSource, SampleSource> sources, PodPipeline pipeline, OperatorMetrics metrics) {
+    /**
+     * Policies are not given finalizers (an uninstalled operator must never block deleting a
+     * policy), so a deletion is noticed here: {@code policyExists} is asked at every tick and by a
+     * sweep every {@value #SWEEP_SECONDS} s.
+     */
+    ScrapeScheduler(ScaledClock clock, Map<MetricsSource, SampleSource> sources, PodPipeline pipeline, OperatorMetrics metrics,
+                    Predicate<PolicyKey> policyExists) {
         this.clock = clock;
+        this.policyExists = policyExists;
         this.sources = Map.copyOf(sources);
         this.pipeline = pipeline;
         this.metrics = metrics;
@@ -63,51 +72,44 @@ public final class ScrapeScheduler implements AutoCloseable {
     private void forgetDeletedPolicies() {
         for (PolicyKey key : Set.copyOf(known)) {
             if (!policyExists.test(key)) {
-                known.remove(key);
-                remove(key);
-                metrics.forgetPolicy(key.namespace(), key.name());
-                policyGone.accept(key);
+                forget(key);
             }
         }
     }
 
-    /**
-     * Policies are not given finalizers (an uninstalled operator must never block deleting a
-     * policy), so a deletion is noticed here: each tick checks the policy still exists.
-     */
-    void policyExistence(Predicate<PolicyKey> exists, Consumer<PolicyKey> gone) {
-        this.policyExists = exists;
-        this.policyGone = gone;
+    private void forget(PolicyKey key) {
+        known.remove(key);
+        remove(key);
+        metrics.forgetPolicy(key.namespace(), key.name());
     }
 
-    /** A pod the policy selects, with where to scrape it. */
-    record Watched(ScrapeTarget target, Pod pod) {
+    /** A pod the policy selects, with where to scrape it and the annotations it carries. */
+    record Watched(ScrapeTarget target, Map<String, String> annotations) {
     }
 
     /** Makes the running loops of {@code policy} match {@code watched}: starts, keeps, restarts and stops loops. */
-    void sync(LeakPolicy resource, ResolvedPolicy policy, List<Watched> watched) {
-        PolicyLoops loops = policies.computeIfAbsent(policy.key(), k -> new PolicyLoops(policy, resource));
-        boolean reshaped = !policy.sameScrapeShape(loops.policy);
-        loops.policy = policy;
-        loops.resource = resource;
+    void sync(ResolvedPolicy policy, List<Watched> watched) {
+        PolicyLoops loops = policies.computeIfAbsent(policy.key(), k -> new PolicyLoops(policy));
+        boolean reshaped = !policy.sameScrapeShape(loops.policy());
+        loops.policy(policy);
         Set<PodKey> present = new HashSet<>();
         for (Watched w : watched) {
             PodKey key = w.target().pod();
             present.add(key);
-            PolicyLoops.Loop existing = loops.loops.get(key);
+            PolicyLoops.Loop existing = loops.get(key);
             if (existing != null && !reshaped && existing.state().target().sameSeries(w.target())) {
-                existing.state().refresh(w.target(), w.pod());
+                existing.state().refresh(w.target());
                 continue;
             }
             if (existing != null) {
                 existing.cancel();
             }
-            PodState state = new PodState(w.target(), w.pod(), settings(policy, w.target()));
+            PodState state = new PodState(w.target(), w.annotations(), policy.detection().withMemoryLimitBytes(w.target().memoryLimitBytes()));
             PolicyLoops.Loop loop = new PolicyLoops.Loop(state, new CompletableFuture<>());
-            loops.loops.put(key, loop);
+            loops.put(key, loop);
             startAfterBackfill(loops, loop);
         }
-        for (PodKey gone : Set.copyOf(loops.loops.keySet())) {
+        for (PodKey gone : loops.pods()) {
             if (!present.contains(gone)) {
                 stop(loops, gone);
             }
@@ -117,16 +119,16 @@ public final class ScrapeScheduler implements AutoCloseable {
     void remove(PolicyKey key) {
         PolicyLoops loops = policies.remove(key);
         if (loops != null) {
-            for (PodKey pod : Set.copyOf(loops.loops.keySet())) {
+            for (PodKey pod : loops.pods()) {
                 stop(loops, pod);
             }
             metrics.forgetPolicy(key.namespace(), key.name());
         }
     }
 
-    Collection<PodView> views(PolicyKey key) {
+    List<PodView> views(PolicyKey key) {
         PolicyLoops loops = policies.get(key);
-        return loops == null ? List.of() : loops.loops.values().stream().map(l -> l.state().view()).toList();
+        return loops == null ? List.of() : loops.views();
     }
 
     Set<PolicyKey> policies() {
@@ -134,25 +136,26 @@ public final class ScrapeScheduler implements AutoCloseable {
     }
 
     private void stop(PolicyLoops loops, PodKey pod) {
-        PolicyLoops.Loop loop = loops.loops.remove(pod);
+        PolicyLoops.Loop loop = loops.remove(pod);
         if (loop != null) {
             loop.cancel();
-            metrics.forgetPod(pod.namespace(), pod.name(), loops.policy.key().name());
+            metrics.forgetPod(pod.namespace(), pod.name(), loops.policy().key().name());
         }
     }
 
     /** Feeds the source's history (if any) to the detector, then starts the periodic loop. */
     private void startAfterBackfill(PolicyLoops loops, PolicyLoops.Loop loop) {
         PodState state = loop.state();
-        source(loops.policy).history(loops.policy, state.target(), clock.millis()).whenComplete((samples, error) -> {
+        ResolvedPolicy policy = loops.policy();
+        source(policy).history(policy, state.target(), clock.millis()).whenComplete((samples, error) -> {
             if (samples != null && !samples.isEmpty()) {
                 samples.forEach(state::observe);
                 log.info("{}: backfilled {} samples, verdict {}", state.target().pod(), samples.size(), state.effectiveVerdict());
             }
-            if (loop.future().isCancelled() || loops.loops.get(state.target().pod()) != loop) {
+            if (loop.future().isCancelled() || loops.get(state.target().pod()) != loop) {
                 return;
             }
-            long period = clock.realDelayMillis(loops.policy.interval().toMillis());
+            long period = clock.realDelayMillis(policy.interval());
             long offset = samples != null && !samples.isEmpty() ? 0 : offsetInInterval(state.target().podUid(), period);
             loop.future().complete(timer.scheduleAtFixedRate(() -> tick(loops, state), offset, period, TimeUnit.MILLISECONDS));
         });
@@ -180,11 +183,9 @@ public final class ScrapeScheduler implements AutoCloseable {
     }
 
     private void tick(PolicyLoops loops, PodState state) {
-        ResolvedPolicy policy = loops.policy;
+        ResolvedPolicy policy = loops.policy();
         if (!policyExists.test(policy.key())) {
-            known.remove(policy.key());
-            remove(policy.key());
-            policyGone.accept(policy.key());
+            forget(policy.key());
             return;
         }
         if (!state.tryStartScrape()) {
@@ -198,9 +199,9 @@ public final class ScrapeScheduler implements AutoCloseable {
                     log.warn("reading {} failed unexpectedly", target.pod(), error);
                     reading = new Reading.Failed("connection", String.valueOf(error.getMessage()), 0);
                 }
-                if (policies.get(policy.key()) == loops && loops.loops.containsKey(target.pod())) {
+                if (policies.get(policy.key()) == loops && loops.watches(target.pod())) {
                     // A reading that arrives after its loop was stopped would bring back series just removed.
-                    pipeline.onReading(loops, state, reading);
+                    pipeline.onReading(policy, state, reading);
                 }
             } catch (RuntimeException e) {
                 log.error("processing a reading of {} failed", target.pod(), e);
@@ -208,10 +209,6 @@ public final class ScrapeScheduler implements AutoCloseable {
                 state.scrapeFinished();
             }
         });
-    }
-
-    private static DetectionSettings settings(ResolvedPolicy policy, ScrapeTarget target) {
-        return new DetectionSettings(policy.window(), policy.warmup(), policy.horizon(), policy.interval(), target.memoryLimitBytes());
     }
 
     @Override

@@ -5,11 +5,13 @@ import dev.leakguard.api.LeakPolicyStatus;
 import dev.leakguard.api.PodRisk;
 import dev.leakguard.decide.Format;
 import dev.leakguard.decide.PodAnnotations;
-import dev.leakguard.time.ScaledClock;
+import dev.leakguard.engine.PodKey;
+import dev.leakguard.engine.PodView;
 import dev.leakguard.trend.Assessment;
 import dev.leakguard.trend.Verdict;
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.ConditionBuilder;
+import java.time.Clock;
 import java.time.Instant;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
@@ -27,9 +29,9 @@ final class StatusBuilder {
     static final int MAX_RISKIEST = 10;
     static final String READY = "Ready";
 
-    private final ScaledClock clock;
+    private final Clock clock;
 
-    StatusBuilder(ScaledClock clock) {
+    StatusBuilder(Clock clock) {
         this.clock = clock;
     }
 

@@ -1,10 +1,13 @@
 package dev.leakguard.operator;
 
+import dev.leakguard.engine.MetricsPort;
+import dev.leakguard.engine.ResolvedPolicy;
+import dev.leakguard.engine.ScrapeTarget;
+import dev.leakguard.kube.Refs;
 import dev.leakguard.scrape.ScrapeUrls;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.ContainerPort;
 import io.fabric8.kubernetes.api.model.ContainerStatus;
-import io.fabric8.kubernetes.api.model.IntOrString;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.Quantity;
 import java.net.URI;
@@ -44,9 +47,9 @@ public final class TargetResolver {
         }
         PortMatch match = findPort(pod.getSpec().getContainers(), policy.port());
         if (match == null) {
-            return new Unresolved("no container port " + describe(policy.port()) + " in pod", true);
+            return new Unresolved("no container port " + policy.port() + " in pod", true);
         }
-        double limit = policy.memoryLimitBytes();
+        double limit = policy.detection().memoryLimitBytes();
         if (Double.isNaN(limit)) {
             limit = containerLimit(match.container());
         }
@@ -64,7 +67,7 @@ public final class TargetResolver {
         try {
             URI metrics = ScrapeUrls.build(podIp, match.port(), policy.metricsPath());
             URI profile = policy.hasProfile() ? ScrapeUrls.build(podIp, match.port(), policy.profilePath()) : null;
-            return new Resolved(new ScrapeTarget(PodKey.of(pod), pod.getMetadata().getUid(), match.container().getName(),
+            return new Resolved(new ScrapeTarget(Refs.podKey(pod), pod.getMetadata().getUid(), match.container().getName(),
                     metrics, profile, limit, startedMillis, restarts));
         } catch (IllegalArgumentException e) {
             return new Unresolved("cannot build scrape URL: " + e.getMessage(), false);
@@ -74,19 +77,17 @@ public final class TargetResolver {
     private record PortMatch(Container container, int port) {
     }
 
-    private static PortMatch findPort(List<Container> containers, IntOrString wanted) {
+    private static PortMatch findPort(List<Container> containers, MetricsPort wanted) {
         for (Container container : listOrEmpty(containers)) {
             for (ContainerPort port : listOrEmpty(container.getPorts())) {
-                boolean byName = wanted.getStrVal() != null && wanted.getStrVal().equals(port.getName());
-                boolean byNumber = wanted.getIntVal() != null && wanted.getIntVal().equals(port.getContainerPort());
-                if (byName || byNumber) {
+                if (wanted.matches(port.getName(), port.getContainerPort())) {
                     return new PortMatch(container, port.getContainerPort());
                 }
             }
         }
         // A numeric port need not be declared: many pods expose metrics on an undeclared port.
-        if (wanted.getIntVal() != null && !listOrEmpty(containers).isEmpty()) {
-            return new PortMatch(containers.get(0), wanted.getIntVal());
+        if (!wanted.byName() && !listOrEmpty(containers).isEmpty()) {
+            return new PortMatch(containers.get(0), wanted.number());
         }
         return null;
     }
@@ -97,10 +98,6 @@ public final class TargetResolver {
         }
         Quantity memory = container.getResources().getLimits().get("memory");
         return memory == null ? Double.NaN : Quantity.getAmountInBytes(memory).doubleValue();
-    }
-
-    private static String describe(IntOrString port) {
-        return port.getIntVal() != null ? String.valueOf(port.getIntVal()) : "'" + port.getStrVal() + "'";
     }
 
     private static <T> List<T> listOrEmpty(List<T> list) {

@@ -1,5 +1,6 @@
 package dev.leakguard.profile;
 
+import dev.leakguard.policy.ProfileType;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -87,8 +88,9 @@ public final class Grouping {
     /** The key and description of the group {@code record} belongs to. */
     public static GroupLabel label(ProfileType type, StackRecord record) {
         return switch (type) {
-            case GO -> goLabel(record);
-            case JVM -> jvmLabel(record);
+            case go -> goLabel(record);
+            case jvm -> jvmLabel(record);
+            case none -> throw new IllegalArgumentException("profile type none has no groups");
         };
     }
 

@@ -1,7 +1,7 @@
 package dev.leakguard.scrape;
 
 import dev.leakguard.scrape.FetchResult.Failure;
-import dev.leakguard.scrape.parse.MessageText;
+import dev.leakguard.text.BoundedText;
 import java.io.IOException;
 import java.net.ConnectException;
 import java.net.InetSocketAddress;
@@ -11,8 +11,8 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpConnectTimeoutException;
 import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.net.http.HttpResponse.BodySubscriber;
+import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -255,7 +255,7 @@ public final class HttpFetcher implements AutoCloseable {
                 socket.getOutputStream().write(("HEAD " + path + " HTTP/1.1\r\nHost: " + uri.getRawAuthority()
                         + "\r\nConnection: close\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
                 String head = new String(socket.getInputStream().readNBytes(HTTP_1.length()), StandardCharsets.ISO_8859_1);
-                return head.equals(HTTP_1) ? null : "not HTTP: the answer starts with " + MessageText.quote(head);
+                return head.equals(HTTP_1) ? null : "not HTTP: the answer starts with " + BoundedText.quote(head);
             } catch (IOException e) {
                 return describe("exchange failed", e);
             }
@@ -303,7 +303,7 @@ public final class HttpFetcher implements AutoCloseable {
             int status = response.statusCode();
             if (status >= 300 && status < 400) {
                 String location = response.headers().firstValue("Location").orElse("");
-                return rejecting(FailureKind.REDIRECT, "redirect " + status + " to " + MessageText.quote(location)
+                return rejecting(FailureKind.REDIRECT, "redirect " + status + " to " + BoundedText.quote(location)
                         + " not followed");
             }
             if ((status < 200 || status >= 300) && !(keepErrorBodies && status >= 400)) {
@@ -312,14 +312,14 @@ public final class HttpFetcher implements AutoCloseable {
             String encoding = response.headers().firstValue("Content-Encoding").orElse("").trim().toLowerCase(Locale.ROOT);
             boolean gzip = encoding.equals("gzip") || encoding.equals("x-gzip");
             if (!gzip && !encoding.isEmpty() && !encoding.equals("identity")) {
-                return rejecting(FailureKind.BAD_ENCODING, "unsupported Content-Encoding " + MessageText.quote(encoding));
+                return rejecting(FailureKind.BAD_ENCODING, "unsupported Content-Encoding " + BoundedText.quote(encoding));
             }
             OptionalLong declaredLength = declaredLength(response);
             if (!gzip && declaredLength.isPresent() && declaredLength.getAsLong() > limits.maxBodyBytes()) {
                 return rejecting(FailureKind.TOO_LARGE, "Content-Length " + declaredLength.getAsLong()
                         + " is larger than " + limits.maxBodyBytes() + " bytes");
             }
-            String contentType = MessageText.sanitize(response.headers().firstValue("Content-Type").orElse(""), 200);
+            String contentType = BoundedText.bounded(response.headers().firstValue("Content-Type").orElse(""), 200);
             return BodyCollector.collecting(limits.maxBodyBytes(), status, gzip, contentType, this::elapsed);
         }
 
@@ -434,7 +434,7 @@ public final class HttpFetcher implements AutoCloseable {
     }
 
     static String safeMessage(String message) {
-        return MessageText.sanitize(message, MessageText.MAX_MESSAGE_CHARS);
+        return BoundedText.bounded(message, BoundedText.MAX_MESSAGE_BYTES);
     }
 
     private static String humanReadable(Duration duration) {

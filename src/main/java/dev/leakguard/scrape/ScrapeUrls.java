@@ -1,6 +1,6 @@
 package dev.leakguard.scrape;
 
-import dev.leakguard.scrape.parse.MessageText;
+import dev.leakguard.text.BoundedText;
 import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.URI;
@@ -37,7 +37,7 @@ public final class ScrapeUrls {
         }
         URI uri = URI.create("http://" + host + ":" + port + path);
         if (!host.equals(uri.getHost()) || uri.getRawUserInfo() != null) {
-            throw new IllegalArgumentException("URL for pod IP " + MessageText.quote(podIp) + " does not keep the pod IP as host");
+            throw new IllegalArgumentException("URL for pod IP " + BoundedText.quote(podIp) + " does not keep the pod IP as host");
         }
         return uri;
     }
@@ -55,18 +55,18 @@ public final class ScrapeUrls {
             return "path is longer than " + MAX_PATH_CHARS + " characters";
         }
         if (path.charAt(0) != '/') {
-            return "path must start with '/': " + MessageText.quote(path);
+            return "path must start with '/': " + BoundedText.quote(path);
         }
         if (path.startsWith("//")) {
-            return "path must not start with '//', which would name a host: " + MessageText.quote(path);
+            return "path must not start with '//', which would name a host: " + BoundedText.quote(path);
         }
         for (int i = 0; i < path.length(); i++) {
             char c = path.charAt(i);
             if (!isAllowed(c)) {
-                return "path must not contain " + describe(c) + ": " + MessageText.quote(path);
+                return "path must not contain " + describe(c) + ": " + BoundedText.quote(path);
             }
             if (c == '%' && (i + 2 >= path.length() || !isHex(path.charAt(i + 1)) || !isHex(path.charAt(i + 2)))) {
-                return "path has an invalid percent-encoding: " + MessageText.quote(path);
+                return "path has an invalid percent-encoding: " + BoundedText.quote(path);
             }
         }
         int queryStart = path.indexOf('?');
@@ -75,12 +75,12 @@ public final class ScrapeUrls {
         for (int i = 0; i < decoded.length(); i++) {
             char c = decoded.charAt(i);
             if (c < 0x20 || c >= 0x7f || c == '\\' || c == '@' || c == ' ') {
-                return "path must not contain " + describe(c) + " even percent-encoded: " + MessageText.quote(path);
+                return "path must not contain " + describe(c) + " even percent-encoded: " + BoundedText.quote(path);
             }
         }
         for (String segment : decoded.split("/", -1)) {
             if (segment.equals("..")) {
-                return "path must not contain '..' segments: " + MessageText.quote(path);
+                return "path must not contain '..' segments: " + BoundedText.quote(path);
             }
         }
         return null;
@@ -108,7 +108,7 @@ public final class ScrapeUrls {
     }
 
     private static IllegalArgumentException notAnIp(String podIp) {
-        return new IllegalArgumentException("pod IP " + MessageText.quote(podIp) + " is not an IPv4 or IPv6 address");
+        return new IllegalArgumentException("pod IP " + BoundedText.quote(podIp) + " is not an IPv4 or IPv6 address");
     }
 
     /** Four decimal octets 0-255 without leading zeros (which some parsers read as octal). */

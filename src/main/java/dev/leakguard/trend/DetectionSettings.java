@@ -1,5 +1,7 @@
 package dev.leakguard.trend;
 
+import dev.leakguard.policy.Defaults;
+import dev.leakguard.policy.Durations;
 import java.time.Duration;
 import java.util.Objects;
 
@@ -34,10 +36,10 @@ public record DetectionSettings(Duration window, Duration warmup, Duration horiz
         }
     }
 
-    /** The defaults of a LeakPolicy: 30 m window, 5 m warm-up, 15 m horizon, 15 s scrapes. */
+    /** The defaults of a LeakPolicy ({@link Defaults}): 30 m window, 5 m warm-up, 15 m horizon, 15 s scrapes. */
     public static DetectionSettings defaults(double memoryLimitBytes) {
-        return new DetectionSettings(Duration.ofMinutes(30), Duration.ofMinutes(5), Duration.ofMinutes(15),
-                Duration.ofSeconds(15), memoryLimitBytes);
+        return new DetectionSettings(Durations.parse(Defaults.WINDOW), Durations.parse(Defaults.WARMUP),
+                Durations.parse(Defaults.HORIZON), Durations.parse(Defaults.INTERVAL), memoryLimitBytes);
     }
 
     public DetectionSettings withMemoryLimitBytes(double limitBytes) {

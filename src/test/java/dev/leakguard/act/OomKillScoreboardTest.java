@@ -2,8 +2,10 @@ package dev.leakguard.act;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.leakguard.api.ActionType;
 import dev.leakguard.api.LeakPolicy;
+import dev.leakguard.decide.EventReason;
+import dev.leakguard.kube.Pods;
+import dev.leakguard.policy.ActionType;
 import io.fabric8.kubernetes.api.model.ContainerStateBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
@@ -32,18 +34,18 @@ class OomKillScoreboardTest {
 
     @Test
     void eachOomKillIsOneMissEvenAcrossInformerResyncsAndLeaderChanges() {
-        PodRestarter restarter = cluster.restarter(metrics, Duration.ZERO, 100);
-        Pod killedOnce = killed(healthy, 1, null);
+        RestartCluster.Door restarter = cluster.door(metrics, Duration.ZERO, 100);
+        Pod killedOnce = RestartCluster.oomKilled(healthy, 1, null);
 
         restarter.onPodChanged(policy, healthy, killedOnce);
         restarter.onPodChanged(policy, killedOnce, killedOnce);
         assertThat(metrics.oomKillsMissed()).isEqualTo(1);
 
-        PodRestarter newLeader = cluster.restarter(metrics, Duration.ofMinutes(1), 100);
+        RestartCluster.Door newLeader = cluster.door(metrics, Duration.ofMinutes(1), 100);
         newLeader.onPodChanged(policy, null, killedOnce);
         assertThat(metrics.oomKillsMissed()).as("the informer's initial list does not count it again").isEqualTo(1);
 
-        newLeader.onPodChanged(policy, killedOnce, killed(healthy, 2, null));
+        newLeader.onPodChanged(policy, killedOnce, RestartCluster.oomKilled(healthy, 2, null));
         assertThat(metrics.oomKillsMissed()).isEqualTo(2);
         assertThat(newLeader.score(cluster.reread(policy)).oomKillsMissed()).isEqualTo(2);
         assertThat(cluster.events(EventReason.OOMKillMissed)).hasSize(2).allSatisfy(e -> {
@@ -55,36 +57,28 @@ class OomKillScoreboardTest {
 
     @Test
     void theKillSeenWhileTerminatedAndAgainAfterTheRestartCountsOnce() {
-        PodRestarter restarter = cluster.restarter(metrics, Duration.ZERO, 100);
+        RestartCluster.Door restarter = cluster.door(metrics, Duration.ZERO, 100);
         Pod terminatedNow = new PodBuilder(healthy).editStatus().editFirstContainerStatus()
                 .withState(new ContainerStateBuilder().withNewTerminated().withReason("OOMKilled").withExitCode(137)
                         .endTerminated().build())
                 .endContainerStatus().endStatus().build();
 
         restarter.onPodChanged(policy, healthy, terminatedNow);
-        restarter.onPodChanged(policy, terminatedNow, killed(healthy, 1, null));
+        restarter.onPodChanged(policy, terminatedNow, RestartCluster.oomKilled(healthy, 1, null));
 
         assertThat(metrics.oomKillsMissed()).isEqualTo(1);
     }
 
     @Test
     void killsFromBeforeThePolicyExistedAndOtherCrashesAreNotMisses() {
-        PodRestarter restarter = cluster.restarter(metrics, Duration.ZERO, 100);
+        RestartCluster.Door restarter = cluster.door(metrics, Duration.ZERO, 100);
 
-        restarter.onPodChanged(policy, null, killed(healthy, 1, "2020-01-01T00:00:00Z"));
+        restarter.onPodChanged(policy, null, RestartCluster.oomKilled(healthy, 1, "2020-01-01T00:00:00Z"));
         restarter.onPodChanged(policy, healthy, withCrash(healthy));
 
         assertThat(metrics.oomKillsMissed()).isZero();
         assertThat(cluster.events(EventReason.OOMKillMissed)).isEmpty();
-        assertThat(PodConditions.annotation(cluster.reread(policy), PodRestarter.LEDGER_ANNOTATION)).isNull();
-    }
-
-    private static Pod killed(Pod pod, int restartCount, String finishedAt) {
-        return new PodBuilder(pod).editStatus().editFirstContainerStatus()
-                .withRestartCount(restartCount)
-                .withLastState(new ContainerStateBuilder().withNewTerminated().withReason("OOMKilled").withExitCode(137)
-                        .withFinishedAt(finishedAt).endTerminated().build())
-                .endContainerStatus().endStatus().build();
+        assertThat(Pods.annotation(cluster.reread(policy), AnnotationLedgerStore.LEDGER_ANNOTATION)).isNull();
     }
 
     private static Pod withCrash(Pod pod) {

@@ -1,10 +1,24 @@
 package dev.leakguard.act;
 
-import dev.leakguard.api.ActionType;
 import dev.leakguard.api.LeakPolicy;
+import dev.leakguard.decide.EventReason;
+import dev.leakguard.decide.RestartOutcome;
+import dev.leakguard.decide.RestartSettings;
 import dev.leakguard.demo.ApiRequest;
 import dev.leakguard.demo.EvictionAwareDispatcher;
-import dev.leakguard.time.ScaledClock;
+import dev.leakguard.engine.MetricsPort;
+import dev.leakguard.engine.ResolvedPolicy;
+import dev.leakguard.engine.ScrapeTarget;
+import dev.leakguard.kube.Pods;
+import dev.leakguard.kube.Refs;
+import dev.leakguard.kube.Selectors;
+import dev.leakguard.policy.ActionType;
+import dev.leakguard.policy.Defaults;
+import dev.leakguard.policy.MetricsSource;
+import dev.leakguard.policy.ProfileType;
+import dev.leakguard.scrape.parse.SeriesSelector;
+import dev.leakguard.trend.DetectionSettings;
+import io.fabric8.kubernetes.api.model.ContainerStateBuilder;
 import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.IntOrString;
 import io.fabric8.kubernetes.api.model.LabelSelectorBuilder;
@@ -18,21 +32,31 @@ import io.fabric8.kubernetes.api.model.apps.ReplicaSet;
 import io.fabric8.kubernetes.api.model.apps.ReplicaSetBuilder;
 import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudgetBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.fabric8.kubernetes.client.http.BasicBuilder;
+import io.fabric8.kubernetes.client.http.HttpRequest;
+import io.fabric8.kubernetes.client.http.Interceptor;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.fabric8.mockwebserver.Context;
 import io.fabric8.mockwebserver.MockWebServer;
+import java.net.URI;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 
 /**
  * A namespace on the CRUD mock API server with the eviction-aware dispatcher, and builders for the
  * objects the restart door reads: Deployments with their ReplicaSet, Ready pods, PDBs, a policy.
- * The clock stands still (time is moved by building a restarter on a later clock).
+ * The clock stands still (time is moved by building a door on a later clock).
  */
 public final class RestartCluster implements AutoCloseable {
     public static final String NS = "shop";
@@ -40,26 +64,111 @@ public final class RestartCluster implements AutoCloseable {
     public static final String WHY = "memory 410Mi of 512Mi, +2.1Mi/min, limit in 12m; top groups: redis.(*Pool).reaper x1001";
 
     public final EvictionAwareDispatcher dispatcher = new EvictionAwareDispatcher();
+    public final HeldEvictions heldEvictions = new HeldEvictions();
     public final KubernetesMockServer server;
     public final KubernetesClient client;
     private final List<EventRecorder> recorders = new ArrayList<>();
+    private final List<OomKillTracker> trackers = new ArrayList<>();
 
     public RestartCluster() {
         server = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(), dispatcher, false);
         server.init();
-        client = server.createClient();
+        try (KubernetesClient plain = server.createClient()) {
+            client = new KubernetesClientBuilder().withConfig(plain.getConfiguration())
+                    .withHttpClientBuilderConsumer(http -> http.addOrReplaceInterceptor("held-evictions", heldEvictions)).build();
+        }
     }
 
-    /** A restarter as a fresh operator instance would build it, on a clock frozen at {@code START + offset}. */
-    public PodRestarter restarter(TestingMetrics metrics, Duration offset, int operatorCap) {
-        ScaledClock clock = frozenClock(offset);
+    /**
+     * Holds the client's eviction requests before they are sent, as a hanging API server would hold
+     * their answer. (Holding them in the mock's dispatcher would block its event loop, and with it
+     * every other request.)
+     */
+    public static final class HeldEvictions implements Interceptor {
+        private volatile CountDownLatch release = new CountDownLatch(0);
+        private final Semaphore held = new Semaphore(0);
+
+        /** Evictions from now on wait (at most 10 s) until {@link #release()}. */
+        public void hold() {
+            release = new CountDownLatch(1);
+        }
+
+        public void release() {
+            release.countDown();
+        }
+
+        /** Waits until an eviction request is being held. */
+        public boolean awaitHeld() throws InterruptedException {
+            return held.tryAcquire(5, TimeUnit.SECONDS);
+        }
+
+        @Override
+        public void before(BasicBuilder builder, HttpRequest request, RequestTags tags) {
+            CountDownLatch gate = release;
+            if ("POST".equals(request.method()) && request.uri().getPath().endsWith("/eviction") && gate.getCount() > 0) {
+                held.release();
+                try {
+                    gate.await(10, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+        }
+    }
+
+    /** The restart door and OOM-kill tracker as a fresh operator instance would build them, on a clock frozen at {@code START + offset}. */
+    public Door door(TestingMetrics metrics, Duration offset, int operatorCap) {
+        Clock clock = frozenClock(offset);
         EventRecorder events = new EventRecorder(client, clock, metrics, "leakguard", "test-host");
         recorders.add(events);
-        return new PodRestarter(client, events, metrics, clock, operatorCap);
+        LedgerStore ledgers = new AnnotationLedgerStore(client);
+        OomKillTracker oomKills = new OomKillTracker(ledgers, events, metrics);
+        trackers.add(oomKills);
+        return new Door(new RestartDoor(new WorkloadFacts(client), ledgers, new Disruptor(client), events, metrics, clock, operatorCap),
+                oomKills, ledgers);
     }
 
-    public static ScaledClock frozenClock(Duration offset) {
-        return ScaledClock.compressed(START.plus(offset), 1e-9);
+    /** The door's calls in the terms of these tests: the LeakPolicy and Pod objects, and explicit restart settings. */
+    public record Door(RestartDoor door, OomKillTracker oomKills, LedgerStore ledgers) {
+        public RestartOutcome requestRestart(LeakPolicy policy, RestartSettings settings, Pod pod, String why) {
+            return door.requestRestart(resolved(policy, settings), target(pod), why);
+        }
+
+        /** Hands a pod change to the OOM-kill tracker and waits until it has recorded what it found. */
+        public void onPodChanged(LeakPolicy policy, Pod oldPod, Pod newPod) {
+            oomKills.podChanged(policy, oldPod, newPod);
+            oomKills.flush(5_000);
+        }
+
+        public PolicyScore score(LeakPolicy policy) {
+            return ledgers.score(policy);
+        }
+    }
+
+    /** The policy as the resolver would hand it to the door; only its name, uid, selector and restart settings matter there. */
+    public static ResolvedPolicy resolved(LeakPolicy policy, RestartSettings settings) {
+        return new ResolvedPolicy(Refs.policyRef(policy), Selectors.of(policy.getSpec().getSelector()), MetricsSource.pods, null,
+                MetricsPort.named("metrics"), "/metrics", SeriesSelector.parse("process_resident_memory_bytes"), null,
+                ProfileType.none, "", Defaults.TOP_GROUPS, DetectionSettings.defaults(Double.NaN), settings);
+    }
+
+    /** The pod as the engine knows it; only its name and uid matter to the door. */
+    public static ScrapeTarget target(Pod pod) {
+        return new ScrapeTarget(Refs.podKey(pod), pod.getMetadata().getUid(), "app", URI.create("http://10.0.0.1:9090/metrics"), null,
+                Double.NaN, -1, 0);
+    }
+
+    /** {@code pod} after its container was OOM-killed: restarted {@code restartCount} times, the last time OOMKilled. */
+    public static Pod oomKilled(Pod pod, int restartCount, String finishedAt) {
+        return new PodBuilder(pod).editStatus().editFirstContainerStatus()
+                .withRestartCount(restartCount)
+                .withLastState(new ContainerStateBuilder().withNewTerminated().withReason("OOMKilled").withExitCode(137)
+                        .withFinishedAt(finishedAt).endTerminated().build())
+                .endContainerStatus().endStatus().build();
+    }
+
+    public static Clock frozenClock(Duration offset) {
+        return Clock.fixed(START.plus(offset), ZoneOffset.UTC);
     }
 
     public LeakPolicy policy(String name, ActionType type, boolean dryRun, int maxConcurrent, String cooldown, int perHour) {
@@ -153,7 +262,7 @@ public final class RestartCluster implements AutoCloseable {
 
     public long readyPods(String app) {
         return client.pods().inNamespace(NS).withLabel("app", app).list().getItems().stream()
-                .filter(PodConditions::healthy).count();
+                .filter(Pods::healthy).count();
     }
 
     /** Waits until every recorder has delivered what it queued (Events are written asynchronously). */
@@ -197,6 +306,7 @@ public final class RestartCluster implements AutoCloseable {
 
     @Override
     public void close() {
+        trackers.forEach(OomKillTracker::close);
         recorders.forEach(EventRecorder::close);
         client.close();
         server.destroy();

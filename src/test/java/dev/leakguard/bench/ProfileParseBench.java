@@ -1,8 +1,8 @@
 package dev.leakguard.bench;
 
+import dev.leakguard.policy.ProfileType;
 import dev.leakguard.profile.GroupCounts;
 import dev.leakguard.profile.Grouping;
-import dev.leakguard.profile.ProfileType;
 import dev.leakguard.scrape.parse.GoroutineProfileParser;
 import dev.leakguard.scrape.parse.ProfileFixtures;
 import dev.leakguard.scrape.parse.ProfileParseException;
@@ -79,14 +79,14 @@ public class ProfileParseBench {
 
     @Benchmark
     public GroupCounts parseAndGroup() throws ProfileParseException {
-        Grouping.Sink sink = Grouping.sink(ProfileType.GO);
+        Grouping.Sink sink = Grouping.sink(ProfileType.go);
         GoroutineProfileParser.parse(new ByteArrayInputStream(dump), Long.MAX_VALUE, sink);
         return sink.counts();
     }
 
     @Benchmark
     public GroupCounts parseAndGroupStreamed() throws ProfileParseException {
-        Grouping.Sink sink = Grouping.sink(ProfileType.GO);
+        Grouping.Sink sink = Grouping.sink(ProfileType.go);
         GoroutineProfileParser.parse(new ReplayingStream(blocks, (long) STREAMED_FACTOR * mebibytes << 20), Long.MAX_VALUE, sink);
         return sink.counts();
     }

@@ -3,7 +3,7 @@ package dev.leakguard.decide;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.leakguard.api.ActionType;
+import dev.leakguard.policy.ActionType;
 import java.time.Duration;
 import java.util.List;
 import java.util.OptionalLong;

@@ -2,8 +2,7 @@ package dev.leakguard.decide;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.leakguard.api.ActionSpec;
-import dev.leakguard.api.ActionType;
+import dev.leakguard.policy.ActionType;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -45,18 +44,6 @@ class SmallRulesTest {
         assertThat(backoff.waitingUntil("other", now)).isEmpty();
         backoff.clear("pod");
         assertThat(backoff.refused("pod", now).first()).isTrue();
-    }
-
-    @Test
-    void settingsFromTheSpecApplyDefaults() {
-        ActionSpec spec = new ActionSpec();
-        spec.setType(ActionType.Evict);
-        spec.setDryRun(null);
-        spec.setMaxConcurrent(null);
-        spec.setMaxRestartsPerHour(null);
-        RestartSettings settings = RestartSettings.from(spec, Duration.ofMinutes(10));
-        assertThat(settings).isEqualTo(new RestartSettings(ActionType.Evict, false, 1, Duration.ofMinutes(10), 10,
-                RestartLoopRule.DEFAULT));
     }
 
     @Test

@@ -2,9 +2,9 @@ package dev.leakguard.demo;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.leakguard.policy.ProfileType;
 import dev.leakguard.profile.GroupCounts;
 import dev.leakguard.profile.Grouping;
-import dev.leakguard.profile.ProfileType;
 import dev.leakguard.scrape.parse.GoroutineProfileParser;
 import dev.leakguard.scrape.parse.JvmThreadDumpParser;
 import dev.leakguard.time.ScaledClock;
@@ -21,8 +21,8 @@ import org.junit.jupiter.params.provider.CsvSource;
 class SimulatedContainerTest {
     @ParameterizedTest
     @CsvSource({
-        "GO_REDIS_CLIENT_LEAK, GO, /debug/pprof/goroutine, (*ConnPool).reaper",
-        "JVM_THREAD_POOL_LEAK, JVM, /actuator/threaddump, pool-N-thread-N"})
+        "GO_REDIS_CLIENT_LEAK, go, /debug/pprof/goroutine, (*ConnPool).reaper",
+        "JVM_THREAD_POOL_LEAK, jvm, /actuator/threaddump, pool-N-thread-N"})
     void leakingProfilesParseAndShowTheLeakingGroup(SimulatedContainer.Behaviour behaviour, ProfileType type, String path,
                                                     String leakingGroup) throws Exception {
         ScaledClock clock = ScaledClock.compressed(Instant.parse("2026-01-01T00:00:00Z"), 60_000);
@@ -32,7 +32,7 @@ class SimulatedContainerTest {
                     URI.create("http://127.0.0.1:" + container.port() + path)).build(), HttpResponse.BodyHandlers.ofInputStream());
             Grouping.Sink sink = Grouping.sink(type);
             try (InputStream body = response.body()) {
-                if (type == ProfileType.GO) {
+                if (type == ProfileType.go) {
                     GoroutineProfileParser.parse(body, 32 << 20, sink);
                 } else {
                     JvmThreadDumpParser.parse(body, 32 << 20, sink);

@@ -44,7 +44,7 @@ class ApiServerFaultsTest {
     @Test
     void informersRecoverFromDroppedWatchesAndSeeWhatChangedMeanwhile() {
         SimulatedContainer steady = cluster.container(SimulatedContainer.Behaviour.GO_STEADY, 1);
-        cluster.startOperator(FaultCluster.settings());
+        cluster.startOperator(FaultCluster.settings().build());
         Poll.until(Duration.ofSeconds(20), () -> cluster.dispatcher.openWatches(POLICY_WATCH) > 0
                 && cluster.dispatcher.openWatches(POD_WATCH) > 0, "the operator's watches");
 
@@ -67,7 +67,7 @@ class ApiServerFaultsTest {
 
     @Test
     void aWatchExpiredWith410GoneListsAgainThroughFailingLists() {
-        cluster.startOperator(FaultCluster.settings());
+        cluster.startOperator(FaultCluster.settings().build());
         Poll.until(Duration.ofSeconds(20), () -> cluster.dispatcher.openWatches(POLICY_WATCH) > 0, "the policy watch");
 
         // A real API server ends the watch with an ERROR event; the next watch from the old version gets 410 too.
@@ -98,7 +98,7 @@ class ApiServerFaultsTest {
     @ParameterizedTest(name = "{0} with Retry-After {1}")
     @CsvSource({"500, 0", "429, 1"})
     void statusCatchesUpAfterPatchFailures(int code, int retryAfterSeconds) {
-        cluster.startOperator(FaultCluster.settings());
+        cluster.startOperator(FaultCluster.settings().build());
         Fault failing = cluster.dispatcher.fail("PATCH", POLICIES + "/quiet/status", code, retryAfterSeconds, -1);
         cluster.createPolicy("quiet", """
                 selector: {matchLabels: {app: nothing}}
@@ -119,7 +119,7 @@ class ApiServerFaultsTest {
     void eventsThatCannotBeWrittenAreCountedAndLogged() {
         SimulatedContainer leaking = cluster.container(SimulatedContainer.Behaviour.GO_REDIS_CLIENT_LEAK, 1);
         cluster.pod("leaky", null, leaking, Map.of("app", "checkout"));
-        RunningOperator operator = cluster.startOperator(FaultCluster.settings());
+        RunningOperator operator = cluster.startOperator(FaultCluster.settings().build());
         Fault refused = cluster.dispatcher.fail("POST", "/api/v1/namespaces/shop/events", 500, 0, -1);
         PrintStream originalErr = System.err;
         ByteArrayOutputStream log = new ByteArrayOutputStream();
@@ -164,7 +164,7 @@ class ApiServerFaultsTest {
         Fault serverError = cluster.dispatcher.fail("POST", evictions, 500, 0, 1);
         Fault throttled = cluster.dispatcher.fail("POST", evictions, 429, 1, 1);
         Fault lostAnswer = cluster.dispatcher.failAfterActing("POST", evictions, 500, 1);
-        RunningOperator operator = cluster.startOperator(FaultCluster.settings());
+        RunningOperator operator = cluster.startOperator(FaultCluster.settings().build());
         cluster.createPolicy("checkout", """
                 selector: {matchLabels: {app: checkout}}
                 metrics: {port: metrics, threads: go_goroutines}
@@ -196,7 +196,7 @@ class ApiServerFaultsTest {
         SimulatedContainer steady = cluster.container(SimulatedContainer.Behaviour.GO_STEADY, 2);
         cluster.pod("leaky", null, leaking, Map.of("app", "checkout"));
         cluster.pod("steady", null, steady, Map.of("app", "checkout"));
-        RunningOperator operator = cluster.startOperator(FaultCluster.settings());
+        RunningOperator operator = cluster.startOperator(FaultCluster.settings().build());
         Duration slow = Duration.ofSeconds(3);
         cluster.dispatcher.delay("PATCH", "/api/v1/namespaces/shop/pods/.*", slow, -1);
         cluster.dispatcher.delay("POST", "/api/v1/namespaces/shop/events", slow, -1);

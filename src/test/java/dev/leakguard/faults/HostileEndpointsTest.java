@@ -73,7 +73,7 @@ class HostileEndpointsTest {
         cluster.pod(NS, podName(Behaviour.BEYOND_LIMIT), shop, liar.port(), Map.of("group", "implausible"), cluster.clock.millis());
         cluster.pod("leaky", shop, cluster.container(SimulatedContainer.Behaviour.GO_REDIS_CLIENT_LEAK, 1), Map.of("group", "checkout"));
         cluster.pod("steady", shop, cluster.container(SimulatedContainer.Behaviour.GO_STEADY, 2), Map.of("group", "checkout"));
-        RunningOperator operator = cluster.startOperator(FaultCluster.settings());
+        RunningOperator operator = cluster.startOperator(FaultCluster.settings().build());
         long heapBefore = usedHeapAfterGc();
         // Any leak verdict would be acted on at once: no cooldown, ten restarts in flight.
         for (String group : List.of("transport", "content", "implausible")) {
@@ -146,7 +146,7 @@ class HostileEndpointsTest {
         ReplicaSet app = cluster.workload(NS, "checkout", 2);
         cluster.pod(NS, "slow-profile", app, slowProfile.port(), Map.of(), started);
         cluster.pod("steady", app, cluster.container(SimulatedContainer.Behaviour.GO_STEADY, 2), Map.of());
-        cluster.startOperator(FaultCluster.settings());
+        cluster.startOperator(FaultCluster.settings().build());
         cluster.createPolicy("checkout", """
                 selector: {matchLabels: {app: checkout}}
                 metrics: {port: metrics}

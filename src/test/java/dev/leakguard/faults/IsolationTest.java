@@ -7,8 +7,8 @@ import dev.leakguard.api.LeakPolicy;
 import dev.leakguard.api.PodRisk;
 import dev.leakguard.demo.SimulatedContainer;
 import dev.leakguard.faults.FaultCluster.RunningOperator;
-import dev.leakguard.profile.EventMessages;
 import dev.leakguard.testing.Poll;
+import dev.leakguard.text.BoundedText;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.Pod;
@@ -58,7 +58,7 @@ class IsolationTest {
         Canary elsewhere = cluster.closeLater(new Canary());
         Canary podEndpoint = cluster.closeLater(new Canary());
         cluster.pod(NS, "target", null, podEndpoint.port(), Map.of("app", "target"), cluster.clock.millis());
-        RunningOperator operator = cluster.startOperator(FaultCluster.settings());
+        RunningOperator operator = cluster.startOperator(FaultCluster.settings().build());
         List<String> names = new ArrayList<>();
         for (String[] attack : PATH_ATTACKS) {
             String name = "attack-" + names.size();
@@ -90,7 +90,7 @@ class IsolationTest {
         Pod pod = cluster.pod(NS, "named", null, elsewhere.port(), Map.of("app", "named"), cluster.clock.millis());
         cluster.client.pods().inNamespace(NS).resource(new PodBuilder(pod).editStatus().withPodIP("localhost").endStatus().build())
                 .updateStatus();
-        cluster.startOperator(FaultCluster.settings());
+        cluster.startOperator(FaultCluster.settings().build());
         cluster.createPolicy("named", """
                 selector: {matchLabels: {app: named}}
                 metrics: {port: metrics}
@@ -112,7 +112,7 @@ class IsolationTest {
         Map<String, String> sameLabels = Map.of("app", "checkout", "team", "a");
         cluster.pod("team-a", "checkout-a", null, ours.port(), sameLabels, ours.startedMillis());
         cluster.pod("team-b", "checkout-b", null, theirs.port(), sameLabels, cluster.clock.millis());
-        RunningOperator operator = cluster.startOperator(FaultCluster.settings());
+        RunningOperator operator = cluster.startOperator(FaultCluster.settings().build());
         cluster.createPolicy("team-a", "checkout", """
                 selector: {matchLabels: {app: checkout, team: a}}
                 metrics: {port: metrics}
@@ -141,7 +141,7 @@ class IsolationTest {
         cluster.namespace("team-b");
         Canary theirs = cluster.closeLater(new Canary());
         cluster.pod("team-b", "checkout-b", null, theirs.port(), Map.of("app", "checkout"), cluster.clock.millis());
-        RunningOperator operator = cluster.startOperator(FaultCluster.settings().withNamespaces(java.util.Set.of("team-a")));
+        RunningOperator operator = cluster.startOperator(FaultCluster.settings().namespaces(java.util.Set.of("team-a")).build());
         cluster.createPolicy("team-a", "watched", """
                 selector: {matchLabels: {app: checkout}}
                 metrics: {port: metrics}
@@ -172,7 +172,7 @@ class IsolationTest {
         ReplicaSet app = cluster.workload(NS, "billing", 2);
         cluster.pod(NS, "billing-hostile", app, hostile.port(), Map.of(), started);
         cluster.pod(NS, "billing-label", app, badLabel.port(), Map.of(), started);
-        cluster.startOperator(FaultCluster.settings());
+        cluster.startOperator(FaultCluster.settings().build());
         cluster.createPolicy("billing", """
                 selector: {matchLabels: {app: billing}}
                 metrics: {port: metrics}
@@ -188,7 +188,7 @@ class IsolationTest {
                 e -> !e.isEmpty(), "OOMPredicted on the policy");
         for (Event event : List.of(oom.get(0), wouldRestart.get(0), onPolicy.get(0))) {
             assertThat(event.getMessage()).contains("evil");
-            assertClean(event.getMessage(), EventMessages.EVENT_MESSAGE_MAX_BYTES);
+            assertClean(event.getMessage(), BoundedText.EVENT_MESSAGE_MAX_BYTES);
         }
 
         PodRisk risk = Poll.until(Duration.ofSeconds(20), () -> risk("billing", "billing-hostile"),

@@ -3,7 +3,7 @@ package dev.leakguard.faults;
 import static dev.leakguard.faults.FaultCluster.NS;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.leakguard.act.PodRestarter;
+import dev.leakguard.act.AnnotationLedgerStore;
 import dev.leakguard.api.LeakPolicy;
 import dev.leakguard.demo.SimulatedContainer;
 import dev.leakguard.faults.FaultCluster.RunningOperator;
@@ -45,12 +45,12 @@ class OperatorRestartTest {
     void anOperatorStoppedWhileItsEvictionIsInFlightIsNotFollowedByASecondEviction() {
         // The API server evicts at once but answers two seconds later: the operator is stopped while it waits.
         cluster.dispatcher.delay("POST", EVICTIONS, Duration.ofSeconds(2), -1);
-        RunningOperator first = cluster.startOperator(FaultCluster.settings());
+        RunningOperator first = cluster.startOperator(FaultCluster.settings().build());
         createPolicy();
         Poll.until(Duration.ofSeconds(40), () -> cluster.evictions(null) == 1, "the first operator's eviction request");
         first.close();
 
-        RunningOperator second = cluster.startOperator(FaultCluster.settings());
+        RunningOperator second = cluster.startOperator(FaultCluster.settings().build());
         assertOneEvictionAndTheSecondOperatorHoldsBack(second);
     }
 
@@ -65,7 +65,7 @@ class OperatorRestartTest {
         LeakPolicy policy = Poll.until(Duration.ofSeconds(10), () -> cluster.policy("checkout"),
                 p -> p.getStatus() != null && p.getStatus().getRestarts() != null && p.getStatus().getRestarts() == 1,
                 "one restart in status");
-        assertThat(policy.getMetadata().getAnnotations().get(PodRestarter.LEDGER_ANNOTATION)).containsOnlyOnce("\"pod\":");
+        assertThat(policy.getMetadata().getAnnotations().get(AnnotationLedgerStore.LEDGER_ANNOTATION)).containsOnlyOnce("\"pod\":");
         // Status refreshes every 500 ms; a double count would show within a few refreshes.
         long until = System.nanoTime() + Duration.ofSeconds(3).toNanos();
         while (System.nanoTime() < until) {

@@ -5,12 +5,12 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.fail;
 
 import dev.leakguard.api.LeakPolicy;
-import dev.leakguard.api.ProfileKind;
 import dev.leakguard.operator.PolicyResolver;
+import dev.leakguard.policy.Durations;
+import dev.leakguard.policy.ProfileType;
+import dev.leakguard.policy.Quantities;
 import dev.leakguard.scrape.ScrapeUrls;
 import dev.leakguard.scrape.parse.SeriesSelector;
-import dev.leakguard.trend.Durations;
-import dev.leakguard.trend.Quantities;
 import io.fabric8.kubernetes.api.model.IntOrString;
 import io.fabric8.kubernetes.api.model.LabelSelectorBuilder;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
@@ -125,7 +125,7 @@ class SpecTextFuzzTest {
         policy.getSpec().getMetrics().setInterval(interval);
         policy.getSpec().getMetrics().setPort(port.chars().allMatch(Character::isDigit) && !port.isEmpty() && port.length() < 10
                 ? new IntOrString(Integer.parseInt(port)) : new IntOrString(port));
-        policy.getSpec().getProfile().setType(ProfileKind.go);
+        policy.getSpec().getProfile().setType(ProfileType.go);
         policy.getSpec().getProfile().setPath(path);
         policy.getSpec().getDetection().setWindow(window);
         policy.getSpec().getDetection().setHorizon(interval);

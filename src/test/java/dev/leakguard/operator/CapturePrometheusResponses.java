@@ -1,6 +1,8 @@
 package dev.leakguard.operator;
 
 import dev.leakguard.api.LeakPolicy;
+import dev.leakguard.engine.PodKey;
+import dev.leakguard.engine.ResolvedPolicy;
 import dev.leakguard.testing.LeakingEndpoint;
 import dev.leakguard.testing.PrometheusServer;
 import io.fabric8.kubernetes.client.utils.Serialization;

@@ -8,6 +8,7 @@ import dev.leakguard.demo.ApiRequest;
 import dev.leakguard.demo.DemoApiServer;
 import dev.leakguard.demo.EvictionAwareDispatcher;
 import dev.leakguard.demo.SimulatedContainer;
+import dev.leakguard.engine.PolicyKey;
 import dev.leakguard.metrics.MicrometerOperatorMetrics;
 import dev.leakguard.testing.Poll;
 import dev.leakguard.testing.TestEvents;
@@ -53,7 +54,7 @@ class OperatorIntegrationTest {
         client.pods().inNamespace(NS).resource(pod("checkout-leaky", leaking)).create();
         client.pods().inNamespace(NS).resource(pod("checkout-steady", steady)).create();
         operator = new LeakguardOperator(client, clock, metrics,
-                LeakguardOperator.Settings.defaults().withStatusRefresh(Duration.ofMillis(500)));
+                LeakguardOperator.Settings.builder().statusRefresh(Duration.ofMillis(500).multipliedBy(300)).build());
         operator.start();
     }
 

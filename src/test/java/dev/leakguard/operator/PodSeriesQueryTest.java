@@ -4,6 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.leakguard.api.LeakPolicy;
+import dev.leakguard.engine.PodKey;
+import dev.leakguard.engine.ResolvedPolicy;
+import dev.leakguard.engine.ScrapeTarget;
 import dev.leakguard.fixtures.PrometheusApiFixtures;
 import dev.leakguard.scrape.parse.PrometheusApiException;
 import dev.leakguard.scrape.parse.PrometheusApiResponse;

@@ -2,15 +2,18 @@ package dev.leakguard.operator;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.leakguard.api.ActionType;
 import dev.leakguard.api.LeakPolicy;
+import dev.leakguard.decide.RestartLoopRule;
+import dev.leakguard.decide.RestartSettings;
+import dev.leakguard.engine.ResolvedPolicy;
+import dev.leakguard.policy.ActionType;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import java.time.Duration;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
-import org.junit.jupiter.api.Test;
 
 class PolicyResolverTest {
     private final PolicyResolver resolver = new PolicyResolver(null);
@@ -52,15 +55,15 @@ class PolicyResolverTest {
         ResolvedPolicy policy = ((PolicyResolver.Valid) result).policy();
         assertThat(policy.metricsPath()).isEqualTo("/metrics");
         assertThat(policy.interval()).isEqualTo(Duration.ofSeconds(15));
-        assertThat(policy.window()).isEqualTo(Duration.ofMinutes(30));
-        assertThat(policy.warmup()).isEqualTo(Duration.ofMinutes(5));
-        assertThat(policy.horizon()).isEqualTo(Duration.ofMinutes(15));
+        assertThat(policy.detection().window()).isEqualTo(Duration.ofMinutes(30));
+        assertThat(policy.detection().warmup()).isEqualTo(Duration.ofMinutes(5));
+        assertThat(policy.detection().horizon()).isEqualTo(Duration.ofMinutes(15));
         assertThat(policy.memory().toString()).isEqualTo("process_resident_memory_bytes");
         assertThat(policy.hasThreads()).isFalse();
         assertThat(policy.hasProfile()).isFalse();
-        assertThat(policy.memoryLimitBytes()).isNaN();
-        assertThat(policy.actionType()).isEqualTo(ActionType.Annotate);
-        assertThat(policy.cooldown()).isEqualTo(Duration.ofMinutes(10));
+        assertThat(policy.detection().memoryLimitBytes()).isNaN();
+        assertThat(policy.restart()).isEqualTo(new RestartSettings(ActionType.Annotate, false, 1, Duration.ofMinutes(10), 10,
+                RestartLoopRule.DEFAULT));
     }
 
     @Test
@@ -71,7 +74,7 @@ class PolicyResolverTest {
         ResolvedPolicy jvm = ((PolicyResolver.Valid) resolver.resolve(policy(
                 "selector: {matchLabels: {app: x}}\nmetrics: {port: 9090}\nprofile: {type: jvm}\ndetection: {memoryLimit: 512Mi}"))).policy();
         assertThat(jvm.profilePath()).isEqualTo("/actuator/threaddump");
-        assertThat(jvm.memoryLimitBytes()).isEqualTo(512.0 * 1024 * 1024);
+        assertThat(jvm.detection().memoryLimitBytes()).isEqualTo(512.0 * 1024 * 1024);
     }
 
     private static LeakPolicy policy(String specYaml) {

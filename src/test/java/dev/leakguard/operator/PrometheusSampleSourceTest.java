@@ -2,10 +2,12 @@ package dev.leakguard.operator;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.leakguard.engine.Reading;
+import dev.leakguard.engine.ResolvedPolicy;
 import dev.leakguard.fixtures.PrometheusApiFixtures;
 import dev.leakguard.scrape.FetchLimits;
 import dev.leakguard.scrape.HttpFetcher;
-import dev.leakguard.scrape.parse.MessageText;
+import dev.leakguard.text.BoundedText;
 import dev.leakguard.trend.Sample;
 import java.io.IOException;
 import java.net.InetAddress;
@@ -180,17 +182,15 @@ class PrometheusSampleSourceTest {
 
     private static ResolvedPolicy policy(String prometheusUrl) {
         ResolvedPolicy template = PodSeriesQueryTest.policy("memory: app_memory_bytes, threads: go_goroutines", "5s");
-        return new ResolvedPolicy(template.key(), template.generation(), template.selector(), template.source(), prometheusUrl,
-                template.port(), template.metricsPath(), template.interval(), template.memory(), template.threads(),
-                template.profileType(), template.profilePath(), template.topGroups(), template.window(), template.warmup(),
-                template.horizon(), template.memoryLimitBytes(), template.actionType(), template.dryRun(), template.maxConcurrent(),
-                template.cooldown(), template.maxRestartsPerHour());
+        return new ResolvedPolicy(template.ref(), template.selector(), template.source(), prometheusUrl, template.port(),
+                template.metricsPath(), template.memory(), template.threads(), template.profileType(), template.profilePath(),
+                template.topGroups(), template.detection(), template.restart());
     }
 
     private static Reading.Failed failed(Reading reading) {
         assertThat(reading).isInstanceOf(Reading.Failed.class);
         Reading.Failed failed = (Reading.Failed) reading;
-        assertThat(failed.message()).hasSizeLessThanOrEqualTo(MessageText.MAX_MESSAGE_CHARS).doesNotContainPattern("\\p{Cntrl}");
+        assertThat(failed.message()).hasSizeLessThanOrEqualTo(BoundedText.MAX_MESSAGE_BYTES).doesNotContainPattern("\\p{Cntrl}");
         return failed;
     }
 

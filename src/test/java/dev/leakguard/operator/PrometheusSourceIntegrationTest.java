@@ -7,6 +7,11 @@ import dev.leakguard.api.LeakPolicyStatus;
 import dev.leakguard.api.PodRisk;
 import dev.leakguard.decide.PodAnnotations;
 import dev.leakguard.demo.DemoApiServer;
+import dev.leakguard.engine.PodKey;
+import dev.leakguard.engine.PodView;
+import dev.leakguard.engine.PolicyKey;
+import dev.leakguard.engine.ResolvedPolicy;
+import dev.leakguard.engine.ScrapeTarget;
 import dev.leakguard.metrics.MicrometerOperatorMetrics;
 import dev.leakguard.scrape.FetchLimits;
 import dev.leakguard.scrape.HttpFetcher;
@@ -208,9 +213,10 @@ class PrometheusSourceIntegrationTest {
     }
 
     private void startOperator() {
-        operator = new LeakguardOperator(client, ScaledClock.system(), metrics, LeakguardOperator.Settings.defaults()
-                .withStatusRefresh(Duration.ofMillis(500))
-                .withPrometheusUrl(prometheus.url()));
+        operator = new LeakguardOperator(client, ScaledClock.system(), metrics, LeakguardOperator.Settings.builder()
+                .statusRefresh(Duration.ofMillis(500))
+                .prometheusUrl(prometheus.url())
+                .build());
         operator.start();
     }
 

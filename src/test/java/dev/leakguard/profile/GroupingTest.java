@@ -3,14 +3,15 @@ package dev.leakguard.profile;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.leakguard.policy.ProfileType;
 import java.util.Arrays;
 import java.util.List;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.MethodSource;
-import org.junit.jupiter.api.Test;
 
 class GroupingTest {
 
@@ -52,7 +53,7 @@ class GroupingTest {
     @ParameterizedTest(name = "{0}")
     @MethodSource("goLabels")
     void goKeysAndDescriptions(String name, StackRecord record, String key, String description) {
-        assertThat(Grouping.label(ProfileType.GO, record)).isEqualTo(new Grouping.GroupLabel(key, description));
+        assertThat(Grouping.label(ProfileType.go, record)).isEqualTo(new Grouping.GroupLabel(key, description));
     }
 
     static Stream<Arguments> jvmLabels() {
@@ -83,7 +84,7 @@ class GroupingTest {
     @ParameterizedTest(name = "{0}")
     @MethodSource("jvmLabels")
     void jvmKeysAndDescriptions(String name, StackRecord record, String key, String description) {
-        assertThat(Grouping.label(ProfileType.JVM, record)).isEqualTo(new Grouping.GroupLabel(key, description));
+        assertThat(Grouping.label(ProfileType.jvm, record)).isEqualTo(new Grouping.GroupLabel(key, description));
     }
 
     @ParameterizedTest
@@ -113,7 +114,7 @@ class GroupingTest {
 
     @Test
     void groupsCountRecordsAndTheirMultiplicity() {
-        GroupCounts counts = Grouping.group(ProfileType.GO, List.of(
+        GroupCounts counts = Grouping.group(ProfileType.go, List.of(
                 go("chan receive", "main.main", "main.worker"),
                 go("chan receive, 3 minutes", "main.main", "main.worker"),
                 new StackRecord(null, null, List.of("main.idle"), null, 40)));
@@ -125,7 +126,7 @@ class GroupingTest {
 
     @Test
     void groupsBeyondTheCapAreCountedInTheOverflowBucket() {
-        Grouping.Sink sink = Grouping.sink(ProfileType.GO, 3);
+        Grouping.Sink sink = Grouping.sink(ProfileType.go, 3);
         for (int i = 0; i < 10; i++) {
             sink.accept(new StackRecord(null, null, List.of("main.f" + i), null, i + 1));
         }

@@ -22,7 +22,8 @@ class ControlPlaneTest {
     @Test
     void theOperatorsServiceAccountTokenIsRealAndRbacDecides() {
         k8s.installLeakguard();
-        try (KubernetesClient operator = k8s.operatorClient()) {
+        // Not the operator's User-Agent: the RBAC test reads the operator's own calls from the audit log.
+        try (KubernetesClient operator = k8s.plane().client(k8s.operatorToken(), "leakguard-tests/rbac-probe")) {
             assertThat(operator.pods().inAnyNamespace().list().getItems()).isNotNull();
             assertThatThrownBy(() -> operator.secrets().inAnyNamespace().list())
                     .isInstanceOfSatisfying(KubernetesClientException.class, e -> assertThat(e.getCode()).isEqualTo(403))

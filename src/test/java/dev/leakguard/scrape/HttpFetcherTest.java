@@ -7,7 +7,7 @@ import com.sun.net.httpserver.HttpServer;
 import dev.leakguard.fixtures.MetricsFixtures;
 import dev.leakguard.scrape.FetchResult.Failure;
 import dev.leakguard.scrape.FetchResult.Success;
-import dev.leakguard.scrape.parse.MessageText;
+import dev.leakguard.text.BoundedText;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -360,7 +360,7 @@ class HttpFetcherTest {
         Failure failure = failure(fetcher.fetch(raw.uri("/metrics"), SMALL));
 
         assertThat(failure.kind()).isEqualTo(FailureKind.CONNECTION);
-        assertThat(failure.message()).hasSizeLessThanOrEqualTo(MessageText.MAX_MESSAGE_CHARS)
+        assertThat(failure.message()).hasSizeLessThanOrEqualTo(BoundedText.MAX_MESSAGE_BYTES)
                 .doesNotContainPattern("\\p{Cntrl}");
     }
 
@@ -379,7 +379,7 @@ class HttpFetcherTest {
         for (int i = 0; i < 30; i++) {
             Failure failure = failure(fetcher.fetch(raw.uri("/metrics"), SMALL));
             assertThat(failure.kind()).isEqualTo(FailureKind.CONNECTION);
-            assertThat(failure.message()).hasSizeLessThanOrEqualTo(MessageText.MAX_MESSAGE_CHARS).doesNotContainPattern("\\p{Cntrl}");
+            assertThat(failure.message()).hasSizeLessThanOrEqualTo(BoundedText.MAX_MESSAGE_BYTES).doesNotContainPattern("\\p{Cntrl}");
         }
 
         assertThat(openFileDescriptors() - before).as("file descriptors still open after 30 fetches").isLessThan(5);
@@ -429,8 +429,8 @@ class HttpFetcherTest {
         Failure failure = failure(fetcher.fetch(raw.uri("/metrics"), SMALL));
 
         assertThat(failure.kind()).isEqualTo(FailureKind.REDIRECT);
-        assertThat(failure.message()).startsWith("redirect 302 to '/x??31myyy").endsWith("...' not followed")
-                .hasSizeLessThanOrEqualTo(MessageText.MAX_MESSAGE_CHARS);
+        assertThat(failure.message()).startsWith("redirect 302 to '/x  31myyy").endsWith("\u2026' not followed")
+                .hasSizeLessThanOrEqualTo(BoundedText.MAX_MESSAGE_BYTES);
     }
 
     // ---- concurrency and lifecycle -------------------------------------------------------------
@@ -590,7 +590,7 @@ class HttpFetcherTest {
         FetchResult result = result(future);
         assertThat(result).isInstanceOf(Failure.class);
         Failure failure = (Failure) result;
-        assertThat(failure.message()).hasSizeLessThanOrEqualTo(MessageText.MAX_MESSAGE_CHARS)
+        assertThat(failure.message()).hasSizeLessThanOrEqualTo(BoundedText.MAX_MESSAGE_BYTES)
                 .doesNotContainPattern("\\p{Cntrl}");
         return failure;
     }

@@ -1,8 +1,10 @@
 package dev.leakguard.scrape.parse;
 
+import dev.leakguard.text.BoundedText;
+
 /**
  * A scraped metrics body is not valid Prometheus text or OpenMetrics. The message names the line
- * and the problem, is at most {@link MessageText#MAX_MESSAGE_CHARS} characters and has no control
+ * and the problem, is at most {@link BoundedText#MAX_MESSAGE_BYTES} bytes and has no control
  * characters, so it can go straight into a status condition.
  */
 public final class MetricsParseException extends Exception {
@@ -12,7 +14,7 @@ public final class MetricsParseException extends Exception {
     private final int lineNumber;
 
     public MetricsParseException(int lineNumber, String problem) {
-        super(MessageText.sanitize("line " + lineNumber + ": " + problem, MessageText.MAX_MESSAGE_CHARS));
+        super(BoundedText.bounded("line " + lineNumber + ": " + problem, BoundedText.MAX_MESSAGE_BYTES));
         this.lineNumber = lineNumber;
     }
 

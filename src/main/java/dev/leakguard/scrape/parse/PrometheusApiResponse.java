@@ -3,6 +3,7 @@ package dev.leakguard.scrape.parse;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.leakguard.text.BoundedText;
 import java.io.IOException;
 import java.math.BigDecimal;
 import java.math.RoundingMode;
@@ -90,7 +91,7 @@ public final class PrometheusApiResponse {
             return new Error(root.path("errorType").asText(""), root.path("error").asText(""));
         }
         if (!status.equals("success")) {
-            throw new PrometheusApiException("response has status " + MessageText.quote(status) + ", expected success or error");
+            throw new PrometheusApiException("response has status " + BoundedText.quote(status) + ", expected success or error");
         }
         JsonNode data = root.path("data");
         String resultType = data.path("resultType").asText("");
@@ -100,7 +101,7 @@ public final class PrometheusApiResponse {
         }
         boolean matrix = resultType.equals("matrix");
         if (!matrix && !resultType.equals("vector")) {
-            throw new PrometheusApiException("result type " + MessageText.quote(resultType) + " is neither vector nor matrix");
+            throw new PrometheusApiException("result type " + BoundedText.quote(resultType) + " is neither vector nor matrix");
         }
         List<Series> series = new ArrayList<>(result.size());
         for (JsonNode element : result) {
@@ -138,7 +139,7 @@ public final class PrometheusApiResponse {
         for (int i = 0; i < pairs.size(); i++) {
             JsonNode pair = pairs.get(i);
             if (!pair.isArray() || pair.size() != 2 || !pair.get(0).isNumber() || !pair.get(1).isTextual()) {
-                throw new PrometheusApiException("a sample is not [<seconds>, \"<value>\"]: " + MessageText.quote(pair.toString()));
+                throw new PrometheusApiException("a sample is not [<seconds>, \"<value>\"]: " + BoundedText.quote(pair.toString()));
             }
             times[i] = millis(pair.get(0));
             values[i] = sampleValue(pair.get(1).asText());
@@ -150,7 +151,7 @@ public final class PrometheusApiResponse {
         try {
             return seconds.decimalValue().multiply(MILLIS_PER_SECOND).setScale(0, RoundingMode.HALF_UP).longValueExact();
         } catch (ArithmeticException e) {
-            throw new PrometheusApiException("sample time " + MessageText.quote(seconds.toString()) + " is out of range");
+            throw new PrometheusApiException("sample time " + BoundedText.quote(seconds.toString()) + " is out of range");
         }
     }
 
@@ -170,7 +171,7 @@ public final class PrometheusApiResponse {
                     }
                     return Double.parseDouble(text);
                 } catch (NumberFormatException e) {
-                    throw new PrometheusApiException("sample value " + MessageText.quote(text) + " is not a number");
+                    throw new PrometheusApiException("sample value " + BoundedText.quote(text) + " is not a number");
                 }
         }
     }

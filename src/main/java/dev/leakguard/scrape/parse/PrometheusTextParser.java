@@ -1,5 +1,6 @@
 package dev.leakguard.scrape.parse;
 
+import dev.leakguard.text.BoundedText;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.nio.ByteOrder;
@@ -217,7 +218,7 @@ public final class PrometheusTextParser {
                 skipBlanks();
                 String type = new String(buf, pos, lineEnd - pos, StandardCharsets.ISO_8859_1).stripTrailing();
                 if (!METRIC_TYPES.contains(type)) {
-                    throw problem("unknown metric type " + MessageText.quote(type));
+                    throw problem("unknown metric type " + BoundedText.quote(type));
                 }
             }
             return false;
@@ -259,7 +260,7 @@ public final class PrometheusTextParser {
                 parseExemplar();
             }
             if (!metric.seenLabelSets.add(canonicalLabelSet())) {
-                throw problem("duplicate series " + MessageText.quote(seriesText(metric)));
+                throw problem("duplicate series " + BoundedText.quote(seriesText(metric)));
             }
             for (int selectorIndex : metric.selectorIndexes) {
                 if (selectors.get(selectorIndex).matchesLabels(labelNames, labelValues, labelCount)) {
@@ -311,12 +312,12 @@ public final class PrometheusTextParser {
                 String name = new String(buf, nameStart, pos - nameStart, StandardCharsets.ISO_8859_1);
                 skipBlanks();
                 if (pos == lineEnd || buf[pos] != '=') {
-                    throw problem("expected '=' after label name " + MessageText.quote(name));
+                    throw problem("expected '=' after label name " + BoundedText.quote(name));
                 }
                 pos++;
                 skipBlanks();
                 if (pos == lineEnd || buf[pos] != '"') {
-                    throw problem("expected '\"' to open the value of label " + MessageText.quote(name));
+                    throw problem("expected '\"' to open the value of label " + BoundedText.quote(name));
                 }
                 pos++;
                 String value = readLabelValue(name);
@@ -330,7 +331,7 @@ public final class PrometheusTextParser {
                     pos++;
                     return;
                 } else {
-                    throw problem("expected ',' or '}' after the value of label " + MessageText.quote(name));
+                    throw problem("expected ',' or '}' after the value of label " + BoundedText.quote(name));
                 }
             }
         }
@@ -363,14 +364,14 @@ public final class PrometheusTextParser {
                         case '\\', '"' -> escaped;
                         case 'n' -> (byte) '\n';
                         default -> throw problem("invalid escape sequence: backslash followed by "
-                                + describeByte(escaped) + " in the value of label " + MessageText.quote(labelName));
+                                + describeByte(escaped) + " in the value of label " + BoundedText.quote(labelName));
                     };
                 }
                 checkLabelValueLength(length + 1, labelName);
                 ensureUnescapedCapacity(length + 1);
                 unescaped[length++] = b;
             }
-            throw problem("unterminated value of label " + MessageText.quote(labelName));
+            throw problem("unterminated value of label " + BoundedText.quote(labelName));
         }
 
         private void ensureUnescapedCapacity(int needed) {
@@ -382,7 +383,7 @@ public final class PrometheusTextParser {
 
         private void checkLabelValueLength(int length, String labelName) throws MetricsParseException {
             if (length > MAX_LABEL_VALUE_BYTES) {
-                throw problem("the value of label " + MessageText.quote(labelName)
+                throw problem("the value of label " + BoundedText.quote(labelName)
                         + " is longer than " + MAX_LABEL_VALUE_BYTES + " bytes");
             }
         }
@@ -390,7 +391,7 @@ public final class PrometheusTextParser {
         private void addLabel(String name, String value) throws MetricsParseException {
             for (int i = 0; i < labelCount; i++) {
                 if (labelNames[i].equals(name)) {
-                    throw problem("duplicate label name " + MessageText.quote(name));
+                    throw problem("duplicate label name " + BoundedText.quote(name));
                 }
             }
             if (labelCount == MAX_LABELS) {
@@ -504,7 +505,7 @@ public final class PrometheusTextParser {
         }
 
         private String tokenText(int start, int stop) {
-            return MessageText.quote(new String(buf, start, Math.min(stop - start, 80), StandardCharsets.UTF_8));
+            return BoundedText.quote(new String(buf, start, Math.min(stop - start, 80), StandardCharsets.UTF_8));
         }
 
         private String describeAt(int p) {

@@ -1,5 +1,6 @@
 package dev.leakguard.scrape.parse;
 
+import dev.leakguard.text.BoundedText;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -55,7 +56,7 @@ public final class SeriesSelector {
     public SeriesSelector withLabel(String name, String value) {
         Objects.requireNonNull(value, "value");
         if (!isLabelName(name)) {
-            throw new IllegalArgumentException("invalid label name " + MessageText.quote(String.valueOf(name)));
+            throw new IllegalArgumentException("invalid label name " + BoundedText.quote(String.valueOf(name)));
         }
         List<LabelMatcher> narrowed = new ArrayList<>(matchers);
         narrowed.add(new LabelMatcher(name, MatchOp.EQUAL, value, null));
@@ -321,7 +322,7 @@ public final class SeriesSelector {
         }
 
         private IllegalArgumentException problem(String what) {
-            return new IllegalArgumentException("invalid series selector " + MessageText.quote(text)
+            return new IllegalArgumentException("invalid series selector " + BoundedText.quote(text)
                     + ": " + what + " at offset " + pos);
         }
 

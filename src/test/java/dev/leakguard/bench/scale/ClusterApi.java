@@ -104,7 +104,7 @@ public final class ClusterApi {
      * pods are suspected, announced and annotated within a run of a few minutes.
      */
     static List<LeakPolicy> policies(String window) {
-        long windowSeconds = dev.leakguard.trend.Durations.parse(window).toSeconds();
+        long windowSeconds = dev.leakguard.policy.Durations.parse(window).toSeconds();
         String detection = "detection: {window: " + windowSeconds + "s, warmup: 0s, horizon: " + windowSeconds * 3 / 4 + "s}";
         return List.of(
                 TestPolicies.fromSpec(NAMESPACE, "go-services", """

@@ -65,7 +65,7 @@ public final class ScaleBenchmark {
                 }
             }
             // By default the warm-up lasts a detection window, so that every pod has its first verdict before measuring.
-            int warmupSeconds = warmup >= 0 ? warmup : (int) dev.leakguard.trend.Durations.parse(window).toSeconds();
+            int warmupSeconds = warmup >= 0 ? warmup : (int) dev.leakguard.policy.Durations.parse(window).toSeconds();
             return new Options(pods, minutes, warmupSeconds, window, prometheus, out);
         }
     }

@@ -6,8 +6,8 @@ import dev.leakguard.api.LeakPolicy;
 import dev.leakguard.demo.DemoApiServer;
 import dev.leakguard.demo.DemoCluster;
 import dev.leakguard.faults.Canary;
-import dev.leakguard.faults.FaultInjectingDispatcher;
 import dev.leakguard.faults.FaultInjectingDispatcher.Fault;
+import dev.leakguard.faults.FaultInjectingDispatcher;
 import dev.leakguard.faults.HostileEndpoint;
 import dev.leakguard.metrics.MicrometerOperatorMetrics;
 import dev.leakguard.operator.LeakguardOperator;
@@ -196,7 +196,7 @@ public class SoakTest {
             resources.add(operatorClient);
             MicrometerOperatorMetrics metrics = new MicrometerOperatorMetrics("soak");
             LeakguardOperator operator = new LeakguardOperator(operatorClient, clock, metrics,
-                    LeakguardOperator.Settings.defaults().withStatusRefresh(Duration.ofSeconds(1)));
+                    LeakguardOperator.Settings.builder().statusRefresh(Duration.ofSeconds(1).multipliedBy((long) SPEED)).build());
             resources.add(operator);
             operator.start();
 

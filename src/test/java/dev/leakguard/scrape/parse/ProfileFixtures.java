@@ -1,8 +1,8 @@
 package dev.leakguard.scrape.parse;
 
+import dev.leakguard.policy.ProfileType;
 import dev.leakguard.profile.GroupCounts;
 import dev.leakguard.profile.Grouping;
-import dev.leakguard.profile.ProfileType;
 import dev.leakguard.profile.StackRecord;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -54,7 +54,7 @@ public final class ProfileFixtures {
     }
 
     public static ProfileType typeOf(String fixture) {
-        return fixture.startsWith("go/") ? ProfileType.GO : ProfileType.JVM;
+        return fixture.startsWith("go/") ? ProfileType.go : ProfileType.jvm;
     }
 
     public static List<StackRecord> records(String fixture) throws ProfileParseException {
@@ -73,9 +73,6 @@ public final class ProfileFixtures {
     public static void parse(ProfileType type, byte[] profile, java.util.function.Consumer<StackRecord> sink)
             throws ProfileParseException {
         InputStream in = new ByteArrayInputStream(profile);
-        switch (type) {
-            case GO -> GoroutineProfileParser.parse(in, MAX_BYTES, sink);
-            case JVM -> JvmThreadDumpParser.parse(in, MAX_BYTES, sink);
-        }
+        ProfileParser.of(type).parse(in, MAX_BYTES, sink);
     }
 }

@@ -3,7 +3,7 @@ package dev.leakguard.scrape.parse;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.leakguard.profile.ProfileType;
+import dev.leakguard.policy.ProfileType;
 import dev.leakguard.profile.StackRecord;
 import java.io.ByteArrayInputStream;
 import java.io.InputStream;
@@ -29,7 +29,7 @@ class ProfileInputLimitsTest {
 
     /** Before the guard this spun forever; the timeout turns a regression into a failure, not a stuck build. */
     @ParameterizedTest
-    @CsvSource({"GO", "JVM"})
+    @CsvSource({"go", "jvm"})
     @Timeout(60)
     void aStreamThatNeverDeliversFailsInsteadOfSpinning(ProfileType type) {
         InputStream stalled = new InputStream() {
@@ -49,7 +49,7 @@ class ProfileInputLimitsTest {
     }
 
     @ParameterizedTest
-    @CsvSource({"GO, 0", "JVM, 0", "GO, 1", "JVM, 1"})
+    @CsvSource({"go, 0", "jvm, 0", "go, 1", "jvm, 1"})
     void tinyLimitsFailCleanly(ProfileType type, long maxBytes) {
         assertThatThrownBy(() -> parse(type, new ByteArrayInputStream("goroutine 1 [running]:\n".getBytes()), maxBytes, new ArrayList<>()))
                 .isInstanceOf(ProfileParseException.class)
@@ -57,9 +57,6 @@ class ProfileInputLimitsTest {
     }
 
     private static void parse(ProfileType type, InputStream in, long maxBytes, List<StackRecord> sink) throws ProfileParseException {
-        switch (type) {
-            case GO -> GoroutineProfileParser.parse(in, maxBytes, sink::add);
-            case JVM -> JvmThreadDumpParser.parse(in, maxBytes, sink::add);
-        }
+        ProfileParser.of(type).parse(in, maxBytes, sink::add);
     }
 }

@@ -3,10 +3,10 @@ package dev.leakguard.scrape.parse;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.fail;
 
+import dev.leakguard.policy.ProfileType;
 import dev.leakguard.profile.GroupCounts;
 import dev.leakguard.profile.Grouping;
 import dev.leakguard.profile.GrowthRanking;
-import dev.leakguard.profile.ProfileType;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -92,7 +92,7 @@ class ProfileParserFuzzTest {
             for (int m = 0; m < mutations; m++) {
                 mutant = mutate(mutant, random, applied);
             }
-            for (ProfileType type : ProfileType.values()) {
+            for (ProfileType type : List.of(ProfileType.go, ProfileType.jvm)) {
                 outcomes.merge(parsesOrFailsCleanly(type, mutant, iteration, applied), 1L, Long::sum);
             }
         }

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.leakguard.fixtures.PrometheusApiFixtures;
+import dev.leakguard.text.BoundedText;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import java.util.stream.Stream;
@@ -93,7 +94,7 @@ class PrometheusApiResponseTest {
         assertThatThrownBy(() -> parse(body))
                 .isInstanceOf(PrometheusApiException.class)
                 .hasMessageContaining(reason)
-                .satisfies(e -> assertThat(e.getMessage()).hasSizeLessThanOrEqualTo(MessageText.MAX_MESSAGE_CHARS)
+                .satisfies(e -> assertThat(e.getMessage()).hasSizeLessThanOrEqualTo(BoundedText.MAX_MESSAGE_BYTES)
                         .doesNotContainPattern("\\p{Cntrl}"));
     }
 

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.fail;
 
 import dev.leakguard.fixtures.MetricsFixtures;
+import dev.leakguard.text.BoundedText;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -109,7 +110,7 @@ class PrometheusTextParserFuzzTest {
             assertThat(error.lineNumber()).isBetween(1, (int) lines);
             assertThat(error.getMessage())
                     .startsWith("line " + error.lineNumber() + ": ")
-                    .hasSizeLessThanOrEqualTo(MessageText.MAX_MESSAGE_CHARS)
+                    .hasSizeLessThanOrEqualTo(BoundedText.MAX_MESSAGE_BYTES)
                     .doesNotContainPattern("\\p{Cntrl}");
         }
     }

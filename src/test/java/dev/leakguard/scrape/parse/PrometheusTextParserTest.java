@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import dev.leakguard.fixtures.MetricsFixtures;
+import dev.leakguard.text.BoundedText;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -300,7 +301,7 @@ class PrometheusTextParserTest {
         assertThat(error).as("expected a MetricsParseException").isNotNull();
         assertThat(error.getMessage()).startsWith("line " + malformed.line + ": ").contains(malformed.problem);
         assertThat(error.lineNumber()).isEqualTo(malformed.line);
-        assertThat(error.getMessage()).hasSizeLessThanOrEqualTo(MessageText.MAX_MESSAGE_CHARS)
+        assertThat(error.getMessage()).hasSizeLessThanOrEqualTo(BoundedText.MAX_MESSAGE_BYTES)
                 .doesNotContainPattern("\\p{Cntrl}");
     }
 
@@ -312,7 +313,7 @@ class PrometheusTextParserTest {
                 .isInstanceOf(MetricsParseException.class)
                 .hasMessageStartingWith("line 2: duplicate series")
                 .satisfies(e -> assertThat(e.getMessage())
-                        .hasSizeLessThanOrEqualTo(MessageText.MAX_MESSAGE_CHARS)
+                        .hasSizeLessThanOrEqualTo(BoundedText.MAX_MESSAGE_BYTES)
                         .doesNotContainPattern("[\\p{Cntrl}\\u202e]"));
     }
 

@@ -1,0 +1,349 @@
+package dev.leakguard.act;
+
+import dev.leakguard.decide.BlockRule;
+import dev.leakguard.decide.EventReason;
+import dev.leakguard.decide.InFlightRules;
+import dev.leakguard.decide.LedgerEntry;
+import dev.leakguard.decide.PodAnnotations;
+import dev.leakguard.decide.RestartDecision;
+import dev.leakguard.decide.RestartFacts;
+import dev.leakguard.decide.RestartLedger;
+import dev.leakguard.decide.RestartOutcome;
+import dev.leakguard.decide.RestartRules;
+import dev.leakguard.decide.RestartSettings;
+import dev.leakguard.decide.RestartStrategy;
+import dev.leakguard.decide.RetryBackoff;
+import dev.leakguard.engine.PolicyRef;
+import dev.leakguard.engine.ResolvedPolicy;
+import dev.leakguard.engine.Restarter;
+import dev.leakguard.engine.ScrapeTarget;
+import dev.leakguard.kube.Pods;
+import dev.leakguard.metrics.OperatorMetrics;
+import dev.leakguard.policy.ActionType;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import java.net.HttpURLConnection;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map.Entry;
+import java.util.Map;
+import java.util.OptionalLong;
+import java.util.concurrent.atomic.AtomicReference;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The one door for every disruption leakguard causes (like descheduler's PodEvictor): facts →
+ * {@link RestartRules} → record → act → report. It re-reads the pod and its surroundings
+ * ({@link WorkloadFacts}), decides on the ledger as stored ({@link LedgerStore}) and records the
+ * restart there in the same step, then marks the pod and evicts it (policy/v1, so PodDisruptionBudgets
+ * and the grace period apply) or rolls out a restart of its workload ({@link Disruptor}), and tells
+ * people (Events, metrics). Dry run records and tells, and changes nothing else.
+ *
+ * <p><b>Idempotent across operator restarts and leader changes.</b> Nothing that keeps the cluster
+ * safe lives only in memory: the ledger, written with optimistic concurrency before the eviction
+ * request is sent, holds the recent restarts, and a restart counts as in flight until the cluster
+ * shows its replacement Ready ({@link InFlightRules}). A new leader therefore sees the same in-flight
+ * restarts, cooldowns and hourly counts. Only the PDB backoff and the de-duplication of
+ * RestartBlocked Events are kept in memory: losing them costs one extra eviction attempt or one
+ * extra Event, never an extra disruption.
+ *
+ * <p><b>No lock across a request.</b> Two requests at once (two action threads, or two instances)
+ * both decide on the ledger they read; the second writer's conflict makes it decide again on the
+ * first one's ledger, so maxConcurrent, cooldown and the budgets hold without a JVM lock. Only the
+ * in-memory backoff maps are guarded, never while a request is sent.
+ */
+public final class RestartDoor implements Restarter {
+    private static final Logger log = LoggerFactory.getLogger(RestartDoor.class);
+    private static final Duration REFUSAL_BACKOFF = Duration.ofSeconds(30);
+    private static final Duration REFUSAL_BACKOFF_MAX = Duration.ofMinutes(10);
+    private static final int REMEMBERED_PODS = 4096;
+
+    private final WorkloadFacts facts;
+    private final LedgerStore ledgers;
+    private final Disruptor disruptor;
+    private final EventRecorder events;
+    private final OperatorMetrics metrics;
+    private final Clock clock;
+    private final int operatorMaxRestartsPerHour;
+
+    /** Guards the two in-memory maps below; never held during a request. */
+    private final Object memory = new Object();
+    private final RetryBackoff refusals = new RetryBackoff(REFUSAL_BACKOFF, REFUSAL_BACKOFF_MAX);
+    private final Map<String, String> lastReportedBlock = new LinkedHashMap<>(64, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, String> eldest) {
+            return size() > REMEMBERED_PODS;
+        }
+    };
+
+    public RestartDoor(WorkloadFacts facts, LedgerStore ledgers, Disruptor disruptor, EventRecorder events,
+                       OperatorMetrics metrics, Clock clock, int operatorMaxRestartsPerHour) {
+        if (operatorMaxRestartsPerHour < 0) {
+            throw new IllegalArgumentException("the operator-wide restart cap must be >= 0");
+        }
+        this.facts = facts;
+        this.ledgers = ledgers;
+        this.disruptor = disruptor;
+        this.events = events;
+        this.metrics = metrics;
+        this.clock = clock;
+        this.operatorMaxRestartsPerHour = operatorMaxRestartsPerHour;
+    }
+
+    /** One request: who asked, for which pod, and why (the leak in numbers and its top groups, for the Event). */
+    private record Call(PolicyRef policy, String namespace, String podName, String podUid, RestartSettings settings, String why,
+                        long now) {
+    }
+
+    @Override
+    public RestartOutcome requestRestart(ResolvedPolicy policy, ScrapeTarget pod, String why) {
+        RestartSettings settings = policy.restart();
+        if (settings.type() == ActionType.Annotate) {
+            throw new IllegalArgumentException("requestRestart is for Evict and RolloutRestart policies");
+        }
+        Call call = new Call(policy.ref(), pod.pod().namespace(), pod.pod().name(), pod.podUid(), settings, why, clock.millis());
+        String intended = settings.type() == ActionType.Evict ? RestartStrategy.Evict.metricType()
+                : RestartStrategy.RolloutRestart.metricType();
+
+        OptionalLong backingOff;
+        synchronized (memory) {
+            backingOff = refusals.waitingUntil(call.podUid, call.now);
+        }
+        if (backingOff.isPresent()) {
+            return blocked(call, intended, null, BlockRule.DISRUPTION_BUDGET,
+                    "eviction refused by a PodDisruptionBudget; next try at " + Instant.ofEpochMilli(backingOff.getAsLong()));
+        }
+        Pod fresh;
+        WorkloadFacts.Snapshot cluster;
+        try {
+            fresh = facts.pod(call.namespace, call.podName);
+            if (fresh == null || !call.podUid.equals(fresh.getMetadata().getUid())) {
+                podGone(call.podUid);
+                return blocked(call, intended, null, BlockRule.POD_GONE, "the pod no longer exists");
+            }
+            cluster = facts.around(fresh, policy.selector());
+        } catch (KubernetesClientException e) {
+            log.warn("restart of pod {}/{} failed: {}", call.namespace, call.podName, e.getMessage());
+            return failed(call, intended, null, "API error: " + e.getMessage());
+        }
+        WorkloadFacts.Workload workload = cluster.workload();
+        AtomicReference<RestartDecision> decided = new AtomicReference<>();
+        AtomicReference<LedgerEntry> recorded = new AtomicReference<>();
+        LedgerStore.LedgerWrite written;
+        try {
+            written = ledgers.update(call.policy, ledger -> {
+                RestartDecision decision = RestartRules.decide(settings, facts(call, fresh, cluster, ledger));
+                decided.set(decision);
+                if (!decision.allowed()) {
+                    return ledger;
+                }
+                LedgerEntry entry = entry(call, workload, decision);
+                recorded.set(entry);
+                return ledger.withRestart(entry, call.now, RestartLedger.retention(settings));
+            });
+        } catch (KubernetesClientException e) {
+            RestartDecision decision = decided.get();
+            if (e.getCode() == HttpURLConnection.HTTP_NOT_FOUND && decision == null) {
+                return failed(call, intended, null, "the LeakPolicy no longer exists");
+            }
+            if (decision != null && decision.allowed()) {
+                return failed(call, decision.strategy().metricType(), decision.strategy(),
+                        "could not record the restart in the ledger: " + e.getMessage());
+            }
+            log.warn("restart of pod {}/{} failed: {}", call.namespace, call.podName, e.getMessage());
+            return failed(call, intended, null, "API error: " + e.getMessage());
+        }
+        RestartDecision decision = decided.get();
+        if (!decision.allowed()) {
+            return blocked(call, intended, fresh, decision.blockedBy(), decision.message());
+        }
+        return act(call, fresh, workload, decision, recorded.get(), written.after());
+    }
+
+    /** What the rules need, from the cluster as read and the ledger as stored. */
+    private RestartFacts facts(Call call, Pod pod, WorkloadFacts.Snapshot cluster, RestartLedger ledger) {
+        boolean dryRun = call.settings.dryRun();
+        WorkloadFacts.Workload workload = cluster.workload();
+        WorkloadFacts.Flights flights = cluster.inFlight(ledger, call.now);
+        long hourAgo = RestartRules.hourAgo(call.now);
+        int operatorRestarts = ledger.startedSince(hourAgo, dryRun);
+        for (Entry<String, RestartLedger> other : ledgers.known().entrySet()) {
+            if (!other.getKey().equals(call.policy.uid())) {
+                operatorRestarts += other.getValue().startedSince(hourAgo, dryRun);
+            }
+        }
+        return new RestartFacts(
+                "true".equals(Pods.annotation(pod, PodAnnotations.EXCLUDE)),
+                Pods.running(pod) && Pods.ready(pod),
+                Pods.terminating(pod),
+                flights.cover(call.podUid, workload.key()),
+                workload.shape(), flights.count(),
+                ledger.lastRestartOf(workload.key(), dryRun),
+                ledger.startedSince(hourAgo, dryRun),
+                operatorRestarts, operatorMaxRestartsPerHour, call.now);
+    }
+
+    private static LedgerEntry entry(Call call, WorkloadFacts.Workload workload, RestartDecision decision) {
+        RestartStrategy strategy = decision.strategy();
+        return new LedgerEntry(call.podName, call.podUid, workload.key(),
+                workload.owner().getKind(), workload.owner().getName(), workload.owner().getUid(), strategy, call.now,
+                strategy == RestartStrategy.Evict ? workload.readyOfOwner() : workload.shape().readyPods(),
+                strategy == RestartStrategy.RolloutRestart && !decision.dryRun() ? rfc3339(call.now) : null, decision.dryRun());
+    }
+
+    /** Recorded in the ledger: now mark the pod and restart it (or, in a dry run, only say what would happen). */
+    private RestartOutcome act(Call call, Pod pod, WorkloadFacts.Workload workload, RestartDecision decision, LedgerEntry entry,
+                               RestartLedger ledger) {
+        RestartStrategy strategy = decision.strategy();
+        boolean evict = strategy == RestartStrategy.Evict;
+        String at = rfc3339(call.now);
+        String target = evict ? "pod " + call.namespace + "/" + call.podName : workload.key() + " (leaking pod " + call.podName + ")";
+        if (decision.dryRun()) {
+            String would = (evict ? "would evict " : "would rollout-restart ") + target;
+            try {
+                disruptor.mark(call.namespace, call.podName, PodAnnotations.WOULD_RESTART_AT, at);
+            } catch (KubernetesClientException e) {
+                log.warn("could not mark pod {}/{} with {}: {}", call.namespace, call.podName, PodAnnotations.WOULD_RESTART_AT,
+                        e.getMessage());
+            }
+            podSettled(call.podUid);
+            events.record(pod, EventReason.WouldRestart, "Dry run: " + would + " (" + decision.message()
+                    + "); nothing was changed. Why: " + call.why);
+            metrics.action(call.namespace, call.policy.name(), strategy.metricType(), RestartOutcome.Result.dry_run.name());
+            return new RestartOutcome(RestartOutcome.Result.dry_run, strategy, null, would);
+        }
+        try {
+            disruptor.mark(call.namespace, call.podName, PodAnnotations.RESTART_REQUESTED_AT, at);
+            if (evict) {
+                if (!disruptor.evict(call.namespace, call.podName)) {
+                    return refusedByBudget(call, pod, entry);
+                }
+            } else {
+                disruptor.rolloutRestart(workload.object(), at);
+            }
+        } catch (KubernetesClientException e) {
+            if (e.getCode() == HttpURLConnection.HTTP_NOT_FOUND && evict) {
+                takeBack(call, entry);
+                podSettled(call.podUid);
+                return blocked(call, strategy.metricType(), null, BlockRule.POD_GONE, "the pod no longer exists");
+            }
+            // An error answer (5xx, timeout, broken connection) does not prove the server did nothing. Taking
+            // back the entry of a restart that did happen would free its cooldown and maxConcurrent slot
+            // for a second restart, so the entry goes only when the cluster shows that nothing happened.
+            Boolean happened = facts.restartShows(pod, workload, evict, at);
+            String failure = "could not " + (evict ? "evict " : "rollout-restart ") + target + ": " + e.getMessage();
+            if (happened == null) {
+                return failed(call, strategy.metricType(), strategy, failure
+                        + "; the ledger keeps the request, since the cluster could not be read to tell whether it was carried out");
+            }
+            if (!happened) {
+                takeBack(call, entry);
+                return failed(call, strategy.metricType(), strategy, failure);
+            }
+            log.warn("{}: the API server answered {} but the restart took place; it stays in the ledger", target, e.getCode());
+        }
+        podSettled(call.podUid);
+        String done = (evict ? "Evicted " : "Rollout-restarted ") + target;
+        events.record(pod, evict ? EventReason.Evicted : EventReason.RolloutRestarted,
+                done + " (" + decision.message() + ") for policy " + call.policy.name() + ". Why: " + call.why);
+        metrics.action(call.namespace, call.policy.name(), strategy.metricType(), RestartOutcome.Result.done.name());
+        reportRestartLoop(call, pod, workload, ledger);
+        return new RestartOutcome(RestartOutcome.Result.done, strategy, null, done);
+    }
+
+    private RestartOutcome refusedByBudget(Call call, Pod pod, LedgerEntry entry) {
+        takeBack(call, entry);
+        List<String> budgets = facts.budgetsOf(pod);
+        RetryBackoff.Refusal refusal;
+        synchronized (memory) {
+            refusal = refusals.refused(call.podUid, call.now);
+            lastReportedBlock.put(call.podUid, BlockRule.DISRUPTION_BUDGET.id());
+        }
+        String budgetText = budgets.isEmpty() ? "a PodDisruptionBudget" : "PodDisruptionBudget " + String.join(", ", budgets);
+        String message = "eviction refused by " + budgetText + ": it allows no disruption now; retrying in "
+                + Duration.ofMillis(refusal.delayMillis()).toSeconds() + "s";
+        if (refusal.first()) {
+            events.record(pod, EventReason.RestartBlocked, "Restart not started (" + BlockRule.DISRUPTION_BUDGET.id() + "): "
+                    + "the eviction was refused by " + budgetText + ", which allows no disruption now. leakguard backs off "
+                    + "(30s doubling to 10m) and never bypasses the budget. Why: " + call.why);
+        }
+        metrics.action(call.namespace, call.policy.name(), RestartStrategy.Evict.metricType(), RestartOutcome.Result.blocked.name());
+        return new RestartOutcome(RestartOutcome.Result.blocked, RestartStrategy.Evict, BlockRule.DISRUPTION_BUDGET.id(), message);
+    }
+
+    /** Undoes the records of a restart that did not happen: the ledger entry and the pod's marker. */
+    private void takeBack(Call call, LedgerEntry entry) {
+        try {
+            ledgers.update(call.policy, l -> l.withoutRestart(entry));
+        } catch (KubernetesClientException e) {
+            // The entry stays; InFlightRules.STALE_REQUEST releases its slot once the pod is seen still serving.
+            log.warn("could not take back the ledger entry for pod {}/{}: {}", call.namespace, call.podName, e.getMessage());
+        }
+        try {
+            disruptor.unmark(call.namespace, call.podName, PodAnnotations.RESTART_REQUESTED_AT);
+        } catch (KubernetesClientException e) {
+            log.warn("could not remove {} from pod {}/{}: {}", PodAnnotations.RESTART_REQUESTED_AT, call.namespace, call.podName,
+                    e.getMessage());
+        }
+    }
+
+    private void reportRestartLoop(Call call, Pod pod, WorkloadFacts.Workload workload, RestartLedger ledger) {
+        Duration window = call.settings.loop().window();
+        int recent = ledger.restartsOf(workload.key(), call.now - window.toMillis());
+        if (call.settings.loop().isLoop(recent)) {
+            if (workload.object() != null) {
+                events.record(workload.object(), EventReason.RestartLoop, restartLoopMessage(call, workload, recent, window));
+            } else {
+                events.record(pod, EventReason.RestartLoop, restartLoopMessage(call, workload, recent, window));
+            }
+            metrics.restartLoop(call.namespace, call.policy.name());
+        }
+    }
+
+    private static String restartLoopMessage(Call call, WorkloadFacts.Workload workload, int recent, Duration window) {
+        return workload.key() + " was restarted " + recent + " times within " + window.toMinutes()
+                + "m by policy " + call.policy.name() + ": restarts only buy time; fix the leak";
+    }
+
+    /** The pod is gone (deleted, evicted, replaced): its backoff and reported block are forgotten. */
+    public void podGone(String podUid) {
+        podSettled(podUid);
+    }
+
+    /** The pod got its restart (or dry-run verdict) or is gone: its next refusal or block starts a new streak. */
+    private void podSettled(String podUid) {
+        synchronized (memory) {
+            refusals.clear(podUid);
+            lastReportedBlock.remove(podUid);
+        }
+    }
+
+    private RestartOutcome blocked(Call call, String type, Pod pod, BlockRule rule, String message) {
+        if (pod != null) {
+            boolean newStreak;
+            synchronized (memory) {
+                newStreak = !rule.id().equals(lastReportedBlock.put(call.podUid, rule.id()));
+            }
+            if (newStreak) {
+                events.record(pod, EventReason.RestartBlocked, "Restart not started (" + rule.id() + "): " + message
+                        + ". Why: " + call.why);
+            }
+        }
+        metrics.action(call.namespace, call.policy.name(), type, RestartOutcome.Result.blocked.name());
+        return new RestartOutcome(RestartOutcome.Result.blocked, null, rule.id(), message);
+    }
+
+    private RestartOutcome failed(Call call, String type, RestartStrategy strategy, String message) {
+        metrics.action(call.namespace, call.policy.name(), type, RestartOutcome.Result.failed.name());
+        return new RestartOutcome(RestartOutcome.Result.failed, strategy, null, message);
+    }
+
+    private static String rfc3339(long millis) {
+        return Instant.ofEpochMilli(millis).truncatedTo(ChronoUnit.SECONDS).toString();
+    }
+}

@@ -1,3 +1,0 @@
-package dev.leakguard.api;
-
-public enum ActionType { Annotate, Evict, RolloutRestart }

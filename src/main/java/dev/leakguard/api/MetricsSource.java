@@ -1,4 +1,0 @@
-package dev.leakguard.api;
-
-/** Lower-case constants because they are the values users write in YAML. */
-public enum MetricsSource { pods, prometheus }

@@ -1,0 +1,11 @@
+package dev.leakguard.engine;
+
+import dev.leakguard.policy.ProfileType;
+import java.net.URI;
+import java.util.concurrent.CompletableFuture;
+
+/** Takes a pod's goroutine profile or thread dump and groups it. */
+public interface ProfileSource {
+    /** Never completes exceptionally: a failure is a snapshot with an error. */
+    CompletableFuture<ProfileSnapshot> capture(ProfileType type, URI uri);
+}

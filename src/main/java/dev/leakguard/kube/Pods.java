@@ -1,0 +1,53 @@
+package dev.leakguard.kube;
+
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.ObjectMeta;
+import io.fabric8.kubernetes.api.model.OwnerReference;
+import io.fabric8.kubernetes.api.model.Pod;
+import java.util.Map;
+
+/**
+ * Reading Kubernetes objects the way Kubernetes itself does: a pod's Ready condition and phase,
+ * deletion, the controller owner, annotations.
+ */
+public final class Pods {
+    private Pods() {
+    }
+
+    /** Condition Ready=True, as Services and PodDisruptionBudgets count it. */
+    public static boolean ready(Pod pod) {
+        return pod.getStatus() != null && pod.getStatus().getConditions() != null
+                && pod.getStatus().getConditions().stream()
+                .anyMatch(c -> "Ready".equals(c.getType()) && "True".equals(c.getStatus()));
+    }
+
+    public static boolean running(Pod pod) {
+        return pod.getStatus() != null && "Running".equals(pod.getStatus().getPhase());
+    }
+
+    public static boolean terminating(HasMetadata object) {
+        return object.getMetadata().getDeletionTimestamp() != null;
+    }
+
+    /** Ready and not being deleted: a pod that serves and will keep serving. */
+    public static boolean healthy(Pod pod) {
+        return ready(pod) && !terminating(pod);
+    }
+
+    /** The owner reference with {@code controller: true}, or null. */
+    public static OwnerReference controllerOf(HasMetadata object) {
+        ObjectMeta meta = object.getMetadata();
+        if (meta.getOwnerReferences() == null) {
+            return null;
+        }
+        return meta.getOwnerReferences().stream()
+                .filter(o -> Boolean.TRUE.equals(o.getController()))
+                .findFirst()
+                .orElse(null);
+    }
+
+    public static String annotation(HasMetadata object, String key) {
+        Map<String, String> annotations = object.getMetadata().getAnnotations();
+        return annotations == null ? null : annotations.get(key);
+    }
+}

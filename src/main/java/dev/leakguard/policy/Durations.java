@@ -1,0 +1,54 @@
+package dev.leakguard.policy;
+
+import java.time.Duration;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Durations as written in LeakPolicy specs and on the command line: one or more number-and-unit
+ * parts, e.g. {@code 15s}, {@code 30m}, {@code 1h30m}, {@code 500ms}, {@code 1.5h}. Units: ms, s,
+ * m, h. One rule for every reader: the CRD schema validates with {@link #SYNTAX}, the operator and
+ * {@code analyze} parse with the same parts, and both are the subset that CEL's {@code duration()}
+ * (Go's {@code time.ParseDuration}) reads, so the CRD's horizon-shorter-than-window rule can compare them.
+ * Days are not a unit: Go has none, so {@code 2d} would pass the schema and then break its CEL rule.
+ */
+public final class Durations {
+    private static final String PART = "[0-9]+(\\.[0-9]+)?(ms|s|m|h)";
+    /** The CRD schema's pattern for a duration field. */
+    public static final String SYNTAX = "^(" + PART + ")+$";
+    private static final Pattern PARTS = Pattern.compile(PART);
+
+    private Durations() {
+    }
+
+    public static Duration parse(String text) {
+        if (text == null || text.isEmpty()) {
+            throw new IllegalArgumentException("empty duration; expected e.g. 15s, 30m or 1h30m");
+        }
+        Matcher matcher = PARTS.matcher(text);
+        double millis = 0;
+        int position = 0;
+        while (position < text.length()) {
+            // lookingAt, not find: find would retry from every later position, quadratic on a long run of digits.
+            matcher.region(position, text.length());
+            if (!matcher.lookingAt()) {
+                throw new IllegalArgumentException("invalid duration '" + text
+                        + "'; expected number-unit parts with units ms, s, m or h and no spaces, e.g. 15s, 30m or 1h30m");
+            }
+            String unit = matcher.group(2);
+            String number = matcher.group().substring(0, matcher.group().length() - unit.length());
+            millis += Double.parseDouble(number) * unitMillis(unit);
+            position = matcher.end();
+        }
+        return Duration.ofMillis(Math.round(millis));
+    }
+
+    private static long unitMillis(String unit) {
+        return switch (unit) {
+            case "ms" -> 1;
+            case "s" -> 1000;
+            case "m" -> 60_000;
+            default -> 3_600_000;
+        };
+    }
+}
