@@ -14,6 +14,8 @@ import dev.leakguard.decide.RestartSettings;
 import dev.leakguard.metrics.OperatorMetrics;
 import dev.leakguard.profile.EventMessages;
 import dev.leakguard.profile.GroupGrowth;
+import dev.leakguard.profile.Grouping;
+import dev.leakguard.profile.ProfileType;
 import dev.leakguard.profile.GrowthRanking;
 import dev.leakguard.scrape.FetchLimits;
 import dev.leakguard.scrape.FetchResult;
@@ -147,7 +149,8 @@ final class PodPipeline {
         if (snapshot != null && snapshot.ok()) {
             List<GroupGrowth> top = GrowthRanking.rank(state.profileBaseline(), snapshot.groups(), policy.topGroups());
             state.topGroups(top.stream()
-                    .map(g -> EventMessages.fit(g.describe(policy.profileType().unitNoun()), List.of(), MAX_GROUP_BYTES)).toList());
+                    .map(g -> EventMessages.fit(g.describe(policy.profileType().unitNoun()), List.of(), MAX_GROUP_BYTES)).toList(),
+                    snapshot.skipped().any() ? snapshot.skipped().summary() : null);
             if (state.profileBaseline() == null) {
                 state.profileBaseline(snapshot.groups());
             }
@@ -186,9 +189,30 @@ final class PodPipeline {
         }
         String summary = "Captured by leakguard when " + state.target().pod() + " was predicted to reach its memory limit.\n"
                 + oomMessage(loops.policy, assessment, state, snapshot == null ? null : snapshot.error()) + "\n"
-                + "Top groups:\n  " + String.join("\n  ", state.topGroups()) + "\n";
+                + "Top groups:\n  " + String.join("\n  ", state.topGroups()) + "\n"
+                + profileSummary(loops.policy.profileType(), snapshot);
         return evidence.store(loops.resource, state.pod(), Instant.ofEpochMilli(clock.millis()).toString(), summary,
                 snapshot == null ? null : snapshot.raw(), snapshot == null ? 0 : snapshot.length(), metricsBytes, metricsLength);
+    }
+
+    /**
+     * What the groups were built from: goroutines or threads read, those without frames (counted,
+     * never ranked) and records the parser skipped, so nobody takes a partial profile for a whole one.
+     */
+    static String profileSummary(ProfileType type, ProfileCollector.Snapshot snapshot) {
+        if (snapshot == null || !snapshot.ok()) {
+            return "";
+        }
+        StringBuilder line = new StringBuilder("Profile: ").append(snapshot.groups().total()).append(' ')
+                .append(type.unitNoun()).append(" in ").append(snapshot.groups().size()).append(" groups");
+        long frameless = snapshot.groups().count(Grouping.NO_FRAMES_KEY);
+        if (frameless > 0) {
+            line.append("; ").append(frameless).append(" without frames (starting or exiting, not ranked)");
+        }
+        if (snapshot.skipped().any()) {
+            line.append("; ").append(snapshot.skipped().summary());
+        }
+        return line.append('\n').toString();
     }
 
     private void requestRestart(PolicyLoops loops, PodState state, Assessment assessment) {

@@ -9,6 +9,7 @@ import dev.leakguard.scrape.HttpFetcher;
 import dev.leakguard.scrape.parse.GoroutineProfileParser;
 import dev.leakguard.scrape.parse.JvmThreadDumpParser;
 import dev.leakguard.scrape.parse.ProfileParseException;
+import dev.leakguard.scrape.parse.SkippedRecords;
 import java.io.ByteArrayInputStream;
 import java.net.URI;
 import java.util.concurrent.CompletableFuture;
@@ -26,8 +27,8 @@ final class ProfileCollector {
         this.limits = limits;
     }
 
-    /** A grouped profile with its raw text, or why there is none. */
-    record Snapshot(GroupCounts groups, byte[] raw, int length, String error) {
+    /** A grouped profile with its raw text and the records the parser had to leave out, or why there is none. */
+    record Snapshot(GroupCounts groups, SkippedRecords skipped, byte[] raw, int length, String error) {
         boolean ok() {
             return error == null;
         }
@@ -37,21 +38,20 @@ final class ProfileCollector {
     CompletableFuture<Snapshot> capture(ProfileType type, URI uri) {
         return fetcher.fetch(uri, limits).thenApply(result -> {
             if (result instanceof FetchResult.Failure failure) {
-                return new Snapshot(null, null, 0, "profile " + failure.kind().label() + ": " + failure.message());
+                return new Snapshot(null, null, null, 0, "profile " + failure.kind().label() + ": " + failure.message());
             }
             FetchResult.Success body = (FetchResult.Success) result;
             Grouping.Sink sink = Grouping.sink(type);
+            SkippedRecords skipped;
             try {
                 ByteArrayInputStream in = new ByteArrayInputStream(body.body(), 0, body.length());
-                if (type == ProfileType.GO) {
-                    GoroutineProfileParser.parse(in, limits.maxBodyBytes(), sink);
-                } else {
-                    JvmThreadDumpParser.parse(in, limits.maxBodyBytes(), sink);
-                }
+                skipped = type == ProfileType.GO
+                        ? GoroutineProfileParser.parse(in, limits.maxBodyBytes(), sink)
+                        : JvmThreadDumpParser.parse(in, limits.maxBodyBytes(), sink);
             } catch (ProfileParseException e) {
-                return new Snapshot(null, body.body(), body.length(), "profile unreadable: " + e.getMessage());
+                return new Snapshot(null, null, body.body(), body.length(), "profile unreadable: " + e.getMessage());
             }
-            return new Snapshot(sink.counts(), body.body(), body.length(), null);
+            return new Snapshot(sink.counts(), skipped, body.body(), body.length(), null);
         });
     }
 }
