@@ -301,6 +301,7 @@ public final class JvmThreadDumpParser {
         private final Consumer<StackRecord> sink;
         private final RecordSkips skips = new RecordSkips();
         private JsonParser json;
+        private boolean sawThreads;
 
         JsonDump(Consumer<StackRecord> sink) {
             this.sink = sink;
@@ -324,51 +325,48 @@ public final class JvmThreadDumpParser {
 
         private void parseDocument() throws IOException, ProfileParseException {
             expect(json.nextToken() == JsonToken.START_OBJECT, "expected a JSON object");
-            boolean sawThreads = false;
-            while (json.nextToken() == JsonToken.FIELD_NAME) {
-                String field = json.currentName();
-                JsonToken value = json.nextToken();
-                if (THREADS.equals(field)) {
-                    parseThreads(value, ThreadFields.ACTUATOR);
-                    sawThreads = true;
-                } else if ("threadDump".equals(field)) {
+            readFields((field, value) -> switch (field) {
+                case THREADS -> parseThreads(value, ThreadFields.ACTUATOR);
+                case "threadDump" -> {
                     expect(value == JsonToken.START_OBJECT, "\"threadDump\" must be an object");
-                    sawThreads = parseThreadContainers();
-                } else {
-                    json.skipChildren();
+                    readFields(this::threadContainers);
+                    yield true;
                 }
-            }
+                default -> false;
+            });
             expect(json.currentToken() == JsonToken.END_OBJECT, "expected a field or the end of the object");
             expect(json.nextToken() == null, "unexpected content after the thread dump");
             expect(sawThreads, "no \"threads\" array: not an Actuator thread dump or a JDK Thread.dump_to_file");
         }
 
-        /** {@code "threadDump": {…, "threadContainers": [{"container": …, "threads": […]}, …]}}; true when threads were seen. */
-        private boolean parseThreadContainers() throws IOException, ProfileParseException {
-            boolean sawThreads = false;
+        /** {@code "threadDump": {…, "threadContainers": [{"container": …, "threads": […]}, …]}}. */
+        private boolean threadContainers(String field, JsonToken value) throws IOException, ProfileParseException {
+            if (!"threadContainers".equals(field)) {
+                return false;
+            }
+            expect(value == JsonToken.START_ARRAY, "\"threadContainers\" must be an array");
+            while (json.nextToken() == JsonToken.START_OBJECT) {
+                readFields((containerField, containerValue) ->
+                        THREADS.equals(containerField) && parseThreads(containerValue, ThreadFields.DUMP_TO_FILE));
+            }
+            expect(json.currentToken() == JsonToken.END_ARRAY, "\"threadContainers\" must hold container objects");
+            return true;
+        }
+
+        /** Reads the current object's fields: each goes to {@code reader}; one it does not read (false) is skipped. */
+        private void readFields(FieldReader reader) throws IOException, ProfileParseException {
             while (json.nextToken() == JsonToken.FIELD_NAME) {
                 String field = json.currentName();
                 JsonToken value = json.nextToken();
-                if (!"threadContainers".equals(field)) {
+                if (!reader.read(field, value)) {
                     json.skipChildren();
-                    continue;
                 }
-                expect(value == JsonToken.START_ARRAY, "\"threadContainers\" must be an array");
-                while (json.nextToken() == JsonToken.START_OBJECT) {
-                    while (json.nextToken() == JsonToken.FIELD_NAME) {
-                        String containerField = json.currentName();
-                        JsonToken containerValue = json.nextToken();
-                        if (THREADS.equals(containerField)) {
-                            parseThreads(containerValue, ThreadFields.DUMP_TO_FILE);
-                            sawThreads = true;
-                        } else {
-                            json.skipChildren();
-                        }
-                    }
-                }
-                expect(json.currentToken() == JsonToken.END_ARRAY, "\"threadContainers\" must hold container objects");
             }
-            return sawThreads;
+        }
+
+        @FunctionalInterface
+        private interface FieldReader {
+            boolean read(String field, JsonToken value) throws IOException, ProfileParseException;
         }
 
         /** Field names of one thread: Actuator's, or those of {@code Thread.dump_to_file}, whose frames are strings. */
@@ -387,12 +385,15 @@ public final class JvmThreadDumpParser {
             }
         }
 
-        private void parseThreads(JsonToken value, ThreadFields fields) throws IOException, ProfileParseException {
+        /** Always true: the field was read. */
+        private boolean parseThreads(JsonToken value, ThreadFields fields) throws IOException, ProfileParseException {
             expect(value == JsonToken.START_ARRAY, "\"threads\" must be an array");
             while (json.nextToken() == JsonToken.START_OBJECT) {
                 parseThread(fields);
             }
             expect(json.currentToken() == JsonToken.END_ARRAY, "\"threads\" must hold thread objects");
+            sawThreads = true;
+            return true;
         }
 
         private void parseThread(ThreadFields fields) throws IOException, ProfileParseException {
