@@ -140,6 +140,30 @@ class GrowthRankingTest {
         assertThat(ranked).allSatisfy(g -> assertThat(g.growth()).isPositive());
     }
 
+    /**
+     * Dumps of one process under load with thread churn: the leaked pool threads lead. The count is
+     * taken from the text; the newest pool thread may still be running its task (another group),
+     * so the growth may fall short of it by one or two.
+     */
+    @ParameterizedTest(name = "{0}")
+    @CsvSource({"threadleak-busy-rps20-%s.jstack.txt", "threadleak-busy-rps20-%s.jcmd.txt",
+            "actuator-busy-rps20-%s.json", "actuator-busy-rps20-%s.txt"})
+    void theLeakedPoolThreadsLeadTheDumpsOfABusyJvm(String pattern) throws Exception {
+        String first = "jvm/" + pattern.formatted("first");
+        String later = "jvm/" + pattern.formatted("later");
+        long added = poolThreadsInTheText(later) - poolThreadsInTheText(first);
+
+        GroupGrowth top = GrowthRanking.rank(ProfileFixtures.groups(first), ProfileFixtures.groups(later), 3).get(0);
+
+        assertThat(top.description()).isEqualTo("pool-N-thread-N (WAITING; at jdk.internal.misc.Unsafe.park)");
+        assertThat(top.growth()).isBetween(added - 2, added).isGreaterThan(100);
+    }
+
+    private static long poolThreadsInTheText(String capture) {
+        return Pattern.compile("(^|\"threadName\":)\"pool-\\d+-thread-1\"", Pattern.MULTILINE)
+                .matcher(ProfileFixtures.text(capture)).results().count();
+    }
+
     @Test
     void inTheJstackBaselineTheRequestPoolWasTheBiggestGroup() throws Exception {
         GroupCounts baseline = ProfileFixtures.groups(JSTACK_AFTER10);
