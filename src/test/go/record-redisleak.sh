@@ -1,15 +1,14 @@
 #!/usr/bin/env bash
-# Records a memory/goroutine trace of the redisleak service (see redisleak-recorder/main.go) in the
+# Records a memory/goroutine trace of the redisleak service (see redisleak/README.md) in the
 # `leakguard analyze` CSV format: timestamp_seconds,memory_bytes,threads.
 #
 #   src/test/go/record-redisleak.sh leak|healthy SECONDS OUTPUT.csv [PORT_BASE]
 #
-# Needs: go (Debian golang-go), golang-gopkg-redis.v5-dev,
-# golang-github-prometheus-client-golang-dev, redis-server, curl.
-# Starts redis-server and the service on 127.0.0.1 only, drives ~5-10 requests/s with curl,
-# samples VmRSS from /proc/PID/status and go_goroutines from /metrics once per second, and
-# stops everything it started on exit. Time is compressed: one sample per second stands for
-# one 15 s scrape in the detection benchmark.
+# Needs: go (module mode; the Go module proxy serves the dependencies), redis-server, curl.
+# Starts redis-server and the service on 127.0.0.1 only, drives ~6 requests/s with the service's
+# own load driver (-load), samples VmRSS from /proc/PID/status and go_goroutines from /metrics
+# once per second, and stops everything it started on exit. Time is compressed: one sample per
+# second stands for one 15 s scrape in the detection benchmark.
 set -euo pipefail
 mode=$1 seconds=$2 output=$3 port_base=${4:-16000}
 redis_port=$((port_base + 379)) http_port=$((port_base + 80))
@@ -19,18 +18,15 @@ pids=()
 cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; rm -rf "$work"; }
 trap cleanup EXIT
 
-(cd "$here" && GO111MODULE=off GOPATH=/usr/share/gocode:$HOME/go go build -o "$work/redisleak" ./redisleak-recorder)
+(cd "$here/redisleak" && go build -o "$work/redisleak" .)
 redis-server --bind 127.0.0.1 --port "$redis_port" --save '' --appendonly no --dir "$work" >"$work/redis.log" 2>&1 &
 pids+=($!)
-leak_flag=""; [ "$mode" = leak ] && leak_flag="-leak"
-"$work/redisleak" -listen "127.0.0.1:$http_port" -redis "127.0.0.1:$redis_port" $leak_flag >"$work/service.log" 2>&1 &
+leak=false; [ "$mode" = leak ] && leak=true
+"$work/redisleak" -listen "127.0.0.1:$http_port" -redis "127.0.0.1:$redis_port" -leak="$leak" -garbage-kib 512 >"$work/service.log" 2>&1 &
 service=$!; pids+=($service)
-for _ in $(seq 50); do curl -sf "http://127.0.0.1:$http_port/metrics" >/dev/null && break; sleep 0.1; done
+for _ in $(seq 50); do curl -sf "http://127.0.0.1:$http_port/healthz" >/dev/null && break; sleep 0.1; done
 
-( while true; do
-    curl -s -o /dev/null "http://127.0.0.1:$http_port/work" || true
-    sleep "0.$(( (RANDOM % 15) + 5 ))"
-  done ) &
+"$work/redisleak" -load "http://127.0.0.1:$http_port/visit" -rps 6 >"$work/load.log" 2>&1 &
 pids+=($!)
 
 echo "timestamp_seconds,memory_bytes,threads" >"$output"

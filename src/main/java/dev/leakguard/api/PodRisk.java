@@ -25,6 +25,8 @@ public class PodRisk {
     private String message;
     @JsonPropertyDescription("Fastest-growing goroutine/thread groups, when a profile is configured.")
     private List<String> topGroups = new ArrayList<>();
+    @JsonPropertyDescription("Records the parser left out of the profile behind topGroups, e.g. 'skipped: 2 records (first at line 47: ...)'; absent when none.")
+    private String profileSkipped;
     @JsonPropertyDescription("ConfigMap holding the evidence captured before a restart.")
     private String evidence;
 
@@ -44,6 +46,8 @@ public class PodRisk {
     public void setMessage(String message) { this.message = message; }
     public List<String> getTopGroups() { return topGroups; }
     public void setTopGroups(List<String> topGroups) { this.topGroups = topGroups; }
+    public String getProfileSkipped() { return profileSkipped; }
+    public void setProfileSkipped(String profileSkipped) { this.profileSkipped = profileSkipped; }
     public String getEvidence() { return evidence; }
     public void setEvidence(String evidence) { this.evidence = evidence; }
 
@@ -55,11 +59,11 @@ public class PodRisk {
                 && Objects.equals(memory, that.memory) && Objects.equals(limit, that.limit)
                 && Objects.equals(growth, that.growth) && Objects.equals(timeToLimit, that.timeToLimit)
                 && Objects.equals(message, that.message) && Objects.equals(topGroups, that.topGroups)
-                && Objects.equals(evidence, that.evidence);
+                && Objects.equals(profileSkipped, that.profileSkipped) && Objects.equals(evidence, that.evidence);
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(pod, verdict, memory, limit, growth, timeToLimit, message, topGroups, evidence);
+        return Objects.hash(pod, verdict, memory, limit, growth, timeToLimit, message, topGroups, profileSkipped, evidence);
     }
 }

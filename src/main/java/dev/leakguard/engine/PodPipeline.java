@@ -5,6 +5,8 @@ import dev.leakguard.decide.PodAnnotations;
 import dev.leakguard.decide.RestartOutcome;
 import dev.leakguard.metrics.OperatorMetrics;
 import dev.leakguard.profile.GroupGrowth;
+import dev.leakguard.policy.ProfileType;
+import dev.leakguard.profile.Grouping;
 import dev.leakguard.profile.GrowthRanking;
 import dev.leakguard.text.BoundedText;
 import dev.leakguard.trend.Assessment;
@@ -112,6 +114,26 @@ public final class PodPipeline {
         }
     }
 
+    /**
+     * What the groups were built from: goroutines or threads read, those without frames (counted,
+     * never ranked) and records the parser skipped, so nobody takes a partial profile for a whole one.
+     */
+    public static String profileSummary(ProfileType type, ProfileSnapshot snapshot) {
+        if (snapshot == null || !snapshot.ok()) {
+            return "";
+        }
+        StringBuilder line = new StringBuilder("Profile: ").append(snapshot.groups().total()).append(' ')
+                .append(type.unitNoun()).append(" in ").append(snapshot.groups().size()).append(" groups");
+        long frameless = snapshot.groups().count(Grouping.NO_FRAMES_KEY);
+        if (frameless > 0) {
+            line.append("; ").append(frameless).append(" without frames (starting or exiting, not ranked)");
+        }
+        if (snapshot.skipped() != null) {
+            line.append("; ").append(snapshot.skipped());
+        }
+        return line.append('\n').toString();
+    }
+
     /** Runs as an action: rank groups, keep evidence, announce, then ask for the restart. */
     private void act(ResolvedPolicy policy, PodState state, Assessment assessment, Reactions.Plan plan, ProfileSnapshot snapshot) {
         ScrapeTarget target = state.target();
@@ -119,7 +141,8 @@ public final class PodPipeline {
         if (snapshot != null && snapshot.ok()) {
             List<GroupGrowth> top = GrowthRanking.rank(state.profileBaseline(), snapshot.groups(), policy.topGroups());
             state.topGroups(top.stream()
-                    .map(g -> BoundedText.bounded(g.describe(policy.profileType().unitNoun()), MAX_GROUP_BYTES)).toList());
+                    .map(g -> BoundedText.bounded(g.describe(policy.profileType().unitNoun()), MAX_GROUP_BYTES)).toList(),
+                    snapshot.skipped());
             if (state.profileBaseline() == null) {
                 state.profileBaseline(snapshot.groups());
             }
@@ -130,7 +153,8 @@ public final class PodPipeline {
             try {
                 String summary = "Captured by leakguard when " + target.pod() + " was predicted to reach its memory limit.\n"
                         + LeakMessages.oomPredicted(policy, assessment, state.evidence(), state.topGroups(), profileNote) + "\n"
-                        + "Top groups:\n  " + String.join("\n  ", state.topGroups()) + "\n";
+                        + "Top groups:\n  " + String.join("\n  ", state.topGroups()) + "\n"
+                        + profileSummary(policy.profileType(), snapshot);
                 String name = ports.evidence().store(policy.ref(), target, clock.instant(), summary, snapshot);
                 state.evidence(name);
                 state.annotationsWritten(ports.annotations().annotate(target.pod(), state.annotationsWritten(),

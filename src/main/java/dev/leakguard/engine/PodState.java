@@ -29,6 +29,7 @@ public final class PodState {
     private Map<String, String> annotationsPending;
     private boolean annotationWriteQueued;
     private List<String> topGroups = List.of();
+    private String profileSkipped;
     private String evidence;
     private GroupCounts profileBaseline;
     private boolean scrapeInFlight;
@@ -52,7 +53,7 @@ public final class PodState {
     }
 
     public synchronized PodView view() {
-        return new PodView(target.pod(), effectiveVerdict(), assessment, scrapeError, topGroups, evidence);
+        return new PodView(target.pod(), effectiveVerdict(), assessment, scrapeError, topGroups, profileSkipped, evidence);
     }
 
     public synchronized Verdict effectiveVerdict() {
@@ -68,6 +69,7 @@ public final class PodState {
         if (newTarget.containerStartMillis() != target.containerStartMillis() || newTarget.restartCount() != target.restartCount()) {
             progress = Reactions.Progress.NONE;
             topGroups = List.of();
+            profileSkipped = null;
             profileBaseline = null;
             nextRestartAttemptMillis = 0;
         }
@@ -148,8 +150,10 @@ public final class PodState {
         return next;
     }
 
-    synchronized void topGroups(List<String> groups) {
+    /** The top groups of the latest profile and what its parser skipped ({@code skipped: N records (…)}, null when nothing). */
+    synchronized void topGroups(List<String> groups, String skipped) {
         topGroups = List.copyOf(groups);
+        profileSkipped = skipped;
     }
 
     synchronized List<String> topGroups() {

@@ -9,6 +9,7 @@ import dev.leakguard.scrape.FetchResult;
 import dev.leakguard.scrape.HttpFetcher;
 import dev.leakguard.scrape.parse.ProfileParseException;
 import dev.leakguard.scrape.parse.ProfileParser;
+import dev.leakguard.scrape.parse.SkippedRecords;
 import java.io.ByteArrayInputStream;
 import java.net.URI;
 import java.util.concurrent.CompletableFuture;
@@ -30,16 +31,17 @@ final class ProfileCollector implements ProfileSource {
     public CompletableFuture<ProfileSnapshot> capture(ProfileType type, URI uri) {
         return fetcher.fetch(uri, limits).thenApply(result -> {
             if (result instanceof FetchResult.Failure failure) {
-                return new ProfileSnapshot(null, null, 0, "profile " + failure.kind().label() + ": " + failure.message());
+                return new ProfileSnapshot(null, null, null, 0, "profile " + failure.kind().label() + ": " + failure.message());
             }
             FetchResult.Success body = (FetchResult.Success) result;
             Grouping.Sink sink = Grouping.sink(type);
+            SkippedRecords skipped;
             try {
-                ProfileParser.of(type).parse(new ByteArrayInputStream(body.body(), 0, body.length()), limits.maxBodyBytes(), sink);
+                skipped = ProfileParser.of(type).parse(new ByteArrayInputStream(body.body(), 0, body.length()), limits.maxBodyBytes(), sink);
             } catch (ProfileParseException e) {
-                return new ProfileSnapshot(null, body.body(), body.length(), "profile unreadable: " + e.getMessage());
+                return new ProfileSnapshot(null, null, body.body(), body.length(), "profile unreadable: " + e.getMessage());
             }
-            return new ProfileSnapshot(sink.counts(), body.body(), body.length(), null);
+            return new ProfileSnapshot(sink.counts(), skipped.any() ? skipped.summary() : null, body.body(), body.length(), null);
         });
     }
 }

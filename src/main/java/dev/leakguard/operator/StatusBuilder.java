@@ -104,6 +104,7 @@ final class StatusBuilder {
             risk.setMessage(a.reason());
         }
         risk.setTopGroups(view.topGroups());
+        risk.setProfileSkipped(view.profileSkipped());
         risk.setEvidence(view.evidence());
         return risk;
     }

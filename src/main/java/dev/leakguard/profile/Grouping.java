@@ -30,6 +30,12 @@ import java.util.regex.Pattern;
  * Because {@code debug=1} lacks state and creator, a {@code debug=1} snapshot is only
  * comparable with another {@code debug=1} snapshot; the same holds for {@code debug=2}.
  *
+ * <p>Goroutines without frames — caught starting or exiting ({@code debug=1} prints no frame for
+ * a stack that is only {@code runtime.goexit}), or running on another thread ({@code debug=2}) —
+ * all go to the one group {@link #NO_FRAMES_KEY}, whatever their state or creator. They count
+ * towards the snapshot's total, but they name no code: how many a snapshot catches depends on
+ * the request rate at that instant, so {@link GrowthRanking} never ranks this group.
+ *
  * <h2>JVM keys: {@code name-pattern | state | frames}</h2>
  * <ul>
  *   <li><b>name-pattern</b> — the thread name with each run of digits replaced by {@code N}:
@@ -43,11 +49,15 @@ import java.util.regex.Pattern;
  *       ({@code Foo$$Lambda$242/0x0000…} → {@code Foo$$Lambda}).</li>
  * </ul>
  * VM-internal threads of a jstack dump have neither state nor frames; they group by name.
+ * Unnamed threads (virtual threads usually are) group under {@code (unnamed)}.
  *
  * <p>Descriptions, used in messages, read {@code function (state; created by creator)} for Go
  * and {@code name-pattern (state; at first-key-frame)} for the JVM, leaving out unknown parts.
  */
 public final class Grouping {
+
+    /** The key of the group of Go goroutines without frames; no key built from frames has this form. */
+    public static final String NO_FRAMES_KEY = "(no frames)";
 
     private static final String SEPARATOR = " | ";
     private static final String MISSING = "-";
@@ -117,6 +127,9 @@ public final class Grouping {
     }
 
     private static GroupLabel goLabel(StackRecord record) {
+        if (record.frames().isEmpty()) {
+            return new GroupLabel(NO_FRAMES_KEY, "goroutines without frames (starting, exiting or running elsewhere)");
+        }
         String function = firstGoFunctionOutsideParkingPackages(record.frames());
         String state = goWaitReason(record.state());
         String createdBy = emptyToNull(record.createdBy());
@@ -130,7 +143,7 @@ public final class Grouping {
                 return frame;
             }
         }
-        return frames.isEmpty() ? "(no frames)" : frames.get(0);
+        return frames.get(0);
     }
 
     private static boolean isGoParkingPackage(String pkg) {
@@ -168,7 +181,9 @@ public final class Grouping {
     }
 
     private static GroupLabel jvmLabel(StackRecord record) {
-        String namePattern = record.threadName() == null ? "(unnamed)" : digitRunsToN(record.threadName());
+        // Virtual threads are often unnamed: Thread.dump_to_file prints them as "".
+        String namePattern = record.threadName() == null || record.threadName().isEmpty()
+                ? "(unnamed)" : digitRunsToN(record.threadName());
         String state = threadStateConstant(record.state());
         List<String> keyFrames = jvmKeyFrames(record.frames());
         String key = String.join(SEPARATOR, namePattern, orMissing(state),

@@ -26,8 +26,9 @@ public final class GrowthRanking {
 
     /**
      * The {@code top} groups that grew most from {@code baseline} to {@code current}; groups that
-     * did not grow are left out, since they are not leaking. Ties go to the larger group, then
-     * to the key, so the order is deterministic.
+     * did not grow are left out, since they are not leaking, and so is the group of goroutines
+     * without frames ({@link Grouping#NO_FRAMES_KEY}), which names no code. Ties go to the larger
+     * group, then to the key, so the order is deterministic.
      *
      * <p>With no baseline ({@code null}) this falls back to the {@code top} largest groups of
      * {@code current}, marked as having no baseline so their messages state sizes.
@@ -39,6 +40,10 @@ public final class GrowthRanking {
         }
         List<GroupGrowth> candidates = new ArrayList<>(current.size());
         for (GroupCounts.Group group : current.groups()) {
+            if (group.key().equals(Grouping.NO_FRAMES_KEY)) {
+                // Goroutines caught starting or exiting: a sample of the request rate, not code that holds memory.
+                continue;
+            }
             if (baseline == null) {
                 candidates.add(new GroupGrowth(group.key(), group.description(), 0, group.count(), false));
             } else {

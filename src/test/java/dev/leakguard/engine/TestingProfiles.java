@@ -29,9 +29,9 @@ final class TestingProfiles implements ProfileSource {
             last = profiles.poll();
         }
         if (last == null) {
-            return CompletableFuture.completedFuture(new ProfileSnapshot(null, null, 0, "profile connection: refused"));
+            return CompletableFuture.completedFuture(new ProfileSnapshot(null, null, null, 0, "profile connection: refused"));
         }
         byte[] raw = ("profile of " + uri).getBytes(StandardCharsets.UTF_8);
-        return CompletableFuture.completedFuture(new ProfileSnapshot(last, raw, raw.length, null));
+        return CompletableFuture.completedFuture(new ProfileSnapshot(last, null, raw, raw.length, null));
     }
 }

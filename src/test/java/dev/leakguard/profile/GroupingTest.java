@@ -47,7 +47,12 @@ class GroupingTest {
                 Arguments.of("only runtime frames: the top one",
                         go("GC worker (idle)", "runtime.gcBgMarkStartWorkers", "runtime.gopark", "runtime.gcBgMarkWorker"),
                         "runtime.gopark | GC worker (idle) | runtime.gcBgMarkStartWorkers",
-                        "runtime.gopark (GC worker (idle); created by runtime.gcBgMarkStartWorkers)"));
+                        "runtime.gopark (GC worker (idle); created by runtime.gcBgMarkStartWorkers)"),
+                Arguments.of("no frames: one group whatever the state and creator",
+                        go("running", "net/http.(*Server).Serve"), Grouping.NO_FRAMES_KEY,
+                        "goroutines without frames (starting, exiting or running elsewhere)"),
+                Arguments.of("no frames in debug=1 (only runtime.goexit): the same group",
+                        go(null, null), Grouping.NO_FRAMES_KEY, "goroutines without frames (starting, exiting or running elsewhere)"));
     }
 
     @ParameterizedTest(name = "{0}")
@@ -75,6 +80,9 @@ class GroupingTest {
                                 "Shop$$Lambda$242/0x00007fa99c154448.run", "com.sun.proxy.$Proxy12.call"),
                         "orders-consumer-N | TIMED_WAITING | Shop.poll < Shop$$Lambda.run",
                         "orders-consumer-N (TIMED_WAITING; at Shop.poll)"),
+                Arguments.of("an unnamed virtual thread (Thread.dump_to_file prints \"\")",
+                        jvm("", "WAITING", "java.lang.VirtualThread.park", "com.example.Listener.run"),
+                        "(unnamed) | WAITING | com.example.Listener.run", "(unnamed) (WAITING; at com.example.Listener.run)"),
                 Arguments.of("VM thread without state or frames",
                         jvm("GC Thread#3", null), "GC Thread#N | - | -", "GC Thread#N"),
                 Arguments.of("a thread named like the overflow bucket is still an ordinary group",

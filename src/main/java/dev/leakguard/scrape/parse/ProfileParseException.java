@@ -28,7 +28,12 @@ public final class ProfileParseException extends Exception {
 
     /** A problem at {@code line}, quoting the start of the offending text. */
     static ProfileParseException at(long line, String problem, String offendingText) {
-        return new ProfileParseException(line, problem + ": \"" + excerpt(offendingText) + "\"", null);
+        return new ProfileParseException(line, quoting(problem, offendingText), null);
+    }
+
+    /** The problem followed by the start of the offending text, bounded and free of control characters. */
+    static String quoting(String problem, String offendingText) {
+        return bounded(problem + ": \"" + excerpt(offendingText) + "\"");
     }
 
     /** A problem at {@code line} caused by {@code cause}. */

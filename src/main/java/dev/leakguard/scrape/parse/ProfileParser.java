@@ -12,8 +12,11 @@ import java.util.function.Consumer;
 @FunctionalInterface
 public interface ProfileParser {
 
-    /** @throws ProfileParseException when the input is not such a profile, is truncated or malformed, or too large */
-    void parse(InputStream in, long maxBytes, Consumer<StackRecord> sink) throws ProfileParseException;
+    /**
+     * @return the records left out because they held a line no runtime prints there (each dropped alone)
+     * @throws ProfileParseException when the input is not such a profile, is truncated or malformed, or too large
+     */
+    SkippedRecords parse(InputStream in, long maxBytes, Consumer<StackRecord> sink) throws ProfileParseException;
 
     /** The parser for profiles of {@code type}. */
     static ProfileParser of(ProfileType type) {

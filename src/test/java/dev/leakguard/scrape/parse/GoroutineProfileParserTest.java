@@ -127,6 +127,118 @@ class GoroutineProfileParserTest {
                 .satisfies(r -> assertThat(r.frames()).hasSize(ProfileLimits.MAX_FRAMES_KEPT));
     }
 
+    @Test
+    void aFramelessRecordFromABusyProgramIsKeptAndCountsTowardsTheTotal() throws Exception {
+        String capture = "go/redisleak-go1.26-leak-rps20.debug1.txt";
+        assertThat(ProfileFixtures.text(capture)).containsPattern("(?m)^1 @ 0x[0-9a-f]+\\n\\n");
+
+        List<StackRecord> records = ProfileFixtures.records(capture);
+
+        assertThat(records).filteredOn(r -> r.frames().isEmpty()).isNotEmpty()
+                .allSatisfy(r -> assertThat(r).isEqualTo(new StackRecord(null, null, List.of(), null, r.count())));
+        assertThat(records.stream().mapToLong(StackRecord::count).sum()).isEqualTo(goroutinesInTheProfileText(capture));
+    }
+
+    @Test
+    void debug1FramelessRecordsCountTowardsTheHeadersTotal() throws Exception {
+        String profile = """
+                goroutine profile: total 4
+                2 @ 0x43b296 0x46d001
+                #\t0x43b295\tmain.loop+0x9a\t\tmain.go:3
+
+                1 @ 0x46d001
+
+                1 @ 0x46d001
+                """;
+
+        assertThat(parse(profile)).containsExactly(
+                new StackRecord(null, null, List.of("main.loop"), null, 2),
+                new StackRecord(null, null, List.of(), null, 1),
+                new StackRecord(null, null, List.of(), null, 1));
+    }
+
+    static Stream<Arguments> whatRuntimesPrintInDebug2() {
+        return Stream.of(
+                Arguments.of("a goroutine running on another thread prints no stack", """
+                        goroutine 12 [running]:
+                        \tgoroutine running on other thread; stack unavailable
+                        created by net/http.(*Server).Serve in goroutine 1
+                        \t/usr/lib/go/src/net/http/server.go:3285 +0x4b4
+                        """, List.of(new StackRecord(null, "running", List.of(), "net/http.(*Server).Serve", 1))),
+                Arguments.of("a goroutine header followed directly by its creator", """
+                        goroutine 13 [runnable]:
+                        created by main.serve in goroutine 1
+                        \t/src/main.go:9 +0x1d
+                        """, List.of(new StackRecord(null, "runnable", List.of(), "main.serve", 1))),
+                Arguments.of("Go 1.26 tracebacklabels put labels inside the brackets", """
+                        goroutine 9 [chan receive, 2 minutes, locked to thread labels:{"role": "queue-worker", "x": "]"}]:
+                        main.queueWorker(0xc0000a2000)
+                        \t/src/main.go:112 +0xbc
+                        """, List.of(new StackRecord(null, "chan receive, 2 minutes, locked to thread", List.of("main.queueWorker"), null, 1))),
+                Arguments.of("Go 1.21+ elides the middle of a deep stack with a count", """
+                        goroutine 5 [chan receive]:
+                        main.walkTree(0x1?, 0x7a37c8?)
+                        \t/src/main.go:130 +0x25
+                        ...50 frames elided...
+                        main.walkTree(...)
+                        \t/src/main.go:128
+                        created by main.main in goroutine 1
+                        \t/src/main.go:60 +0x3d
+                        """, List.of(new StackRecord(null, "chan receive", List.of("main.walkTree", "main.walkTree"), "main.main", 1))),
+                Arguments.of("GODEBUG=tracebackancestors sections describe other goroutines", """
+                        goroutine 21 [select]:
+                        main.worker()
+                        \t/src/main.go:20 +0x1
+                        created by main.start in goroutine 7
+                        \t/src/main.go:10 +0x2
+                        [originating from goroutine 7]:
+                        main.start(...)
+                        \t/src/main.go:10 +0x2
+                        ...additional frames elided...
+                        created by main.main
+                        \t/src/main.go:5 +0x3
+
+                        goroutine 22 [runnable]:
+                        main.other()
+                        \t/src/main.go:30
+                        """, List.of(new StackRecord(null, "select", List.of("main.worker"), "main.start", 1),
+                        new StackRecord(null, "runnable", List.of("main.other"), null, 1))));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("whatRuntimesPrintInDebug2")
+    void debug2ReadsWhatRuntimesPrint(String name, String profile, List<StackRecord> expected) throws Exception {
+        assertThat(parse(profile)).containsExactlyElementsOf(expected);
+    }
+
+    @Test
+    void anUnreadableGoroutineIsSkippedAndCountedWhileTheRestIsKept() throws Exception {
+        String profile = """
+                goroutine 1 [running]:
+                main.main()
+                \t/src/main.go:10 +0x1d
+
+                goroutine 2 [chan receive]:
+                runtime: g 2: unexpected return pc for main.f called from 0x0
+                stack: frame={sp:0xc000050f80, fp:0xc000050f88} stack=[0xc000050000,0xc000051000)
+                main.f()
+                \t/src/main.go:20 +0x2
+
+                goroutine 3 [select]:
+                main.g()
+                \t/src/main.go:30 +0x3
+                """;
+        List<StackRecord> records = new ArrayList<>();
+
+        SkippedRecords skipped = GoroutineProfileParser.parse(new ByteArrayInputStream(profile.getBytes(StandardCharsets.UTF_8)),
+                1 << 20, records::add);
+
+        assertThat(records).extracting(r -> r.frames().get(0)).containsExactly("main.main", "main.g");
+        assertThat(skipped.count()).isEqualTo(1);
+        assertThat(skipped.summary()).isEqualTo("skipped: 1 record (at line 6: expected a frame \"function(args)\": "
+                + "\"runtime: g 2: unexpected return pc for main.f called from 0x0\")");
+    }
+
     static Stream<Arguments> brokenProfiles() {
         String debug1 = ProfileFixtures.text(GO_AFTER10_DEBUG1);
         String debug2 = ProfileFixtures.text(GO_AFTER10_DEBUG2);
@@ -138,7 +250,10 @@ class GoroutineProfileParserTest {
                 Arguments.of("heap profile", "heap profile: 1: 2 [3: 4] @ heap/1048576\n", "not a goroutine profile"),
                 Arguments.of("debug=1 cut mid-line", debug1.substring(0, 500), "ends in the middle of a line"),
                 Arguments.of("debug=1 cut after a whole record", lastRecordCut, "add up to 62 goroutines but the header says 63"),
-                Arguments.of("debug=1 record without frames", "goroutine profile: total 1\n1 @ 0x1\n", "line 2: the record has no frames"),
+                Arguments.of("debug=1 frameless record beyond the total", "goroutine profile: total 2\n2 @ 0x1\n#\t0x1\tf+0x1\tf.go:1\n\n1 @ 0x46d001\n\n",
+                        "line 5: the records count more goroutines than the header's total of 2"),
+                Arguments.of("debug=1 frameless records short of the total", "goroutine profile: total 3\n1 @ 0x46d001\n\n1 @ 0x46d001\n\n",
+                        "the records add up to 2 goroutines but the header says 3"),
                 Arguments.of("debug=1 counts above the total", "goroutine profile: total 1\n2 @ 0x1\n#\t0x1\tf+0x1\tf.go:1\n",
                         "more goroutines than the header's total of 1"),
                 Arguments.of("debug=1 zero count", "goroutine profile: total 1\n0 @ 0x1\n", "at least one goroutine"),
@@ -151,7 +266,8 @@ class GoroutineProfileParserTest {
                 Arguments.of("debug=2 cut mid-line", debug2.substring(0, 700), "ends in the middle of a line"),
                 Arguments.of("debug=2 cut before a file line", "goroutine 1 [running]:\nmain.main()\n",
                         "ends before a frame's file line"),
-                Arguments.of("debug=2 header without frames", "goroutine 1 [running]:\n\n", "line 1: the goroutine has no frames"),
+                Arguments.of("debug=2 mostly unreadable", "goroutine 1 [running]:\nmain.f()\n\tf.go:1\n\ngoroutine 2 [running]:\nnonsense\n\n"
+                        + "goroutine 3 [running]:\n\tstray\n", "line 6: expected a frame \"function(args)\": \"nonsense\" (2 of 3 goroutines unreadable)"),
                 Arguments.of("debug=2 bad header", "goroutine one [running]:\n", "line 1: expected \"goroutine N [state]:\""),
                 Arguments.of("debug=2 frame without args", "goroutine 1 [running]:\nmain.main\n", "line 2: expected a frame"),
                 Arguments.of("debug=2 file line expected", "goroutine 1 [running]:\nmain.main()\nmain.f()\n", "line 3: expected the"),

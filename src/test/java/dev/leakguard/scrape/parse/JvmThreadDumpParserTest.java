@@ -30,6 +30,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 class JvmThreadDumpParserTest {
 
+    private static final String VIRTUAL_DUMP_LATER = "jvm/vthreadleak-jdk25-later.dump.txt";
     private static final Pattern LEAKED_POOL_THREAD = Pattern.compile("pool-\\d+-thread-1");
 
     @ParameterizedTest
@@ -165,6 +166,96 @@ class JvmThreadDumpParserTest {
                 new StackRecord("two\nlines", "BLOCKED", List.of("com.example.A.b"), null, 1));
     }
 
+    @Test
+    void threadDumpToFileListsVirtualThreadsWithTheirState() throws Exception {
+        List<StackRecord> records = ProfileFixtures.records(VIRTUAL_DUMP_LATER);
+
+        List<StackRecord> listeners = records.stream().filter(r -> r.threadName().startsWith("price-listener-")).toList();
+        assertThat(listeners).hasSize(occurrences(ProfileFixtures.text(VIRTUAL_DUMP_LATER), "\"price-listener-"))
+                .allSatisfy(listener -> {
+                    assertThat(listener.state()).isEqualTo("WAITING");
+                    assertThat(listener.frames()).startsWith("java.lang.VirtualThread.park")
+                            .contains("VirtualThreadLeak.lambda$handleRequest$0");
+                });
+        assertThat(records).anySatisfy(main -> assertThat(main.threadName()).isEqualTo("main"));
+    }
+
+    @Test
+    void threadDumpToFileJsonReadsTheThreadsOfEveryContainer() throws Exception {
+        String json = "jvm/vthreadleak-jdk25-later.dump.json";
+
+        List<StackRecord> records = ProfileFixtures.records(json);
+
+        assertThat(records.stream().filter(r -> r.threadName().startsWith("price-listener-")))
+                .hasSize(occurrences(ProfileFixtures.text(json), "\"name\": \"price-listener-"))
+                .allSatisfy(listener -> assertThat(listener.frames()).contains("VirtualThreadLeak.lambda$handleRequest$0"));
+    }
+
+    @Test
+    void jdk21ThreadDumpToFileHasNoStateAndFramesWithoutAt() throws Exception {
+        String dump = """
+                4711
+                2024-02-01T10:00:00.000000Z
+                21.0.2+13-LTS
+
+                #1 "main"
+                      java.base/java.lang.Thread.sleep0(Native Method)
+                      com.example.Main.main(Main.java:9)
+
+                #27 "" virtual
+                      java.base/java.lang.VirtualThread.park(VirtualThread.java:582)
+                      com.example.Listener.run(Listener.java:12)
+
+                """;
+
+        assertThat(parse(dump)).containsExactly(
+                new StackRecord("main", null, List.of("java.lang.Thread.sleep0", "com.example.Main.main"), null, 1),
+                new StackRecord("", null, List.of("java.lang.VirtualThread.park", "com.example.Listener.run"), null, 1));
+    }
+
+    @Test
+    void aCarrierThreadOfAVirtualThreadIsReadWithTheVirtualThreadsFrames() throws Exception {
+        String jstack = "jvm/vthreadleak-jdk25-later.jstack.txt";
+        assertThat(ProfileFixtures.text(jstack)).contains("Carrying virtual thread #");
+
+        assertThat(ProfileFixtures.records(jstack)).anySatisfy(carrier -> {
+            assertThat(carrier.threadName()).startsWith("ForkJoinPool-");
+            assertThat(carrier.frames()).first().isEqualTo("jdk.internal.vm.Continuation.run");
+        });
+    }
+
+    @Test
+    void aThreadWhoseNameHoldsALineBreakIsSkippedAndCountedWhileTheRestIsKept() throws Exception {
+        String dump = """
+                Full thread dump OpenJDK 64-Bit Server VM (17.0.15+6 mixed mode):
+
+                "main" #1 prio=5 os_prio=0 cpu=1.00ms elapsed=2.00s tid=0x1 nid=1 runnable  [0x2]
+                   java.lang.Thread.State: RUNNABLE
+                \tat com.example.Main.main(Main.java:9)
+
+                "report
+                nightly" #22 daemon prio=5 os_prio=0 cpu=1.00ms elapsed=2.00s tid=0x3 nid=22 waiting on condition  [0x4]
+                   java.lang.Thread.State: TIMED_WAITING (sleeping)
+                \tat java.lang.Thread.sleep(java.base@17.0.15/Native Method)
+
+                "worker-1" #23 prio=5 os_prio=0 cpu=1.00ms elapsed=2.00s tid=0x5 nid=23 waiting on condition  [0x6]
+                   java.lang.Thread.State: WAITING (parking)
+                \tat jdk.internal.misc.Unsafe.park(java.base@17.0.15/Native Method)
+
+                JNI global refs: 7, weak refs: 0
+                """;
+        List<StackRecord> records = new ArrayList<>();
+
+        SkippedRecords skipped = JvmThreadDumpParser.parse(new ByteArrayInputStream(dump.getBytes(StandardCharsets.UTF_8)), 1 << 20, records::add);
+
+        assertThat(records).extracting(StackRecord::threadName).containsExactly("main", "worker-1");
+        assertThat(skipped.summary()).isEqualTo("skipped: 1 record (at line 7: thread name without a closing quote: \"\"report\")");
+    }
+
+    private static int occurrences(String text, String needle) {
+        return (int) Pattern.compile(Pattern.quote(needle)).matcher(text).results().count();
+    }
+
     static Stream<Arguments> brokenDumps() {
         String jstack = ProfileFixtures.text(JSTACK_AFTER10);
         String actuatorText = ProfileFixtures.text(ACTUATOR_TEXT_AFTER10);
@@ -181,10 +272,16 @@ class JvmThreadDumpParserTest {
                 Arguments.of("jstack cut between threads", jstackWithoutTrailer, "ends before its \"JNI global refs\" line"),
                 Arguments.of("actuator text cut inside a thread", actuatorCutInABlock, "ends before its \"Locked ownable synchronizers:\" list"),
                 Arguments.of("unclosed thread name", header + "\"main #1 prio=5\n", "line 3: thread name without a closing quote"),
-                Arguments.of("garbage between threads", header + "\"main\" #1 prio=5\n   java.lang.Thread.State: RUNNABLE\nboom\n",
-                        "line 5: unexpected line in the thread list"),
+                Arguments.of("garbage between threads", header + "\"main\" #1 prio=5\n   java.lang.Thread.State: RUNNABLE\nboom\n"
+                        + "JNI global refs: 1\n", "line 5: unexpected line in the thread list: \"boom\" (1 of 1 threads unreadable)"),
                 Arguments.of("mixed forms", header + "\"a\" #1 prio=5\n\n\"b\" - Thread t@2\n", "different dump form"),
-                Arguments.of("frame without method", header + "\"a\" #1 prio=5\n\tat (Native Method)\n", "frame without a method name"),
+                Arguments.of("frame without method", header + "\"a\" #1 prio=5\n\tat (Native Method)\nJNI global refs: 1\n",
+                        "frame without a method name"),
+                Arguments.of("thread dump_to_file cut inside a line", "1\n2026-12-02T19:05:59Z\n25\n\n#1 \"main\" RUNNABLE\n    at A.b(A.java:1)",
+                        "ends in the middle of a line"),
+                Arguments.of("thread dump_to_file json without containers", "{\"threadDump\":{\"processId\":\"1\"}}", "no \"threads\" array"),
+                Arguments.of("thread dump_to_file json frame not a string", "{\"threadDump\":{\"threadContainers\":[{\"threads\":"
+                        + "[{\"name\":\"a\",\"stack\":[7]}]}]}}", "\"stack\" must be a string"),
                 Arguments.of("json cut", json.substring(0, 2000), "malformed JSON"),
                 Arguments.of("json not an object array", "{\"threads\":{}}", "\"threads\" must be an array"),
                 Arguments.of("json without threads", "{\"status\":\"UP\"}", "no \"threads\" array"),

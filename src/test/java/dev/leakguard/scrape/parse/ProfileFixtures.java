@@ -8,12 +8,20 @@ import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.net.URISyntaxException;
+import java.net.URL;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Consumer;
+import java.util.stream.Stream;
 
 /** The profiles captured from real programs under {@code src/test/resources/fixtures/profiles} (see its README). */
 public final class ProfileFixtures {
+
+    private static final String ROOT = "/fixtures/profiles/";
 
     public static final String GO_AFTER10_DEBUG1 = "go/redisleak-after10.debug1.txt";
     public static final String GO_AFTER10_DEBUG2 = "go/redisleak-after10.debug2.txt";
@@ -28,9 +36,10 @@ public final class ProfileFixtures {
     public static final String ACTUATOR_TEXT_AFTER10 = "jvm/actuator-after10.txt";
     public static final String ACTUATOR_TEXT_AFTER300 = "jvm/actuator-after300.txt";
 
-    public static final List<String> GO = List.of(GO_AFTER10_DEBUG1, GO_AFTER10_DEBUG2, GO_AFTER1000_DEBUG1, GO_AFTER1000_DEBUG2);
-    public static final List<String> JVM = List.of(JSTACK_AFTER10, JSTACK_AFTER300, JCMD_AFTER10, JCMD_AFTER300,
-            ACTUATOR_JSON_AFTER10, ACTUATOR_JSON_AFTER300, ACTUATOR_TEXT_AFTER10, ACTUATOR_TEXT_AFTER300);
+    /** Every capture in the folder, found by listing it, so a new capture is covered without naming it here. */
+    public static final List<String> ALL = listCaptures();
+    public static final List<String> GO = ALL.stream().filter(name -> typeOf(name) == ProfileType.go).toList();
+    public static final List<String> JVM = ALL.stream().filter(name -> typeOf(name) == ProfileType.jvm).toList();
 
     /** Generous enough for every fixture; the size limit itself is tested separately. */
     public static final long MAX_BYTES = 16L << 20;
@@ -38,8 +47,31 @@ public final class ProfileFixtures {
     private ProfileFixtures() {
     }
 
+    private static List<String> listCaptures() {
+        URL root = ProfileFixtures.class.getResource(ROOT);
+        if (root == null) {
+            throw new IllegalStateException("no folder " + ROOT + " on the test class path");
+        }
+        try (Stream<Path> files = Files.walk(Path.of(root.toURI()), 2)) {
+            Path base = Path.of(root.toURI());
+            List<String> captures = files.filter(Files::isRegularFile)
+                    .map(file -> base.relativize(file).toString().replace('\\', '/'))
+                    .filter(name -> name.startsWith("go/") || name.startsWith("jvm/"))
+                    .sorted()
+                    .toList();
+            if (captures.isEmpty()) {
+                throw new IllegalStateException("no captures under " + root);
+            }
+            return captures;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (URISyntaxException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     public static byte[] bytes(String fixture) {
-        try (InputStream in = ProfileFixtures.class.getResourceAsStream("/fixtures/profiles/" + fixture)) {
+        try (InputStream in = ProfileFixtures.class.getResourceAsStream(ROOT + fixture)) {
             if (in == null) {
                 throw new IllegalArgumentException("no fixture " + fixture);
             }
@@ -70,9 +102,9 @@ public final class ProfileFixtures {
         return sink.counts();
     }
 
-    public static void parse(ProfileType type, byte[] profile, java.util.function.Consumer<StackRecord> sink)
+    public static SkippedRecords parse(ProfileType type, byte[] profile, Consumer<StackRecord> sink)
             throws ProfileParseException {
         InputStream in = new ByteArrayInputStream(profile);
-        ProfileParser.of(type).parse(in, MAX_BYTES, sink);
+        return ProfileParser.of(type).parse(in, MAX_BYTES, sink);
     }
 }
