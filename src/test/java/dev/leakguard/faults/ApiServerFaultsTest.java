@@ -87,7 +87,8 @@ class ApiServerFaultsTest {
         assertThat(stale.hits()).isPositive();
         assertThat(listFailing.hits()).as("failed lists").isEqualTo(4);
         assertThat(listThrottled.hits()).as("throttled lists").isEqualTo(2);
-        Poll.until(Duration.ofSeconds(20), () -> cluster.dispatcher.openWatches(POLICY_WATCH) > 0, "the policy watch again");
+        // After eight failures in a row fabric8's reconnect backoff has grown to its cap (1 s doubled up to 32 s).
+        Poll.until(Duration.ofSeconds(45), () -> cluster.dispatcher.openWatches(POLICY_WATCH) > 0, "the policy watch again");
     }
 
     /**
