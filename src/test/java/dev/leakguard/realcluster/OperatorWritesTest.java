@@ -76,11 +76,9 @@ class OperatorWritesTest {
         Kubelet kubelet = new Kubelet(admin);
 
         // Evict: a leaking two-replica Deployment behind a PDB that allows one disruption.
-        int checkoutPort = Workloads.freePort();
+        int checkoutPort = serveLeaking(kubelet, ns, "checkout-api", SimulatedContainer.Behaviour.GO_REDIS_CLIENT_LEAK);
         workloads.deployment("checkout-api", 2, Map.of("app", "checkout-api", "runtime", "go"), checkoutPort, "512Mi");
         workloads.maxUnavailable("checkout-api", 1);
-        running.add(kubelet.serve(ns, Map.of("app", "checkout-api"), leaking(SimulatedContainer.Behaviour.GO_REDIS_CLIENT_LEAK, checkoutPort),
-                clock::instant));
         create(ns, LONG_POLICY, """
                 selector: {matchLabels: {runtime: go}}
                 metrics: {port: metrics, interval: 15s, threads: go_goroutines}
@@ -90,11 +88,9 @@ class OperatorWritesTest {
                 """);
 
         // Evict refused: a PDB that allows no disruption (minAvailable = replicas).
-        int paymentsPort = Workloads.freePort();
+        int paymentsPort = serveLeaking(kubelet, ns, "payments", SimulatedContainer.Behaviour.GO_REDIS_CLIENT_LEAK);
         workloads.deployment("payments", 2, Map.of("app", "payments"), paymentsPort, "512Mi");
         workloads.minAvailable("payments", 2);
-        running.add(kubelet.serve(ns, Map.of("app", "payments"), leaking(SimulatedContainer.Behaviour.GO_REDIS_CLIENT_LEAK, paymentsPort),
-                clock::instant));
         create(ns, "payments", """
                 selector: {matchLabels: {app: payments}}
                 metrics: {port: metrics, interval: 15s}
@@ -103,18 +99,12 @@ class OperatorWritesTest {
                 """);
 
         // RolloutRestart of each workload kind: the Deployment really rolls (kube-controller-manager), the others are patched.
-        int searchPort = Workloads.freePort();
+        int searchPort = serveLeaking(kubelet, ns, "search", SimulatedContainer.Behaviour.JVM_THREAD_POOL_LEAK);
         workloads.deployment("search", 1, Map.of("app", "search"), searchPort, "512Mi");
-        running.add(kubelet.serve(ns, Map.of("app", "search"), leaking(SimulatedContainer.Behaviour.JVM_THREAD_POOL_LEAK, searchPort),
-                clock::instant));
-        int ledgerPort = Workloads.freePort();
+        int ledgerPort = serveLeaking(kubelet, ns, "ledger", SimulatedContainer.Behaviour.GO_REDIS_CLIENT_LEAK);
         workloads.statefulSetPod("ledger", Map.of("app", "ledger"), ledgerPort, "512Mi");
-        running.add(kubelet.serve(ns, Map.of("app", "ledger"), leaking(SimulatedContainer.Behaviour.GO_REDIS_CLIENT_LEAK, ledgerPort),
-                clock::instant));
-        int agentPort = Workloads.freePort();
+        int agentPort = serveLeaking(kubelet, ns, "node-agent", SimulatedContainer.Behaviour.GO_REDIS_CLIENT_LEAK);
         workloads.daemonSetPod("node-agent", Map.of("app", "node-agent"), agentPort, "512Mi");
-        running.add(kubelet.serve(ns, Map.of("app", "node-agent"), leaking(SimulatedContainer.Behaviour.GO_REDIS_CLIENT_LEAK, agentPort),
-                clock::instant));
         // Evidence already there for the ledger pod: storing it again replaces it.
         admin.configMaps().inNamespace(ns).resource(new ConfigMapBuilder().withNewMetadata().withName(EvidenceStore.nameFor("ledger-0"))
                 .withNamespace(ns).endMetadata().build()).create();
@@ -134,10 +124,8 @@ class OperatorWritesTest {
         }
 
         // A leaking pod in another namespace that a policy here selects by label: it must stay untouched.
-        int victimPort = Workloads.freePort();
+        int victimPort = serveLeaking(kubelet, otherNs, "victim", SimulatedContainer.Behaviour.GO_REDIS_CLIENT_LEAK);
         new Workloads(admin, otherNs).barePod("victim", Map.of("app", "victim"), victimPort, "512Mi");
-        running.add(kubelet.serve(otherNs, Map.of("app", "victim"), leaking(SimulatedContainer.Behaviour.GO_REDIS_CLIENT_LEAK, victimPort),
-                clock::instant));
         create(ns, "victim", """
                 selector: {matchLabels: {app: victim}}
                 metrics: {port: metrics, interval: 15s}
@@ -368,8 +356,12 @@ class OperatorWritesTest {
         return admin.v1().events().inNamespace(namespace).list().getItems().stream().filter(e -> reason.equals(e.getReason())).toList();
     }
 
-    private static Kubelet.Containers leaking(SimulatedContainer.Behaviour behaviour, int port) {
-        return (pod, ip) -> new SimulatedContainer(behaviour, clock, pod.getMetadata().getName().hashCode(), new InetSocketAddress(ip, port));
+    /** Plays the kubelet for the pods labelled {@code app: app}: each runs a simulated container on its own IP and the returned port. */
+    private static int serveLeaking(Kubelet kubelet, String namespace, String app, SimulatedContainer.Behaviour behaviour) {
+        int port = Workloads.freePort();
+        running.add(kubelet.serve(namespace, Map.of("app", app), (pod, ip) -> new SimulatedContainer(behaviour, clock,
+                pod.getMetadata().getName().hashCode(), new InetSocketAddress(ip, port)), clock::instant));
+        return port;
     }
 
     private static void create(String namespace, String name, String spec) {
