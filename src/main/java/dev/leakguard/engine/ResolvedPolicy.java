@@ -14,6 +14,7 @@ import java.time.Duration;
  *
  * @param ref          the policy's name and uid
  * @param profileType  {@link ProfileType#none} when no profile is configured
+ * @param profilePort  where the profile is served: {@code spec.profile.port}, else the metrics port
  * @param detection    how its pods are judged; the memory limit is the policy's override, or NaN to
  *                     take each pod's own container limit
  * @param restart      what the restart door allows for it
@@ -28,6 +29,7 @@ public record ResolvedPolicy(
         SeriesSelector memory,
         SeriesSelector threads,
         ProfileType profileType,
+        MetricsPort profilePort,
         String profilePath,
         int topGroups,
         DetectionSettings detection,

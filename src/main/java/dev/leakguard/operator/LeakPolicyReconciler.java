@@ -91,6 +91,7 @@ public final class LeakPolicyReconciler implements Reconciler<LeakPolicy> {
             List<ScrapeScheduler.Watched> watched = new ArrayList<>();
             Map<PodKey, String> unresolved = new LinkedHashMap<>();
             int portMissing = 0;
+            String missingPort = null;
             for (Pod pod : selected) {
                 TargetResolver.Resolution resolution = TargetResolver.resolve(resolved, pod);
                 if (resolution instanceof TargetResolver.Resolved ok) {
@@ -98,12 +99,14 @@ public final class LeakPolicyReconciler implements Reconciler<LeakPolicy> {
                 } else {
                     TargetResolver.Unresolved problem = (TargetResolver.Unresolved) resolution;
                     unresolved.put(Refs.podKey(pod), problem.reason());
-                    portMissing += problem.portMissing() ? 1 : 0;
+                    if (problem.portMissing()) {
+                        portMissing++;
+                        missingPort = problem.reason();
+                    }
                 }
             }
             if (portMissing > 0 && portMissing == selected.size()) {
-                status = invalid(policy, key, "port " + resolved.port() + " is not a container port of any of the " + selected.size()
-                        + " selected pods");
+                status = invalid(policy, key, missingPort + ", and so in none of the " + selected.size() + " selected pods");
             } else {
                 scheduler.sync(resolved, watched);
                 PolicyScore score = ledgers.score(policy);

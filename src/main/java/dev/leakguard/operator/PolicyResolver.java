@@ -68,14 +68,9 @@ public final class PolicyResolver {
         checkSelector(selector, problems);
 
         MetricsSpec metrics = spec.getMetrics() == null ? new MetricsSpec() : spec.getMetrics();
-        IntOrString portSpec = metrics.getPort();
-        MetricsPort port = null;
-        if (portSpec == null || (portSpec.getIntVal() == null && (portSpec.getStrVal() == null || portSpec.getStrVal().isBlank()))) {
+        MetricsPort port = port("spec.metrics.port", metrics.getPort(), problems);
+        if (port == null && metrics.getPort() == null) {
             problems.add("spec.metrics.port is required (a container port name or number)");
-        } else if (portSpec.getIntVal() != null && (portSpec.getIntVal() < 1 || portSpec.getIntVal() > 65535)) {
-            problems.add("spec.metrics.port " + portSpec.getIntVal() + " is not a valid port number (1-65535)");
-        } else {
-            port = portSpec.getIntVal() != null ? MetricsPort.numbered(portSpec.getIntVal()) : MetricsPort.named(portSpec.getStrVal());
         }
         String metricsPath = orDefault(metrics.getPath(), Defaults.METRICS_PATH);
         checkPath("spec.metrics.path", metricsPath, problems);
@@ -101,8 +96,12 @@ public final class PolicyResolver {
         ProfileSpec profile = spec.getProfile() == null ? new ProfileSpec() : spec.getProfile();
         ProfileType profileType = profile.getType() == null ? Defaults.PROFILE_TYPE_VALUE : profile.getType();
         String profilePath = profile.getPath() == null || profile.getPath().isBlank() ? profileType.defaultPath() : profile.getPath();
+        MetricsPort profilePort = port;
         if (profileType != ProfileType.none) {
             checkPath("spec.profile.path", profilePath, problems);
+            if (profile.getPort() != null) {
+                profilePort = port("spec.profile.port", profile.getPort(), problems);
+            }
         }
         int topGroups = profile.getTopGroups() == null ? Defaults.TOP_GROUPS : profile.getTopGroups();
         if (topGroups < 1 || topGroups > 20) {
@@ -155,7 +154,26 @@ public final class PolicyResolver {
         RestartSettings restart = new RestartSettings(actionType, dryRun, maxConcurrent, cooldown, maxRestartsPerHour,
                 RestartLoopRule.DEFAULT);
         return new Valid(new ResolvedPolicy(Refs.policyRef(policy), selector, source, prometheusUrl, port, metricsPath, memory, threads,
-                profileType, profilePath, topGroups, detectionSettings, restart));
+                profileType, profilePort, profilePath, topGroups, detectionSettings, restart));
+    }
+
+    /** A container port by name or number; null (with the problem added) when the field is set but unusable, or null when unset. */
+    private static MetricsPort port(String field, IntOrString spec, List<String> problems) {
+        if (spec == null) {
+            return null;
+        }
+        if (spec.getIntVal() != null) {
+            if (spec.getIntVal() < 1 || spec.getIntVal() > 65535) {
+                problems.add(field + " " + spec.getIntVal() + " is not a valid port number (1-65535)");
+                return null;
+            }
+            return MetricsPort.numbered(spec.getIntVal());
+        }
+        if (spec.getStrVal() == null || spec.getStrVal().isBlank()) {
+            problems.add(field + " is required (a container port name or number)");
+            return null;
+        }
+        return MetricsPort.named(spec.getStrVal());
     }
 
     private static void checkSelector(PodSelector selector, List<String> problems) {

@@ -49,6 +49,13 @@ public final class TargetResolver {
         if (match == null) {
             return new Unresolved("no container port " + policy.port() + " in pod", true);
         }
+        PortMatch profileMatch = null;
+        if (policy.hasProfile()) {
+            profileMatch = policy.profilePort().equals(policy.port()) ? match : findPort(pod.getSpec().getContainers(), policy.profilePort());
+            if (profileMatch == null) {
+                return new Unresolved("no container port " + policy.profilePort() + " (spec.profile.port) in pod", true);
+            }
+        }
         double limit = policy.detection().memoryLimitBytes();
         if (Double.isNaN(limit)) {
             limit = containerLimit(match.container());
@@ -66,7 +73,7 @@ public final class TargetResolver {
         }
         try {
             URI metrics = ScrapeUrls.build(podIp, match.port(), policy.metricsPath());
-            URI profile = policy.hasProfile() ? ScrapeUrls.build(podIp, match.port(), policy.profilePath()) : null;
+            URI profile = profileMatch == null ? null : ScrapeUrls.build(podIp, profileMatch.port(), policy.profilePath());
             return new Resolved(new ScrapeTarget(Refs.podKey(pod), pod.getMetadata().getUid(), match.container().getName(),
                     metrics, profile, limit, startedMillis, restarts));
         } catch (IllegalArgumentException e) {

@@ -58,7 +58,7 @@ final class EngineFixture {
                 INTERVAL, Double.NaN);
         return new ResolvedPolicy(new PolicyRef("shop", "go-services", "policy-uid"), PodSelector.labels(Map.of("app", "checkout")),
                 MetricsSource.pods, null, MetricsPort.named("metrics"), "/metrics", SeriesSelector.parse("process_resident_memory_bytes"),
-                SeriesSelector.parse("go_goroutines"), ProfileType.go, "/debug/pprof/goroutine?debug=1", 5, detection,
+                SeriesSelector.parse("go_goroutines"), ProfileType.go, MetricsPort.named("metrics"), "/debug/pprof/goroutine?debug=1", 5, detection,
                 new RestartSettings(action, false, 1, Duration.ofMinutes(10), 10, RestartLoopRule.DEFAULT));
     }
 

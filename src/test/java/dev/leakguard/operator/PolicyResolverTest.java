@@ -36,6 +36,8 @@ class PolicyResolverTest {
                 Arguments.of("path traversal", "selector: {matchLabels: {a: b}}\nmetrics: {port: 9090, path: '/../../secret'}", "spec.metrics.path"),
                 Arguments.of("expression without values", "selector: {matchExpressions: [{key: app, operator: In}]}\nmetrics: {port: 9090}", "needs values"),
                 Arguments.of("prometheus source without url", "selector: {matchLabels: {a: b}}\nmetrics: {port: 9090, source: prometheus}", "--prometheus-url"),
+                Arguments.of("profile port out of range", "selector: {matchLabels: {a: b}}\nmetrics: {port: 9090}\nprofile: {type: go, port: 0}",
+                        "spec.profile.port 0 is not a valid port number"),
                 Arguments.of("top groups too many", "selector: {matchLabels: {a: b}}\nmetrics: {port: 9090}\nprofile: {type: go, topGroups: 50}", "topGroups"),
                 Arguments.of("cooldown unparsable", "selector: {matchLabels: {a: b}}\nmetrics: {port: 9090}\naction: {cooldown: 'ten minutes'}", "spec.action.cooldown"));
     }
