@@ -32,7 +32,8 @@ public class MetricsSpec {
     @JsonPropertyDescription("Optional thread/goroutine count series, e.g. go_goroutines or jvm_threads_live_threads; a second leak signal.")
     private String threads;
 
-    @JsonPropertyDescription("Base URL of the Prometheus HTTP API when source is 'prometheus', e.g. http://prometheus.monitoring:9090. Overrides the operator's --prometheus-url.")
+    @Pattern("^[hH][tT][tT][pP][sS]?://[^/@?#\\s]+(/[^?#\\s]*)?$")
+    @JsonPropertyDescription("Base URL of the Prometheus HTTP API when source is 'prometheus', e.g. http://prometheus.monitoring:9090, without user info, query or fragment. Must be the operator's --prometheus-url or one of its --allowed-prometheus-urls (anything else makes the policy invalid and is never requested); empty: --prometheus-url.")
     private String prometheusUrl;
 
     public MetricsSource getSource() { return source; }

@@ -15,6 +15,7 @@ import dev.leakguard.engine.PolicyKey;
 import dev.leakguard.engine.Ports;
 import dev.leakguard.metrics.MicrometerOperatorMetrics;
 import dev.leakguard.policy.MetricsSource;
+import dev.leakguard.policy.PrometheusUrlAllowList;
 import dev.leakguard.scrape.FetchLimits;
 import dev.leakguard.scrape.HttpFetcher;
 import dev.leakguard.scrape.JdkHttpTuning;
@@ -61,7 +62,7 @@ public final class LeakguardOperator implements AutoCloseable {
             boolean exitOnStopLeading,
             Duration statusRefresh,
             int maxRestartsPerHour,
-            String prometheusUrl,
+            PrometheusUrlAllowList prometheusServers,
             int maxConcurrentScrapes,
             FetchLimits metricsLimits,
             FetchLimits profileLimits,
@@ -87,7 +88,7 @@ public final class LeakguardOperator implements AutoCloseable {
             private boolean exitOnStopLeading = true;
             private Duration statusRefresh = Duration.ofSeconds(60);
             private int maxRestartsPerHour = MAX_RESTARTS_PER_HOUR;
-            private String prometheusUrl;
+            private PrometheusUrlAllowList prometheusServers = PrometheusUrlAllowList.none();
             private PrometheusPodLabels prometheusLabels = PrometheusPodLabels.defaults();
             private Duration leaseDuration = Duration.ofSeconds(15);
 
@@ -119,8 +120,15 @@ public final class LeakguardOperator implements AutoCloseable {
                 return this;
             }
 
+            /** The operator's default Prometheus server, and no other; see {@link #prometheusServers}. */
             public Builder prometheusUrl(String value) {
-                prometheusUrl = value;
+                prometheusServers = PrometheusUrlAllowList.of(value, List.of());
+                return this;
+            }
+
+            /** The servers policies may read from: {@code --prometheus-url} and {@code --allowed-prometheus-urls}. */
+            public Builder prometheusServers(PrometheusUrlAllowList value) {
+                prometheusServers = value;
                 return this;
             }
 
@@ -136,7 +144,7 @@ public final class LeakguardOperator implements AutoCloseable {
 
             public Settings build() {
                 return new Settings(namespaces, leaderElection, "leakguard-leader", leaseNamespace, identity, exitOnStopLeading,
-                        statusRefresh, maxRestartsPerHour, prometheusUrl, 64, FetchLimits.metricsDefaults(),
+                        statusRefresh, maxRestartsPerHour, prometheusServers, 64, FetchLimits.metricsDefaults(),
                         FetchLimits.profileDefaults(), prometheusLabels, leaseDuration);
             }
         }
@@ -174,7 +182,7 @@ public final class LeakguardOperator implements AutoCloseable {
                 policies.selecting(newPod).forEach(policy -> oomKills.podChanged(policy, oldPod, newPod));
             }
         };
-        LeakPolicyReconciler reconciler = new LeakPolicyReconciler(new PolicyResolver(settings.prometheusUrl()), scheduler,
+        LeakPolicyReconciler reconciler = new LeakPolicyReconciler(new PolicyResolver(settings.prometheusServers()), scheduler,
                 new StatusBuilder(clock), pacer, policies, podChanges, events, ledgers, metrics);
         this.operator = new Operator(o -> {
             o.withKubernetesClient(client)

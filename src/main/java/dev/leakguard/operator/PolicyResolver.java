@@ -18,12 +18,12 @@ import dev.leakguard.policy.Defaults;
 import dev.leakguard.policy.Durations;
 import dev.leakguard.policy.MetricsSource;
 import dev.leakguard.policy.ProfileType;
+import dev.leakguard.policy.PrometheusUrlAllowList;
 import dev.leakguard.policy.Quantities;
 import dev.leakguard.scrape.ScrapeUrls;
 import dev.leakguard.scrape.parse.SeriesSelector;
 import dev.leakguard.trend.DetectionSettings;
 import io.fabric8.kubernetes.api.model.IntOrString;
-import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -39,10 +39,10 @@ public final class PolicyResolver {
     private static final Duration MIN_INTERVAL = Duration.ofSeconds(1);
     private static final Set<String> SELECTOR_OPERATORS = Set.of("In", "NotIn", "Exists", "DoesNotExist");
 
-    private final String defaultPrometheusUrl;
+    private final PrometheusUrlAllowList prometheusServers;
 
-    public PolicyResolver(String defaultPrometheusUrl) {
-        this.defaultPrometheusUrl = defaultPrometheusUrl;
+    public PolicyResolver(PrometheusUrlAllowList prometheusServers) {
+        this.prometheusServers = prometheusServers;
     }
 
     /** Either a resolved policy or the list of everything wrong with it. */
@@ -83,14 +83,9 @@ public final class PolicyResolver {
         SeriesSelector threads = metrics.getThreads() == null || metrics.getThreads().isBlank() ? null
                 : parse("spec.metrics.threads", metrics.getThreads(), SeriesSelector::parse, problems);
         MetricsSource source = metrics.getSource() == null ? Defaults.SOURCE_VALUE : metrics.getSource();
-        String prometheusUrl = metrics.getPrometheusUrl() != null && !metrics.getPrometheusUrl().isBlank()
-                ? metrics.getPrometheusUrl() : defaultPrometheusUrl;
+        String prometheusUrl = null;
         if (source == MetricsSource.prometheus) {
-            if (prometheusUrl == null || prometheusUrl.isBlank()) {
-                problems.add("spec.metrics.source is prometheus but neither spec.metrics.prometheusUrl nor the operator's --prometheus-url is set");
-            } else {
-                checkHttpUrl("spec.metrics.prometheusUrl", prometheusUrl, problems);
-            }
+            prometheusUrl = prometheusServer(metrics.getPrometheusUrl(), problems);
         }
 
         ProfileSpec profile = spec.getProfile() == null ? new ProfileSpec() : spec.getProfile();
@@ -197,15 +192,24 @@ public final class PolicyResolver {
         }
     }
 
-    private static void checkHttpUrl(String field, String url, List<String> problems) {
-        try {
-            URI uri = URI.create(url);
-            if (!("http".equals(uri.getScheme()) || "https".equals(uri.getScheme())) || uri.getHost() == null) {
-                problems.add(field + " must be an http(s) URL, got '" + url + "'");
+    /**
+     * The server a prometheus-source policy reads: its own prometheusUrl only when the operator allows
+     * that URL (never fetched otherwise), else the operator's --prometheus-url.
+     */
+    private String prometheusServer(String requested, List<String> problems) {
+        if (requested != null && !requested.isBlank()) {
+            try {
+                return prometheusServers.permit(requested);
+            } catch (IllegalArgumentException e) {
+                problems.add("spec.metrics.prometheusUrl: " + e.getMessage());
+                return null;
             }
-        } catch (IllegalArgumentException e) {
-            problems.add(field + " is not a URL: " + e.getMessage());
         }
+        if (prometheusServers.defaultUrl() == null) {
+            problems.add("spec.metrics.source is prometheus but neither spec.metrics.prometheusUrl nor the operator's "
+                    + PrometheusUrlAllowList.DEFAULT_FLAG + " is set");
+        }
+        return prometheusServers.defaultUrl();
     }
 
     private static <T> T parse(String field, String text, Function<String, T> parser, List<String> problems) {

@@ -1,5 +1,6 @@
 package dev.leakguard.operator;
 
+import dev.leakguard.policy.PrometheusUrlAllowList;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.leakguard.api.LeakPolicy;
@@ -16,7 +17,7 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 class PolicyResolverTest {
-    private final PolicyResolver resolver = new PolicyResolver(null);
+    private final PolicyResolver resolver = new PolicyResolver(PrometheusUrlAllowList.none());
 
     static Stream<Arguments> invalidSpecs() {
         return Stream.of(

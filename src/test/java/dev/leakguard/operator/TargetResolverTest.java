@@ -1,5 +1,6 @@
 package dev.leakguard.operator;
 
+import dev.leakguard.policy.PrometheusUrlAllowList;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.leakguard.engine.ResolvedPolicy;
@@ -47,7 +48,7 @@ class TargetResolverTest {
     }
 
     private static TargetResolver.Resolution resolve(String spec) {
-        PolicyResolver.Result result = new PolicyResolver(null)
+        PolicyResolver.Result result = new PolicyResolver(PrometheusUrlAllowList.none())
                 .resolve(TestPolicies.fromSpec("shop", "p", "selector: {matchLabels: {app: x}}\ndetection: {memoryLimit: 1Gi}\n" + spec));
         ResolvedPolicy policy = ((PolicyResolver.Valid) result).policy();
         return TargetResolver.resolve(policy, POD);

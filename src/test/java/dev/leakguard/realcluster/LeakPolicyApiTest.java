@@ -70,6 +70,11 @@ class LeakPolicyApiTest {
                         "horizon must be shorter than window"),
                 new Invalid("duration-in-days", valid + "\n  detection: {window: 1d}", "spec.detection.window"),
                 new Invalid("unknown-action", valid + "\n  action: {type: Delete}", "Unsupported value: \"Delete\""),
+                new Invalid("prometheus-url-not-http", valid.replace("{port: metrics}", "{port: metrics, prometheusUrl: 'file:///etc/passwd'}"),
+                        "spec.metrics.prometheusUrl"),
+                new Invalid("prometheus-url-with-user-info",
+                        valid.replace("{port: metrics}", "{port: metrics, prometheusUrl: 'http://prometheus:9090@evil.example'}"),
+                        "spec.metrics.prometheusUrl"),
                 new Invalid("no-metrics", "selector: {matchLabels: {app: x}}", "spec.metrics: Required value"));
         for (Invalid invalid : cases) {
             Path file = Files.createTempFile("leakpolicy-" + invalid.name(), ".yaml");
