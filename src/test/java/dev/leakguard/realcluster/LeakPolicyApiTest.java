@@ -37,7 +37,9 @@ class LeakPolicyApiTest {
     @Test
     void everyShippedExampleIsAcceptedByTheServer() throws IOException {
         List<Path> examples;
-        try (Stream<Path> files = Files.list(ProjectRoot.PATH.resolve("deploy/examples"))) {
+        // deploy/app-namespace: what a watched namespace adds (its NetworkPolicy, the Role for scrape Secrets).
+        try (Stream<Path> files = Stream.concat(Files.list(ProjectRoot.PATH.resolve("deploy/examples")),
+                Files.list(ProjectRoot.PATH.resolve("deploy/app-namespace")))) {
             examples = files.filter(p -> p.toString().endsWith(".yaml")).sorted().toList();
         }
         assertThat(examples).isNotEmpty();
