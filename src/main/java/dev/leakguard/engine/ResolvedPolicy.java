@@ -4,6 +4,7 @@ import dev.leakguard.decide.PodSelector;
 import dev.leakguard.decide.RestartSettings;
 import dev.leakguard.policy.MetricsSource;
 import dev.leakguard.policy.ProfileType;
+import dev.leakguard.policy.ScrapeAuth;
 import dev.leakguard.scrape.parse.SeriesSelector;
 import dev.leakguard.trend.DetectionSettings;
 import java.time.Duration;
@@ -18,6 +19,7 @@ import java.time.Duration;
  * @param detection    how its pods are judged; the memory limit is the policy's override, or NaN to
  *                     take each pod's own container limit
  * @param restart      what the restart door allows for it
+ * @param auth         how its pods' endpoints are reached: scheme, TLS and where the credentials are
  */
 public record ResolvedPolicy(
         PolicyRef ref,
@@ -33,7 +35,8 @@ public record ResolvedPolicy(
         String profilePath,
         int topGroups,
         DetectionSettings detection,
-        RestartSettings restart) {
+        RestartSettings restart,
+        ScrapeAuth auth) {
 
     public PolicyKey key() {
         return ref.key();

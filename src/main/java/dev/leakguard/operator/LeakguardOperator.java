@@ -25,6 +25,7 @@ import io.javaoperatorsdk.operator.Operator;
 import io.javaoperatorsdk.operator.api.config.LeaderElectionConfigurationBuilder;
 import io.javaoperatorsdk.operator.monitoring.micrometer.MicrometerMetrics;
 import io.javaoperatorsdk.operator.processing.retry.GenericRetry;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Comparator;
 import java.util.List;
@@ -67,7 +68,8 @@ public final class LeakguardOperator implements AutoCloseable {
             FetchLimits metricsLimits,
             FetchLimits profileLimits,
             PrometheusPodLabels prometheusLabels,
-            Duration leaseDuration) {
+            Duration leaseDuration,
+            Path serviceAccountToken) {
 
         /** The default of {@code leakguard run --max-restarts-per-hour}. */
         public static final int MAX_RESTARTS_PER_HOUR = 20;
@@ -91,6 +93,7 @@ public final class LeakguardOperator implements AutoCloseable {
             private PrometheusUrlAllowList prometheusServers = PrometheusUrlAllowList.none();
             private PrometheusPodLabels prometheusLabels = PrometheusPodLabels.defaults();
             private Duration leaseDuration = Duration.ofSeconds(15);
+            private Path serviceAccountToken = ScrapeAccessReader.IN_CLUSTER_TOKEN;
 
             private Builder() {
             }
@@ -137,6 +140,12 @@ public final class LeakguardOperator implements AutoCloseable {
                 return this;
             }
 
+            /** The file holding the operator's own ServiceAccount token (authorization type ServiceAccount). */
+            public Builder serviceAccountToken(Path value) {
+                serviceAccountToken = value;
+                return this;
+            }
+
             public Builder leaseDuration(Duration value) {
                 leaseDuration = value;
                 return this;
@@ -145,7 +154,7 @@ public final class LeakguardOperator implements AutoCloseable {
             public Settings build() {
                 return new Settings(namespaces, leaderElection, "leakguard-leader", leaseNamespace, identity, exitOnStopLeading,
                         statusRefresh, maxRestartsPerHour, prometheusServers, 64, FetchLimits.metricsDefaults(),
-                        FetchLimits.profileDefaults(), prometheusLabels, leaseDuration);
+                        FetchLimits.profileDefaults(), prometheusLabels, leaseDuration, serviceAccountToken);
             }
         }
     }
@@ -182,7 +191,8 @@ public final class LeakguardOperator implements AutoCloseable {
                 policies.selecting(newPod).forEach(policy -> oomKills.podChanged(policy, oldPod, newPod));
             }
         };
-        LeakPolicyReconciler reconciler = new LeakPolicyReconciler(new PolicyResolver(settings.prometheusServers()), scheduler,
+        LeakPolicyReconciler reconciler = new LeakPolicyReconciler(new PolicyResolver(settings.prometheusServers()),
+                new ScrapeAccessReader(client, settings.serviceAccountToken()), scheduler,
                 new StatusBuilder(clock), pacer, policies, podChanges, events, ledgers, metrics);
         this.operator = new Operator(o -> {
             o.withKubernetesClient(client)

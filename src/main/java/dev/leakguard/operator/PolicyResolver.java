@@ -1,6 +1,10 @@
 package dev.leakguard.operator;
 
 import dev.leakguard.api.ActionSpec;
+import dev.leakguard.api.Authorization;
+import dev.leakguard.api.CaSource;
+import dev.leakguard.api.KeySelector;
+import dev.leakguard.api.TlsConfig;
 import dev.leakguard.api.DetectionSpec;
 import dev.leakguard.api.LeakPolicy;
 import dev.leakguard.api.LeakPolicySpec;
@@ -17,7 +21,10 @@ import dev.leakguard.policy.ActionType;
 import dev.leakguard.policy.Defaults;
 import dev.leakguard.policy.Durations;
 import dev.leakguard.policy.MetricsSource;
+import dev.leakguard.policy.AuthorizationType;
 import dev.leakguard.policy.ProfileType;
+import dev.leakguard.policy.Scheme;
+import dev.leakguard.policy.ScrapeAuth;
 import dev.leakguard.policy.PrometheusUrlAllowList;
 import dev.leakguard.policy.Quantities;
 import dev.leakguard.scrape.ScrapeUrls;
@@ -29,6 +36,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.function.Function;
+import java.util.regex.Pattern;
 
 /**
  * Validates a LeakPolicy spec and resolves it. The CRD schema rejects what it can; this catches the
@@ -37,6 +45,8 @@ import java.util.function.Function;
  */
 public final class PolicyResolver {
     private static final Duration MIN_INTERVAL = Duration.ofSeconds(1);
+    /** A DNS subdomain: what Kubernetes object names and TLS server names are. */
+    private static final Pattern DNS_SUBDOMAIN = Pattern.compile("^(?=.{1,253}$)[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)*$");
     private static final Set<String> SELECTOR_OPERATORS = Set.of("In", "NotIn", "Exists", "DoesNotExist");
 
     private final PrometheusUrlAllowList prometheusServers;
@@ -87,6 +97,8 @@ public final class PolicyResolver {
         if (source == MetricsSource.prometheus) {
             prometheusUrl = prometheusServer(metrics.getPrometheusUrl(), problems);
         }
+
+        ScrapeAuth auth = scrapeAuth(metrics, problems);
 
         ProfileSpec profile = spec.getProfile() == null ? new ProfileSpec() : spec.getProfile();
         ProfileType profileType = profile.getType() == null ? Defaults.PROFILE_TYPE_VALUE : profile.getType();
@@ -149,7 +161,7 @@ public final class PolicyResolver {
         RestartSettings restart = new RestartSettings(actionType, dryRun, maxConcurrent, cooldown, maxRestartsPerHour,
                 RestartLoopRule.DEFAULT);
         return new Valid(new ResolvedPolicy(Refs.policyRef(policy), selector, source, prometheusUrl, port, metricsPath, memory, threads,
-                profileType, profilePort, profilePath, topGroups, detectionSettings, restart));
+                profileType, profilePort, profilePath, topGroups, detectionSettings, restart, auth));
     }
 
     /** A container port by name or number; null (with the problem added) when the field is set but unusable, or null when unset. */
@@ -169,6 +181,72 @@ public final class PolicyResolver {
             return null;
         }
         return MetricsPort.named(spec.getStrVal());
+    }
+
+    /** scheme, tlsConfig and authorization, checked here too for clusters whose CRD is older than the operator. */
+    private static ScrapeAuth scrapeAuth(MetricsSpec metrics, List<String> problems) {
+        Scheme scheme = metrics.getScheme() == null ? Scheme.http : metrics.getScheme();
+        TlsConfig tls = metrics.getTlsConfig();
+        ScrapeAuth.KeyRef ca = null;
+        String serverName = null;
+        boolean insecure = false;
+        if (tls != null) {
+            if (scheme != Scheme.https) {
+                problems.add("spec.metrics.tlsConfig needs spec.metrics.scheme: https");
+            }
+            ca = caRef(tls.getCa(), problems);
+            serverName = tls.getServerName() == null || tls.getServerName().isBlank() ? null : tls.getServerName();
+            if (serverName != null && !DNS_SUBDOMAIN.matcher(serverName).matches()) {
+                problems.add("spec.metrics.tlsConfig.serverName must be a DNS name, got '" + serverName + "'");
+            }
+            insecure = Boolean.TRUE.equals(tls.getInsecureSkipVerify());
+            if (insecure && ca != null) {
+                problems.add("spec.metrics.tlsConfig: insecureSkipVerify verifies nothing, so ca would be ignored: set one or the other");
+            }
+        }
+        Authorization authorization = metrics.getAuthorization();
+        ScrapeAuth.KeyRef token = null;
+        boolean serviceAccount = false;
+        if (authorization != null) {
+            serviceAccount = authorization.getType() == AuthorizationType.ServiceAccount;
+            if (serviceAccount && authorization.getCredentials() != null) {
+                problems.add("spec.metrics.authorization: type ServiceAccount sends the operator's own token and takes no credentials");
+            } else if (!serviceAccount) {
+                token = keyRef("spec.metrics.authorization.credentials", ScrapeAuth.KeyRef.Kind.Secret, authorization.getCredentials(), problems);
+                if (token == null && authorization.getCredentials() == null) {
+                    problems.add("spec.metrics.authorization.credentials is required for type Bearer (the Secret key holding the token)");
+                }
+            }
+        }
+        return new ScrapeAuth(scheme, ca, serverName, insecure, token, serviceAccount);
+    }
+
+    private static ScrapeAuth.KeyRef caRef(CaSource ca, List<String> problems) {
+        if (ca == null) {
+            return null;
+        }
+        if ((ca.getConfigMap() == null) == (ca.getSecret() == null)) {
+            problems.add("spec.metrics.tlsConfig.ca names exactly one of configMap and secret");
+            return null;
+        }
+        return ca.getConfigMap() != null
+                ? keyRef("spec.metrics.tlsConfig.ca.configMap", ScrapeAuth.KeyRef.Kind.ConfigMap, ca.getConfigMap(), problems)
+                : keyRef("spec.metrics.tlsConfig.ca.secret", ScrapeAuth.KeyRef.Kind.Secret, ca.getSecret(), problems);
+    }
+
+    private static ScrapeAuth.KeyRef keyRef(String field, ScrapeAuth.KeyRef.Kind kind, KeySelector selector, List<String> problems) {
+        if (selector == null) {
+            return null;
+        }
+        if (selector.getName() == null || !DNS_SUBDOMAIN.matcher(selector.getName()).matches()) {
+            problems.add(field + ".name must be the name of a " + kind + " in the policy's namespace");
+            return null;
+        }
+        if (selector.getKey() == null || selector.getKey().isBlank()) {
+            problems.add(field + ".key is required");
+            return null;
+        }
+        return new ScrapeAuth.KeyRef(kind, selector.getName(), selector.getKey());
     }
 
     private static void checkSelector(PodSelector selector, List<String> problems) {

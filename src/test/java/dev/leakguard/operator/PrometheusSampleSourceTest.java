@@ -184,7 +184,7 @@ class PrometheusSampleSourceTest {
         ResolvedPolicy template = PodSeriesQueryTest.policy("memory: app_memory_bytes, threads: go_goroutines", "5s");
         return new ResolvedPolicy(template.ref(), template.selector(), template.source(), prometheusUrl, template.port(),
                 template.metricsPath(), template.memory(), template.threads(), template.profileType(), template.profilePort(), template.profilePath(),
-                template.topGroups(), template.detection(), template.restart());
+                template.topGroups(), template.detection(), template.restart(), template.auth());
     }
 
     private static Reading.Failed failed(Reading reading) {

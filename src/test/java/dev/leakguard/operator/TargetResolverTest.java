@@ -4,6 +4,7 @@ import dev.leakguard.policy.PrometheusUrlAllowList;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.leakguard.engine.ResolvedPolicy;
+import dev.leakguard.scrape.ScrapeAccess;
 import dev.leakguard.testing.TestPolicies;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.utils.Serialization;
@@ -51,6 +52,6 @@ class TargetResolverTest {
         PolicyResolver.Result result = new PolicyResolver(PrometheusUrlAllowList.none())
                 .resolve(TestPolicies.fromSpec("shop", "p", "selector: {matchLabels: {app: x}}\ndetection: {memoryLimit: 1Gi}\n" + spec));
         ResolvedPolicy policy = ((PolicyResolver.Valid) result).policy();
-        return TargetResolver.resolve(policy, POD);
+        return TargetResolver.resolve(policy, POD, ScrapeAccess.PLAIN_HTTP);
     }
 }

@@ -77,6 +77,16 @@ class LeakPolicyApiTest {
                 new Invalid("prometheus-url-with-user-info",
                         valid.replace("{port: metrics}", "{port: metrics, prometheusUrl: 'http://prometheus:9090@evil.example'}"),
                         "spec.metrics.prometheusUrl"),
+                new Invalid("tls-without-https", valid.replace("{port: metrics}", "{port: metrics, tlsConfig: {serverName: checkout.shop.svc}}"),
+                        "tlsConfig needs scheme: https"),
+                new Invalid("ca-from-two-places", valid.replace("{port: metrics}", "{port: metrics, scheme: https, tlsConfig: {ca: "
+                        + "{configMap: {name: ca, key: ca.crt}, secret: {name: ca, key: ca.crt}}}}"), "ca names exactly one of configMap and secret"),
+                new Invalid("insecure-with-ca", valid.replace("{port: metrics}", "{port: metrics, scheme: https, tlsConfig: {insecureSkipVerify: true, "
+                        + "ca: {secret: {name: ca, key: ca.crt}}}}"), "insecureSkipVerify verifies nothing"),
+                new Invalid("bearer-without-credentials", valid.replace("{port: metrics}", "{port: metrics, authorization: {type: Bearer}}"),
+                        "type Bearer needs credentials"),
+                new Invalid("service-account-with-credentials", valid.replace("{port: metrics}",
+                        "{port: metrics, authorization: {type: ServiceAccount, credentials: {name: t, key: token}}}"), "takes none"),
                 new Invalid("no-metrics", "selector: {matchLabels: {app: x}}", "spec.metrics: Required value"));
         for (Invalid invalid : cases) {
             Path file = Files.createTempFile("leakpolicy-" + invalid.name(), ".yaml");
