@@ -20,6 +20,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -37,6 +38,7 @@ class RestartRightsTest {
     /** The test scopes the shipped binding to its own namespaces so that the other classes sharing this server are not affected. */
     private static final Map<String, String> TEST_SCOPE = Map.of("leakguard-test/restart-rights", "on");
 
+    private static final AtomicInteger PROBES = new AtomicInteger();
     private static KubernetesClient admin;
     private static String allowed;
     private static String other;
@@ -96,7 +98,9 @@ class RestartRightsTest {
                 () -> admin.admissionRegistration().v1().validatingAdmissionPolicies().withName("leakguard-restarts").get(),
                 p -> p.getStatus() != null && p.getStatus().getTypeChecking() != null, "the server to type-check the policy's CEL");
         assertThat(checked.getStatus().getTypeChecking().getExpressionWarnings()).as("CEL type-checked against the CRD schema").isEmpty();
-        Poll.until(Duration.ofSeconds(30), () -> apply("alice", other, "probe", "Evict", false), r -> r.exitCode() != 0,
+        // Each probe is a new policy: applying an admitted one again changes no spec, which the policy lets through.
+        Poll.until(Duration.ofSeconds(30), () -> apply("alice", other, "probe-" + PROBES.incrementAndGet(), "Evict", false),
+                r -> r.exitCode() != 0,
                 "the admission policy to take effect");
 
         assertThat(apply("alice", allowed, "checkout", "Evict", false).exitCode()).as("edit, in a labelled namespace").isZero();
@@ -119,7 +123,8 @@ class RestartRightsTest {
 
         // The namespace loses its label later: the operator keeps writing its restart ledger on the policy (spec unchanged).
         label(allowed, "leakguard.dev/restarts", null);
-        Poll.until(Duration.ofSeconds(30), () -> apply("alice", allowed, "late", "Evict", false), r -> r.exitCode() != 0,
+        Poll.until(Duration.ofSeconds(30), () -> apply("alice", allowed, "late-" + PROBES.incrementAndGet(), "Evict", false),
+                r -> r.exitCode() != 0,
                 "the label's removal to reach the admission policy");
         try (KubernetesClient operator = k8s.operatorClient()) {
             LeakPolicy patched = operator.resources(LeakPolicy.class).inNamespace(allowed).withName("checkout")
