@@ -154,7 +154,7 @@ class ScrapeTlsAndCredentialsTest {
             assertThat(client.pods().inNamespace(NS).withName(pod).get()).as("%s is never acted on", pod).isNotNull();
         }
 
-        assertThat(logs.toString(StandardCharsets.UTF_8)).as("the operator's log, captured").contains("leaking-0");
+        assertThat(logs.toString(StandardCharsets.UTF_8)).as("the operator's log, captured").contains("leakpolicyreconciler");
         String everywhere = String.join("\n",
                 client.getKubernetesSerialization().asYaml(client.v1().events().inNamespace(NS).list()),
                 client.getKubernetesSerialization().asYaml(client.resources(LeakPolicy.class).inNamespace(NS).list()),
