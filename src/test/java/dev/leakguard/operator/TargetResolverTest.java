@@ -1,9 +1,9 @@
 package dev.leakguard.operator;
 
-import dev.leakguard.policy.PrometheusUrlAllowList;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.leakguard.engine.ResolvedPolicy;
+import dev.leakguard.policy.PrometheusUrlAllowList;
 import dev.leakguard.scrape.ScrapeAccess;
 import dev.leakguard.testing.TestPolicies;
 import io.fabric8.kubernetes.api.model.Pod;
