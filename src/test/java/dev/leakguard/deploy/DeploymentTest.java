@@ -7,6 +7,7 @@ import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.PodSpec;
 import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /** The operator Deployment: HA with leader election, health probes, and a hardened pod. */
@@ -22,18 +23,22 @@ class DeploymentTest {
         assertThat(pod.getContainers()).hasSize(1);
         assertThat(container.getImage()).isEqualTo("ghcr.io/leakguard/leakguard:0.1.0");
         assertThat(container.getCommand()).as("the image's ENTRYPOINT runs the jar").isEmpty();
-        assertThat(container.getArgs()).containsExactly("run", "--leader-election", "--http-port=8080");
+        assertThat(container.getArgs()).containsExactly("run", "--leader-election", "--http-port=8080", "--probe-port=8081");
         // The Lease lives in the operator's own namespace, which it learns from the downward API.
         assertThat(env("POD_NAMESPACE").getValueFrom().getFieldRef().getFieldPath()).isEqualTo("metadata.namespace");
     }
 
     @Test
-    void probesUseTheHealthEndpointsOnTheMetricsPort() {
+    void probesUseTheHealthEndpointsOnTheirOwnPort() {
         assertThat(container.getReadinessProbe().getHttpGet().getPath()).isEqualTo("/readyz");
         assertThat(container.getLivenessProbe().getHttpGet().getPath()).isEqualTo("/healthz");
         assertThat(container.getStartupProbe().getHttpGet().getPath()).isEqualTo("/healthz");
-        assertThat(container.getReadinessProbe().getHttpGet().getPort().getStrVal()).isEqualTo("http-metrics");
-        assertThat(container.getLivenessProbe().getHttpGet().getPort().getStrVal()).isEqualTo("http-metrics");
+        assertThat(List.of(container.getReadinessProbe(), container.getLivenessProbe(), container.getStartupProbe()))
+                .allSatisfy(probe -> assertThat(probe.getHttpGet().getPort().getStrVal()).isEqualTo("probes"));
+        assertThat(container.getPorts()).anySatisfy(port -> {
+            assertThat(port.getName()).isEqualTo("probes");
+            assertThat(port.getContainerPort()).isEqualTo(8081);
+        });
     }
 
     @Test
