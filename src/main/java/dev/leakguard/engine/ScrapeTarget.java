@@ -5,7 +5,7 @@ import java.net.URI;
 /**
  * One watched pod as the engine sees it, read once from the Pod object: which pod (name and uid),
  * where to read it, against which limit, and which container instance (start time and restart
- * count) the samples belong to.
+ * count) the samples belong to. {@code limitSource} is null when no limit is known.
  */
 public record ScrapeTarget(
         PodKey pod,
@@ -14,6 +14,7 @@ public record ScrapeTarget(
         URI metricsUri,
         URI profileUri,
         double memoryLimitBytes,
+        LimitSource limitSource,
         long containerStartMillis,
         int restartCount) {
 

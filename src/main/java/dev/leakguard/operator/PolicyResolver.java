@@ -29,6 +29,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.function.Function;
+import java.util.regex.Pattern;
 
 /**
  * Validates a LeakPolicy spec and resolves it. The CRD schema rejects what it can; this catches the
@@ -37,6 +38,8 @@ import java.util.function.Function;
  */
 public final class PolicyResolver {
     private static final Duration MIN_INTERVAL = Duration.ofSeconds(1);
+    /** A Kubernetes container name: an RFC 1123 label, as the CRD's pattern (which cannot bound the length) says. */
+    private static final Pattern CONTAINER_NAME = Pattern.compile("[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?");
     private static final Set<String> SELECTOR_OPERATORS = Set.of("In", "NotIn", "Exists", "DoesNotExist");
 
     private final String defaultPrometheusUrl;
@@ -76,6 +79,12 @@ public final class PolicyResolver {
             problems.add("spec.metrics.port " + portSpec.getIntVal() + " is not a valid port number (1-65535)");
         } else {
             port = portSpec.getIntVal() != null ? MetricsPort.numbered(portSpec.getIntVal()) : MetricsPort.named(portSpec.getStrVal());
+            if (metrics.getContainer() != null && !CONTAINER_NAME.matcher(metrics.getContainer()).matches()) {
+                problems.add("spec.metrics.container must be a container name (lower-case letters, digits and '-', at most 63), got '"
+                        + metrics.getContainer() + "'");
+            } else if (metrics.getContainer() != null) {
+                port = port.inContainer(metrics.getContainer());
+            }
         }
         String metricsPath = orDefault(metrics.getPath(), Defaults.METRICS_PATH);
         checkPath("spec.metrics.path", metricsPath, problems);
