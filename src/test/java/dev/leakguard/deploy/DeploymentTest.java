@@ -8,10 +8,13 @@ import io.fabric8.kubernetes.api.model.PodSpec;
 import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 
 /** The operator Deployment: HA with leader election, health probes, and a hardened pod. */
 class DeploymentTest {
+    private static final double MIB = 1 << 20;
 
     private final Deployment deployment = ProjectFiles.manifest(ProjectFiles.BASE.resolve("deployment.yaml"), Deployment.class);
     private final PodSpec pod = deployment.getSpec().getTemplate().getSpec();
@@ -47,10 +50,16 @@ class DeploymentTest {
         assertThat(container.getResources().getLimits()).containsKeys("cpu", "memory");
         assertThat(Quantity.getAmountInBytes(container.getResources().getRequests().get("memory")))
                 .isLessThanOrEqualTo(Quantity.getAmountInBytes(container.getResources().getLimits().get("memory")));
-        assertThat(env("JAVA_TOOL_OPTIONS").getValue())
-                .contains("-XX:MaxRAMPercentage=75")
-                .contains("-XX:+ExitOnOutOfMemoryError")
-                .doesNotContain("-Xmx");
+        String options = env("JAVA_TOOL_OPTIONS").getValue();
+        assertThat(options).contains("-XX:+UseSerialGC", "-XX:+ExitOnOutOfMemoryError").doesNotContain("-Xmx");
+        // docs/install.md, "Sizing": 10,000 watched pods need a heap of 512 MiB (276 MiB live after GC) and
+        // the JVM about 250 MiB beside it at most (capped metaspace, code cache and direct buffers, threads, GC).
+        Matcher share = Pattern.compile("-XX:MaxRAMPercentage=(\\d+)").matcher(options);
+        assertThat(share.find()).as("heap share of the limit in %s", options).isTrue();
+        double limit = Quantity.getAmountInBytes(container.getResources().getLimits().get("memory")).doubleValue();
+        double heap = limit * Integer.parseInt(share.group(1)) / 100;
+        assertThat(heap).as("heap").isGreaterThanOrEqualTo(512 * MIB);
+        assertThat(limit - heap).as("room beside the heap").isGreaterThanOrEqualTo(384 * MIB);
     }
 
     @Test
