@@ -6,6 +6,7 @@ import dev.leakguard.engine.ResolvedPolicy;
 import dev.leakguard.engine.ScrapeTarget;
 import dev.leakguard.kube.Pods;
 import dev.leakguard.kube.Refs;
+import dev.leakguard.scrape.ScrapeAccess;
 import dev.leakguard.scrape.ScrapeUrls;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.ContainerPort;
@@ -36,7 +37,8 @@ public final class TargetResolver {
     public record Unresolved(String reason, boolean portMissing) implements Resolution {
     }
 
-    public static Resolution resolve(ResolvedPolicy policy, Pod pod) {
+    /** {@code access}: the policy's TLS and credentials as read for this reconcile; its scheme is the URLs'. */
+    public static Resolution resolve(ResolvedPolicy policy, Pod pod, ScrapeAccess access) {
         if (pod.getMetadata().getDeletionTimestamp() != null) {
             return new Unresolved("pod is terminating", false);
         }
@@ -54,6 +56,14 @@ public final class TargetResolver {
         } catch (NoPortException e) {
             return new Unresolved(e.getMessage(), true);
         }
+        PortMatch profileMatch = null;
+        if (policy.hasProfile()) {
+            try {
+                profileMatch = policy.profilePort().equals(policy.port()) ? match : findPort(pod, profilePortIn(policy.profilePort(), match));
+            } catch (NoPortException e) {
+                return new Unresolved("no container port " + policy.profilePort() + " (spec.profile.port) in pod", true);
+            }
+        }
         ContainerStatus status = Pods.longRunningContainerStatuses(pod).stream()
                 .filter(s -> match.container().getName().equals(s.getName())).findFirst().orElse(null);
         Limit limit = Double.isNaN(policy.detection().memoryLimitBytes())
@@ -69,10 +79,10 @@ public final class TargetResolver {
             }
         }
         try {
-            URI metrics = ScrapeUrls.build(podIp, match.port(), policy.metricsPath());
-            URI profile = policy.hasProfile() ? ScrapeUrls.build(podIp, match.port(), policy.profilePath()) : null;
+            URI metrics = ScrapeUrls.build(access.scheme(), podIp, match.port(), policy.metricsPath());
+            URI profile = profileMatch == null ? null : ScrapeUrls.build(access.scheme(), podIp, profileMatch.port(), policy.profilePath());
             return new Resolved(new ScrapeTarget(Refs.podKey(pod), pod.getMetadata().getUid(), match.container().getName(),
-                    metrics, profile, limit.bytes(), limit.source(), startedMillis, restarts));
+                    metrics, profile, limit.bytes(), limit.source(), startedMillis, restarts, access));
         } catch (IllegalArgumentException e) {
             return new Unresolved("cannot build scrape URL: " + e.getMessage(), false);
         }
@@ -120,6 +130,11 @@ public final class TargetResolver {
                     + candidates.size() + " containers; name one in spec.metrics.container");
         }
         return new PortMatch(owner, wanted.number());
+    }
+
+    /** An undeclared profile port number is the metrics container's; a named one is searched in every container. */
+    private static MetricsPort profilePortIn(MetricsPort profilePort, PortMatch metrics) {
+        return profilePort.byName() || profilePort.container() != null ? profilePort : profilePort.inContainer(metrics.container().getName());
     }
 
     /** Set by {@code kubectl} users and by meshes (Istio) to the application container's name. */

@@ -3,6 +3,8 @@ package dev.leakguard.operator;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.leakguard.engine.ResolvedPolicy;
+import dev.leakguard.policy.PrometheusUrlAllowList;
+import dev.leakguard.scrape.ScrapeAccess;
 import dev.leakguard.testing.TestPolicies;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
@@ -41,7 +43,8 @@ class SlimPodStoreTest {
         assertThat(kept.getMetadata().getAnnotations()).isEqualTo(captured.getMetadata().getAnnotations());
         for (String metrics : new String[] {"{port: metrics}", "{port: 15090}", "{port: 9102}", "{port: 9102, container: log-shipper}"}) {
             ResolvedPolicy policy = policy(metrics);
-            assertThat(TargetResolver.resolve(policy, kept)).as(metrics).isEqualTo(TargetResolver.resolve(policy, captured));
+            assertThat(TargetResolver.resolve(policy, kept, ScrapeAccess.PLAIN_HTTP)).as(metrics)
+                    .isEqualTo(TargetResolver.resolve(policy, captured, ScrapeAccess.PLAIN_HTTP));
         }
     }
 
@@ -102,7 +105,7 @@ class SlimPodStoreTest {
     }
 
     private static ResolvedPolicy policy(String metrics) {
-        PolicyResolver.Result result = new PolicyResolver(null).resolve(TestPolicies.fromSpec("shop", "checkout", """
+        PolicyResolver.Result result = new PolicyResolver(PrometheusUrlAllowList.none()).resolve(TestPolicies.fromSpec("shop", "checkout", """
                 selector: {matchLabels: {app.kubernetes.io/name: checkout-api}}
                 metrics: %s
                 """.formatted(metrics)));

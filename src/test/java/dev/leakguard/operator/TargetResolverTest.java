@@ -6,19 +6,64 @@ import dev.leakguard.api.LeakPolicy;
 import dev.leakguard.engine.LimitSource;
 import dev.leakguard.engine.ResolvedPolicy;
 import dev.leakguard.engine.ScrapeTarget;
+import dev.leakguard.policy.PrometheusUrlAllowList;
+import dev.leakguard.scrape.ScrapeAccess;
 import dev.leakguard.testing.TestPods;
 import dev.leakguard.testing.TestPolicies;
 import io.fabric8.kubernetes.api.model.ContainerBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.Quantity;
+import io.fabric8.kubernetes.client.utils.Serialization;
+import java.net.URI;
 import java.time.Instant;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
-/** Which container a policy reads, and which of the pod's memory limits it predicts against. */
+/** Which container and ports a policy reads, and which of the pod's memory limits it predicts against. */
 class TargetResolverTest {
     private static final double MIB = 1 << 20;
+    /** A Go service with metrics on one port and pprof on another, as many serve it. */
+    private static final Pod GO_SERVICE = Serialization.unmarshal("""
+            apiVersion: v1
+            kind: Pod
+            metadata: {name: checkout-0, namespace: shop, uid: uid-1}
+            spec:
+              containers:
+              - name: app
+                ports: [{name: metrics, containerPort: 9090}, {name: pprof, containerPort: 6060}]
+            status:
+              phase: Running
+              podIP: 10.1.2.3
+            """, Pod.class);
+
+    @Test
+    void theProfileComesFromTheMetricsPortUnlessProfilePortNamesAnother() {
+        assertThat(profileUri("metrics: {port: metrics}\nprofile: {type: go}"))
+                .isEqualTo(URI.create("http://10.1.2.3:9090/debug/pprof/goroutine?debug=1"));
+        assertThat(profileUri("metrics: {port: metrics}\nprofile: {type: go, port: pprof}"))
+                .isEqualTo(URI.create("http://10.1.2.3:6060/debug/pprof/goroutine?debug=1"));
+        assertThat(profileUri("metrics: {port: metrics}\nprofile: {type: jvm, port: 8081}"))
+                .as("a numbered port need not be declared").isEqualTo(URI.create("http://10.1.2.3:8081/actuator/threaddump"));
+        assertThat(resolveGoService("metrics: {port: metrics}\nprofile: {type: go, port: pprof}"))
+                .extracting(r -> ((TargetResolver.Resolved) r).target().metricsUri()).isEqualTo(URI.create("http://10.1.2.3:9090/metrics"));
+    }
+
+    @Test
+    void aNamedProfilePortThePodLacksIsASpecProblemNamingTheField() {
+        TargetResolver.Resolution resolution = resolveGoService("metrics: {port: metrics}\nprofile: {type: go, port: debug}");
+        assertThat(resolution).isEqualTo(new TargetResolver.Unresolved("no container port 'debug' (spec.profile.port) in pod", true));
+    }
+
+    private static URI profileUri(String spec) {
+        return ((TargetResolver.Resolved) resolveGoService(spec)).target().profileUri();
+    }
+
+    private static TargetResolver.Resolution resolveGoService(String spec) {
+        PolicyResolver.Result result = new PolicyResolver(PrometheusUrlAllowList.none())
+                .resolve(TestPolicies.fromSpec("shop", "p", "selector: {matchLabels: {app: x}}\ndetection: {memoryLimit: 1Gi}\n" + spec));
+        return TargetResolver.resolve(((PolicyResolver.Valid) result).policy(), GO_SERVICE, ScrapeAccess.PLAIN_HTTP);
+    }
 
     @Test
     void anUndeclaredNumericPortIsNotGivenToAMeshProxyInjectedFirst() {
@@ -83,7 +128,7 @@ class TargetResolverTest {
         assertLimit(target("port: metrics", noContainerLimit), 1024 * MIB, LimitSource.POD_SPEC);
         assertLimit(target("port: metrics", noLimit), Double.NaN, null);
         ResolvedPolicy withLimit = policy("port: metrics", "{memoryLimit: 300Mi}");
-        assertLimit(((TargetResolver.Resolved) TargetResolver.resolve(withLimit, resized)).target(), 300 * MIB, LimitSource.POLICY);
+        assertLimit(((TargetResolver.Resolved) TargetResolver.resolve(withLimit, resized, ScrapeAccess.PLAIN_HTTP)).target(), 300 * MIB, LimitSource.POLICY);
     }
 
     private static void assertLimit(ScrapeTarget target, double bytes, LimitSource source) {
@@ -109,7 +154,7 @@ class TargetResolverTest {
     }
 
     private static TargetResolver.Resolution resolve(String metrics, Pod pod) {
-        return TargetResolver.resolve(policy(metrics, "{}"), pod);
+        return TargetResolver.resolve(policy(metrics, "{}"), pod, ScrapeAccess.PLAIN_HTTP);
     }
 
     private static ResolvedPolicy policy(String metrics, String detection) {
@@ -119,7 +164,7 @@ class TargetResolverTest {
                 metrics: %s
                 detection: %s
                 """.formatted(metricsYaml, detection));
-        PolicyResolver.Result result = new PolicyResolver(null).resolve(policy);
+        PolicyResolver.Result result = new PolicyResolver(PrometheusUrlAllowList.none()).resolve(policy);
         assertThat(result).isInstanceOf(PolicyResolver.Valid.class);
         return ((PolicyResolver.Valid) result).policy();
     }
