@@ -45,6 +45,8 @@ import java.util.regex.Pattern;
  */
 public final class PolicyResolver {
     private static final Duration MIN_INTERVAL = Duration.ofSeconds(1);
+    /** A Kubernetes container name: an RFC 1123 label, as the CRD's pattern (which cannot bound the length) says. */
+    private static final Pattern CONTAINER_NAME = Pattern.compile("[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?");
     /** A DNS subdomain: what Kubernetes object names and TLS server names are. */
     private static final Pattern DNS_SUBDOMAIN = Pattern.compile("^(?=.{1,253}$)[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)*$");
     private static final Set<String> SELECTOR_OPERATORS = Set.of("In", "NotIn", "Exists", "DoesNotExist");
@@ -81,6 +83,14 @@ public final class PolicyResolver {
         MetricsPort port = port("spec.metrics.port", metrics.getPort(), problems);
         if (port == null && metrics.getPort() == null) {
             problems.add("spec.metrics.port is required (a container port name or number)");
+        }
+        if (port != null && metrics.getContainer() != null) {
+            if (CONTAINER_NAME.matcher(metrics.getContainer()).matches()) {
+                port = port.inContainer(metrics.getContainer());
+            } else {
+                problems.add("spec.metrics.container must be a container name (lower-case letters, digits and '-', at most 63), got '"
+                        + metrics.getContainer() + "'");
+            }
         }
         String metricsPath = orDefault(metrics.getPath(), Defaults.METRICS_PATH);
         checkPath("spec.metrics.path", metricsPath, problems);
