@@ -5,12 +5,14 @@ import dev.leakguard.metrics.HttpEndpoints;
 import dev.leakguard.metrics.MicrometerOperatorMetrics;
 import dev.leakguard.operator.LeakguardOperator;
 import dev.leakguard.operator.PrometheusPodLabels;
+import dev.leakguard.policy.Durations;
 import dev.leakguard.policy.PrometheusUrlAllowList;
 import dev.leakguard.time.ScaledClock;
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import java.time.Duration;
 import java.util.Arrays;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -47,6 +49,11 @@ public final class RunCommand implements Callable<Integer> {
     @Option(names = "--max-restarts-per-hour", defaultValue = "" + LeakguardOperator.Settings.MAX_RESTARTS_PER_HOUR, description = "Operator-wide cap on restarts per hour, over all policies (default ${DEFAULT-VALUE}).")
     int maxRestartsPerHour;
 
+    @Option(names = "--save-samples-every", paramLabel = "DURATION", defaultValue = "2m",
+            description = "How often the leader saves its pods' recent samples (source: pods) to a ConfigMap per policy, so that a new"
+                    + " leader resumes at once (default ${DEFAULT-VALUE}).")
+    String saveSamplesEvery;
+
     @Option(names = PrometheusUrlAllowList.DEFAULT_FLAG, paramLabel = "URL", description = "Prometheus HTTP API for policies with metrics.source: prometheus and no prometheusUrl.")
     String prometheusUrl;
 
@@ -78,9 +85,14 @@ public final class RunCommand implements Callable<Integer> {
         }
         PrometheusPodLabels prometheusLabels;
         PrometheusUrlAllowList prometheusServers;
+        Duration saveEvery;
         try {
             prometheusLabels = new PrometheusPodLabels(prometheusPodLabel, prometheusNamespaceLabel);
             prometheusServers = PrometheusUrlAllowList.of(prometheusUrl, allowedPrometheusUrls == null ? List.of() : allowedPrometheusUrls);
+            saveEvery = Durations.parse(saveSamplesEvery);
+            if (saveEvery.isZero() || saveEvery.isNegative()) {
+                throw new IllegalArgumentException("--save-samples-every must be positive, got " + saveSamplesEvery);
+            }
         } catch (IllegalArgumentException e) {
             System.err.println("leakguard: " + e.getMessage());
             return 2;
@@ -89,7 +101,8 @@ public final class RunCommand implements Callable<Integer> {
                 .namespaces(watched)
                 .maxRestartsPerHour(maxRestartsPerHour)
                 .prometheusServers(prometheusServers)
-                .prometheusLabels(prometheusLabels);
+                .prometheusLabels(prometheusLabels)
+                .saveSamplesEvery(saveEvery);
         if (leaderElection) {
             String leaseNs = leaseNamespace != null ? leaseNamespace : System.getenv("POD_NAMESPACE");
             if (leaseNs == null || leaseNs.isBlank()) {

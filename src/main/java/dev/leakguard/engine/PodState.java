@@ -21,6 +21,7 @@ import java.util.Map;
  */
 public final class PodState {
     private final LeakDetector detector;
+    private final RecentSamples recent;
     private ScrapeTarget target;
     private Assessment assessment;
     private String scrapeError;
@@ -42,6 +43,7 @@ public final class PodState {
     public PodState(ScrapeTarget target, Map<String, String> annotations, DetectionSettings settings) {
         this.target = target;
         this.detector = LeakDetectors.create(settings);
+        this.recent = new RecentSamples(settings.interval().toMillis(), settings.window().toMillis());
         this.assessment = detector.current();
         if (annotations != null) {
             annotations.forEach((k, v) -> {
@@ -90,8 +92,17 @@ public final class PodState {
 
     public synchronized Assessment observe(Sample sample) {
         scrapeError = null;
+        recent.add(sample);
         assessment = detector.observe(sample);
         return assessment;
+    }
+
+    /** The last window of samples, one per interval, of the current container instance: what another leader replays. */
+    public synchronized PodSamples recentSamples() {
+        List<Sample> samples = recent.list();
+        Sample first = samples.isEmpty() ? null : samples.get(0);
+        return new PodSamples(target.pod(), target.podUid(), first == null ? target.containerStartMillis() : first.containerStartMillis(),
+                first == null ? target.restartCount() : first.restartCount(), target.memoryLimitBytes(), samples);
     }
 
     synchronized void scrapeFailed(String error) {

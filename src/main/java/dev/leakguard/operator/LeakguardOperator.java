@@ -1,6 +1,7 @@
 package dev.leakguard.operator;
 
 import dev.leakguard.act.AnnotationLedgerStore;
+import dev.leakguard.act.ConfigMapSampleJournal;
 import dev.leakguard.act.Disruptor;
 import dev.leakguard.act.EventRecorder;
 import dev.leakguard.act.EvidenceStore;
@@ -13,6 +14,7 @@ import dev.leakguard.engine.PodPipeline;
 import dev.leakguard.engine.PodView;
 import dev.leakguard.engine.PolicyKey;
 import dev.leakguard.engine.Ports;
+import dev.leakguard.engine.SampleKeeper;
 import dev.leakguard.metrics.MicrometerOperatorMetrics;
 import dev.leakguard.policy.MetricsSource;
 import dev.leakguard.policy.PrometheusUrlAllowList;
@@ -73,7 +75,8 @@ public final class LeakguardOperator implements AutoCloseable {
             FetchLimits profileLimits,
             PrometheusPodLabels prometheusLabels,
             Duration leaseDuration,
-            Path serviceAccountToken) {
+            Path serviceAccountToken,
+            Duration saveSamplesEvery) {
 
         /** The default of {@code leakguard run --max-restarts-per-hour}. */
         public static final int MAX_RESTARTS_PER_HOUR = 20;
@@ -98,6 +101,7 @@ public final class LeakguardOperator implements AutoCloseable {
             private PrometheusPodLabels prometheusLabels = PrometheusPodLabels.defaults();
             private Duration leaseDuration = Duration.ofSeconds(15);
             private Path serviceAccountToken = ScrapeAccessReader.IN_CLUSTER_TOKEN;
+            private Duration saveSamplesEvery = Duration.ofMinutes(2);
 
             private Builder() {
             }
@@ -155,10 +159,19 @@ public final class LeakguardOperator implements AutoCloseable {
                 return this;
             }
 
+            /**
+             * How often the leader saves its pods' recent samples (policies with {@code source: pods}), on the
+             * operator's clock: what a new leader can lose is this much, not a whole warm-up and window.
+             */
+            public Builder saveSamplesEvery(Duration value) {
+                saveSamplesEvery = value;
+                return this;
+            }
+
             public Settings build() {
                 return new Settings(namespaces, leaderElection, "leakguard-leader", leaseNamespace, identity, exitOnStopLeading,
                         statusRefresh, maxRestartsPerHour, prometheusServers, 64, FetchLimits.metricsDefaults(),
-                        FetchLimits.profileDefaults(), prometheusLabels, leaseDuration, serviceAccountToken);
+                        FetchLimits.profileDefaults(), prometheusLabels, leaseDuration, serviceAccountToken, saveSamplesEvery);
             }
         }
     }
@@ -187,7 +200,7 @@ public final class LeakguardOperator implements AutoCloseable {
         this.scheduler = new ScrapeScheduler(clock, Map.of(
                 MetricsSource.pods, new PodMetricsSource(fetcher, settings.metricsLimits()),
                 MetricsSource.prometheus, new PrometheusSampleSource(fetcher, settings.metricsLimits(), settings.prometheusLabels())),
-                pipeline, metrics, policies::exists);
+                pipeline, metrics, policies::exists, new SampleKeeper(new ConfigMapSampleJournal(client)), settings.saveSamplesEvery());
         PodEventSource.Listener podChanges = (oldPod, newPod) -> {
             if (newPod == null) {
                 door.podGone(oldPod.getMetadata().getUid());

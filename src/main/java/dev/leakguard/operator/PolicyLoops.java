@@ -1,6 +1,7 @@
 package dev.leakguard.operator;
 
 import dev.leakguard.engine.PodKey;
+import dev.leakguard.engine.PodSamples;
 import dev.leakguard.engine.PodState;
 import dev.leakguard.engine.PodView;
 import dev.leakguard.engine.ResolvedPolicy;
@@ -15,9 +16,21 @@ import java.util.concurrent.ScheduledFuture;
 final class PolicyLoops {
     private volatile ResolvedPolicy policy;
     private final Map<PodKey, Loop> byPod = new ConcurrentHashMap<>();
+    /** Samples an earlier leader saved, each handed to its pod's first loop only. */
+    private final Map<PodKey, PodSamples> saved;
 
-    PolicyLoops(ResolvedPolicy policy) {
+    PolicyLoops(ResolvedPolicy policy, Map<PodKey, PodSamples> saved) {
         this.policy = policy;
+        this.saved = new ConcurrentHashMap<>(saved);
+    }
+
+    /** The pod's saved samples, once; null when none were saved or they were taken already. */
+    PodSamples takeSaved(PodKey pod) {
+        return saved.remove(pod);
+    }
+
+    List<PodState> states() {
+        return byPod.values().stream().map(Loop::state).toList();
     }
 
     /** A pod's loop; {@code future} completes with the periodic task once the backfill is done. */

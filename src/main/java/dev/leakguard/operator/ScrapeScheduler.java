@@ -2,11 +2,13 @@ package dev.leakguard.operator;
 
 import dev.leakguard.engine.PodKey;
 import dev.leakguard.engine.PodPipeline;
+import dev.leakguard.engine.PodSamples;
 import dev.leakguard.engine.PodState;
 import dev.leakguard.engine.PodView;
 import dev.leakguard.engine.PolicyKey;
 import dev.leakguard.engine.Reading;
 import dev.leakguard.engine.ResolvedPolicy;
+import dev.leakguard.engine.SampleKeeper;
 import dev.leakguard.engine.ScrapeTarget;
 import dev.leakguard.metrics.OperatorMetrics;
 import dev.leakguard.policy.MetricsSource;
@@ -48,6 +50,9 @@ public final class ScrapeScheduler implements AutoCloseable {
     private final Set<PolicyKey> known = ConcurrentHashMap.newKeySet();
     private final Predicate<PolicyKey> policyExists;
     private final Heartbeat heartbeat;
+    private final SampleKeeper keeper;
+    /** Saves the policies' recent samples apart from the scrape timer: a slow API server must not stall scrapes or the heartbeat. */
+    private final ScheduledExecutorService saver;
 
     /**
      * Policies are not given finalizers (an uninstalled operator must never block deleting a
@@ -55,8 +60,9 @@ public final class ScrapeScheduler implements AutoCloseable {
      * sweep every {@value #SWEEP_SECONDS} s.
      */
     ScrapeScheduler(ScaledClock clock, Map<MetricsSource, SampleSource> sources, PodPipeline pipeline, OperatorMetrics metrics,
-                    Predicate<PolicyKey> policyExists) {
+                    Predicate<PolicyKey> policyExists, SampleKeeper keeper, Duration saveSamplesEvery) {
         this.clock = clock;
+        this.keeper = keeper;
         this.policyExists = policyExists;
         this.sources = Map.copyOf(sources);
         this.pipeline = pipeline;
@@ -68,6 +74,30 @@ public final class ScrapeScheduler implements AutoCloseable {
         });
         timer.scheduleWithFixedDelay(this::forgetDeletedPolicies, SWEEP_SECONDS, SWEEP_SECONDS, TimeUnit.SECONDS);
         this.heartbeat = Heartbeat.on(timer, clock, BEAT_EVERY, BEAT_STALE_AFTER);
+        this.saver = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "leakguard-sample-saver");
+            t.setDaemon(true);
+            return t;
+        });
+        long saveMillis = clock.realDelayMillis(saveSamplesEvery);
+        saver.scheduleWithFixedDelay(this::saveSamples, saveMillis, saveMillis, TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * Only loops of {@code source: pods} keep their samples: a Prometheus source backfills from its own
+     * history. Only the leader has loops, so only the leader writes.
+     */
+    private void saveSamples() {
+        for (PolicyLoops loops : List.copyOf(policies.values())) {
+            ResolvedPolicy policy = loops.policy();
+            if (policy.source() == MetricsSource.pods && policies.get(policy.key()) == loops) {
+                try {
+                    keeper.save(policy.ref(), loops.states());
+                } catch (RuntimeException e) {
+                    log.warn("saving the recent samples of {} failed", policy.key(), e);
+                }
+            }
+        }
     }
 
     /** Whether the thread that starts every scrape still runs: the operator's liveness. */
@@ -100,7 +130,12 @@ public final class ScrapeScheduler implements AutoCloseable {
 
     /** Makes the running loops of {@code policy} match {@code watched}: starts, keeps, restarts and stops loops. */
     void sync(ResolvedPolicy policy, List<Watched> watched) {
-        PolicyLoops loops = policies.computeIfAbsent(policy.key(), k -> new PolicyLoops(policy));
+        PolicyLoops loops = policies.get(policy.key());
+        if (loops == null) {
+            // The first sync of a policy in this process: what an earlier leader saw of its pods is read once, here.
+            Map<PodKey, PodSamples> saved = policy.source() == MetricsSource.pods ? keeper.restore(policy.ref()) : Map.of();
+            loops = policies.computeIfAbsent(policy.key(), k -> new PolicyLoops(policy, saved));
+        }
         boolean reshaped = !policy.sameScrapeShape(loops.policy());
         loops.policy(policy);
         Set<PodKey> present = new HashSet<>();
@@ -116,6 +151,10 @@ public final class ScrapeScheduler implements AutoCloseable {
                 existing.cancel();
             }
             PodState state = new PodState(w.target(), w.annotations(), policy.detection().withMemoryLimitBytes(w.target().memoryLimitBytes()));
+            int replayed = SampleKeeper.replay(state, loops.takeSaved(key));
+            if (replayed > 0) {
+                log.info("{}: replayed {} saved samples, verdict {}", key, replayed, state.effectiveVerdict());
+            }
             PolicyLoops.Loop loop = new PolicyLoops.Loop(state, new CompletableFuture<>());
             loops.put(key, loop);
             startAfterBackfill(loops, loop);
@@ -228,5 +267,6 @@ public final class ScrapeScheduler implements AutoCloseable {
             remove(key);
         }
         timer.shutdownNow();
+        saver.shutdownNow();
     }
 }

@@ -1,0 +1,68 @@
+package dev.leakguard.act;
+
+import dev.leakguard.api.LeakPolicy;
+import dev.leakguard.engine.PolicyRef;
+import dev.leakguard.engine.SampleJournal;
+import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Keeps each policy's recent samples in one ConfigMap, {@code leakguard-samples-<policy>} in the
+ * policy's namespace, owned by the policy (deleting the policy deletes it) and labelled like the
+ * evidence ConfigMaps. The archive is the ConfigMap's {@code binaryData} {@value #KEY}. A ConfigMap of
+ * that name that the policy does not own is not read.
+ */
+public final class ConfigMapSampleJournal implements SampleJournal {
+    private static final Logger log = LoggerFactory.getLogger(ConfigMapSampleJournal.class);
+    public static final String LABEL = "leakguard.dev/samples";
+    static final String KEY = "samples.bin.gz";
+
+    private final KubernetesClient client;
+
+    public ConfigMapSampleJournal(KubernetesClient client) {
+        this.client = client;
+    }
+
+    public static String nameFor(String policy) {
+        return ObjectNames.derivedName("leakguard-samples-", policy);
+    }
+
+    @Override
+    public String load(PolicyRef policy) {
+        ConfigMap saved = client.configMaps().inNamespace(policy.namespace()).withName(nameFor(policy.name())).get();
+        if (saved == null) {
+            return null;
+        }
+        boolean owned = saved.getMetadata().getOwnerReferences() != null && saved.getMetadata().getOwnerReferences().stream()
+                .anyMatch(o -> policy.uid().equals(o.getUid()));
+        Map<String, String> labels = saved.getMetadata().getLabels();
+        if (!owned || labels == null || !"true".equals(labels.get(LABEL))) {
+            log.warn("{}/{}: ConfigMap {} is not this policy's saved samples (owner or label {} missing); not read",
+                    policy.namespace(), policy.name(), nameFor(policy.name()), LABEL);
+            return null;
+        }
+        return saved.getBinaryData() == null ? null : saved.getBinaryData().get(KEY);
+    }
+
+    @Override
+    public void save(PolicyRef policy, String archive, int pods) {
+        ConfigMap samples = new ConfigMapBuilder()
+                .withNewMetadata()
+                .withName(nameFor(policy.name()))
+                .withNamespace(policy.namespace())
+                .withLabels(Map.of(LABEL, "true", EvidenceStore.POLICY_LABEL, EvidenceStore.policyLabel(policy.name())))
+                .withOwnerReferences(new OwnerReferenceBuilder().withApiVersion(HasMetadata.getApiVersion(LeakPolicy.class))
+                        .withKind(HasMetadata.getKind(LeakPolicy.class)).withName(policy.name()).withUid(policy.uid()).build())
+                .endMetadata()
+                .withData(Map.of("pods", String.valueOf(pods)))
+                .withBinaryData(Map.of(KEY, archive))
+                .build();
+        client.configMaps().inNamespace(policy.namespace()).resource(samples).createOr(existing -> existing.update());
+    }
+}

@@ -1,0 +1,25 @@
+package dev.leakguard.engine;
+
+/**
+ * Where a policy's recent samples outlive the operator process ({@link SampleArchive}'s text), so that
+ * a new leader resumes where the old one stopped. Implementations never throw on a missing record.
+ */
+public interface SampleJournal {
+    /** Keeps nothing: every start is a fresh start. */
+    SampleJournal NONE = new SampleJournal() {
+        @Override
+        public String load(PolicyRef policy) {
+            return null;
+        }
+
+        @Override
+        public void save(PolicyRef policy, String archive, int pods) {
+        }
+    };
+
+    /** The archive last saved for {@code policy}, or null when there is none (or it is not the policy's). */
+    String load(PolicyRef policy);
+
+    /** Replaces the policy's archive; {@code pods} is how many pods it holds. */
+    void save(PolicyRef policy, String archive, int pods);
+}
