@@ -30,9 +30,11 @@ public final class SampleArchive {
     private static final byte[] MAGIC = {'L', 'G', 'S', 1};
     static final int MAX_PODS = 100_000;
     static final int MAX_SAMPLES_PER_POD = 100_000;
+    /** A full archive holds a few hundred thousand; more would only fill the heap. */
+    static final int MAX_SAMPLES = 1_000_000;
     private static final int MAX_STRING_BYTES = 253;
     /** Decompressed input beyond this is refused, whatever the archive claims: no gzip bomb fills the heap. */
-    static final int MAX_DECOMPRESSED_BYTES = 64 * 1024 * 1024;
+    static final int MAX_DECOMPRESSED_BYTES = 16 * 1024 * 1024;
 
     /** The archive's text, and how many pods it holds and had to leave out. */
     public record Encoded(String base64, int kept, int dropped) {
@@ -59,7 +61,7 @@ public final class SampleArchive {
     public static List<PodSamples> decode(String base64) {
         byte[] gz;
         try {
-            gz = Base64.getMimeDecoder().decode(base64);
+            gz = Base64.getDecoder().decode(base64);
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("sample archive is not base64: " + e.getMessage(), e);
         }
@@ -71,12 +73,17 @@ public final class SampleArchive {
             }
             int podCount = count(in, MAX_PODS, "pods");
             List<PodSamples> pods = new ArrayList<>(Math.min(podCount, 1024));
+            int total = 0;
             for (int p = 0; p < podCount; p++) {
                 PodKey pod = new PodKey(string(in), string(in));
                 String uid = string(in);
                 long start = unzigzag(varint(in));
                 int restarts = (int) unzigzag(varint(in));
                 int sampleCount = count(in, MAX_SAMPLES_PER_POD, "samples of " + pod);
+                total += sampleCount;
+                if (total > MAX_SAMPLES) {
+                    throw new IllegalArgumentException("sample archive holds more than " + MAX_SAMPLES + " samples");
+                }
                 List<Sample> samples = new ArrayList<>(Math.min(sampleCount, 1024));
                 long time = 0;
                 for (int s = 0; s < sampleCount; s++) {
