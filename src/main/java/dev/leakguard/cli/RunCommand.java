@@ -49,6 +49,10 @@ public final class RunCommand implements Callable<Integer> {
     @Option(names = "--max-restarts-per-hour", defaultValue = "" + LeakguardOperator.Settings.MAX_RESTARTS_PER_HOUR, description = "Operator-wide cap on restarts per hour, over all policies (default ${DEFAULT-VALUE}).")
     int maxRestartsPerHour;
 
+    @Option(names = "--lease-duration", paramLabel = "DURATION", defaultValue = "15s",
+            description = "How long the leader's Lease holds without renewal: the longest a leader change takes (default ${DEFAULT-VALUE}).")
+    String leaseDuration;
+
     @Option(names = "--save-samples-every", paramLabel = "DURATION", defaultValue = "2m",
             description = "How often the leader saves its pods' recent samples (source: pods) to a ConfigMap per policy, so that a new"
                     + " leader resumes at once (default ${DEFAULT-VALUE}).")
@@ -86,13 +90,12 @@ public final class RunCommand implements Callable<Integer> {
         PrometheusPodLabels prometheusLabels;
         PrometheusUrlAllowList prometheusServers;
         Duration saveEvery;
+        Duration lease;
         try {
             prometheusLabels = new PrometheusPodLabels(prometheusPodLabel, prometheusNamespaceLabel);
             prometheusServers = PrometheusUrlAllowList.of(prometheusUrl, allowedPrometheusUrls == null ? List.of() : allowedPrometheusUrls);
-            saveEvery = Durations.parse(saveSamplesEvery);
-            if (saveEvery.isZero() || saveEvery.isNegative()) {
-                throw new IllegalArgumentException("--save-samples-every must be positive, got " + saveSamplesEvery);
-            }
+            saveEvery = positive("--save-samples-every", saveSamplesEvery);
+            lease = positive("--lease-duration", leaseDuration);
         } catch (IllegalArgumentException e) {
             System.err.println("leakguard: " + e.getMessage());
             return 2;
@@ -102,7 +105,8 @@ public final class RunCommand implements Callable<Integer> {
                 .maxRestartsPerHour(maxRestartsPerHour)
                 .prometheusServers(prometheusServers)
                 .prometheusLabels(prometheusLabels)
-                .saveSamplesEvery(saveEvery);
+                .saveSamplesEvery(saveEvery)
+                .leaseDuration(lease);
         if (leaderElection) {
             String leaseNs = leaseNamespace != null ? leaseNamespace : System.getenv("POD_NAMESPACE");
             if (leaseNs == null || leaseNs.isBlank()) {
@@ -127,5 +131,13 @@ public final class RunCommand implements Callable<Integer> {
         operator.start();
         stopped.await();
         return 0;
+    }
+
+    private static Duration positive(String flag, String text) {
+        Duration value = Durations.parse(text);
+        if (value.isZero() || value.isNegative()) {
+            throw new IllegalArgumentException(flag + " must be positive, got " + text);
+        }
+        return value;
     }
 }

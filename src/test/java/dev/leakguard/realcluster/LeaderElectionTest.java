@@ -11,6 +11,7 @@ import dev.leakguard.testing.LeakingEndpoint;
 import dev.leakguard.testing.Poll;
 import dev.leakguard.testing.RealKubernetes;
 import dev.leakguard.testing.TestPolicies;
+import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -29,8 +30,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.DoubleStream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -119,11 +122,16 @@ class LeaderElectionTest {
         }
 
         double metric(String name) {
+            return metricValues(name, "").sum();
+        }
+
+        /** The values of the metric's series whose labels match {@code labels} (a regular expression, found anywhere). */
+        DoubleStream metricValues(String name, String labels) {
             String body;
             try {
                 Matcher port = Pattern.compile("/metrics on :(\\d+)").matcher(Files.readString(log));
                 if (!port.find()) {
-                    return 0;
+                    return DoubleStream.empty();
                 }
                 body = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port.group(1) + "/metrics"))
                         .build(), HttpResponse.BodyHandlers.ofString()).body();
@@ -133,9 +141,86 @@ class LeaderElectionTest {
                 Thread.currentThread().interrupt();
                 throw new IllegalStateException(e);
             }
+            Pattern matching = Pattern.compile(labels);
             return body.lines().filter(l -> l.startsWith(name + "{") || l.startsWith(name + " "))
-                    .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum();
+                    .filter(l -> matching.matcher(l.substring(0, l.lastIndexOf(' '))).find())
+                    .map(l -> l.substring(l.lastIndexOf(' ') + 1))
+                    .mapToDouble(v -> v.equals("+Inf") ? Double.POSITIVE_INFINITY : Double.parseDouble(v));
         }
+    }
+
+    /**
+     * Failover mid-leak with {@code source: pods}: the leader has judged the pods (warm-up and window are over) and
+     * the leak is close to the horizon but not yet acted on when it is SIGKILLed. The new leader replays the recent
+     * samples the old one saved in {@code leakguard-samples-<policy>} and decides at its first scrapes, instead of
+     * learning a whole window again, and the leak is still evicted before the limit — which it would reach before
+     * a fresh detector had seen a window.
+     */
+    @Test
+    void aNewLeaderResumesTheKilledLeadersDetectionAndEvictsBeforeTheLimit() throws Exception {
+        k8s.installLeakguard();
+        KubernetesClient admin = k8s.admin();
+        String ns = k8s.namespace("resume");
+        int port = Workloads.freePort();
+        new Workloads(admin, ns).deployment("checkout", 2, Map.of("app", "checkout"), port, "256Mi");
+        new Workloads(admin, ns).maxUnavailable("checkout", 1);
+        // Real time: memory (heap + 8 MB non-heap) climbs 1 MB/s from 108 MB towards the 256Mi limit, reached 160 s after start.
+        AtomicLong firstStart = new AtomicLong(Long.MAX_VALUE);
+        running.add(new Kubelet(admin).serve(ns, Map.of("app", "checkout"), (pod, ip) -> {
+            long started = System.currentTimeMillis();
+            firstStart.accumulateAndGet(started, Math::min);
+            return new LeakingEndpoint(new InetSocketAddress(ip, port), started, 100 * MB, 1 * MB, 1);
+        }));
+        // Time runs 15 times faster than with the defaults (1 s scrapes for 15 s), the Lease too: 4 s for 60 s. A takeover
+        // then misses about as much of the 60 s window as a real one (15 s Lease, 2 m saves) misses of a 30 m window.
+        Duration window = Duration.ofSeconds(60);
+        long horizonSeconds = 30;
+
+        String[] flags = {"--save-samples-every", "1s", "--lease-duration", "4s"};
+        Operator a = start("resume-a", ns, k8s.operatorKubeconfig(), flags);
+        Poll.until(Duration.ofSeconds(60), () -> holder(admin), "resume-a"::equals, "resume-a to take the Lease");
+        Operator b = start("resume-b", ns, k8s.operatorKubeconfig(), flags);
+        admin.resources(LeakPolicy.class).inNamespace(ns).resource(TestPolicies.fromSpec(ns, "checkout", """
+                selector: {matchLabels: {app: checkout}}
+                metrics: {port: metrics, interval: 1s, memory: app_memory_bytes, threads: go_goroutines}
+                detection: {window: 60s, warmup: 5s, horizon: 30s}
+                action: {type: Evict, maxConcurrent: 1, cooldown: 10m}
+                """)).create();
+
+        // Kill the leader about ten seconds before its leak would turn LEAKING, after a save of the judged window.
+        Poll.until(Duration.ofSeconds(120), () -> a.metricValues("leakguard_pod_seconds_to_limit", "").min().orElse(Double.POSITIVE_INFINITY),
+                s -> s < horizonSeconds + 12, "resume-a to see the leak approach its horizon");
+        assertThat(a.metricValues("leakguard_pod_verdict", "verdict=\"suspect\"").sum()).as("both pods judged SUSPECT").isEqualTo(2);
+        ConfigMap saved = Poll.until(Duration.ofSeconds(10),
+                () -> admin.configMaps().inNamespace(ns).withName("leakguard-samples-checkout").get(), c -> c != null, "the saved samples");
+        assertThat(saved.getMetadata().getOwnerReferences()).singleElement().satisfies(o -> assertThat(o.getKind()).isEqualTo("LeakPolicy"));
+        assertThat(saved.getData()).containsEntry("pods", "2");
+        a.process().destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+        assertThat(leakguardEvents(admin, ns, "Evicted")).as("killed before it acted").isEmpty();
+
+        Poll.until(Duration.ofSeconds(20), () -> holder(admin), "resume-b"::equals, "resume-b to take over the Lease");
+        long takeover = System.nanoTime();
+        Poll.until(Duration.ofSeconds(60), () -> b.metricValues("leakguard_pod_verdict", "verdict=\"(suspect|leaking|healthy)\"").sum(),
+                n -> n > 0, "resume-b's first verdict");
+        Duration toVerdict = Duration.ofNanos(System.nanoTime() - takeover);
+        Poll.until(Duration.ofSeconds(60), () -> b.metricValues("leakguard_pod_verdict", "verdict=\"leaking\"").sum(),
+                n -> n > 0, "resume-b's first LEAKING verdict");
+        Duration toLeaking = Duration.ofNanos(System.nanoTime() - takeover);
+        Poll.until(Duration.ofSeconds(60), () -> leakguardEvents(admin, ns, "Evicted"), e -> !e.isEmpty(), "resume-b's eviction");
+        long evictedAt = System.currentTimeMillis();
+        Duration toEviction = Duration.ofNanos(System.nanoTime() - takeover);
+        long limitAt = firstStart.get() + Math.round((256 * 1024 * 1024 - 108 * MB) / MB * 1000);
+        System.out.printf("failover mid-leak: after resume-b took over, first verdict %.1f s, first LEAKING %.1f s, eviction %.1f s;"
+                + " evicted %.1f s before the memory limit (a fresh detector would need the %d s window first)%n",
+                toVerdict.toMillis() / 1000.0, toLeaking.toMillis() / 1000.0, toEviction.toMillis() / 1000.0,
+                (limitAt - evictedAt) / 1000.0, window.toSeconds());
+
+        assertThat(b.output()).contains("replayed");
+        assertThat(leakguardEvents(admin, ns, "Evicted")).singleElement()
+                .satisfies(e -> assertThat(e.getSource().getHost()).isEqualTo("resume-b"));
+        assertThat(toVerdict).as("time from takeover to the first verdict").isLessThan(window.dividedBy(3));
+        assertThat(toEviction).as("time from takeover to the eviction").isLessThan(window);
+        assertThat(evictedAt).as("evicted before the leak reaches its limit").isLessThan(limitAt);
     }
 
     /**
@@ -178,12 +263,13 @@ class LeaderElectionTest {
         return start(identity, namespace, k8s.operatorKubeconfig());
     }
 
-    private Operator start(String identity, String namespace, Path kubeconfig) throws IOException {
+    private Operator start(String identity, String namespace, Path kubeconfig, String... flags) throws IOException {
         Path log = Files.createTempFile("leakguard-" + identity, ".log");
-        ProcessBuilder builder = new ProcessBuilder(System.getProperty("java.home") + File.separator + "bin" + File.separator + "java",
+        List<String> command = new ArrayList<>(List.of(System.getProperty("java.home") + File.separator + "bin" + File.separator + "java",
                 "-cp", System.getProperty("java.class.path"), Main.class.getName(), "run", "--leader-election",
-                "--lease-namespace", ControlPlane.OPERATOR_NAMESPACE, "--namespace", namespace, "--http-port", "0", "--probe-port", "0")
-                .redirectErrorStream(true).redirectOutput(log.toFile());
+                "--lease-namespace", ControlPlane.OPERATOR_NAMESPACE, "--namespace", namespace, "--http-port", "0", "--probe-port", "0"));
+        command.addAll(List.of(flags));
+        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
         builder.environment().put("KUBECONFIG", kubeconfig.toString());
         builder.environment().put("HOSTNAME", identity);
         Process process = builder.start();
