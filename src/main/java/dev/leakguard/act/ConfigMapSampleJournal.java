@@ -1,12 +1,9 @@
 package dev.leakguard.act;
 
-import dev.leakguard.api.LeakPolicy;
 import dev.leakguard.engine.PolicyRef;
 import dev.leakguard.engine.SampleJournal;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
-import io.fabric8.kubernetes.api.model.HasMetadata;
-import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.util.Map;
 import org.slf4j.Logger;
@@ -57,8 +54,7 @@ public final class ConfigMapSampleJournal implements SampleJournal {
                 .withName(nameFor(policy.name()))
                 .withNamespace(policy.namespace())
                 .withLabels(Map.of(LABEL, "true", EvidenceStore.POLICY_LABEL, EvidenceStore.policyLabel(policy.name())))
-                .withOwnerReferences(new OwnerReferenceBuilder().withApiVersion(HasMetadata.getApiVersion(LeakPolicy.class))
-                        .withKind(HasMetadata.getKind(LeakPolicy.class)).withName(policy.name()).withUid(policy.uid()).build())
+                .withOwnerReferences(PolicyOwnership.ownerReference(policy))
                 .endMetadata()
                 .withData(Map.of("pods", String.valueOf(pods)))
                 .withBinaryData(Map.of(KEY, archive))

@@ -1,13 +1,10 @@
 package dev.leakguard.act;
 
-import dev.leakguard.api.LeakPolicy;
 import dev.leakguard.engine.PodKey;
 import dev.leakguard.engine.PolicyRef;
 import dev.leakguard.text.BoundedText;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
-import io.fabric8.kubernetes.api.model.HasMetadata;
-import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -70,8 +67,7 @@ public final class EvidenceStore {
                 .withNamespace(namespace)
                 .withLabels(Map.of(LABEL, "true", POLICY_LABEL, policyLabel(policy.name())))
                 .withAnnotations(Map.of(CAPTURED_AT, capturedAt.toString(), "leakguard.dev/pod-uid", String.valueOf(podUid)))
-                .withOwnerReferences(new OwnerReferenceBuilder().withApiVersion(HasMetadata.getApiVersion(LeakPolicy.class))
-                        .withKind(HasMetadata.getKind(LeakPolicy.class)).withName(policy.name()).withUid(policy.uid()).build())
+                .withOwnerReferences(PolicyOwnership.ownerReference(policy))
                 .endMetadata()
                 .withData(Map.of("summary.txt", BoundedText.bounded(summary, 16 * 1024), "pod", pod.name()))
                 .withBinaryData(binary)
