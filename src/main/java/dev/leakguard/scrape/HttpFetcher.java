@@ -62,6 +62,8 @@ public final class HttpFetcher implements AutoCloseable {
     private static final int HTTP_THREADS = 2;
     private static final int REMEMBERED_PEERS = 4096;
     private static final String HTTP_1 = "HTTP/1.";
+    /** The shipped ClusterRole and binding that let the operator's ServiceAccount past kube-rbac-proxy's default check. */
+    static final String METRICS_READER_EXAMPLE = "deploy/app-namespace/clusterrole-metrics-reader.yaml";
     private static final long SNIFF_READ_MILLIS = 2000;
     private static final AtomicInteger FETCHER_IDS = new AtomicInteger();
     /** Distinct TLS settings (CA bundles, server names) kept with a client of their own; a dropped client is collected. */
@@ -399,7 +401,7 @@ public final class HttpFetcher implements AutoCloseable {
                         + " not followed");
             }
             if ((status < 200 || status >= 300) && !(keepErrorBodies && status >= 400)) {
-                return rejecting(FailureKind.HTTP_STATUS, "HTTP status " + status);
+                return rejecting(FailureKind.HTTP_STATUS, statusMessage(status));
             }
             String encoding = response.headers().firstValue("Content-Encoding").orElse("").trim().toLowerCase(Locale.ROOT);
             boolean gzip = encoding.equals("gzip") || encoding.equals("x-gzip");
@@ -413,6 +415,20 @@ public final class HttpFetcher implements AutoCloseable {
             }
             String contentType = BoundedText.bounded(response.headers().firstValue("Content-Type").orElse(""), 200);
             return BodyCollector.collecting(limits.maxBodyBytes(), status, gzip, contentType, this::elapsed);
+        }
+
+        /**
+         * The status, and for the two an authenticating proxy such as kube-rbac-proxy answers, what it means and
+         * what to change: a bare "403" sends people looking at the pod instead of at the operator's rights.
+         */
+        private static String statusMessage(int status) {
+            return switch (status) {
+                case 401 -> "HTTP status 401: the endpoint did not authenticate the request (no bearer token, or one it rejects:"
+                        + " see spec.metrics.authorization)";
+                case 403 -> "HTTP status 403: the endpoint authenticated the operator but forbids it (behind kube-rbac-proxy,"
+                        + " grant its ServiceAccount get on /metrics: " + METRICS_READER_EXAMPLE + ")";
+                default -> "HTTP status " + status;
+            };
         }
 
         private BodyCollector rejecting(FailureKind kind, String message) {

@@ -127,7 +127,8 @@ class KubeRbacProxyTest {
     @Test
     @Order(1)
     void beforeAnyGrantTheServerForbidsTheOperatorAndItsPodIsUnknownNeverActedOn() {
-        unknownBecause("proxied", "HTTP status 403");
+        unknownBecause("proxied", "HTTP status 403: the endpoint authenticated the operator but forbids it (behind kube-rbac-proxy,"
+                + " grant its ServiceAccount get on /metrics: deploy/app-namespace/clusterrole-metrics-reader.yaml)");
         KubeRbacProxy proxy = proxies.get("proxied");
         assertThat(proxy.authenticatedUsers()).as("the API server authenticated the operator's token").containsExactly(SERVICE_ACCOUNT);
         assertThat(proxy.answered(403)).isPositive();
@@ -160,7 +161,7 @@ class KubeRbacProxyTest {
     @Test
     @Order(3)
     void aTokenTheServerDoesNotAuthenticateIsUnauthorizedUnknownAndNeverActedOn() {
-        unknownBecause("forged", "HTTP status 401");
+        unknownBecause("forged", "HTTP status 401: the endpoint did not authenticate the request");
         KubeRbacProxy proxy = proxies.get("forged");
         assertThat(proxy.answered(401)).isPositive();
         assertThat(proxy.authenticatedUsers()).isEmpty();

@@ -8,6 +8,7 @@ import dev.leakguard.fixtures.MetricsFixtures;
 import dev.leakguard.scrape.FetchResult.Failure;
 import dev.leakguard.scrape.FetchResult.Success;
 import dev.leakguard.testing.BlackHoledListener;
+import dev.leakguard.testing.ProjectRoot;
 import dev.leakguard.text.BoundedText;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -257,7 +258,21 @@ class HttpFetcherTest {
         Failure failure = failure(fetcher.fetch(uri("/metrics"), SMALL));
 
         assertThat(failure.kind()).isEqualTo(FailureKind.HTTP_STATUS);
-        assertThat(failure.message()).isEqualTo("HTTP status " + status);
+        assertThat(failure.message()).startsWith("HTTP status " + status);
+    }
+
+    @Test
+    void unauthorizedAndForbiddenSayWhatToChange() throws Exception {
+        server.enqueue(new MockResponse.Builder().code(401).build());
+        server.enqueue(new MockResponse.Builder().code(403).build());
+
+        assertThat(failure(fetcher.fetch(uri("/metrics"), SMALL)).message())
+                .isEqualTo("HTTP status 401: the endpoint did not authenticate the request (no bearer token, or one it rejects:"
+                        + " see spec.metrics.authorization)");
+        assertThat(failure(fetcher.fetch(uri("/metrics"), SMALL)).message())
+                .isEqualTo("HTTP status 403: the endpoint authenticated the operator but forbids it (behind kube-rbac-proxy,"
+                        + " grant its ServiceAccount get on /metrics: deploy/app-namespace/clusterrole-metrics-reader.yaml)");
+        assertThat(ProjectRoot.PATH.resolve(HttpFetcher.METRICS_READER_EXAMPLE)).as("the file the 403 names").exists();
     }
 
     @ParameterizedTest
