@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.leakguard.act.EvidenceStore;
 import dev.leakguard.api.LeakPolicy;
-import dev.leakguard.api.PodRisk;
 import dev.leakguard.demo.DemoApiServer;
 import dev.leakguard.metrics.MicrometerOperatorMetrics;
 import dev.leakguard.testing.LeakingEndpoint;
@@ -217,23 +216,12 @@ class ScrapeTlsAndCredentialsTest {
                 app + " read").assessment().memoryBytes();
     }
 
-    /** Waits for the pod to be unknown for {@code reason} (on a loaded machine a handshake may first time out). */
     private void unknownBecause(String app, String reason) {
-        Poll.until(Duration.ofSeconds(30), () -> risk(app),
-                r -> r != null && "unknown".equals(r.getVerdict()) && r.getMessage() != null && r.getMessage().contains(reason),
-                app + " unknown because " + reason);
+        TestPolicies.awaitUnknown(client, NS, app, app + "-0", reason);
     }
 
     private LeakPolicy policy(String app) {
         return client.resources(LeakPolicy.class).inNamespace(NS).withName(app).get();
-    }
-
-    private PodRisk risk(String app) {
-        LeakPolicy policy = policy(app);
-        if (policy == null || policy.getStatus() == null || policy.getStatus().getRiskiestPods() == null) {
-            return null;
-        }
-        return policy.getStatus().getRiskiestPods().stream().filter(r -> (app + "-0").equals(r.getPod())).findFirst().orElse(null);
     }
 
     /** Writes to two streams: the test's log stays visible while it is searched. */

@@ -3,7 +3,6 @@ package dev.leakguard.realcluster;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.leakguard.api.LeakPolicy;
-import dev.leakguard.api.PodRisk;
 import dev.leakguard.metrics.MicrometerOperatorMetrics;
 import dev.leakguard.operator.LeakguardOperator;
 import dev.leakguard.testing.ExternalTool;
@@ -28,10 +27,12 @@ import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
+import java.util.ArrayDeque;
+import java.util.Deque;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
@@ -63,12 +64,12 @@ class KubeRbacProxyTest {
 
     @TempDir
     static Path dir;
-    private static final List<AutoCloseable> running = new ArrayList<>();
-    private static final Map<String, KubeRbacProxy> proxies = new java.util.concurrent.ConcurrentHashMap<>();
+    /** Pushed as started, so closed the operator first, then its client, then the pods' containers. */
+    private static final Deque<AutoCloseable> running = new ArrayDeque<>();
+    private static final Map<String, KubeRbacProxy> proxies = new ConcurrentHashMap<>();
     private static String ns;
     private static String operatorToken;
     private static KubernetesClient admin;
-    private static KubernetesClient operatorClient;
     private static MicrometerOperatorMetrics metrics;
     private static LeakguardOperator operator;
 
@@ -93,7 +94,7 @@ class KubeRbacProxyTest {
         Workloads workloads = new Workloads(admin, ns);
         for (String app : List.of("proxied", "forged")) {
             int port = Workloads.freePort();
-            running.add(kubelet.serve(ns, Map.of("app", app), (pod, ip) -> behindProxy(app, ca, ip, port)));
+            running.push(kubelet.serve(ns, Map.of("app", app), (pod, ip) -> behindProxy(app, ca, ip, port)));
             workloads.barePod(app, Map.of("app", app), port, "200Mi");
         }
         createPolicy("proxied", "authorization: {type: ServiceAccount}");
@@ -102,23 +103,19 @@ class KubeRbacProxyTest {
         // The operator's projected token, as the kubelet would write it in the pod.
         operatorToken = k8s.operatorToken();
         Path tokenFile = Files.writeString(dir.resolve("token"), operatorToken);
-        operatorClient = k8s.operatorClient();
+        KubernetesClient operatorClient = k8s.operatorClient();
+        running.push(operatorClient);
         metrics = new MicrometerOperatorMetrics("test");
         operator = new LeakguardOperator(operatorClient, ScaledClock.system(), metrics, LeakguardOperator.Settings.builder()
                 .statusRefresh(Duration.ofMillis(500)).serviceAccountToken(tokenFile).build());
+        running.push(operator);
         operator.start();
     }
 
     @AfterAll
     static void stop() throws Exception {
-        if (operator != null) {
-            operator.close();
-        }
         for (AutoCloseable closeable : running) {
             closeable.close();
-        }
-        if (operatorClient != null) {
-            operatorClient.close();
         }
         // The grant is cluster-wide: other classes on this control plane must not inherit it.
         k8s.kubectl("delete", "--ignore-not-found", "-f", METRICS_READER.toString());
@@ -155,7 +152,7 @@ class KubeRbacProxyTest {
                 "the proxied pod's leak, read with the operator's token, to be announced");
         LeakPolicy policy = admin.resources(LeakPolicy.class).inNamespace(ns).withName("proxied").get();
         assertThat(policy.getStatus().getWatched()).isEqualTo(1);
-        assertThat(risk("proxied").getVerdict()).isNotEqualTo("unknown");
+        assertThat(TestPolicies.riskiestPod(admin, ns, "proxied", "proxied").getVerdict()).isNotEqualTo("unknown");
     }
 
     @Test
@@ -216,16 +213,6 @@ class KubeRbacProxyTest {
     }
 
     private static void unknownBecause(String app, String reason) {
-        Poll.until(Duration.ofSeconds(30), () -> risk(app),
-                r -> r != null && "unknown".equals(r.getVerdict()) && r.getMessage() != null && r.getMessage().contains(reason),
-                app + " unknown because " + reason);
-    }
-
-    private static PodRisk risk(String app) {
-        LeakPolicy policy = admin.resources(LeakPolicy.class).inNamespace(ns).withName(app).get();
-        if (policy == null || policy.getStatus() == null || policy.getStatus().getRiskiestPods() == null) {
-            return null;
-        }
-        return policy.getStatus().getRiskiestPods().stream().filter(r -> app.equals(r.getPod())).findFirst().orElse(null);
+        TestPolicies.awaitUnknown(admin, ns, app, app, reason);
     }
 }
