@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.leakguard.api.LeakPolicy;
 import dev.leakguard.metrics.MicrometerOperatorMetrics;
 import dev.leakguard.operator.LeakguardOperator;
+import dev.leakguard.testing.CapturedStderr;
 import dev.leakguard.testing.ExternalTool;
 import dev.leakguard.testing.KubeRbacProxy;
 import dev.leakguard.testing.Kubelet;
@@ -64,7 +65,7 @@ class KubeRbacProxyTest {
 
     @TempDir
     static Path dir;
-    /** Pushed as started, so closed the operator first, then its client, then the pods' containers. */
+    /** Pushed as started, so closed the operator first, then the log capture, its client, the pods' containers. */
     private static final Deque<AutoCloseable> running = new ArrayDeque<>();
     private static final Map<String, KubeRbacProxy> proxies = new ConcurrentHashMap<>();
     private static String ns;
@@ -72,6 +73,7 @@ class KubeRbacProxyTest {
     private static KubernetesClient admin;
     private static MicrometerOperatorMetrics metrics;
     private static LeakguardOperator operator;
+    private static CapturedStderr logs;
 
     @BeforeAll
     static void startTheOperatorBehindProxies() throws Exception {
@@ -103,6 +105,8 @@ class KubeRbacProxyTest {
         // The operator's projected token, as the kubelet would write it in the pod.
         operatorToken = k8s.operatorToken();
         Path tokenFile = Files.writeString(dir.resolve("token"), operatorToken);
+        logs = new CapturedStderr();
+        running.push(logs);
         KubernetesClient operatorClient = k8s.operatorClient();
         running.push(operatorClient);
         metrics = new MicrometerOperatorMetrics("test");
@@ -171,8 +175,10 @@ class KubeRbacProxyTest {
                 admin.getKubernetesSerialization().asYaml(admin.v1().events().inNamespace(ns).list()),
                 admin.getKubernetesSerialization().asYaml(admin.resources(LeakPolicy.class).inNamespace(ns).list()),
                 admin.getKubernetesSerialization().asYaml(admin.pods().inNamespace(ns).list()),
-                metrics.scrape());
-        assertThat(everywhere).as("Events, status, pods and /metrics").contains("proxied").contains("HTTP status 401")
+                metrics.scrape(),
+                logs.text());
+        assertThat(logs.text()).as("the operator's log, captured").contains("leakpolicyreconciler");
+        assertThat(everywhere).as("Events, status, pods, /metrics and the operator's log").contains("proxied").contains("HTTP status 401")
                 .doesNotContain(FORGED_TOKEN).doesNotContain(operatorToken);
     }
 
