@@ -1,6 +1,7 @@
 package dev.leakguard.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.leakguard.decide.PodAnnotations;
 import dev.leakguard.policy.Defaults;
 import dev.leakguard.policy.Durations;
 import dev.leakguard.policy.Quantities;
@@ -144,24 +145,26 @@ public final class AnalyzeCommand implements Callable<Integer> {
         Map<String, Object> json() {
             Assessment shown = atAction != null ? atAction : last;
             Map<String, Object> json = new LinkedHashMap<>();
-            json.put("verdict", verdict().name());
+            json.put("verdict", PodAnnotations.verdictLabel(verdict()));
             json.put("actionAtSeconds", atAction == null ? null : actionAtSeconds);
             json.put("secondsToLimitAtAction", atAction == null ? null : finite(atAction.secondsToLimit()));
             json.put("secondsToLimitLowerAtAction", atAction == null ? null : finite(atAction.secondsToLimitLower()));
             json.put("memoryGrowthBytesPerSecond", finite(shown.memoryGrowthBytesPerSecond()));
             json.put("threadGrowthPerSecond", finite(shown.threadGrowthPerSecond()));
             json.put("memoryLimitBytes", settings.memoryLimitBytes());
-            json.put("significance", shown.significance());
+            // The one-sided Mann–Kendall p-value of the floor's rise: small means a clear rise. Not 1 − p under a
+            // name that reads as "how sure": a flat series then showed 0.956.
+            json.put("memoryRisePValue", shown.samples() == 0 ? null : 1 - shown.significance());
             json.put("fitQuality", shown.fitQuality());
             json.put("samples", samples);
-            json.put("finalVerdict", last.verdict().name());
+            json.put("finalVerdict", PodAnnotations.verdictLabel(last.verdict()));
             json.put("reason", shown.reason());
             return json;
         }
 
         String text() {
             StringBuilder text = new StringBuilder();
-            text.append("verdict: ").append(verdict()).append('\n');
+            text.append("verdict: ").append(PodAnnotations.verdictLabel(verdict())).append('\n');
             if (atAction != null) {
                 text.append(String.format("would restart at t=%.0f s, %.1f min before the predicted limit (pessimistic %.1f min)%n",
                         actionAtSeconds, atAction.secondsToLimit() / 60, atAction.secondsToLimitLower() / 60));

@@ -1,5 +1,8 @@
 package dev.leakguard.trend;
 
+import dev.leakguard.policy.Durations;
+import dev.leakguard.text.Format;
+import java.time.Duration;
 import java.util.Arrays;
 
 /**
@@ -202,7 +205,7 @@ final class FloorTrendDetector implements LeakDetector {
         }
         long warmupEnd = (containerStartMillis >= 0 ? containerStartMillis : seriesStartMillis) + warmupMillis;
         if (now < warmupEnd) {
-            current = insufficient(sample, 0, prefix(restart) + "warming up, " + (warmupEnd - now + 999) / 1000 + " s left");
+            current = insufficient(sample, 0, prefix(restart) + "warming up, " + Format.duration((warmupEnd - now + 999) / 1000) + " left");
             return current;
         }
         add(sample);
@@ -303,7 +306,7 @@ final class FloorTrendDetector implements LeakDetector {
         int samples = closedSamples + count[slot(openIndex)];
         if (covered < minPoints) {
             return insufficient(sample, samples, prefix(restart) + "collecting data, " + covered + " of " + minPoints
-                    + " buckets of " + bucketMillis / 1000 + " s");
+                    + " buckets of " + Durations.format(Duration.ofMillis(bucketMillis)));
         }
         double xNow = (sample.timestampMillis() - originMillis) / 1000.0;
         double significance = RobustStatistics.normalCdf((levelShift && !threadsSteady ? aroundShift : whole).z);
@@ -317,13 +320,14 @@ final class FloorTrendDetector implements LeakDetector {
         if (!memoryEvidence) {
             if (threadEvidence) {
                 return judgement.verdict(Verdict.SUSPECT, Double.POSITIVE_INFINITY, Double.POSITIVE_INFINITY,
-                        prefix(restart) + "threads grow " + perHour(threadGrowth) + "/h; memory growth not yet significant");
+                        prefix(restart) + "threads grow " + Format.countGrowth(threadGrowth) + "; the memory rise is not yet clear");
             }
             return judgement.verdict(Verdict.HEALTHY, Double.POSITIVE_INFINITY, Double.POSITIVE_INFINITY,
-                    prefix(restart) + "no significant growth of the memory floor");
+                    prefix(restart) + "no clear rise of the memory floor");
         }
-        String evidence = prefix(restart) + "memory floor grows " + mebibytes(trend.slope * 3600) + " MiB/h (p="
-                + rounded(1 - significance, 1000) + (corroborated ? ", threads too" : "") + ")";
+        // Words, not p-values: the p-value is in analyze's JSON output, named for what it is.
+        String evidence = prefix(restart) + "memory floor rises clearly, " + Format.growth(trend.slope)
+                + (corroborated ? ", threads too" : "");
         double limit = settings.memoryLimitBytes();
         if (shifted) {
             evidence += " beside a level shift";
@@ -357,7 +361,7 @@ final class FloorTrendDetector implements LeakDetector {
         double secondsToLimitLower = Math.max(0, headroom / Math.max(fit.upper, fit.slope));
         Verdict verdict = secondsToLimit <= horizonSeconds ? Verdict.LEAKING : Verdict.SUSPECT;
         return judgement.growth(fit.slope).verdict(verdict, secondsToLimit, secondsToLimitLower,
-                evidence + "; peaks reach the limit in ~" + minutes(secondsToLimit) + " min");
+                evidence + "; peaks reach the limit in ~" + Format.duration(secondsToLimit));
     }
 
     /**
@@ -534,12 +538,12 @@ final class FloorTrendDetector implements LeakDetector {
         double secondsToLimitLower = Math.max(0, headroom / Math.max(recent.upper, recent.slope));
         if (headroom > 0 && remainingGrowth <= headroom) {
             return judgement.growth(slopeNow).verdict(Verdict.HEALTHY, Double.POSITIVE_INFINITY, secondsToLimitLower,
-                    evidence + " but is levelling off about " + mebibytes(remainingGrowth) + " MiB higher, below the limit");
+                    evidence + " but is levelling off about " + Format.bytes(remainingGrowth) + " higher, below the limit");
         }
         double secondsToLimit = headroom <= 0 ? 0 : -tau * Math.log(1 - headroom / remainingGrowth);
         Verdict verdict = secondsToLimit <= horizonSeconds ? Verdict.LEAKING : Verdict.SUSPECT;
         return judgement.growth(slopeNow).verdict(verdict, secondsToLimit, Math.min(secondsToLimit, secondsToLimitLower),
-                evidence + ", slowing, but peaks still reach the limit in ~" + minutes(secondsToLimit) + " min");
+                evidence + ", slowing, but peaks still reach the limit in ~" + Format.duration(secondsToLimit));
     }
 
     private double centre(int from, int to) {
@@ -568,23 +572,6 @@ final class FloorTrendDetector implements LeakDetector {
 
     private static String prefix(String restart) {
         return restart == null ? "" : restart;
-    }
-
-    private static String mebibytes(double bytes) {
-        return rounded(bytes / (1024 * 1024), 10);
-    }
-
-    private static String perHour(double perSecond) {
-        return Long.toString(Math.round(perSecond * 3600));
-    }
-
-    /** Rounds to 1/scale; string concatenation, because String.format costs microseconds per sample. */
-    private static String rounded(double value, int scale) {
-        return Double.toString(Math.round(value * scale) / (double) scale);
-    }
-
-    private static long minutes(double seconds) {
-        return Math.round(seconds / 60);
     }
 
     /** Bytes this detector keeps: its arrays (the ring and the scratch space) plus object headers. */

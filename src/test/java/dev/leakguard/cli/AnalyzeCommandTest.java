@@ -89,7 +89,7 @@ class AnalyzeCommandTest {
                 "--output", "json");
         assertThat(run.exitCode()).as(run.err()).isZero();
         JsonNode json = new ObjectMapper().readTree(run.out());
-        assertThat(json.get("verdict").asText()).isEqualTo("LEAKING");
+        assertThat(json.get("verdict").asText()).isEqualTo("leaking");
         assertThat(json.get("actionAtSeconds").isNumber()).isTrue();
         assertThat(json.get("secondsToLimitAtAction").asDouble()).isBetween(0.0, 60.0);
         assertThat(json.get("memoryGrowthBytesPerSecond").asDouble()).isPositive();
@@ -112,9 +112,12 @@ class AnalyzeCommandTest {
         Run run = run("analyze", "--input", recorded("go-redis-shared-client.csv").toString(), "--memory-limit", "20Mi",
                 "--interval", "1s", "--window", "2m", "--warmup", "20s", "--horizon", "1m", "--output", "json");
         JsonNode json = new ObjectMapper().readTree(run.out());
-        assertThat(json.get("verdict").asText()).isNotEqualTo("LEAKING");
+        assertThat(json.get("verdict").asText()).isNotEqualTo("leaking");
         assertThat(json.get("actionAtSeconds").isNull()).isTrue();
         assertThat(json.get("secondsToLimitAtAction").isNull()).isTrue();
+        // Named for what it is: a p-value, large for a series that does not rise (as 1 − p it read 0.956 here).
+        assertThat(json.has("significance")).isFalse();
+        assertThat(json.get("memoryRisePValue").asDouble()).as(run.out()).isGreaterThan(0.01);
     }
 
     @Test
@@ -128,7 +131,7 @@ class AnalyzeCommandTest {
         Run run = run("analyze", "--input", input.toString(), "--memory-limit", "500M", "--memory-column", "rss",
                 "--threads-column", "goroutines");
         assertThat(run.exitCode()).as(run.err()).isZero();
-        assertThat(run.out()).startsWith("verdict: LEAKING").contains("would restart at t=").contains("samples: 240");
+        assertThat(run.out()).startsWith("verdict: leaking").contains("would restart at t=").contains("samples: 240");
 
         Run missing = run("analyze", "--input", input.toString(), "--memory-limit", "500M", "--memory-column", "rss",
                 "--threads-column", "threads");
