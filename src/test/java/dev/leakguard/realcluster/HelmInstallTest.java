@@ -36,12 +36,17 @@ class HelmInstallTest {
     }
 
     @Test
-    void theApiServerAcceptsTheChartWithDefaultsAndInAnotherNamespace() throws Exception {
+    void theApiServerAcceptsTheChartWithDefaultsInAnotherNamespaceAndTheTryItPolicy() throws Exception {
         k8s.installLeakguard();
         ExternalTool.Result defaults = k8s.kubectl("apply", "--dry-run=server", "-f", template().toString());
         assertThat(defaults.exitCode()).as(defaults.output()).isZero();
         assertThat(defaults.output()).contains("deployment.apps/leakguard created (server dry run)")
                 .contains("customresourcedefinition.apiextensions.k8s.io/leakpolicies.leakguard.dev");
+
+        // docs/install.md's "try it" policy, applied as written right after the install.
+        ExternalTool.Result tryIt = k8s.kubectl("apply", "--dry-run=server", "-f", "deploy/try/leakguard-watches-itself.yaml");
+        assertThat(tryIt.exitCode()).as(tryIt.output()).isZero();
+        assertThat(tryIt.output()).contains("leakpolicy.leakguard.dev/try-leakguard created (server dry run)");
 
         String namespace = k8s.namespace("helm");
         ExternalTool.Result elsewhere = k8s.kubectl("apply", "--dry-run=server", "-f", template("--set", "namespace=" + namespace,
