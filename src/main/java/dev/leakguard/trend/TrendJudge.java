@@ -1,0 +1,137 @@
+package dev.leakguard.trend;
+
+import dev.leakguard.text.Format;
+
+/**
+ * Turns a {@link FloorFit} and the open bucket into a verdict and a time to limit (docs/detection.md,
+ * steps 5–9): memory evidence, corroborated by threads or not; a level shift judged beside the
+ * shift; a decelerating rise projected as an exponential approach to a plateau; otherwise a linear
+ * projection of the peaks against the limit.
+ */
+final class TrendJudge {
+
+    /** One-sided α = 1 %: memory alone. */
+    static final double Z_MEMORY = 2.326;
+    /** One-sided α = 5 %: memory corroborated by correlated thread growth. */
+    static final double Z_MEMORY_CORROBORATED = 1.645;
+    /** One-sided α = 10 % for the recent half of the window, which has half the points. */
+    static final double Z_HALF = 1.282;
+    static final double DECELERATION_RATIO = 0.7;
+    /** Practical significance for memory: the floor must rise by 2 % of the limit over one window. */
+    static final double MIN_MEMORY_RISE_FRACTION = 0.02;
+
+    private final DetectionSettings settings;
+    private final double horizonSeconds;
+
+    TrendJudge(DetectionSettings settings) {
+        this.settings = settings;
+        this.horizonSeconds = settings.horizon().toMillis() / 1000.0;
+    }
+
+    /**
+     * The verdict after {@code sample}, which is in the open bucket of {@code buckets}.
+     * {@code restart} prefixes the reason when this sample started a new series.
+     */
+    Assessment judge(Sample sample, FloorFit fit, BucketRing buckets, int samples, String restart) {
+        Judgement judgement = new Judgement(settings, sample, samples, restart);
+        double xNow = buckets.secondsSinceOrigin(sample.timestampMillis());
+        boolean shifted = fit.levelShift() && !fit.threadsSteady();
+        TrendLine trend = shifted ? fit.aroundShift() : fit.whole();
+        double significance = RobustStatistics.normalCdf(trend.z());
+        double threadGrowth = fit.threadsKnown() ? fit.threads().slope() : Double.NaN;
+        double zNeeded = fit.corroborated() ? Z_MEMORY_CORROBORATED : Z_MEMORY;
+        boolean memoryEvidence = trend.risesAt(zNeeded) && practicallySignificant(trend.slope(), sample.memoryBytes());
+        judgement.fit(trend.slope(), threadGrowth, fit.fitQuality(), significance);
+
+        if (!memoryEvidence) {
+            if (fit.threadEvidence()) {
+                return judgement.notApproaching(Verdict.SUSPECT, "threads grow " + Format.countGrowth(threadGrowth)
+                        + "; the memory rise is not yet clear");
+            }
+            return judgement.notApproaching(Verdict.HEALTHY, "no clear rise of the memory floor");
+        }
+        // Words, not p-values: the p-value is in analyze's JSON output, named for what it is.
+        judgement.evidence("memory floor rises clearly, " + Format.growth(trend.slope()) + (fit.corroborated() ? ", threads too" : ""));
+        if (shifted) {
+            judgement.evidence(" beside a level shift");
+            if (!settings.limitKnown()) {
+                return judgement.notApproaching(Verdict.SUSPECT, "; no memory limit known");
+            }
+            return project(judgement, fit, buckets, fit.aroundShift(), xNow, fit.afterShiftX());
+        }
+        TrendLine earlier = fit.earlier();
+        TrendLine recent = fit.recent();
+        boolean decelerating = earlier.slope() > 0 && recent.slope() < DECELERATION_RATIO * earlier.slope()
+                && recent.upper() < earlier.slope();
+        if (decelerating && !fit.threadsSteady()) {
+            return judgePlateau(judgement, fit, buckets, xNow);
+        }
+        if (!recent.risesAt(Z_HALF)) {
+            return judgement.notApproaching(Verdict.SUSPECT, " but not in the recent half");
+        }
+        TrendLine projected = recent.slope() > fit.whole().slope() ? recent : fit.whole();
+        if (!settings.limitKnown()) {
+            return judgement.growth(projected.slope()).notApproaching(Verdict.SUSPECT, "; no memory limit known");
+        }
+        return project(judgement, fit, buckets, projected, xNow, Double.NEGATIVE_INFINITY);
+    }
+
+    /** Linear time to limit of the peaks: the floor line plus the peak excursion of buckets from {@code fromX} on. */
+    private Assessment project(Judgement judgement, FloorFit fit, BucketRing buckets, TrendLine line, double xNow,
+                               double fromX) {
+        double headroom = settings.memoryLimitBytes() - line.at(xNow) - peakAbove(fit, buckets, line, fromX);
+        double secondsToLimit = Math.max(0, headroom / line.slope());
+        double secondsToLimitLower = Math.max(0, headroom / Math.max(line.upper(), line.slope()));
+        Verdict verdict = secondsToLimit <= horizonSeconds ? Verdict.LEAKING : Verdict.SUSPECT;
+        return judgement.growth(line.slope()).verdict(verdict, secondsToLimit, secondsToLimitLower,
+                "; peaks reach the limit in ~" + Format.duration(secondsToLimit));
+    }
+
+    /**
+     * Growth is slowing: model it as an exponential approach to a plateau. With half slopes
+     * s1 &gt; s2 &gt; 0 whose centres are Δ apart, τ = Δ / ln(s1/s2); the floor will still grow by
+     * s(now)·τ, and reaches a headroom h after −τ·ln(1 − h / (s(now)·τ)).
+     */
+    private Assessment judgePlateau(Judgement judgement, FloorFit fit, BucketRing buckets, double xNow) {
+        TrendLine recent = fit.recent();
+        if (recent.slope() <= 0) {
+            return judgement.notApproaching(Verdict.HEALTHY, " but has levelled off");
+        }
+        double centreDistance = fit.recentCentre() - fit.earlierCentre();
+        double tau = centreDistance / Math.log(fit.earlier().slope() / recent.slope());
+        double slopeNow = recent.slope() * Math.exp(-(xNow - fit.recentCentre()) / tau);
+        double remainingGrowth = slopeNow * tau;
+        judgement.growth(slopeNow);
+        if (!settings.limitKnown()) {
+            return judgement.notApproaching(Verdict.HEALTHY, " but is levelling off");
+        }
+        double headroom = settings.memoryLimitBytes() - recent.at(xNow)
+                - peakAbove(fit, buckets, recent, Double.NEGATIVE_INFINITY);
+        double secondsToLimitLower = Math.max(0, headroom / Math.max(recent.upper(), recent.slope()));
+        if (headroom > 0 && remainingGrowth <= headroom) {
+            return judgement.verdict(Verdict.HEALTHY, Double.POSITIVE_INFINITY, secondsToLimitLower,
+                    " but is levelling off about " + Format.bytes(remainingGrowth) + " higher, below the limit");
+        }
+        double secondsToLimit = headroom <= 0 ? 0 : -tau * Math.log(1 - headroom / remainingGrowth);
+        Verdict verdict = secondsToLimit <= horizonSeconds ? Verdict.LEAKING : Verdict.SUSPECT;
+        return judgement.verdict(verdict, secondsToLimit, Math.min(secondsToLimit, secondsToLimitLower),
+                ", slowing, but peaks still reach the limit in ~" + Format.duration(secondsToLimit));
+    }
+
+    /** The peak excursion above {@code line}, the open bucket's included. */
+    private static double peakAbove(FloorFit fit, BucketRing buckets, TrendLine line, double fromX) {
+        double openExcursion = buckets.openPeak() - line.at(buckets.centreSeconds(buckets.openIndex()));
+        return fit.peakAbove(line, fromX, openExcursion);
+    }
+
+    /**
+     * A trend is worth reporting only if, over one window, the floor rises by a share of the limit
+     * (of the current memory when no limit is known). Mann–Kendall answers "is there a trend?", not
+     * "does it matter?": with sampling jitter against a GC sawtooth it also finds a few MiB per hour
+     * in a steady service, which would take days to reach any limit.
+     */
+    private boolean practicallySignificant(double slopeBytesPerSecond, double memoryNow) {
+        double reference = settings.limitKnown() ? settings.memoryLimitBytes() : memoryNow;
+        return slopeBytesPerSecond * settings.window().toMillis() / 1000.0 >= MIN_MEMORY_RISE_FRACTION * reference;
+    }
+}
