@@ -4,10 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.leakguard.Main;
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -16,24 +13,14 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
-import picocli.CommandLine;
 
 class AnalyzeCommandTest {
 
     @TempDir
     Path directory;
 
-    private record Run(int exitCode, String out, String err) {
-    }
-
-    private static Run run(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        CommandLine commandLine = new CommandLine(new Main());
-        commandLine.setOut(new PrintWriter(out));
-        commandLine.setErr(new PrintWriter(err));
-        int exitCode = commandLine.execute(args);
-        return new Run(exitCode, out.toString(), err.toString());
+    private static CliRun run(String... args) {
+        return CliRun.of(args);
     }
 
     private Path write(String content) throws IOException {
@@ -55,7 +42,7 @@ class AnalyzeCommandTest {
         "negative memory|timestamp_seconds,memory_bytes\\n1,-5|line 2: memory_bytes must not be negative"})
     void badInputIsOneLineNamingTheLineWithExitCode2(String name, String content, String message) throws IOException {
         Path input = write(content == null ? "" : content.replace("\\n", "\n"));
-        Run run = run("analyze", "--input", input.toString(), "--memory-limit", "512Mi");
+        CliRun run = run("analyze", "--input", input.toString(), "--memory-limit", "512Mi");
         assertThat(run.exitCode()).isEqualTo(2);
         assertThat(run.err()).contains(message);
         assertThat(run.err().strip().lines()).hasSize(1);
@@ -70,14 +57,14 @@ class AnalyzeCommandTest {
         String[] args = option.equals("--memory-limit")
                 ? new String[] {"analyze", "--input", input.toString(), option, value}
                 : new String[] {"analyze", "--input", input.toString(), "--memory-limit", "1Gi", option, value};
-        Run run = run(args);
+        CliRun run = run(args);
         assertThat(run.exitCode()).isEqualTo(2);
         assertThat(run.err()).contains(message);
     }
 
     @Test
     void missingFileExitsWith2() {
-        Run run = run("analyze", "--input", directory.resolve("absent.csv").toString(), "--memory-limit", "1Gi");
+        CliRun run = run("analyze", "--input", directory.resolve("absent.csv").toString(), "--memory-limit", "1Gi");
         assertThat(run.exitCode()).isEqualTo(2);
         assertThat(run.err()).contains("no such file");
     }
@@ -85,7 +72,7 @@ class AnalyzeCommandTest {
     @Test
     void recordedGoGoroutineLeakWouldBeRestartedBeforeItsLimit() throws Exception {
         // Recorded at one sample per second (src/test/go/record-redisleak.sh); settings scaled to match.
-        Run run = run("analyze", "--input", recorded("go-redis-client-per-request.csv").toString(),
+        CliRun run = run("analyze", "--input", recorded("go-redis-client-per-request.csv").toString(),
                 "--memory-limit", "60Mi", "--interval", "1s", "--window", "2m", "--warmup", "20s", "--horizon", "1m",
                 "--output", "json");
         assertThat(run.exitCode()).as(run.err()).isZero();
@@ -110,7 +97,7 @@ class AnalyzeCommandTest {
 
     @Test
     void recordedHealthyServiceIsNotRestarted() throws Exception {
-        Run run = run("analyze", "--input", recorded("go-redis-shared-client.csv").toString(), "--memory-limit", "20Mi",
+        CliRun run = run("analyze", "--input", recorded("go-redis-shared-client.csv").toString(), "--memory-limit", "20Mi",
                 "--interval", "1s", "--window", "2m", "--warmup", "20s", "--horizon", "1m", "--output", "json");
         JsonNode json = new ObjectMapper().readTree(run.out());
         assertThat(json.get("verdict").asText()).isNotEqualTo("leaking");
@@ -129,13 +116,13 @@ class AnalyzeCommandTest {
                     .append(20 + t / 30).append('\n');
         }
         Path input = write(csv.toString());
-        Run run = run("analyze", "--input", input.toString(), "--memory-limit", "500M", "--memory-column", "rss",
+        CliRun run = run("analyze", "--input", input.toString(), "--memory-limit", "500M", "--memory-column", "rss",
                 "--threads-column", "goroutines");
         assertThat(run.exitCode()).as(run.err()).isZero();
         assertThat(run.out()).startsWith("verdict: leaking").containsPattern("would restart at \\+[0-9hms]+, ")
                 .contains("samples: 240");
 
-        Run missing = run("analyze", "--input", input.toString(), "--memory-limit", "500M", "--memory-column", "rss",
+        CliRun missing = run("analyze", "--input", input.toString(), "--memory-limit", "500M", "--memory-column", "rss",
                 "--threads-column", "threads");
         assertThat(missing.exitCode()).isEqualTo(2);
         assertThat(missing.err()).contains("line 1: header has no threads column 'threads'");
@@ -148,11 +135,11 @@ class AnalyzeCommandTest {
         for (int t = 0; t <= 3600; t += 15) {
             csv.append(1_795_000_000 + t).append(',').append(t < 3500 ? 200_000_000 + (t % 60) * 100_000 : 600_000_000).append('\n');
         }
-        Run run = run("analyze", "--input", write(csv.toString()).toString(), "--memory-limit", "512Mi");
+        CliRun run = run("analyze", "--input", write(csv.toString()).toString(), "--memory-limit", "512Mi");
         assertThat(run.exitCode()).as(run.err()).isZero();
         assertThat(run.out()).contains("no restart would have been triggered")
                 .contains("limit 512Mi crossed at 2026-11-18 12:05:10Z (+58m30s): an OOM kill leakguard would have missed");
-        Run json = run("analyze", "--input", directory.resolve("trace.csv").toString(), "--memory-limit", "512Mi", "--output", "json");
+        CliRun json = run("analyze", "--input", directory.resolve("trace.csv").toString(), "--memory-limit", "512Mi", "--output", "json");
         JsonNode node = new ObjectMapper().readTree(json.out());
         assertThat(node.get("limitCrossedAtSeconds").asDouble()).isEqualTo(1_795_003_510.0);
         assertThat(node.get("ooms").asInt()).isEqualTo(1);
@@ -162,7 +149,7 @@ class AnalyzeCommandTest {
     @Test
     void epochMillisecondsAreRefusedNotReadAsSeconds() throws IOException {
         Path input = write("timestamp_seconds,memory_bytes\n1795713042718,9117696\n1795713043746,10686464\n");
-        Run run = run("analyze", "--input", input.toString(), "--memory-limit", "60Mi");
+        CliRun run = run("analyze", "--input", input.toString(), "--memory-limit", "60Mi");
         assertThat(run.exitCode()).isEqualTo(2);
         assertThat(run.err()).contains("line 2: timestamp_seconds 1795713042718 is epoch milliseconds, not seconds")
                 .contains("divide the column by 1000");
@@ -174,7 +161,7 @@ class AnalyzeCommandTest {
         for (int t = 0; t < 600; t += 15) {
             csv.append('"').append(t).append("\",\"").append(100_000_000).append("\"\n");
         }
-        Run run = run("analyze", "--input", write(csv.toString()).toString(), "--memory-limit", "1Gi");
+        CliRun run = run("analyze", "--input", write(csv.toString()).toString(), "--memory-limit", "1Gi");
         assertThat(run.exitCode()).as(run.err()).isZero();
         assertThat(run.out()).contains("samples: 40");
     }
@@ -190,7 +177,7 @@ class AnalyzeCommandTest {
         Path input = write("timestamp_seconds,memory_bytes\n1,100\n");
         List<String> args = new java.util.ArrayList<>(List.of("analyze", "--input", input.toString(), "--memory-limit", "1Gi"));
         args.addAll(List.of(options.split(",")));
-        Run run = run(args.toArray(String[]::new));
+        CliRun run = run(args.toArray(String[]::new));
         assertThat(run.exitCode()).isEqualTo(2);
         assertThat(run.err()).contains(message).doesNotContain("PT");
     }
@@ -206,12 +193,12 @@ class AnalyzeCommandTest {
                   metrics: {port: metrics, interval: 1s}
                   detection: {window: 2m, warmup: 20s, horizon: 1m, memoryLimit: 60Mi}
                 """);
-        Run run = run("analyze", "--input", recorded("go-redis-client-per-request.csv").toString(), "--policy", policy.toString(),
+        CliRun run = run("analyze", "--input", recorded("go-redis-client-per-request.csv").toString(), "--policy", policy.toString(),
                 "--output", "json");
         assertThat(run.exitCode()).as(run.err()).isZero();
         assertThat(new ObjectMapper().readTree(run.out()).get("verdict").asText()).isEqualTo("leaking");
 
-        Run overridden = run("analyze", "--input", recorded("go-redis-client-per-request.csv").toString(), "--policy", policy.toString(),
+        CliRun overridden = run("analyze", "--input", recorded("go-redis-client-per-request.csv").toString(), "--policy", policy.toString(),
                 "--horizon", "5m");
         assertThat(overridden.exitCode()).isEqualTo(2);
         assertThat(overridden.err()).contains("--horizon (5m) must be shorter than --window (2m)");
@@ -219,7 +206,7 @@ class AnalyzeCommandTest {
 
     @Test
     void textReportShowsHumanTimesATimelineAndASparkline() throws Exception {
-        Run run = run("analyze", "--input", recorded("go-redis-client-per-request.csv").toString(),
+        CliRun run = run("analyze", "--input", recorded("go-redis-client-per-request.csv").toString(),
                 "--memory-limit", "60Mi", "--interval", "1s", "--window", "2m", "--warmup", "20s", "--horizon", "1m");
         assertThat(run.exitCode()).as(run.err()).isZero();
         assertThat(run.out()).doesNotContainPattern("\\b1795[0-9]{6}\\b").contains("would restart at 2026-11-26 ")
@@ -230,7 +217,7 @@ class AnalyzeCommandTest {
 
     @Test
     void aLimitBelowTheSeriesIsFlaggedAsAProbableUnitMistake() throws Exception {
-        Run run = run("analyze", "--input", recorded("go-redis-shared-client.csv").toString(), "--memory-limit", "20Ki",
+        CliRun run = run("analyze", "--input", recorded("go-redis-shared-client.csv").toString(), "--memory-limit", "20Ki",
                 "--interval", "1s", "--window", "2m", "--warmup", "20s", "--horizon", "1m");
         assertThat(run.out()).contains("warning: the limit 20Ki is below most of the series; is it in the right unit");
     }
@@ -238,7 +225,7 @@ class AnalyzeCommandTest {
     @Test
     void plotDrawsMemoryTheLimitTheTrendTheActionAndThePredictedOom() throws Exception {
         Path svg = directory.resolve("leak.svg");
-        Run run = run("analyze", "--input", recorded("go-redis-client-per-request.csv").toString(),
+        CliRun run = run("analyze", "--input", recorded("go-redis-client-per-request.csv").toString(),
                 "--memory-limit", "60Mi", "--interval", "1s", "--window", "2m", "--warmup", "20s", "--horizon", "1m",
                 "--plot", svg.toString());
         assertThat(run.exitCode()).as(run.err()).isZero();

@@ -4,10 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.leakguard.Main;
 import dev.leakguard.testing.PrometheusServer;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -18,7 +15,6 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /**
  * {@code analyze --prometheus-url} against a real Prometheus holding three hours of backfilled
@@ -91,17 +87,8 @@ class AnalyzePrometheusTest {
         }
     }
 
-    private record Run(int exitCode, String out, String err) {
-    }
-
-    private static Run run(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        CommandLine commandLine = new CommandLine(new Main());
-        commandLine.setOut(new PrintWriter(out));
-        commandLine.setErr(new PrintWriter(err));
-        int exitCode = commandLine.execute(args);
-        return new Run(exitCode, out.toString(), err.toString());
+    private static CliRun run(String... args) {
+        return CliRun.of(args);
     }
 
     private Path policy() throws Exception {
@@ -125,7 +112,7 @@ class AnalyzePrometheusTest {
     void backtestTableScoresTheRealOomKillsAndDrawsOnePicturePerPod() throws Exception {
         assertThat(oomKills).as("the fixture's OOM kills of checkout-0").isEqualTo(2);
         Path plots = directory.resolve("plots");
-        Run run = run("analyze", "--prometheus-url", prometheus.url(), "--policy", policy().toString(), "--since", "3h",
+        CliRun run = run("analyze", "--prometheus-url", prometheus.url(), "--policy", policy().toString(), "--since", "3h",
                 "--until", until(), "--plot", plots.toString());
         assertThat(run.exitCode()).as(run.err()).isZero();
         System.out.println("live backtest table:\n" + run.out());
@@ -135,7 +122,7 @@ class AnalyzePrometheusTest {
                 .contains("id=\"action\"");
         assertThat(plots.resolve("shop_checkout-1.svg")).content().contains("No restart would have been triggered");
 
-        Run json = run("analyze", "--prometheus-url", prometheus.url(), "--policy", policy().toString(), "--since", "3h",
+        CliRun json = run("analyze", "--prometheus-url", prometheus.url(), "--policy", policy().toString(), "--since", "3h",
                 "--until", until(), "--output", "json");
         JsonNode answer = new ObjectMapper().readTree(json.out());
         assertThat(answer.get("oomsPrevented").asInt()).isEqualTo(2);
@@ -149,7 +136,7 @@ class AnalyzePrometheusTest {
 
     @Test
     void selectorNarrowsThePods() throws Exception {
-        Run run = run("analyze", "--prometheus-url", prometheus.url(), "--policy", policy().toString(), "--since", "3h",
+        CliRun run = run("analyze", "--prometheus-url", prometheus.url(), "--policy", policy().toString(), "--since", "3h",
                 "--until", until(), "--selector", "pod=\"checkout-1\"");
         assertThat(run.exitCode()).as(run.err()).isZero();
         assertThat(run.out()).contains("shop/checkout-1").doesNotContain("checkout-0")
@@ -158,12 +145,12 @@ class AnalyzePrometheusTest {
 
     @Test
     void anUnreachableOrEmptyPrometheusIsOneLineAndExit3() throws Exception {
-        Run empty = run("analyze", "--prometheus-url", prometheus.url(), "--policy", policy().toString(), "--since", "1h",
+        CliRun empty = run("analyze", "--prometheus-url", prometheus.url(), "--policy", policy().toString(), "--since", "1h",
                 "--until", "2020-01-01T00:00:00Z");
         assertThat(empty.exitCode()).isEqualTo(3);
         assertThat(empty.err().strip()).startsWith("leakguard analyze: no pod in namespace shop has app_memory_bytes").hasLineCount(1);
 
-        Run badQuery = run("analyze", "--prometheus-url", prometheus.url(), "--policy", policy().toString(), "--since", "3h",
+        CliRun badQuery = run("analyze", "--prometheus-url", prometheus.url(), "--policy", policy().toString(), "--since", "3h",
                 "--until", until(), "--selector", "pod=~\"(\"");
         assertThat(badQuery.exitCode()).isEqualTo(3);
         assertThat(badQuery.err()).contains("bad_data");
