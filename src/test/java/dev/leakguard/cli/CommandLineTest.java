@@ -35,4 +35,12 @@ class CommandLineTest {
         assertThat(run.exitCode()).isZero();
         assertThat(run.out()).startsWith("leakguard ");
     }
+
+    /** The run command's checks on their own (RunCommandProcessTest runs the command): a malformed URL, an unknown host. */
+    @Test
+    void anUnusableMasterIsNamedWithItsCause() {
+        assertThat(RunCommand.masterProblem("not-a-url")).isEqualTo("'not-a-url' is not an http(s) URL such as https://10.0.0.1:6443");
+        assertThat(RunCommand.masterProblem("https://10.0.0.1:6443")).isNull();
+        assertThat(RunCommand.unreachable("https://no-such-host.invalid:6443", 2000)).isEqualTo("unknown host no-such-host.invalid");
+    }
 }
