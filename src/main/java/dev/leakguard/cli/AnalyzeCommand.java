@@ -12,6 +12,7 @@ import dev.leakguard.operator.PrometheusHistory;
 import dev.leakguard.operator.PrometheusPodLabels;
 import dev.leakguard.policy.Defaults;
 import dev.leakguard.policy.Durations;
+import dev.leakguard.policy.PrometheusUrlAllowList;
 import dev.leakguard.trend.DetectionSettings;
 import dev.leakguard.trend.Sample;
 import io.fabric8.kubernetes.client.utils.Serialization;
@@ -182,7 +183,15 @@ public final class AnalyzeCommand implements Callable<Integer> {
 
     private int fromPrometheus(LeakPolicy policy, PrintWriter out) throws IOException, BadInput, PrometheusHistory.Unavailable {
         DetectionSettings settings = settings(policy);
-        PolicyResolver.Result resolved = new PolicyResolver(prometheusUrl).resolve(policy);
+        // The backtest reads from --prometheus-url whatever server the policy names, so both are allowed here.
+        String policyUrl = policy.getSpec().getMetrics() == null ? null : policy.getSpec().getMetrics().getPrometheusUrl();
+        PrometheusUrlAllowList servers;
+        try {
+            servers = PrometheusUrlAllowList.of(prometheusUrl, policyUrl == null ? List.of() : List.of(policyUrl));
+        } catch (IllegalArgumentException e) {
+            throw new BadInput(e.getMessage());
+        }
+        PolicyResolver.Result resolved = new PolicyResolver(servers).resolve(policy);
         if (resolved instanceof PolicyResolver.Invalid invalid) {
             throw new BadInput(policyFile + ": " + invalid.message());
         }

@@ -101,6 +101,7 @@ final class StatusBuilder {
             risk.setLimit(Double.isNaN(a.memoryLimitBytes()) ? null : Format.bytes(a.memoryLimitBytes()));
             risk.setGrowth(Format.growth(a.memoryGrowthBytesPerSecond()));
             risk.setTimeToLimit(Double.isFinite(a.secondsToLimit()) ? Format.duration(a.secondsToLimit()) : null);
+            risk.setTimeToLimitLower(Double.isFinite(a.secondsToLimitLower()) ? Format.duration(a.secondsToLimitLower()) : null);
             risk.setMessage(a.reason());
         }
         risk.setTopGroups(view.topGroups());
