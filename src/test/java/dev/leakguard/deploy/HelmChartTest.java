@@ -48,6 +48,12 @@ class HelmChartTest {
     }
 
     @Test
+    void theAdmissionPolicyValueAddsWhatTheRestrictRestartsOverlayAdds() {
+        assertThat(render("--set", "admissionPolicy.enabled=true"))
+                .containsExactlyInAnyOrderElementsOf(Kustomize.render("deploy/overlays/restrict-restarts"));
+    }
+
+    @Test
     void theCrdShipsInCrdsAsCommitted() {
         List<HasMetadata> withCrds = render("--include-crds");
         HasMetadata crd = withCrds.stream().filter(o -> o.getKind().equals("CustomResourceDefinition")).findFirst().orElseThrow();

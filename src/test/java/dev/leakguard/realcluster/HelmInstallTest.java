@@ -51,9 +51,10 @@ class HelmInstallTest {
         String namespace = k8s.namespace("helm");
         ExternalTool.Result elsewhere = k8s.kubectl("apply", "--dry-run=server", "-f", template("--set", "namespace=" + namespace,
                 "--set", "createNamespace=false", "--set", "image.repository=registry.example.com/leakguard", "--set", "replicas=1",
-                "--set", "leaderElection=false").toString());
+                "--set", "leaderElection=false", "--set", "admissionPolicy.enabled=true").toString());
         assertThat(elsewhere.exitCode()).as(elsewhere.output()).isZero();
         assertThat(elsewhere.output()).contains("serviceaccount/leakguard created (server dry run)")
-                .contains("deployment.apps/leakguard created (server dry run)");
+                .contains("deployment.apps/leakguard created (server dry run)")
+                .contains("validatingadmissionpolicy.admissionregistration.k8s.io/leakguard-restarts");
     }
 }
