@@ -55,6 +55,21 @@ record FloorFit(int closedSamples, int covered, boolean enough, TrendLine whole,
         return Math.max(0, highest);
     }
 
+    /**
+     * The typical peak excursion above a floor line: the median excursion of the closed buckets
+     * from {@code fromX} on and the open bucket. {@code scratch} must hold every bucket plus one.
+     */
+    double typicalPeakAbove(TrendLine line, double fromX, double openExcursion, double[] scratch) {
+        int n = 0;
+        scratch[n++] = openExcursion;
+        for (int i = 0; i < bucketX.length; i++) {
+            if (bucketX[i] >= fromX) {
+                scratch[n++] = bucketPeak[i] - line.at(bucketX[i]);
+            }
+        }
+        return Math.max(0, RobustStatistics.select(scratch, n, (n - 1) / 2));
+    }
+
     /** Bytes a fit of up to {@code buckets} closed buckets holds: its lines, its arrays and its own fields. */
     static long retainedBytes(int buckets) {
         return 5 * 48 + 2 * (16 + 8L * buckets) + 120;

@@ -122,16 +122,25 @@ final class FloorFitter {
         return n;
     }
 
-    /** Buckets with a full erosion span behind them, i.e. how much of the window the floor covers. */
+    /**
+     * How much of the window the floor covers, in buckets: the time from the first bucket with a
+     * full erosion span behind it to the last closed bucket. Time, not buckets held — a scrape
+     * gap or irregular sampling leaves buckets empty without shortening the evidence around them.
+     * Returns 0 unless at least {@value #MIN_POINTS_FLOOR} floor points exist.
+     */
     private int coveredBuckets(int buckets, long bucketMillis) {
         double span = erosionBuckets * bucketMillis / 1000.0;
-        int covered = 0;
+        int points = 0;
         for (int i = 0; i < buckets; i++) {
             if (bucketX[i] - bucketX[0] >= span - bucketMillis / 1000.0) {
-                covered++;
+                points++;
             }
         }
-        return covered;
+        if (points < MIN_POINTS_FLOOR) {
+            return 0;
+        }
+        double firstPoint = bucketX[0] + span - bucketMillis / 1000.0;
+        return (int) Math.round((bucketX[buckets - 1] - firstPoint) * 1000.0 / bucketMillis) + 1;
     }
 
     /**

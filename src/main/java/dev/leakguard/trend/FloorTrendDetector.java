@@ -44,7 +44,7 @@ final class FloorTrendDetector implements LeakDetector {
         int bucketsPerWindow = (int) Math.max(4, windowMillis / bucketMillis);
         this.buckets = new BucketRing(bucketMillis, bucketsPerWindow);
         this.fitter = new FloorFitter(settings, bucketsPerWindow);
-        this.judge = new TrendJudge(settings);
+        this.judge = new TrendJudge(settings, bucketsPerWindow);
         this.warmupMillis = settings.warmup().toMillis();
         this.confirmationMillis = Math.round(settings.horizon().toMillis() * CONFIRMATION_FRACTION);
         current = new Assessment(Verdict.INSUFFICIENT_DATA, Double.NaN, settings.memoryLimitBytes(), Double.NaN,
@@ -125,9 +125,9 @@ final class FloorTrendDetector implements LeakDetector {
 
     /** Bytes this detector keeps: the ring, the fitter's scratch space, the latest fit and its own objects. */
     long retainedBytes() {
-        long objects = 160 + 48 + 64 + 48; // the detector, the reset detector, the fitter and the judge
-        return buckets.retainedBytes() + fitter.retainedBytes() + FloorFit.retainedBytes(buckets.bucketsPerWindow())
-                + objects;
+        long objects = 160 + 48 + 64; // the detector, the reset detector and the fitter
+        return buckets.retainedBytes() + fitter.retainedBytes() + judge.retainedBytes()
+                + FloorFit.retainedBytes(buckets.bucketsPerWindow()) + objects;
     }
 
     int bucketsPerWindow() {

@@ -1,9 +1,11 @@
 package dev.leakguard.trend;
 
 /**
- * Says when a sample starts a new series: a changed container start time or restart count, or a
- * drop of the floor back towards the series' baseline (a one-sided shift detector in the spirit
- * of Page's CUSUM, 1954, reduced to a threshold because restarts are large shifts).
+ * Says when a sample starts a new series: a changed container start time or restart count, or —
+ * only when the series carries neither — a drop of the floor back towards the series' baseline (a
+ * one-sided shift detector in the spirit of Page's CUSUM, 1954, reduced to a threshold because
+ * restarts are large shifts). When the container's identity is known, nothing else starts a new
+ * series: memory that falls after a scrape gap is the same container freeing memory.
  */
 final class SeriesResetDetector {
 
@@ -26,7 +28,7 @@ final class SeriesResetDetector {
         if (isNewContainer(sample)) {
             return "container restarted; new series. ";
         }
-        if (dropsToBaseline(sample.memoryBytes(), buckets)) {
+        if (!identityKnown() && dropsToBaseline(sample.memoryBytes(), buckets)) {
             return "memory dropped to baseline (restart); new series. ";
         }
         return null;
@@ -56,6 +58,10 @@ final class SeriesResetDetector {
         if (Double.isNaN(baselineFloor)) {
             baselineFloor = floor;
         }
+    }
+
+    private boolean identityKnown() {
+        return containerStartMillis >= 0 || restartCount >= 0;
     }
 
     private boolean isNewContainer(Sample sample) {
