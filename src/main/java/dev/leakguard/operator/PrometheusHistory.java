@@ -1,5 +1,6 @@
 package dev.leakguard.operator;
 
+import dev.leakguard.engine.LimitSource;
 import dev.leakguard.engine.PodKey;
 import dev.leakguard.engine.ResolvedPolicy;
 import dev.leakguard.engine.ScrapeTarget;
@@ -66,7 +67,8 @@ public final class PrometheusHistory implements AutoCloseable {
     public List<Sample> samples(ResolvedPolicy policy, PodKey pod, long startMillis, long endMillis) throws Unavailable {
         long step = policy.interval().toMillis();
         long chunk = step * (PrometheusSampleSource.MAX_POINTS_PER_SERIES - 1);
-        ScrapeTarget target = new ScrapeTarget(pod, "", "", null, null, policy.detection().memoryLimitBytes(), -1, -1);
+        double limit = policy.detection().memoryLimitBytes();
+        ScrapeTarget target = new ScrapeTarget(pod, "", "", null, null, limit, Double.isNaN(limit) ? null : LimitSource.POLICY, -1, -1);
         List<Sample> samples = new ArrayList<>();
         for (long from = startMillis; from <= endMillis; from += chunk + step) {
             PrometheusApiResponse.Data data = range(PodSeriesQuery.promql(policy, pod, labels), from, Math.min(endMillis, from + chunk), step);
