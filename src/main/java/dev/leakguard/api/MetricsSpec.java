@@ -5,11 +5,14 @@ import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import dev.leakguard.policy.Defaults;
 import dev.leakguard.policy.Durations;
 import dev.leakguard.policy.MetricsSource;
+import dev.leakguard.policy.Scheme;
 import io.fabric8.generator.annotation.Pattern;
 import io.fabric8.generator.annotation.Required;
+import io.fabric8.generator.annotation.ValidationRule;
 import io.fabric8.kubernetes.api.model.IntOrString;
 
 @JsonInclude(JsonInclude.Include.NON_NULL)
+@ValidationRule(value = "!has(self.tlsConfig) || (has(self.scheme) && self.scheme == 'https')", message = "tlsConfig needs scheme: https")
 public class MetricsSpec {
     @JsonPropertyDescription("Where samples come from: 'pods' scrapes each pod directly; 'prometheus' queries a Prometheus-compatible HTTP API (prometheusUrl or the operator's --prometheus-url). Default " + Defaults.SOURCE + ".")
     private MetricsSource source = Defaults.SOURCE_VALUE;
@@ -32,9 +35,25 @@ public class MetricsSpec {
     @JsonPropertyDescription("Optional thread/goroutine count series, e.g. go_goroutines or jvm_threads_live_threads; a second leak signal.")
     private String threads;
 
-    @JsonPropertyDescription("Base URL of the Prometheus HTTP API when source is 'prometheus', e.g. http://prometheus.monitoring:9090. Overrides the operator's --prometheus-url.")
+    @Pattern("^[hH][tT][tT][pP][sS]?://[^/@?#\\s]+(/[^?#\\s]*)?$")
+    @JsonPropertyDescription("Base URL of the Prometheus HTTP API when source is 'prometheus', e.g. http://prometheus.monitoring:9090, without user info, query or fragment. Must be the operator's --prometheus-url or one of its --allowed-prometheus-urls (anything else makes the policy invalid and is never requested); empty: --prometheus-url.")
     private String prometheusUrl;
 
+    @JsonPropertyDescription("http (default) or https, for the pods' metrics and profile endpoints.")
+    private Scheme scheme;
+
+    @JsonPropertyDescription("TLS settings when scheme is https: CA, server name, insecureSkipVerify.")
+    private TlsConfig tlsConfig;
+
+    @JsonPropertyDescription("Credentials sent to the pods' endpoints as a bearer token.")
+    private Authorization authorization;
+
+    public Scheme getScheme() { return scheme; }
+    public void setScheme(Scheme scheme) { this.scheme = scheme; }
+    public TlsConfig getTlsConfig() { return tlsConfig; }
+    public void setTlsConfig(TlsConfig tlsConfig) { this.tlsConfig = tlsConfig; }
+    public Authorization getAuthorization() { return authorization; }
+    public void setAuthorization(Authorization authorization) { this.authorization = authorization; }
     public MetricsSource getSource() { return source; }
     public void setSource(MetricsSource source) { this.source = source; }
     public IntOrString getPort() { return port; }

@@ -5,6 +5,7 @@ import dev.leakguard.metrics.HttpEndpoints;
 import dev.leakguard.metrics.MicrometerOperatorMetrics;
 import dev.leakguard.operator.LeakguardOperator;
 import dev.leakguard.operator.PrometheusPodLabels;
+import dev.leakguard.policy.PrometheusUrlAllowList;
 import dev.leakguard.time.ScaledClock;
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.ConfigBuilder;
@@ -42,8 +43,13 @@ public final class RunCommand implements Callable<Integer> {
     @Option(names = "--max-restarts-per-hour", defaultValue = "" + LeakguardOperator.Settings.MAX_RESTARTS_PER_HOUR, description = "Operator-wide cap on restarts per hour, over all policies (default ${DEFAULT-VALUE}).")
     int maxRestartsPerHour;
 
-    @Option(names = "--prometheus-url", paramLabel = "URL", description = "Prometheus HTTP API for policies with metrics.source: prometheus and no prometheusUrl.")
+    @Option(names = PrometheusUrlAllowList.DEFAULT_FLAG, paramLabel = "URL", description = "Prometheus HTTP API for policies with metrics.source: prometheus and no prometheusUrl.")
     String prometheusUrl;
+
+    @Option(names = PrometheusUrlAllowList.ALLOW_FLAG, paramLabel = "URL", split = ",",
+            description = "Further Prometheus HTTP APIs a policy may name in spec.metrics.prometheusUrl (repeatable or comma-separated). "
+                    + "Any other prometheusUrl makes the policy invalid and is never requested.")
+    List<String> allowedPrometheusUrls;
 
     @Option(names = "--prometheus-pod-label", paramLabel = "LABEL", defaultValue = "pod",
             description = "Label holding the pod name on series read from Prometheus (default ${DEFAULT-VALUE}).")
@@ -67,8 +73,10 @@ public final class RunCommand implements Callable<Integer> {
             Arrays.stream(System.getenv("LEAKGUARD_NAMESPACES").split(",")).map(String::trim).filter(s -> !s.isEmpty()).forEach(watched::add);
         }
         PrometheusPodLabels prometheusLabels;
+        PrometheusUrlAllowList prometheusServers;
         try {
             prometheusLabels = new PrometheusPodLabels(prometheusPodLabel, prometheusNamespaceLabel);
+            prometheusServers = PrometheusUrlAllowList.of(prometheusUrl, allowedPrometheusUrls == null ? List.of() : allowedPrometheusUrls);
         } catch (IllegalArgumentException e) {
             System.err.println("leakguard: " + e.getMessage());
             return 2;
@@ -76,7 +84,7 @@ public final class RunCommand implements Callable<Integer> {
         LeakguardOperator.Settings.Builder settings = LeakguardOperator.Settings.builder()
                 .namespaces(watched)
                 .maxRestartsPerHour(maxRestartsPerHour)
-                .prometheusUrl(prometheusUrl)
+                .prometheusServers(prometheusServers)
                 .prometheusLabels(prometheusLabels);
         if (leaderElection) {
             String leaseNs = leaseNamespace != null ? leaseNamespace : System.getenv("POD_NAMESPACE");

@@ -88,7 +88,7 @@ public final class PodPipeline {
         }
         boolean acting = plan.announceOom() || plan.captureEvidence();
         if (plan.takeProfileBaseline() && !acting) {
-            ports.profiles().capture(policy.profileType(), state.target().profileUri()).thenAccept(snapshot -> {
+            ports.profiles().capture(policy.profileType(), state.target().profileUri(), state.target().access()).thenAccept(snapshot -> {
                 if (snapshot.ok()) {
                     state.profileBaseline(snapshot.groups());
                 } else {
@@ -98,7 +98,7 @@ public final class PodPipeline {
         }
         if (acting) {
             CompletableFuture<ProfileSnapshot> profile = policy.hasProfile()
-                    ? ports.profiles().capture(policy.profileType(), state.target().profileUri())
+                    ? ports.profiles().capture(policy.profileType(), state.target().profileUri(), state.target().access())
                     : CompletableFuture.completedFuture(null);
             state.acting(true);
             profile.thenAccept(snapshot -> actions.submit(state, PodActions.Kind.ACT, () -> {

@@ -15,6 +15,7 @@ import dev.leakguard.engine.PolicyKey;
 import dev.leakguard.engine.Ports;
 import dev.leakguard.metrics.MicrometerOperatorMetrics;
 import dev.leakguard.policy.MetricsSource;
+import dev.leakguard.policy.PrometheusUrlAllowList;
 import dev.leakguard.scrape.FetchLimits;
 import dev.leakguard.scrape.HttpFetcher;
 import dev.leakguard.scrape.JdkHttpTuning;
@@ -24,6 +25,7 @@ import io.javaoperatorsdk.operator.Operator;
 import io.javaoperatorsdk.operator.api.config.LeaderElectionConfigurationBuilder;
 import io.javaoperatorsdk.operator.monitoring.micrometer.MicrometerMetrics;
 import io.javaoperatorsdk.operator.processing.retry.GenericRetry;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Comparator;
 import java.util.List;
@@ -61,12 +63,13 @@ public final class LeakguardOperator implements AutoCloseable {
             boolean exitOnStopLeading,
             Duration statusRefresh,
             int maxRestartsPerHour,
-            String prometheusUrl,
+            PrometheusUrlAllowList prometheusServers,
             int maxConcurrentScrapes,
             FetchLimits metricsLimits,
             FetchLimits profileLimits,
             PrometheusPodLabels prometheusLabels,
-            Duration leaseDuration) {
+            Duration leaseDuration,
+            Path serviceAccountToken) {
 
         /** The default of {@code leakguard run --max-restarts-per-hour}. */
         public static final int MAX_RESTARTS_PER_HOUR = 20;
@@ -87,9 +90,10 @@ public final class LeakguardOperator implements AutoCloseable {
             private boolean exitOnStopLeading = true;
             private Duration statusRefresh = Duration.ofSeconds(60);
             private int maxRestartsPerHour = MAX_RESTARTS_PER_HOUR;
-            private String prometheusUrl;
+            private PrometheusUrlAllowList prometheusServers = PrometheusUrlAllowList.none();
             private PrometheusPodLabels prometheusLabels = PrometheusPodLabels.defaults();
             private Duration leaseDuration = Duration.ofSeconds(15);
+            private Path serviceAccountToken = ScrapeAccessReader.IN_CLUSTER_TOKEN;
 
             private Builder() {
             }
@@ -119,13 +123,26 @@ public final class LeakguardOperator implements AutoCloseable {
                 return this;
             }
 
+            /** The operator's default Prometheus server, and no other; see {@link #prometheusServers}. */
             public Builder prometheusUrl(String value) {
-                prometheusUrl = value;
+                prometheusServers = PrometheusUrlAllowList.of(value, List.of());
+                return this;
+            }
+
+            /** The servers policies may read from: {@code --prometheus-url} and {@code --allowed-prometheus-urls}. */
+            public Builder prometheusServers(PrometheusUrlAllowList value) {
+                prometheusServers = value;
                 return this;
             }
 
             public Builder prometheusLabels(PrometheusPodLabels value) {
                 prometheusLabels = value;
+                return this;
+            }
+
+            /** The file holding the operator's own ServiceAccount token (authorization type ServiceAccount). */
+            public Builder serviceAccountToken(Path value) {
+                serviceAccountToken = value;
                 return this;
             }
 
@@ -136,8 +153,8 @@ public final class LeakguardOperator implements AutoCloseable {
 
             public Settings build() {
                 return new Settings(namespaces, leaderElection, "leakguard-leader", leaseNamespace, identity, exitOnStopLeading,
-                        statusRefresh, maxRestartsPerHour, prometheusUrl, 64, FetchLimits.metricsDefaults(),
-                        FetchLimits.profileDefaults(), prometheusLabels, leaseDuration);
+                        statusRefresh, maxRestartsPerHour, prometheusServers, 64, FetchLimits.metricsDefaults(),
+                        FetchLimits.profileDefaults(), prometheusLabels, leaseDuration, serviceAccountToken);
             }
         }
     }
@@ -174,7 +191,8 @@ public final class LeakguardOperator implements AutoCloseable {
                 policies.selecting(newPod).forEach(policy -> oomKills.podChanged(policy, oldPod, newPod));
             }
         };
-        LeakPolicyReconciler reconciler = new LeakPolicyReconciler(new PolicyResolver(settings.prometheusUrl()), scheduler,
+        LeakPolicyReconciler reconciler = new LeakPolicyReconciler(new PolicyResolver(settings.prometheusServers()),
+                new ScrapeAccessReader(client, settings.serviceAccountToken()), scheduler,
                 new StatusBuilder(clock), pacer, policies, podChanges, events, ledgers, metrics);
         this.operator = new Operator(o -> {
             o.withKubernetesClient(client)

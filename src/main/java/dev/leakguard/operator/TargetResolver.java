@@ -4,6 +4,7 @@ import dev.leakguard.engine.MetricsPort;
 import dev.leakguard.engine.ResolvedPolicy;
 import dev.leakguard.engine.ScrapeTarget;
 import dev.leakguard.kube.Refs;
+import dev.leakguard.scrape.ScrapeAccess;
 import dev.leakguard.scrape.ScrapeUrls;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.ContainerPort;
@@ -33,7 +34,8 @@ public final class TargetResolver {
     public record Unresolved(String reason, boolean portMissing) implements Resolution {
     }
 
-    public static Resolution resolve(ResolvedPolicy policy, Pod pod) {
+    /** {@code access}: the policy's TLS and credentials as read for this reconcile; its scheme is the URLs'. */
+    public static Resolution resolve(ResolvedPolicy policy, Pod pod, ScrapeAccess access) {
         if (pod.getMetadata().getDeletionTimestamp() != null) {
             return new Unresolved("pod is terminating", false);
         }
@@ -48,6 +50,13 @@ public final class TargetResolver {
         PortMatch match = findPort(pod.getSpec().getContainers(), policy.port());
         if (match == null) {
             return new Unresolved("no container port " + policy.port() + " in pod", true);
+        }
+        PortMatch profileMatch = null;
+        if (policy.hasProfile()) {
+            profileMatch = policy.profilePort().equals(policy.port()) ? match : findPort(pod.getSpec().getContainers(), policy.profilePort());
+            if (profileMatch == null) {
+                return new Unresolved("no container port " + policy.profilePort() + " (spec.profile.port) in pod", true);
+            }
         }
         double limit = policy.detection().memoryLimitBytes();
         if (Double.isNaN(limit)) {
@@ -65,10 +74,10 @@ public final class TargetResolver {
             }
         }
         try {
-            URI metrics = ScrapeUrls.build(podIp, match.port(), policy.metricsPath());
-            URI profile = policy.hasProfile() ? ScrapeUrls.build(podIp, match.port(), policy.profilePath()) : null;
+            URI metrics = ScrapeUrls.build(access.scheme(), podIp, match.port(), policy.metricsPath());
+            URI profile = profileMatch == null ? null : ScrapeUrls.build(access.scheme(), podIp, profileMatch.port(), policy.profilePath());
             return new Resolved(new ScrapeTarget(Refs.podKey(pod), pod.getMetadata().getUid(), match.container().getName(),
-                    metrics, profile, limit, startedMillis, restarts));
+                    metrics, profile, limit, startedMillis, restarts, access));
         } catch (IllegalArgumentException e) {
             return new Unresolved("cannot build scrape URL: " + e.getMessage(), false);
         }

@@ -15,6 +15,7 @@ import java.net.http.HttpResponse.BodySubscriber;
 import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
 import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -38,9 +39,11 @@ import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import javax.net.ssl.SSLException;
 
 /**
- * Fetches metrics and profiles from pods over plain HTTP/1.1 with hard limits, without blocking the
+ * Fetches metrics and profiles from pods over HTTP/1.1 (plain or TLS, with a bearer token when the
+ * {@link ScrapeAccess} has one) with hard limits, without blocking the
  * caller: at most {@code maxConcurrentFetches} exchanges run at once (further fetches wait in
  * order), redirects are never followed, the total timeout covers the whole body (a server that
  * sends headers and then one byte per second is cut off), and a body is never buffered beyond its
@@ -60,11 +63,19 @@ public final class HttpFetcher implements AutoCloseable {
     private static final String HTTP_1 = "HTTP/1.";
     private static final long SNIFF_READ_MILLIS = 2000;
     private static final AtomicInteger FETCHER_IDS = new AtomicInteger();
+    /** Distinct TLS settings (CA bundles, server names) kept with a client of their own; a dropped client is collected. */
+    private static final int MAX_CLIENTS = 32;
 
     private final int maxConcurrentFetches;
     private final ExecutorService httpExecutor;
     private final ScheduledThreadPoolExecutor deadlines;
-    private final Map<Duration, HttpClient> clientsByConnectTimeout = new ConcurrentHashMap<>();
+    /** One client per connect timeout and TLS setting (an SSL context is per client); the least recently used goes first. */
+    private final Map<ClientKey, HttpClient> clients = new LinkedHashMap<>(16, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<ClientKey, HttpClient> eldest) {
+            return size() > MAX_CLIENTS;
+        }
+    };
     private final Set<Fetch> unfinished = ConcurrentHashMap.newKeySet();
     private final Deque<Fetch> waiting = new ArrayDeque<>();
     /** Peers ("host:port") whose last answer the JDK client could not parse, most recent last. */
@@ -93,7 +104,15 @@ public final class HttpFetcher implements AutoCloseable {
      * The total timeout counts from this call, so time spent waiting for a free slot is included.
      */
     public CompletableFuture<FetchResult> fetch(URI uri, FetchLimits limits) {
-        return start(new Fetch(uri, limits, false));
+        return fetch(uri, limits, ScrapeAccess.PLAIN_HTTP);
+    }
+
+    /**
+     * Like {@link #fetch(URI, FetchLimits)} over the TLS and with the bearer token of {@code access}; an
+     * unusable access fails at once with its reason ({@link FailureKind#CREDENTIALS}) and sends nothing.
+     */
+    public CompletableFuture<FetchResult> fetch(URI uri, FetchLimits limits, ScrapeAccess access) {
+        return start(new Fetch(uri, limits, false, access));
     }
 
     /**
@@ -101,11 +120,15 @@ public final class HttpFetcher implements AutoCloseable {
      * {@link FetchResult.ErrorResponse}: for HTTP APIs that explain their errors in the body.
      */
     public CompletableFuture<FetchResult> fetchKeepingErrorBodies(URI uri, FetchLimits limits) {
-        return start(new Fetch(uri, limits, true));
+        return start(new Fetch(uri, limits, true, ScrapeAccess.PLAIN_HTTP));
     }
 
     private CompletableFuture<FetchResult> start(Fetch fetch) {
         FetchLimits limits = fetch.limits;
+        if (fetch.access.problem() != null) {
+            fetch.fail(FailureKind.CREDENTIALS, fetch.access.problem());
+            return fetch.result;
+        }
         boolean startNow;
         synchronized (this) {
             if (closed) {
@@ -190,14 +213,28 @@ public final class HttpFetcher implements AutoCloseable {
         }
     }
 
-    private HttpClient client(Duration connectTimeout) {
-        return clientsByConnectTimeout.computeIfAbsent(connectTimeout, timeout -> HttpClient.newBuilder()
-                .version(HttpClient.Version.HTTP_1_1)
-                .followRedirects(HttpClient.Redirect.NEVER)
-                .proxy(HttpClient.Builder.NO_PROXY)
-                .connectTimeout(timeout)
-                .executor(httpExecutor)
-                .build());
+    private record ClientKey(Duration connectTimeout, ScrapeAccess.Tls tls) {
+    }
+
+    private HttpClient client(Duration connectTimeout, ScrapeAccess.Tls tls) throws GeneralSecurityException {
+        ClientKey key = new ClientKey(connectTimeout, tls);
+        synchronized (clients) {
+            HttpClient client = clients.get(key);
+            if (client == null) {
+                HttpClient.Builder builder = HttpClient.newBuilder()
+                        .version(HttpClient.Version.HTTP_1_1)
+                        .followRedirects(HttpClient.Redirect.NEVER)
+                        .proxy(HttpClient.Builder.NO_PROXY)
+                        .connectTimeout(connectTimeout)
+                        .executor(httpExecutor);
+                if (tls != null) {
+                    builder.sslContext(ScrapeAccess.sslContext(tls)).sslParameters(ScrapeAccess.sslParameters(tls));
+                }
+                client = builder.build();
+                clients.put(key, client);
+            }
+            return client;
+        }
     }
 
     /** One fetch from call to result; its result completes exactly once, by whichever path ends first. */
@@ -205,6 +242,7 @@ public final class HttpFetcher implements AutoCloseable {
         final URI uri;
         final FetchLimits limits;
         final boolean keepErrorBodies;
+        final ScrapeAccess access;
         final long startNanos = System.nanoTime();
         final CompletableFuture<FetchResult> result = new CompletableFuture<>();
         boolean holdsSlot;
@@ -213,10 +251,11 @@ public final class HttpFetcher implements AutoCloseable {
         volatile BodyCollector body;
         final DetachableHandler handler = new DetachableHandler(this);
 
-        Fetch(URI uri, FetchLimits limits, boolean keepErrorBodies) {
+        Fetch(URI uri, FetchLimits limits, boolean keepErrorBodies, ScrapeAccess access) {
             this.uri = uri;
             this.limits = limits;
             this.keepErrorBodies = keepErrorBodies;
+            this.access = access;
         }
 
         void start() {
@@ -263,14 +302,16 @@ public final class HttpFetcher implements AutoCloseable {
 
         private void send() {
             try {
-                HttpRequest request = HttpRequest.newBuilder(uri)
+                HttpRequest.Builder request = HttpRequest.newBuilder(uri)
                         .GET()
                         .timeout(remaining())
                         .header("Accept", ACCEPT)
-                        .header("Accept-Encoding", "gzip")
-                        .build();
+                        .header("Accept-Encoding", "gzip");
+                if (access.bearerToken() != null) {
+                    request.header("Authorization", "Bearer " + access.bearerToken());
+                }
                 CompletableFuture<HttpResponse<BodyCollector.Handoff>> sent =
-                        client(limits.connectTimeout()).sendAsync(request, handler);
+                        client(limits.connectTimeout(), access.tls()).sendAsync(request.build(), handler);
                 exchange = sent;
                 sent.whenComplete((response, error) -> {
                     if (error == null) {
@@ -285,6 +326,8 @@ public final class HttpFetcher implements AutoCloseable {
                 if (result.isDone()) {
                     sent.cancel(true);
                 }
+            } catch (GeneralSecurityException e) {
+                fail(FailureKind.TLS, describe("cannot set up TLS", e));
             } catch (RuntimeException e) {
                 fail(FailureKind.CONNECTION, describe("cannot send request", e));
             }
@@ -368,7 +411,9 @@ public final class HttpFetcher implements AutoCloseable {
                 cause = cause.getCause();
             }
             if (cause instanceof HttpConnectTimeoutException) {
-                return failure(FailureKind.TIMEOUT, "connect timed out after " + humanReadable(limits.connectTimeout()));
+                // The JDK counts the TLS handshake in the connect timeout: a plain-http port often just waits for more bytes.
+                return failure(FailureKind.TIMEOUT, "connect timed out after " + humanReadable(limits.connectTimeout())
+                        + (access.tls() == null ? "" : " (connection or TLS handshake: does the port speak TLS?)"));
             }
             if (cause instanceof HttpTimeoutException) {
                 return failure(FailureKind.TIMEOUT, "no response headers within " + humanReadable(limits.totalTimeout()));
@@ -379,7 +424,10 @@ public final class HttpFetcher implements AutoCloseable {
             if (cause instanceof ConnectException) {
                 return failure(FailureKind.CONNECTION, describe("connect failed", cause));
             }
-            if (cause instanceof ProtocolException) {
+            if (cause instanceof SSLException) {
+                return failure(FailureKind.TLS, TlsFailures.describe(cause, access.tls()));
+            }
+            if (cause instanceof ProtocolException && access.tls() == null) {
                 // The JDK client does not close the socket of an answer it cannot parse (still so in JDK 25): every
                 // such exchange would leak a file descriptor. The next fetches of this peer sniff it on a socket of ours.
                 rememberNotHttp(uri);

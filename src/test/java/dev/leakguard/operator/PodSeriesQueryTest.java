@@ -1,5 +1,6 @@
 package dev.leakguard.operator;
 
+import dev.leakguard.policy.PrometheusUrlAllowList;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -151,7 +152,7 @@ class PodSeriesQueryTest {
                   metrics: {source: prometheus, prometheusUrl: 'http://prometheus:9090', port: metrics, interval: %s, %s}
                   detection: {window: 10m, horizon: 5m}
                 """.formatted(interval, metricsYaml);
-        PolicyResolver.Result result = new PolicyResolver(null).resolve(Serialization.unmarshal(yaml, LeakPolicy.class));
+        PolicyResolver.Result result = new PolicyResolver(PrometheusUrlAllowList.of("http://prometheus:9090", List.of())).resolve(Serialization.unmarshal(yaml, LeakPolicy.class));
         assertThat(result).isInstanceOf(PolicyResolver.Valid.class);
         return ((PolicyResolver.Valid) result).policy();
     }

@@ -1,5 +1,6 @@
 package dev.leakguard.operator;
 
+import dev.leakguard.scrape.ScrapeAccess;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.sun.net.httpserver.HttpServer;
@@ -64,7 +65,7 @@ class ProfileCollectorTest {
 
     @Test
     void aBusyProgramsFramelessRecordsAreCountedAndNamedInTheEvidenceButNotSkipped() {
-        ProfileSnapshot snapshot = collector.capture(ProfileType.go, uri("/busy")).join();
+        ProfileSnapshot snapshot = collector.capture(ProfileType.go, uri("/busy"), ScrapeAccess.PLAIN_HTTP).join();
 
         assertThat(snapshot.ok()).as(snapshot.error()).isTrue();
         long frameless = snapshot.groups().count(Grouping.NO_FRAMES_KEY);
@@ -77,7 +78,7 @@ class ProfileCollectorTest {
 
     @Test
     void anUnreadableGoroutineIsSkippedAndTheEvidenceAndTheStatusSaySo() {
-        ProfileSnapshot snapshot = collector.capture(ProfileType.go, uri("/damaged")).join();
+        ProfileSnapshot snapshot = collector.capture(ProfileType.go, uri("/damaged"), ScrapeAccess.PLAIN_HTTP).join();
 
         assertThat(snapshot.ok()).as(snapshot.error()).isTrue();
         String skipped = snapshot.skipped();
