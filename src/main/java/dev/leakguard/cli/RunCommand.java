@@ -31,8 +31,12 @@ public final class RunCommand implements Callable<Integer> {
             description = "Watch only these namespaces (repeatable or comma-separated; default: all, or env LEAKGUARD_NAMESPACES).")
     List<String> namespaces;
 
-    @Option(names = "--http-port", defaultValue = "8080", description = "Port for /metrics, /healthz and /readyz (default ${DEFAULT-VALUE}; 0 picks a free one).")
+    @Option(names = "--http-port", defaultValue = "8080", description = "Port for /metrics (default ${DEFAULT-VALUE}; 0 picks a free one).")
     int httpPort;
+
+    @Option(names = "--probe-port", defaultValue = "8081",
+            description = "Port for /healthz and /readyz, served apart from /metrics so a slow render never fails a probe (default ${DEFAULT-VALUE}; 0 picks a free one).")
+    int probePort;
 
     @Option(names = "--leader-election", description = "Only the holder of the Lease scrapes and acts; run 2 replicas for HA.")
     boolean leaderElection;
@@ -97,7 +101,7 @@ public final class RunCommand implements Callable<Integer> {
         MicrometerOperatorMetrics metrics = new MicrometerOperatorMetrics(Main.version());
         KubernetesClient client = new KubernetesClientBuilder().withConfig(config).build();
         LeakguardOperator operator = new LeakguardOperator(client, ScaledClock.system(), metrics, settings.build());
-        HttpEndpoints http = new HttpEndpoints("0.0.0.0", httpPort, metrics::scrape, operator::healthy, operator::started);
+        HttpEndpoints http = new HttpEndpoints("0.0.0.0", httpPort, probePort, metrics::scrape, operator::live, operator::ready);
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             operator.close();
@@ -106,7 +110,7 @@ public final class RunCommand implements Callable<Integer> {
             stopped.countDown();
         }, "leakguard-shutdown"));
         System.out.println("leakguard " + Main.version() + " watching " + (watched.isEmpty() ? "all namespaces" : watched)
-                + " on " + config.getMasterUrl() + "; /metrics on :" + http.port());
+                + " on " + config.getMasterUrl() + "; /metrics on :" + http.port() + ", probes on :" + http.probePort());
         operator.start();
         stopped.await();
         return 0;

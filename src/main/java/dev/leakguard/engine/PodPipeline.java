@@ -84,7 +84,7 @@ public final class PodPipeline {
 
     private void carryOut(ResolvedPolicy policy, PodState state, Assessment assessment, Reactions.Plan plan) {
         if (plan.announceSuspicion()) {
-            ports.events().podEvent(state.target(), EventReason.LeakSuspected, LeakMessages.suspicion(policy, assessment));
+            ports.events().podEvent(state.target(), EventReason.LeakSuspected, LeakMessages.suspicion(policy, state.target(), assessment));
         }
         boolean acting = plan.announceOom() || plan.captureEvidence();
         if (plan.takeProfileBaseline() && !acting) {
@@ -152,7 +152,7 @@ public final class PodPipeline {
         if (plan.captureEvidence()) {
             try {
                 String summary = "Captured by leakguard when " + target.pod() + " was predicted to reach its memory limit.\n"
-                        + LeakMessages.oomPredicted(policy, assessment, state.evidence(), state.topGroups(), profileNote) + "\n"
+                        + LeakMessages.oomPredicted(policy, target, assessment, state.evidence(), state.topGroups(), profileNote) + "\n"
                         + "Top groups:\n  " + String.join("\n  ", state.topGroups()) + "\n"
                         + profileSummary(policy.profileType(), snapshot);
                 String name = ports.evidence().store(policy.ref(), target, clock.instant(), summary, snapshot);
@@ -164,7 +164,7 @@ public final class PodPipeline {
             }
         }
         if (plan.announceOom()) {
-            String message = LeakMessages.oomPredicted(policy, assessment, state.evidence(), state.topGroups(), profileNote);
+            String message = LeakMessages.oomPredicted(policy, target, assessment, state.evidence(), state.topGroups(), profileNote);
             ports.events().podEvent(target, EventReason.OOMPredicted, message);
             ports.events().policyEvent(policy.ref(), EventReason.OOMPredicted, "Pod " + target.pod().name() + ": " + message);
         }

@@ -3,13 +3,13 @@ package dev.leakguard.operator;
 import dev.leakguard.api.ActionSpec;
 import dev.leakguard.api.Authorization;
 import dev.leakguard.api.CaSource;
-import dev.leakguard.api.KeySelector;
-import dev.leakguard.api.TlsConfig;
 import dev.leakguard.api.DetectionSpec;
+import dev.leakguard.api.KeySelector;
 import dev.leakguard.api.LeakPolicy;
 import dev.leakguard.api.LeakPolicySpec;
 import dev.leakguard.api.MetricsSpec;
 import dev.leakguard.api.ProfileSpec;
+import dev.leakguard.api.TlsConfig;
 import dev.leakguard.decide.PodSelector;
 import dev.leakguard.decide.RestartLoopRule;
 import dev.leakguard.decide.RestartSettings;
@@ -18,15 +18,15 @@ import dev.leakguard.engine.ResolvedPolicy;
 import dev.leakguard.kube.Refs;
 import dev.leakguard.kube.Selectors;
 import dev.leakguard.policy.ActionType;
+import dev.leakguard.policy.AuthorizationType;
 import dev.leakguard.policy.Defaults;
 import dev.leakguard.policy.Durations;
 import dev.leakguard.policy.MetricsSource;
-import dev.leakguard.policy.AuthorizationType;
 import dev.leakguard.policy.ProfileType;
-import dev.leakguard.policy.Scheme;
-import dev.leakguard.policy.ScrapeAuth;
 import dev.leakguard.policy.PrometheusUrlAllowList;
 import dev.leakguard.policy.Quantities;
+import dev.leakguard.policy.Scheme;
+import dev.leakguard.policy.ScrapeAuth;
 import dev.leakguard.scrape.ScrapeUrls;
 import dev.leakguard.scrape.parse.SeriesSelector;
 import dev.leakguard.trend.DetectionSettings;
@@ -45,6 +45,8 @@ import java.util.regex.Pattern;
  */
 public final class PolicyResolver {
     private static final Duration MIN_INTERVAL = Duration.ofSeconds(1);
+    /** A Kubernetes container name: an RFC 1123 label, as the CRD's pattern (which cannot bound the length) says. */
+    private static final Pattern CONTAINER_NAME = Pattern.compile("[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?");
     /** A DNS subdomain: what Kubernetes object names and TLS server names are. */
     private static final Pattern DNS_SUBDOMAIN = Pattern.compile("^(?=.{1,253}$)[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)*$");
     private static final Set<String> SELECTOR_OPERATORS = Set.of("In", "NotIn", "Exists", "DoesNotExist");
@@ -81,6 +83,14 @@ public final class PolicyResolver {
         MetricsPort port = port("spec.metrics.port", metrics.getPort(), problems);
         if (port == null && metrics.getPort() == null) {
             problems.add("spec.metrics.port is required (a container port name or number)");
+        }
+        if (port != null && metrics.getContainer() != null) {
+            if (CONTAINER_NAME.matcher(metrics.getContainer()).matches()) {
+                port = port.inContainer(metrics.getContainer());
+            } else {
+                problems.add("spec.metrics.container must be a container name (lower-case letters, digits and '-', at most 63), got '"
+                        + metrics.getContainer() + "'");
+            }
         }
         String metricsPath = orDefault(metrics.getPath(), Defaults.METRICS_PATH);
         checkPath("spec.metrics.path", metricsPath, problems);

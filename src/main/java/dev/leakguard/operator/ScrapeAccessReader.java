@@ -45,7 +45,7 @@ final class ScrapeAccessReader {
                     : auth.serviceAccountToken() ? ownToken() : null;
             return ScrapeAccess.of(tls, token);
         } catch (IllegalArgumentException e) {
-            return ScrapeAccess.unusable(e.getMessage());
+            return ScrapeAccess.unusable(auth.https(), e.getMessage());
         }
     }
 

@@ -45,7 +45,8 @@ import javax.net.ssl.SSLException;
  * Fetches metrics and profiles from pods over HTTP/1.1 (plain or TLS, with a bearer token when the
  * {@link ScrapeAccess} has one) with hard limits, without blocking the
  * caller: at most {@code maxConcurrentFetches} exchanges run at once (further fetches wait in
- * order), redirects are never followed, the total timeout covers the whole body (a server that
+ * order; a peer whose last connect timed out waits for a few slots of its own instead, so that
+ * black-holed pods cannot starve the others), redirects are never followed, the total timeout covers the whole body (a server that
  * sends headers and then one byte per second is cut off), and a body is never buffered beyond its
  * cap — gzip bodies are limited by their decompressed size. A peer whose last answer was not
  * HTTP is sniffed on a socket of leakguard's own before the next exchange (see {@code sniff}).
@@ -65,8 +66,8 @@ public final class HttpFetcher implements AutoCloseable {
     private static final AtomicInteger FETCHER_IDS = new AtomicInteger();
     /** Distinct TLS settings (CA bundles, server names) kept with a client of their own; a dropped client is collected. */
     private static final int MAX_CLIENTS = 32;
+    private static final int UNANSWERING_SLOTS = 4;
 
-    private final int maxConcurrentFetches;
     private final ExecutorService httpExecutor;
     private final ScheduledThreadPoolExecutor deadlines;
     /** One client per connect timeout and TLS setting (an SSL context is per client); the least recently used goes first. */
@@ -77,7 +78,21 @@ public final class HttpFetcher implements AutoCloseable {
         }
     };
     private final Set<Fetch> unfinished = ConcurrentHashMap.newKeySet();
-    private final Deque<Fetch> waiting = new ArrayDeque<>();
+    /** The slots every fetch shares. */
+    private final Lane shared;
+    /**
+     * Peers whose last connect timed out (SYNs dropped: a NetworkPolicy, a firewall, a listener that
+     * never accepts) wait for their own few slots, so that a black-holed share of the fleet never
+     * holds the shared slots for a connect timeout on every interval.
+     */
+    private final Lane unanswering = new Lane(UNANSWERING_SLOTS);
+    /** Peers ("host:port") whose last connect timed out, most recent last. */
+    private final Map<String, Boolean> connectTimedOut = new LinkedHashMap<>(16, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, Boolean> eldest) {
+            return size() > REMEMBERED_PEERS;
+        }
+    };
     /** Peers ("host:port") whose last answer the JDK client could not parse, most recent last. */
     private final Map<String, Boolean> notHttp = new LinkedHashMap<>(16, 0.75f, true) {
         @Override
@@ -85,14 +100,13 @@ public final class HttpFetcher implements AutoCloseable {
             return size() > REMEMBERED_PEERS;
         }
     };
-    private int running;
     private boolean closed;
 
     public HttpFetcher(int maxConcurrentFetches) {
         if (maxConcurrentFetches < 1) {
             throw new IllegalArgumentException("maxConcurrentFetches must be at least 1, was " + maxConcurrentFetches);
         }
-        this.maxConcurrentFetches = maxConcurrentFetches;
+        this.shared = new Lane(maxConcurrentFetches);
         int id = FETCHER_IDS.incrementAndGet();
         this.httpExecutor = Executors.newFixedThreadPool(HTTP_THREADS, daemonThreads("leakguard-http-" + id + "-"));
         this.deadlines = new ScheduledThreadPoolExecutor(1, daemonThreads("leakguard-http-deadline-" + id + "-"));
@@ -136,12 +150,13 @@ public final class HttpFetcher implements AutoCloseable {
                 return fetch.result;
             }
             unfinished.add(fetch);
-            startNow = running < maxConcurrentFetches;
+            fetch.lane = timedOutLastTime(fetch.uri) ? unanswering : shared;
+            startNow = fetch.lane.running < fetch.lane.slots;
             if (startNow) {
-                running++;
+                fetch.lane.running++;
                 fetch.holdsSlot = true;
             } else {
-                waiting.addLast(fetch);
+                fetch.lane.waiting.addLast(fetch);
             }
         }
         fetch.result.whenComplete((result, error) -> fetch.cleanUp());
@@ -173,25 +188,57 @@ public final class HttpFetcher implements AutoCloseable {
         Fetch next = null;
         synchronized (this) {
             unfinished.remove(finished);
+            Lane lane = finished.lane;
+            if (lane == null) {
+                return; // failed before it was given a lane
+            }
             if (!finished.holdsSlot) {
-                waiting.remove(finished);
+                lane.waiting.remove(finished);
                 return;
             }
             finished.holdsSlot = false;
-            while (next == null && !waiting.isEmpty()) {
-                Fetch candidate = waiting.pollFirst();
+            while (next == null && !lane.waiting.isEmpty()) {
+                Fetch candidate = lane.waiting.pollFirst();
                 if (!candidate.result.isDone()) {
                     next = candidate;
                 }
             }
             if (next == null) {
-                running--;
+                lane.running--;
             } else {
                 next.holdsSlot = true;
             }
         }
         if (next != null) {
             next.start();
+        }
+    }
+
+    /** A lane of fetch slots: at most {@code slots} exchanges at once, the rest waiting in order. Guarded by the fetcher. */
+    private static final class Lane {
+        final int slots;
+        final Deque<Fetch> waiting = new ArrayDeque<>();
+        int running;
+
+        Lane(int slots) {
+            this.slots = slots;
+        }
+    }
+
+    private boolean timedOutLastTime(URI uri) {
+        synchronized (connectTimedOut) {
+            return connectTimedOut.containsKey(uri.getRawAuthority());
+        }
+    }
+
+    /** A connect that timed out puts the peer in the unanswering lane; any answer takes it out again. */
+    private void connectOutcome(URI uri, boolean timedOut) {
+        synchronized (connectTimedOut) {
+            if (timedOut) {
+                connectTimedOut.put(uri.getRawAuthority(), Boolean.TRUE);
+            } else {
+                connectTimedOut.remove(uri.getRawAuthority());
+            }
         }
     }
 
@@ -246,6 +293,7 @@ public final class HttpFetcher implements AutoCloseable {
         final long startNanos = System.nanoTime();
         final CompletableFuture<FetchResult> result = new CompletableFuture<>();
         boolean holdsSlot;
+        Lane lane;
         volatile ScheduledFuture<?> deadline;
         volatile CompletableFuture<?> exchange;
         volatile BodyCollector body;
@@ -343,6 +391,7 @@ public final class HttpFetcher implements AutoCloseable {
         }
 
         private BodyCollector chooseCollector(HttpResponse.ResponseInfo response) {
+            connectOutcome(uri, false);
             int status = response.statusCode();
             if (status >= 300 && status < 400) {
                 String location = response.headers().firstValue("Location").orElse("");
@@ -410,6 +459,7 @@ public final class HttpFetcher implements AutoCloseable {
             while ((cause instanceof CompletionException || cause instanceof ExecutionException) && cause.getCause() != null) {
                 cause = cause.getCause();
             }
+            connectOutcome(uri, cause instanceof HttpConnectTimeoutException);
             if (cause instanceof HttpConnectTimeoutException) {
                 // The JDK counts the TLS handshake in the connect timeout: a plain-http port often just waits for more bytes.
                 return failure(FailureKind.TIMEOUT, "connect timed out after " + humanReadable(limits.connectTimeout())

@@ -1,6 +1,8 @@
 package dev.leakguard.scrape;
 
 import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.KeyStore;
@@ -13,13 +15,11 @@ import java.util.List;
 import java.util.Objects;
 import javax.net.ssl.SNIHostName;
 import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLEngine;
 import javax.net.ssl.SSLParameters;
 import javax.net.ssl.TrustManager;
 import javax.net.ssl.TrustManagerFactory;
 import javax.net.ssl.X509ExtendedTrustManager;
-import javax.net.ssl.SSLEngine;
-import java.net.Socket;
-import java.io.IOException;
 
 /**
  * What a fetch needs beyond the URL: the TLS trust of an https endpoint and the bearer token to send,
@@ -28,7 +28,7 @@ import java.io.IOException;
  * {@link #toString()} nor in any message.
  */
 public final class ScrapeAccess {
-    public static final ScrapeAccess PLAIN_HTTP = new ScrapeAccess(null, null, null);
+    public static final ScrapeAccess PLAIN_HTTP = new ScrapeAccess(false, null, null, null);
 
     /**
      * The TLS side of an endpoint; equal settings share one HTTP client.
@@ -40,11 +40,13 @@ public final class ScrapeAccess {
     public record Tls(String caPem, String serverName, boolean insecureSkipVerify) {
     }
 
+    private final boolean https;
     private final Tls tls;
     private final String bearerToken;
     private final String problem;
 
-    private ScrapeAccess(Tls tls, String bearerToken, String problem) {
+    private ScrapeAccess(boolean https, Tls tls, String bearerToken, String problem) {
+        this.https = https;
         this.tls = tls;
         this.bearerToken = bearerToken;
         this.problem = problem;
@@ -67,12 +69,15 @@ public final class ScrapeAccess {
         if (bearerToken != null && (bearerToken.isEmpty() || bearerToken.chars().anyMatch(c -> c < 0x21 || c > 0x7e))) {
             throw new IllegalArgumentException("the bearer token is empty or holds characters a header cannot carry");
         }
-        return new ScrapeAccess(tls, bearerToken, null);
+        return new ScrapeAccess(tls != null, tls, bearerToken, null);
     }
 
-    /** Credentials that could not be read: every fetch fails at once with {@code problem}. */
-    public static ScrapeAccess unusable(String problem) {
-        return new ScrapeAccess(null, null, Objects.requireNonNull(problem));
+    /**
+     * Credentials that could not be read: every fetch fails at once with {@code problem}. {@code https} keeps the
+     * targets' URLs as they will be once the credentials can be read, so that their loops and history carry on.
+     */
+    public static ScrapeAccess unusable(boolean https, String problem) {
+        return new ScrapeAccess(https, null, null, Objects.requireNonNull(problem));
     }
 
     public Tls tls() {
@@ -81,7 +86,7 @@ public final class ScrapeAccess {
 
     /** The URL scheme this access is for. */
     public String scheme() {
-        return tls == null ? "http" : "https";
+        return https ? "https" : "http";
     }
 
     String bearerToken() {

@@ -156,7 +156,7 @@ public final class RestartCluster implements AutoCloseable {
     /** The pod as the engine knows it; only its name and uid matter to the door. */
     public static ScrapeTarget target(Pod pod) {
         return new ScrapeTarget(Refs.podKey(pod), pod.getMetadata().getUid(), "app", URI.create("http://10.0.0.1:9090/metrics"), null,
-                Double.NaN, -1, 0);
+                Double.NaN, null, -1, 0);
     }
 
     /** {@code pod} after its container was OOM-killed: restarted {@code restartCount} times, the last time OOMKilled. */

@@ -195,7 +195,7 @@ class OperatorWritesTest {
         Event predicted = events(ns, "OOMPredicted").stream().filter(e -> e.getInvolvedObject().getName().equals(pod)).findFirst()
                 .orElseThrow(() -> new AssertionError("no OOMPredicted before evicting " + pod));
         assertThat(predicted.getType()).isEqualTo("Warning");
-        assertThat(predicted.getMessage()).contains("Memory limit 512Mi predicted in").contains("(*ConnPool).reaper");
+        assertThat(predicted.getMessage()).contains("Memory limit 512Mi (container spec) predicted in").contains("(*ConnPool).reaper");
 
         // The evidence ConfigMap: owned by the policy, labelled so `kubectl get cm -l leakguard.dev/evidence=true` finds it.
         ConfigMap evidence = admin.configMaps().inNamespace(ns).withName(EvidenceStore.nameFor(pod)).get();
@@ -241,10 +241,12 @@ class OperatorWritesTest {
     @Test
     @Order(4)
     void aPdbThatAllowsNoDisruptionMakesTheServerRefuseAndLeakguardReportsItOnce() {
+        // Both replicas leak in step, so the second may first be held by maxConcurrent while the first one's eviction is tried.
         Event blocked = Poll.until(Duration.ofSeconds(60), () -> events(ns, "RestartBlocked").stream()
-                        .filter(e -> e.getInvolvedObject().getName().startsWith("payments-")).toList(),
-                e -> !e.isEmpty(), "a RestartBlocked event for a payments pod").get(0);
-        assertThat(blocked.getMessage()).contains("payments");
+                        .filter(e -> e.getInvolvedObject().getName().startsWith("payments-"))
+                        .filter(e -> e.getMessage().contains("PodDisruptionBudget")).toList(),
+                e -> !e.isEmpty(), "a RestartBlocked event naming the PodDisruptionBudget for a payments pod").get(0);
+        assertThat(blocked.getMessage()).contains("PodDisruptionBudget payments");
         assertThat(admin.pods().inNamespace(ns).withLabel("app", "payments").list().getItems()).hasSize(2);
         assertThat(events(ns, "Evicted")).noneMatch(e -> e.getInvolvedObject().getName().startsWith("payments-"));
     }

@@ -20,6 +20,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -31,6 +32,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * deploy/overlays/restrict-restarts, with users impersonated through kubectl as a namespace's people would be.
  */
 class RestartRightsTest {
+    private static final AtomicInteger ATTEMPTS = new AtomicInteger();
+
     @RegisterExtension
     static final RealKubernetes k8s = new RealKubernetes();
     private static final String OVERLAY = "deploy/overlays/restrict-restarts";
@@ -96,7 +99,7 @@ class RestartRightsTest {
                 () -> admin.admissionRegistration().v1().validatingAdmissionPolicies().withName("leakguard-restarts").get(),
                 p -> p.getStatus() != null && p.getStatus().getTypeChecking() != null, "the server to type-check the policy's CEL");
         assertThat(checked.getStatus().getTypeChecking().getExpressionWarnings()).as("CEL type-checked against the CRD schema").isEmpty();
-        Poll.until(Duration.ofSeconds(30), () -> apply("alice", other, "probe", "Evict", false), r -> r.exitCode() != 0,
+        Poll.until(Duration.ofSeconds(30), () -> apply("alice", other, freshName("probe"), "Evict", false), r -> r.exitCode() != 0,
                 "the admission policy to take effect");
 
         assertThat(apply("alice", allowed, "checkout", "Evict", false).exitCode()).as("edit, in a labelled namespace").isZero();
@@ -119,7 +122,7 @@ class RestartRightsTest {
 
         // The namespace loses its label later: the operator keeps writing its restart ledger on the policy (spec unchanged).
         label(allowed, "leakguard.dev/restarts", null);
-        Poll.until(Duration.ofSeconds(30), () -> apply("alice", allowed, "late", "Evict", false), r -> r.exitCode() != 0,
+        Poll.until(Duration.ofSeconds(30), () -> apply("alice", allowed, freshName("late"), "Evict", false), r -> r.exitCode() != 0,
                 "the label's removal to reach the admission policy");
         try (KubernetesClient operator = k8s.operatorClient()) {
             LeakPolicy patched = operator.resources(LeakPolicy.class).inNamespace(allowed).withName("checkout")
@@ -129,6 +132,14 @@ class RestartRightsTest {
                     });
             assertThat(patched.getMetadata().getAnnotations()).containsKey(AnnotationLedgerStore.LEDGER_ANNOTATION);
         }
+    }
+
+    /**
+     * A new name for each attempt of a poll: once an early attempt was admitted (the policy not yet in force), applying the
+     * same object again changes no spec and is rightly admitted, so the poll would never see the refusal.
+     */
+    private static String freshName(String prefix) {
+        return prefix + "-" + ATTEMPTS.incrementAndGet();
     }
 
     private static ExternalTool.Result apply(String user, String namespace, String name, String action, boolean dryRun) {

@@ -64,9 +64,10 @@ class HttpFetcherTlsTest {
 
     @Test
     void unusableAccessSendsNothingAndTokensStayOutOfItsDescription() {
-        FetchResult result = fetch(URI.create("https://127.0.0.1:9/metrics"), ScrapeAccess.unusable("Secret shop/absent not found"));
+        FetchResult result = fetch(URI.create("https://127.0.0.1:9/metrics"), ScrapeAccess.unusable(true, "Secret shop/absent not found"));
         assertThat(result).isEqualTo(new FetchResult.Failure(FailureKind.CREDENTIALS, "Secret shop/absent not found", ((FetchResult.Failure) result).elapsed()));
         assertThat(ScrapeAccess.of(new ScrapeAccess.Tls(null, "a.b", false), "t0ken-value").toString()).doesNotContain("t0ken-value");
+        assertThat(ScrapeAccess.unusable(true, "x").scheme()).as("the URL stays https while the Secret is missing").isEqualTo("https");
         assertThatThrownBy(() -> ScrapeAccess.of(new ScrapeAccess.Tls("not a certificate", null, false), null))
                 .hasMessageStartingWith("the CA bundle");
         assertThatThrownBy(() -> ScrapeAccess.of(null, "two\nlines")).hasMessageNotContaining("two");
