@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.leakguard.api.LeakPolicy;
 import dev.leakguard.api.PodRisk;
+import dev.leakguard.engine.LimitSource;
 import dev.leakguard.engine.PodKey;
 import dev.leakguard.engine.PodView;
 import dev.leakguard.testing.TestPolicies;
@@ -22,7 +23,7 @@ class StatusBuilderTest {
         Assessment leaking = new Assessment(Verdict.LEAKING, 400e6, 512e6, 1e5, 40, 0, 1200, 540, 0.9, 0.99, 120,
                 "memory floor grows");
         PodRisk risk = riskOf(new PodView(new PodKey("shop", "orders-0"), Verdict.LEAKING, leaking, null, List.of(),
-                null, null));
+                null, null, LimitSource.CONTAINER_SPEC));
 
         assertThat(risk.getTimeToLimit()).isEqualTo("20m");
         assertThat(risk.getTimeToLimitLower()).isEqualTo("9m");
@@ -33,7 +34,7 @@ class StatusBuilderTest {
         Assessment healthy = new Assessment(Verdict.SUSPECT, 400e6, 512e6, 1e3, 40, 0, Double.POSITIVE_INFINITY,
                 Double.POSITIVE_INFINITY, 0.1, 0.99, 120, "threads grow");
         PodRisk risk = riskOf(new PodView(new PodKey("shop", "orders-0"), Verdict.SUSPECT, healthy, null, List.of(),
-                null, null));
+                null, null, LimitSource.CONTAINER_SPEC));
 
         assertThat(risk.getTimeToLimit()).isNull();
         assertThat(risk.getTimeToLimitLower()).isNull();
