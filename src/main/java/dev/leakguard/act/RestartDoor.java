@@ -9,6 +9,8 @@ import dev.leakguard.decide.RestartDecision;
 import dev.leakguard.decide.RestartFacts;
 import dev.leakguard.decide.RestartLedger;
 import dev.leakguard.decide.RestartOutcome;
+import dev.leakguard.decide.RestartPace;
+import dev.leakguard.decide.RestartPlan;
 import dev.leakguard.decide.RestartRules;
 import dev.leakguard.decide.RestartSettings;
 import dev.leakguard.decide.RestartStrategy;
@@ -31,6 +33,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map.Entry;
 import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
@@ -74,12 +78,9 @@ public final class RestartDoor implements Restarter {
     /** Guards the two in-memory maps below; never held during a request. */
     private final Object memory = new Object();
     private final RetryBackoff refusals = new RetryBackoff(REFUSAL_BACKOFF, REFUSAL_BACKOFF_MAX);
-    private final Map<String, String> lastReportedBlock = new LinkedHashMap<>(64, 0.75f, true) {
-        @Override
-        protected boolean removeEldestEntry(Map.Entry<String, String> eldest) {
-            return size() > REMEMBERED_PODS;
-        }
-    };
+    private final Map<String, String> lastReportedBlock = bounded();
+    /** The restart-budget shortfall last reported per policy and workload, so that it is said once. */
+    private final Map<String, String> lastShortfall = bounded();
 
     public RestartDoor(WorkloadFacts facts, LedgerStore ledgers, Disruptor disruptor, EventRecorder events,
                        OperatorMetrics metrics, Clock clock, int operatorMaxRestartsPerHour) {
@@ -97,16 +98,22 @@ public final class RestartDoor implements Restarter {
 
     /** One request: who asked, for which pod, and why (the leak in numbers and its top groups, for the Event). */
     private record Call(PolicyRef policy, String namespace, String podName, String podUid, RestartSettings settings, String why,
-                        long now) {
+                        long now, RestartPlan plan) {
     }
 
     @Override
-    public RestartOutcome requestRestart(ResolvedPolicy policy, ScrapeTarget pod, String why) {
+    public RestartPace pace(PolicyRef policy, String workload) {
+        RestartLedger ledger = ledgers.known().get(policy.uid());
+        return ledger == null ? RestartPace.ASSUMED : ledger.paceOf(workload);
+    }
+
+    @Override
+    public RestartOutcome requestRestart(ResolvedPolicy policy, ScrapeTarget pod, String why, RestartPlan plan) {
         RestartSettings settings = policy.restart();
         if (settings.type() == ActionType.Annotate) {
             throw new IllegalArgumentException("requestRestart is for Evict and RolloutRestart policies");
         }
-        Call call = new Call(policy.ref(), pod.pod().namespace(), pod.pod().name(), pod.podUid(), settings, why, clock.millis());
+        Call call = new Call(policy.ref(), pod.pod().namespace(), pod.pod().name(), pod.podUid(), settings, why, clock.millis(), plan);
         String intended = settings.type() == ActionType.Evict ? RestartStrategy.Evict.metricType()
                 : RestartStrategy.RolloutRestart.metricType();
 
@@ -133,17 +140,25 @@ public final class RestartDoor implements Restarter {
         }
         WorkloadFacts.Workload workload = cluster.workload();
         AtomicReference<RestartDecision> decided = new AtomicReference<>();
+        AtomicReference<RestartFacts> found = new AtomicReference<>();
         AtomicReference<LedgerEntry> recorded = new AtomicReference<>();
         LedgerStore.LedgerWrite written;
         try {
-            written = ledgers.update(call.policy, ledger -> {
-                RestartDecision decision = RestartRules.decide(settings, facts(call, fresh, cluster, ledger));
+            written = ledgers.update(call.policy, stored -> {
+                RestartLedger ledger = cluster.withMeasuredPaces(stored, call.now);
+                RestartFacts restartFacts = facts(call, fresh, cluster, ledger);
+                RestartDecision decision = RestartRules.decide(settings, restartFacts);
+                found.set(restartFacts);
                 decided.set(decision);
                 if (!decision.allowed()) {
                     return ledger;
                 }
                 LedgerEntry entry = entry(call, workload, decision);
                 recorded.set(entry);
+                Integer budgetAllows = decision.dryRun() ? null : cluster.budgetAllows(fresh);
+                if (budgetAllows != null) {
+                    ledger = ledger.withPace(workload.key(), ledger.paceOf(workload.key()).withBudgetAllows(budgetAllows));
+                }
                 return ledger.withRestart(entry, call.now, RestartLedger.retention(settings));
             });
         } catch (KubernetesClientException e) {
@@ -159,10 +174,34 @@ public final class RestartDoor implements Restarter {
             return failed(call, intended, null, "API error: " + e.getMessage());
         }
         RestartDecision decision = decided.get();
+        reportShortfall(call, fresh, workload, cluster.inFlight(written.after(), call.now), found.get());
         if (!decision.allowed()) {
             return blocked(call, intended, fresh, decision.blockedBy(), decision.message());
         }
         return act(call, fresh, workload, decision, recorded.get(), written.after());
+    }
+
+    /** One Warning on the workload when the hourly budgets cannot cover the restarts its plan needs within the hour; once per shortfall. */
+    private void reportShortfall(Call call, Pod pod, WorkloadFacts.Workload workload, WorkloadFacts.Flights flights,
+                                 RestartFacts found) {
+        if (call.plan == null || found == null) {
+            return;
+        }
+        int allowed = Math.min(call.settings.maxRestartsPerHour() - found.policyRestartsLastHour(),
+                found.operatorMaxRestartsPerHour() - found.operatorRestartsLastHour());
+        Optional<RestartPlan.Shortfall> shortfall = call.plan.shortfall(allowed, call.now, flights.podUids());
+        String key = call.policy.uid() + "/" + workload.key();
+        String reported = shortfall.map(s -> s.needed() + "/" + s.allowed() + "/" + s.uncovered()).orElse(null);
+        boolean changed;
+        synchronized (memory) {
+            changed = !Objects.equals(reported, reported == null ? lastShortfall.remove(key) : lastShortfall.put(key, reported));
+        }
+        if (changed && shortfall.isPresent()) {
+            String message = shortfall.get().describe(workload.key()) + " (policy " + call.policy.name() + ", maxRestartsPerHour "
+                    + call.settings.maxRestartsPerHour() + ", operator cap " + found.operatorMaxRestartsPerHour()
+                    + "). The budgets stay hard limits: raise them or fix the leak before these replicas are OOM-killed.";
+            events.record(workload.object() != null ? workload.object() : pod, EventReason.RestartBudgetShort, message);
+        }
     }
 
     /** What the rules need, from the cluster as read and the ledger as stored. */
@@ -177,15 +216,47 @@ public final class RestartDoor implements Restarter {
                 operatorRestarts += other.getValue().startedSince(hourAgo, dryRun);
             }
         }
+        OptionalLong latestStart = call.plan == null ? OptionalLong.empty()
+                : call.plan.slotOf(call.podUid).map(s -> OptionalLong.of(s.startByMillis())).orElse(OptionalLong.empty());
         return new RestartFacts(
-                "true".equals(Pods.annotation(pod, PodAnnotations.EXCLUDE)),
+                excluded(pod),
                 Pods.running(pod) && Pods.ready(pod),
                 Pods.terminating(pod),
                 flights.cover(call.podUid, workload.key()),
                 workload.shape(), flights.count(),
                 ledger.lastRestartOf(workload.key(), dryRun),
                 ledger.startedSince(hourAgo, dryRun),
-                operatorRestarts, operatorMaxRestartsPerHour, call.now);
+                operatorRestarts, operatorMaxRestartsPerHour, call.now,
+                latestStart, closerReplica(call, cluster, flights));
+    }
+
+    private static boolean excluded(Pod pod) {
+        return "true".equals(Pods.annotation(pod, PodAnnotations.EXCLUDE));
+    }
+
+    /** What the rules would not block for: not excluded, Running and Ready, not terminating, no restart in flight. */
+    private static boolean restartable(Pod pod, WorkloadFacts.Flights flights, WorkloadFacts.Workload workload) {
+        return !excluded(pod) && Pods.running(pod) && Pods.ready(pod) && !Pods.terminating(pod)
+                && !flights.cover(pod.getMetadata().getUid(), workload.key());
+    }
+
+    /**
+     * A replica ahead of this one in its workload's plan (closer to its limit) that could be evicted now:
+     * it goes first. One that is excluded, not Ready or already being restarted holds nobody up.
+     */
+    private static String closerReplica(Call call, WorkloadFacts.Snapshot cluster, WorkloadFacts.Flights flights) {
+        if (call.plan == null || call.settings.type() != ActionType.Evict) {
+            return null;
+        }
+        for (RestartPlan.Replica ahead : call.plan.ahead(call.podUid)) {
+            for (Pod other : cluster.pods()) {
+                if (ahead.podUid().equals(other.getMetadata().getUid())
+                        && restartable(other, flights, cluster.workload())) {
+                    return ahead.pod();
+                }
+            }
+        }
+        return null;
     }
 
     private static LedgerEntry entry(Call call, WorkloadFacts.Workload workload, RestartDecision decision) {
@@ -213,7 +284,7 @@ public final class RestartDoor implements Restarter {
             }
             podSettled(call.podUid);
             events.record(pod, EventReason.WouldRestart, "Dry run: " + would + " (" + decision.message()
-                    + "); nothing was changed. Why: " + call.why);
+                    + "); nothing was changed. Why: " + call.why + planNote(call, ledger));
             metrics.action(call.namespace, call.policy.name(), strategy.metricType(), RestartOutcome.Result.dry_run.name());
             return new RestartOutcome(RestartOutcome.Result.dry_run, strategy, null, would);
         }
@@ -252,6 +323,11 @@ public final class RestartDoor implements Restarter {
         events.record(pod, evict ? EventReason.Evicted : EventReason.RolloutRestarted,
                 done + " (" + decision.message() + ") for policy " + call.policy.name() + ". Why: " + call.why);
         metrics.action(call.namespace, call.policy.name(), strategy.metricType(), RestartOutcome.Result.done.name());
+        if (call.plan != null && call.plan.slots().size() > 1 && workload.object() != null) {
+            events.record(workload.object(), EventReason.RestartPlanned, "Restarting the leaking replicas of " + workload.key()
+                    + " one lane at a time so each is replaced before its predicted OOM; started " + call.podName + ". Plan: "
+                    + call.plan.describe(ledger.paceOf(workload.key()).measured()));
+        }
         reportRestartLoop(call, pod, workload, ledger);
         return new RestartOutcome(RestartOutcome.Result.done, strategy, null, done);
     }
@@ -305,9 +381,23 @@ public final class RestartDoor implements Restarter {
         }
     }
 
+    private static String planNote(Call call, RestartLedger ledger) {
+        return call.plan == null ? ""
+                : ". Restart plan of " + call.plan.workload() + ": " + call.plan.describe(ledger.paceOf(call.plan.workload()).measured());
+    }
+
     private static String restartLoopMessage(Call call, WorkloadFacts.Workload workload, int recent, Duration window) {
         return workload.key() + " was restarted " + recent + " times within " + window.toMinutes()
                 + "m by policy " + call.policy.name() + ": restarts only buy time; fix the leak";
+    }
+
+    private static Map<String, String> bounded() {
+        return new LinkedHashMap<>(64, 0.75f, true) {
+            @Override
+            protected boolean removeEldestEntry(Map.Entry<String, String> eldest) {
+                return size() > REMEMBERED_PODS;
+            }
+        };
     }
 
     /** The pod is gone (deleted, evicted, replaced): its backoff and reported block are forgotten. */

@@ -1,7 +1,7 @@
 package dev.leakguard.decide;
 
 /**
- * Why a restart did not happen. The first seven are the rules of the door in the order they are
+ * Why a restart did not happen. The first ten are the rules of the door in the order they are
  * checked; the rest come from the cluster while acting. {@link #id()} is stable: it appears in
  * Events and outcomes and may be matched by alerts.
  */
@@ -12,6 +12,7 @@ public enum BlockRule {
     ALREADY_REQUESTED("already-requested"),
     NO_CONTROLLER("no-controller"),
     MAX_CONCURRENT("max-concurrent"),
+    PLAN_ORDER("plan-order"),
     COOLDOWN("cooldown"),
     POLICY_BUDGET("policy-budget"),
     OPERATOR_BUDGET("operator-budget"),

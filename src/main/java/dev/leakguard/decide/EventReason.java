@@ -8,6 +8,10 @@ public enum EventReason {
     RolloutRestarted(false),
     WouldRestart(false),
     RestartBlocked(true),
+    /** On the workload: the order and latest starts of the restarts of its leaking replicas. */
+    RestartPlanned(false),
+    /** On the workload: the hourly restart budgets cannot cover the restarts its plan needs within the hour. */
+    RestartBudgetShort(true),
     RestartLoop(true),
     OOMKillMissed(true),
     InvalidSpec(true);

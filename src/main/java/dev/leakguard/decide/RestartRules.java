@@ -14,7 +14,12 @@ import java.time.Duration;
  *   <li>{@code already-requested} — a restart covering this pod is in flight;</li>
  *   <li>{@code no-controller} — see the strategy rule below;</li>
  *   <li>{@code max-concurrent} — {@code action.maxConcurrent} restarts of this policy are in flight;</li>
- *   <li>{@code cooldown} — the owning workload was restarted less than {@code action.cooldown} ago;</li>
+ *   <li>{@code plan-order} — another replica of the workload's {@link RestartPlan} is closer to its limit
+ *       and could be restarted now: it goes first;</li>
+ *   <li>{@code cooldown} — the owning workload was restarted less than {@code action.cooldown} ago, unless
+ *       waiting for the cooldown to end would pass this replica's latest start in the plan: the cooldown
+ *       stops restart storms, it must never be what lets a replica be OOM-killed, so it gives way (still
+ *       one restart at a time, still through the PodDisruptionBudget) and the decision says so;</li>
  *   <li>{@code policy-budget} — {@code action.maxRestartsPerHour} reached for this policy;</li>
  *   <li>{@code operator-budget} — the operator-wide hourly cap reached.</li>
  * </ol>
@@ -62,11 +67,23 @@ public final class RestartRules {
             return RestartDecision.block(BlockRule.MAX_CONCURRENT, facts.inFlight() + " restart(s) in flight, maxConcurrent is "
                     + settings.maxConcurrent() + "; waiting for the replacement to become Ready");
         }
+        if (facts.closerReplica() != null) {
+            return RestartDecision.block(BlockRule.PLAN_ORDER, "replica " + facts.closerReplica()
+                    + " is closer to its limit and is restarted first");
+        }
+        String cooldownWaived = "";
         if (facts.lastWorkloadRestartMillis().isPresent()) {
             long since = facts.nowMillis() - facts.lastWorkloadRestartMillis().getAsLong();
             if (since < settings.cooldown().toMillis()) {
-                return RestartDecision.block(BlockRule.COOLDOWN, "the workload was restarted " + human(since)
-                        + " ago, cooldown is " + human(settings.cooldown().toMillis()));
+                long cooldownEnds = facts.lastWorkloadRestartMillis().getAsLong() + settings.cooldown().toMillis();
+                if (facts.latestStartMillis().isEmpty() || facts.latestStartMillis().getAsLong() >= cooldownEnds) {
+                    return RestartDecision.block(BlockRule.COOLDOWN, "the workload was restarted " + human(since)
+                            + " ago, cooldown is " + human(settings.cooldown().toMillis()));
+                }
+                cooldownWaived = "; cooldown waived (workload restarted " + human(since) + " ago, cooldown "
+                        + human(settings.cooldown().toMillis()) + "): waiting until it ends at " + RestartPlan.clockTime(cooldownEnds)
+                        + " would pass " + RestartPlan.clockTime(facts.latestStartMillis().getAsLong())
+                        + ", the latest start that replaces this replica before its predicted OOM";
             }
         }
         if (facts.policyRestartsLastHour() >= settings.maxRestartsPerHour()) {
@@ -78,7 +95,7 @@ public final class RestartRules {
                     + " restart(s) operator-wide in the last hour, the operator cap is " + facts.operatorMaxRestartsPerHour());
         }
         RestartStrategy strategy = strategy(settings.type(), facts.workload());
-        return RestartDecision.allow(strategy, settings.dryRun(), reason(settings.type(), strategy, facts.workload()));
+        return RestartDecision.allow(strategy, settings.dryRun(), reason(settings.type(), strategy, facts.workload()) + cooldownWaived);
     }
 
     /** The strategy rule documented on the class; only meaningful for a pod that has a controller. */

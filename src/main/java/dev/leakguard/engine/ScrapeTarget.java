@@ -5,7 +5,8 @@ import java.net.URI;
 /**
  * One watched pod as the engine sees it, read once from the Pod object: which pod (name and uid),
  * where to read it, against which limit, and which container instance (start time and restart
- * count) the samples belong to.
+ * count) the samples belong to, and the workload ("Kind/name", null without a controller) whose replicas
+ * are restarted by one plan.
  */
 public record ScrapeTarget(
         PodKey pod,
@@ -15,7 +16,8 @@ public record ScrapeTarget(
         URI profileUri,
         double memoryLimitBytes,
         long containerStartMillis,
-        int restartCount) {
+        int restartCount,
+        String workload) {
 
     /** Same endpoint and same container instance: the running loop and its history can be kept. */
     public boolean sameSeries(ScrapeTarget other) {

@@ -3,6 +3,7 @@ package dev.leakguard.operator;
 import dev.leakguard.engine.MetricsPort;
 import dev.leakguard.engine.ResolvedPolicy;
 import dev.leakguard.engine.ScrapeTarget;
+import dev.leakguard.kube.Pods;
 import dev.leakguard.kube.Refs;
 import dev.leakguard.scrape.ScrapeUrls;
 import io.fabric8.kubernetes.api.model.Container;
@@ -68,7 +69,7 @@ public final class TargetResolver {
             URI metrics = ScrapeUrls.build(podIp, match.port(), policy.metricsPath());
             URI profile = policy.hasProfile() ? ScrapeUrls.build(podIp, match.port(), policy.profilePath()) : null;
             return new Resolved(new ScrapeTarget(Refs.podKey(pod), pod.getMetadata().getUid(), match.container().getName(),
-                    metrics, profile, limit, startedMillis, restarts));
+                    metrics, profile, limit, startedMillis, restarts, Pods.workloadKey(pod)));
         } catch (IllegalArgumentException e) {
             return new Unresolved("cannot build scrape URL: " + e.getMessage(), false);
         }

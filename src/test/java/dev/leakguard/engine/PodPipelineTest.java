@@ -147,7 +147,7 @@ class PodPipelineTest {
         ScrapeTarget old = pod.state.target();
 
         pod.state.refresh(new ScrapeTarget(old.pod(), old.podUid(), old.container(), old.metricsUri(), old.profileUri(),
-                old.memoryLimitBytes(), engine.clock.millis(), old.restartCount() + 1));
+                old.memoryLimitBytes(), engine.clock.millis(), old.restartCount() + 1, old.workload()));
         EngineFixture.LeakingPod sameState = engine.new LeakingPod(pod.policy, pod.state, engine.clock.millis());
         engine.readUntil(Verdict.LEAKING, actions::runAll, sameState);
 

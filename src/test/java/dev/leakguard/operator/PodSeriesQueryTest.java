@@ -138,7 +138,7 @@ class PodSeriesQueryTest {
 
     static ScrapeTarget target(long containerStartMillis) {
         return new ScrapeTarget(POD, "uid-1", "app", URI.create("http://10.0.0.1:9090/metrics"), null, 512.0 * (1 << 20),
-                containerStartMillis, 3);
+                containerStartMillis, 3, "Deployment/checkout");
     }
 
     static ResolvedPolicy policy(String metricsYaml, String interval) {
