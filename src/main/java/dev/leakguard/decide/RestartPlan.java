@@ -20,9 +20,12 @@ import java.util.Set;
  * closest first. With {@code lanes} restarts at once (maxConcurrent, or fewer when the
  * PodDisruptionBudget allows fewer) and each restart holding its lane for {@code replacement}
  * (until the replacement is Ready), replica {@code i} must start by
- * <pre>  startBy(i) = min(oom(i), startBy(i + lanes)) − replacement</pre>
+ * <pre>  startBy(i) = min(oom(i) − margin, startBy(i + lanes)) − replacement</pre>
  * (the replica {@code lanes} places later takes over its lane when it is done): three replicas, one at
- * a time, 90 s each, all dying at T, must start at T − 4.5 min, T − 3 min and T − 1.5 min.
+ * a time, 90 s each, all dying at T, must start at T − 4.5 min, T − 3 min and T − 1.5 min with no margin.
+ * The margin is what each replica should have left when its replacement is Ready: predictions come from
+ * noisy samples and requests are retried on scrape intervals, so a plan that ends seconds before a
+ * limit is a coin toss. The engine uses a third of the horizon (5 min by default).
  *
  * <p>Pure: the engine feeds it the latest assessments and the workload's {@link RestartPace}; the
  * restart door uses it to order restarts and to decide when the cooldown must give way.
@@ -60,14 +63,16 @@ public record RestartPlan(String workload, List<Slot> slots, int lanes, Duration
      *
      * @param maxConcurrent the policy's {@code action.maxConcurrent}
      * @param pace          the workload's measured (or assumed) replacement time and PDB allowance
+     * @param margin        time each replica should have left before its pessimistic OOM once replaced
      */
-    public static RestartPlan perReplica(String workload, Collection<Replica> replicas, int maxConcurrent, RestartPace pace) {
+    public static RestartPlan perReplica(String workload, Collection<Replica> replicas, int maxConcurrent, RestartPace pace,
+                                         Duration margin) {
         List<Replica> ordered = ordered(replicas);
         int lanes = Math.max(1, Math.min(maxConcurrent, pace.budgetAllows()));
         long hold = pace.replacementReady().toMillis();
         long[] startBy = new long[ordered.size()];
         for (int i = ordered.size() - 1; i >= 0; i--) {
-            long deadline = ordered.get(i).oomAtLowerMillis();
+            long deadline = ordered.get(i).oomAtLowerMillis() - margin.toMillis();
             if (i + lanes < ordered.size()) {
                 deadline = Math.min(deadline, startBy[i + lanes]);
             }
@@ -83,13 +88,13 @@ public record RestartPlan(String workload, List<Slot> slots, int lanes, Duration
     /**
      * The plan for a rollout restart, which replaces every replica in one go: it must start so that the
      * whole rollout ({@code pace}: measured on this workload, or the assumed replacement time once per
-     * leaking replica) is done before the earliest OOM.
+     * leaking replica) is done {@code margin} before the earliest OOM.
      */
-    public static RestartPlan wholeWorkload(String workload, Collection<Replica> replicas, RestartPace pace) {
+    public static RestartPlan wholeWorkload(String workload, Collection<Replica> replicas, RestartPace pace, Duration margin) {
         List<Replica> ordered = ordered(replicas);
         Duration rollout = pace.measured() ? pace.replacementReady()
                 : pace.replacementReady().multipliedBy(Math.max(1, ordered.size()));
-        long startBy = ordered.isEmpty() ? Long.MAX_VALUE : ordered.get(0).oomAtLowerMillis() - rollout.toMillis();
+        long startBy = ordered.isEmpty() ? Long.MAX_VALUE : ordered.get(0).oomAtLowerMillis() - margin.toMillis() - rollout.toMillis();
         return new RestartPlan(workload, ordered.stream().map(r -> new Slot(r, startBy)).toList(), 1, rollout);
     }
 

@@ -193,7 +193,9 @@ public final class PodPipeline {
         if (!state.tryQueueRestart(now)) {
             return;
         }
-        long retryAt = now + policy.interval().toMillis() * RESTART_RETRY_INTERVALS;
+        // A replica whose start in its workload's plan has come is asked again at the next scrape: the plan has no slack for more.
+        boolean due = restartPlan != null && restartPlan.due(state.target().podUid(), now);
+        long retryAt = now + policy.interval().toMillis() * (due ? 1 : RESTART_RETRY_INTERVALS);
         actions.submit(state, PodActions.Kind.RESTART, () -> {
             try {
                 RestartOutcome outcome = ports.restarter().requestRestart(policy, state.target(),

@@ -6,6 +6,7 @@ import dev.leakguard.metrics.OperatorMetrics;
 import dev.leakguard.policy.ActionType;
 import dev.leakguard.trend.Assessment;
 import dev.leakguard.trend.Verdict;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -18,6 +19,12 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 public final class WorkloadPlans {
     static final int STALE_INTERVALS = 4;
+    /**
+     * Each replica is planned to be replaced a third of the horizon (5 min by default) before its
+     * pessimistic OOM time: the horizon is how much warning the policy wants, and a replica queued
+     * behind others should keep a good part of it.
+     */
+    static final int MARGIN_SHARE_OF_HORIZON = 3;
 
     private record Estimate(RestartPlan.Replica replica, long observedAtMillis) {
     }
@@ -58,9 +65,10 @@ public final class WorkloadPlans {
         estimates.values().removeIf(e -> e.observedAtMillis() < staleBefore);
         List<RestartPlan.Replica> replicas = estimates.values().stream().map(Estimate::replica).toList();
         RestartPace pace = restarter.pace(policy.ref(), target.workload());
+        Duration margin = policy.detection().horizon().dividedBy(MARGIN_SHARE_OF_HORIZON);
         RestartPlan plan = policy.restart().type() == ActionType.RolloutRestart
-                ? RestartPlan.wholeWorkload(target.workload(), replicas, pace)
-                : RestartPlan.perReplica(target.workload(), replicas, policy.restart().maxConcurrent(), pace);
+                ? RestartPlan.wholeWorkload(target.workload(), replicas, pace, margin)
+                : RestartPlan.perReplica(target.workload(), replicas, policy.restart().maxConcurrent(), pace, margin);
         metrics.restartPlan(group.policy().namespace(), group.policy().name(), group.workload(),
                 (plan.firstStartByMillis() - nowMillis) / 1000.0);
         return plan;

@@ -24,7 +24,7 @@ class RestartPlanTest {
     @Test
     void threeReplicasOneAtATimeNinetySecondsEachStartFourAndAHalfMinutesBeforeTheEarliestOom() {
         RestartPlan plan = RestartPlan.perReplica("Deployment/web", List.of(dying("c", T), dying("a", T), dying("b", T)), 1,
-                NINETY_SECONDS);
+                NINETY_SECONDS, Duration.ZERO);
 
         assertThat(plan.slots()).extracting(s -> s.startByMillis())
                 .containsExactly(T - 270_000, T - 180_000, T - 90_000);
@@ -38,7 +38,7 @@ class RestartPlanTest {
         RestartPlan.Replica steadyButNear = new RestartPlan.Replica("x-uid", "x", T + 10 * MINUTE, T + 2 * MINUTE);
         RestartPlan.Replica expectedSooner = new RestartPlan.Replica("y-uid", "y", T + 5 * MINUTE, T + 4 * MINUTE);
 
-        RestartPlan plan = RestartPlan.perReplica("Deployment/web", List.of(expectedSooner, steadyButNear), 1, NINETY_SECONDS);
+        RestartPlan plan = RestartPlan.perReplica("Deployment/web", List.of(expectedSooner, steadyButNear), 1, NINETY_SECONDS, Duration.ZERO);
 
         assertThat(plan.slots()).extracting(s -> s.replica().pod()).containsExactly("x", "y");
         assertThat(plan.ahead("y-uid")).extracting(RestartPlan.Replica::pod).containsExactly("x");
@@ -48,10 +48,10 @@ class RestartPlanTest {
     @Test
     void lanesAreTheSmallerOfMaxConcurrentAndWhatThePdbAllows() {
         List<RestartPlan.Replica> four = List.of(dying("a", T), dying("b", T), dying("c", T), dying("d", T));
-        RestartPlan twoLanes = RestartPlan.perReplica("Deployment/web", four, 2, NINETY_SECONDS);
+        RestartPlan twoLanes = RestartPlan.perReplica("Deployment/web", four, 2, NINETY_SECONDS, Duration.ZERO);
         assertThat(twoLanes.slots()).extracting(s -> s.startByMillis()).containsExactly(T - 180_000, T - 180_000, T - 90_000, T - 90_000);
 
-        RestartPlan pdbAllowsOne = RestartPlan.perReplica("Deployment/web", four, 2, NINETY_SECONDS.withBudgetAllows(1));
+        RestartPlan pdbAllowsOne = RestartPlan.perReplica("Deployment/web", four, 2, NINETY_SECONDS.withBudgetAllows(1), Duration.ZERO);
         assertThat(pdbAllowsOne.lanes()).isEqualTo(1);
         assertThat(pdbAllowsOne.firstStartByMillis()).isEqualTo(T - 360_000);
     }
@@ -59,16 +59,27 @@ class RestartPlanTest {
     @Test
     void aReplicaFarFromItsLimitStillBoundsTheOnesBeforeItOnlyThroughItsOwnStart() {
         RestartPlan plan = RestartPlan.perReplica("Deployment/web", List.of(dying("near", T), dying("far", T + 60 * MINUTE)), 1,
-                NINETY_SECONDS);
+                NINETY_SECONDS, Duration.ZERO);
         assertThat(plan.slots()).extracting(s -> s.startByMillis()).containsExactly(T - 90_000, T + 60 * MINUTE - 90_000);
+    }
+
+    @Test
+    void theMarginIsLeftToEveryReplicaNotOnlyTheFirst() {
+        RestartPlan plan = RestartPlan.perReplica("Deployment/web", List.of(dying("a", T), dying("b", T + 10 * MINUTE)), 1,
+                NINETY_SECONDS, Duration.ofMinutes(5));
+        assertThat(plan.slots()).extracting(s -> s.startByMillis())
+                .containsExactly(T - 5 * MINUTE - 90_000, T + 5 * MINUTE - 90_000);
+        RestartPlan rollout = RestartPlan.wholeWorkload("StatefulSet/db", List.of(dying("db-0", T)), NINETY_SECONDS,
+                Duration.ofMinutes(5));
+        assertThat(rollout.firstStartByMillis()).isEqualTo(T - 5 * MINUTE - 90_000);
     }
 
     @Test
     void aRolloutRestartReplacesEveryReplicaAtOnceAndMustEndBeforeTheEarliestOom() {
         RestartPlan assumed = RestartPlan.wholeWorkload("StatefulSet/db", List.of(dying("db-1", T + MINUTE), dying("db-0", T)),
-                RestartPace.ASSUMED);
+                RestartPace.ASSUMED, Duration.ZERO);
         assertThat(assumed.slots()).extracting(s -> s.startByMillis()).containsOnly(T - 4 * MINUTE);
-        RestartPlan measured = RestartPlan.wholeWorkload("StatefulSet/db", List.of(dying("db-0", T)), NINETY_SECONDS);
+        RestartPlan measured = RestartPlan.wholeWorkload("StatefulSet/db", List.of(dying("db-0", T)), NINETY_SECONDS, Duration.ZERO);
         assertThat(measured.firstStartByMillis()).isEqualTo(T - 90_000);
     }
 
@@ -78,7 +89,7 @@ class RestartPlanTest {
         for (int i = 0; i < 5; i++) {
             five.add(dying("web-" + i, T + i * 10_000L));
         }
-        RestartPlan plan = RestartPlan.perReplica("Deployment/web", five, 1, NINETY_SECONDS);
+        RestartPlan plan = RestartPlan.perReplica("Deployment/web", five, 1, NINETY_SECONDS, Duration.ZERO);
         long now = T - 12 * MINUTE;
 
         RestartPlan.Shortfall shortfall = plan.shortfall(3, now, Set.of()).orElseThrow();
@@ -113,6 +124,8 @@ class RestartPlanTest {
         assertThat(withPlan.maxUnavailable).isEqualTo(1);
         assertThat(withPlan.evicted.keySet()).containsExactly("web-0", "web-1", "web-2", "web-3", "web-4");
         assertThat(withPlan.cooldownWaived).isGreaterThan(0);
+        withPlan.evicted.forEach((pod, at) -> assertThat(T + Integer.parseInt(pod.substring(4)) * 7_000L - at)
+                .as(pod + ": time left when evicted").isGreaterThanOrEqualTo(5 * MINUTE));
 
         Simulation podByPod = simulate(false, 10);
         assertThat(podByPod.oomKilled).as("without a plan the cooldown lets replicas die").hasSize(3);
@@ -168,7 +181,7 @@ class RestartPlanTest {
             if (!sim.evicted.isEmpty()) {
                 pace = pace.measuredAgain(Duration.ofMillis(ready), sim.evicted.values().iterator().next());
             }
-            RestartPlan plan = RestartPlan.perReplica("Deployment/web", heading, settings.maxConcurrent(), pace);
+            RestartPlan plan = RestartPlan.perReplica("Deployment/web", heading, settings.maxConcurrent(), pace, Duration.ofMinutes(5));
             long lastRestart = sim.evicted.values().stream().mapToLong(Long::longValue).max().orElse(Long.MIN_VALUE);
             int lastHour = (int) sim.evicted.values().stream().filter(at -> at >= t - 60 * MINUTE).count();
             if (planned && sim.firstShortfall == null) {
