@@ -114,16 +114,25 @@ public record RestartPlan(String workload, List<Slot> slots, int lanes, Duration
         return slotOf(podUid).map(s -> nowMillis >= s.startByMillis()).orElse(false);
     }
 
-    /** The replicas to be restarted before {@code podUid}: closer to their limits. */
+    /**
+     * The replicas to be restarted before {@code podUid}: those closer to their limits by more than one
+     * replacement time, and among those nearer to it than that, the ones whose names sort first. Each
+     * replica's request carries a plan made at its own scrape, and two plans made seconds apart can rank
+     * near-equal replicas differently; ordered by pessimistic OOM time alone, each could wait for the
+     * other. Within one replacement time the order does not change whether they make it, so a stable
+     * order (by name) is taken instead.
+     */
     public List<Replica> ahead(String podUid) {
-        List<Replica> ahead = new ArrayList<>();
-        for (Slot slot : slots) {
-            if (slot.replica().podUid().equals(podUid)) {
-                return ahead;
-            }
-            ahead.add(slot.replica());
+        Optional<Slot> mine = slotOf(podUid);
+        if (mine.isEmpty()) {
+            return List.of();
         }
-        return List.of();
+        Replica me = mine.get().replica();
+        long tolerance = replacement.toMillis();
+        return slots.stream().map(Slot::replica)
+                .filter(r -> !r.equals(me) && (r.oomAtLowerMillis() < me.oomAtLowerMillis() - tolerance
+                        || Math.abs(r.oomAtLowerMillis() - me.oomAtLowerMillis()) <= tolerance && r.pod().compareTo(me.pod()) < 0))
+                .toList();
     }
 
     /** The slots whose restart must start by {@code untilMillis}, in order. */

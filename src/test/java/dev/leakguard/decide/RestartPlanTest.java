@@ -46,6 +46,19 @@ class RestartPlanTest {
     }
 
     @Test
+    void replicasWithinOneReplacementOfEachOtherGoByNameSoThatTwoPlansNeverMakeThemWaitForEachOther() {
+        RestartPlan seenByA = RestartPlan.perReplica("Deployment/web", List.of(dying("a", T + 10_000), dying("b", T)), 1,
+                NINETY_SECONDS, Duration.ZERO);
+        RestartPlan seenByB = RestartPlan.perReplica("Deployment/web", List.of(dying("a", T), dying("b", T + 10_000)), 1,
+                NINETY_SECONDS, Duration.ZERO);
+        assertThat(seenByA.ahead("a-uid")).isEmpty();
+        assertThat(seenByB.ahead("b-uid")).extracting(RestartPlan.Replica::pod).containsExactly("a");
+        RestartPlan farApart = RestartPlan.perReplica("Deployment/web", List.of(dying("a", T + 91_000), dying("b", T)), 1,
+                NINETY_SECONDS, Duration.ZERO);
+        assertThat(farApart.ahead("a-uid")).extracting(RestartPlan.Replica::pod).containsExactly("b");
+    }
+
+    @Test
     void lanesAreTheSmallerOfMaxConcurrentAndWhatThePdbAllows() {
         List<RestartPlan.Replica> four = List.of(dying("a", T), dying("b", T), dying("c", T), dying("d", T));
         RestartPlan twoLanes = RestartPlan.perReplica("Deployment/web", four, 2, NINETY_SECONDS, Duration.ZERO);
