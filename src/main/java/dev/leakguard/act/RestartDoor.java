@@ -52,7 +52,7 @@ import org.slf4j.LoggerFactory;
  * safe lives only in memory: the ledger, written with optimistic concurrency before the eviction
  * request is sent, holds the recent restarts, and a restart counts as in flight until the cluster
  * shows its replacement Ready ({@link InFlightRules}). A new leader therefore sees the same in-flight
- * restarts, cooldowns and hourly counts. Only the PDB backoff and the de-duplication of
+ * restarts, cooldowns and hourly counts. Only the backoff after refused evictions and the de-duplication of
  * RestartBlocked Events are kept in memory: losing them costs one extra eviction attempt or one
  * extra Event, never an extra disruption.
  *
@@ -75,10 +75,12 @@ public final class RestartDoor implements Restarter {
     private final Clock clock;
     private final int operatorMaxRestartsPerHour;
 
-    /** Guards the two in-memory maps below; never held during a request. */
+    /** Guards the in-memory maps below; never held during a request. */
     private final Object memory = new Object();
     private final RetryBackoff refusals = new RetryBackoff(REFUSAL_BACKOFF, REFUSAL_BACKOFF_MAX);
     private final Map<String, String> lastReportedBlock = bounded();
+    /** Why each backing-off pod was last refused. */
+    private final Map<String, Refused> refusedAs = bounded();
     /** The restart-budget shortfall last reported per policy and workload, so that it is said once. */
     private final Map<String, String> lastShortfall = bounded();
 
@@ -94,6 +96,36 @@ public final class RestartDoor implements Restarter {
         this.metrics = metrics;
         this.clock = clock;
         this.operatorMaxRestartsPerHour = operatorMaxRestartsPerHour;
+    }
+
+    /**
+     * Why a pod is backing off, with what the door reports for it: the rule in outcomes, the
+     * {@code result} of the action metric and the Event reason (written once per episode).
+     */
+    private enum Refused {
+        BY_BUDGET(BlockRule.DISRUPTION_BUDGET, "pdb_blocked", EventReason.RestartBlocked),
+        THROTTLED(BlockRule.THROTTLED, "throttled", EventReason.EvictionThrottled),
+        BUDGETS_MISCONFIGURED(BlockRule.PDB_MISCONFIGURED, "pdb_misconfigured", EventReason.DisruptionBudgetMisconfigured),
+        /** An error answer after which the cluster showed that nothing happened. */
+        FAILED(null, RestartOutcome.Result.failed.name(), EventReason.RestartFailed);
+
+        final BlockRule rule;
+        final String metricResult;
+        final EventReason reason;
+
+        Refused(BlockRule rule, String metricResult, EventReason reason) {
+            this.rule = rule;
+            this.metricResult = metricResult;
+            this.reason = reason;
+        }
+
+        static Refused of(EvictionRefusal.Kind kind) {
+            return switch (kind) {
+                case PDB_BLOCKED -> BY_BUDGET;
+                case THROTTLED -> THROTTLED;
+                case PDB_MISCONFIGURED -> BUDGETS_MISCONFIGURED;
+            };
+        }
     }
 
     /** One request: who asked, for which pod, and why (the leak in numbers and its top groups, for the Event). */
@@ -118,12 +150,18 @@ public final class RestartDoor implements Restarter {
                 : RestartStrategy.RolloutRestart.metricType();
 
         OptionalLong backingOff;
+        Refused lastRefusal;
         synchronized (memory) {
             backingOff = refusals.waitingUntil(call.podUid, call.now);
+            lastRefusal = refusedAs.get(call.podUid);
         }
-        if (backingOff.isPresent()) {
-            return blocked(call, intended, null, BlockRule.DISRUPTION_BUDGET,
-                    "eviction refused by a PodDisruptionBudget; next try at " + Instant.ofEpochMilli(backingOff.getAsLong()));
+        if (backingOff.isPresent() && lastRefusal != null) {
+            String next = "; next try at " + Instant.ofEpochMilli(backingOff.getAsLong());
+            metrics.action(call.namespace, call.policy.name(), intended, lastRefusal.metricResult);
+            return lastRefusal == Refused.FAILED
+                    ? new RestartOutcome(RestartOutcome.Result.failed, null, null, "backing off after an API error" + next)
+                    : new RestartOutcome(RestartOutcome.Result.blocked, null, lastRefusal.rule.id(),
+                            "backing off: " + lastRefusal.rule.id() + next);
         }
         Pod fresh;
         WorkloadFacts.Snapshot cluster;
@@ -291,8 +329,9 @@ public final class RestartDoor implements Restarter {
         try {
             disruptor.mark(call.namespace, call.podName, PodAnnotations.RESTART_REQUESTED_AT, at);
             if (evict) {
-                if (!disruptor.evict(call.namespace, call.podName)) {
-                    return refusedByBudget(call, pod, entry);
+                Optional<EvictionRefusal> refusal = disruptor.evict(call.namespace, call.podName);
+                if (refusal.isPresent()) {
+                    return refused(call, pod, entry, refusal.get());
                 }
             } else {
                 disruptor.rolloutRestart(workload.object(), at);
@@ -314,7 +353,14 @@ public final class RestartDoor implements Restarter {
             }
             if (!happened) {
                 takeBack(call, entry);
-                return failed(call, strategy.metricType(), strategy, failure);
+                RetryBackoff.Refusal backoff = backOff(call, Refused.FAILED, 0);
+                if (backoff.first()) {
+                    events.record(pod, EventReason.RestartFailed, "Restart failed: " + failure + ". Nothing happened; leakguard "
+                            + "backs off (" + Duration.ofMillis(backoff.delayMillis()).toSeconds() + "s, doubling to 10m) and tries "
+                            + "again. Why: " + call.why);
+                }
+                return failed(call, strategy.metricType(), strategy, failure + "; retrying in "
+                        + Duration.ofMillis(backoff.delayMillis()).toSeconds() + "s");
             }
             log.warn("{}: the API server answered {} but the restart took place; it stays in the ledger", target, e.getCode());
         }
@@ -332,24 +378,59 @@ public final class RestartDoor implements Restarter {
         return new RestartOutcome(RestartOutcome.Result.done, strategy, null, done);
     }
 
-    private RestartOutcome refusedByBudget(Call call, Pod pod, LedgerEntry entry) {
+    /**
+     * The server refused the eviction and nothing happened: the records are taken back, the pod backs off
+     * (30 s doubling to 10 min, never sooner than the server's Retry-After) and the first refusal of an
+     * episode is told in an Event whose reason says which kind it was.
+     */
+    private RestartOutcome refused(Call call, Pod pod, LedgerEntry entry, EvictionRefusal refusal) {
         takeBack(call, entry);
-        List<String> budgets = facts.budgetsOf(pod);
-        RetryBackoff.Refusal refusal;
+        Refused kind = Refused.of(refusal.kind());
+        RetryBackoff.Refusal backoff = backOff(call, kind, refusal.retryAfterMillis());
+        long delay = Duration.ofMillis(backoff.delayMillis()).toSeconds();
+        String message;
+        String event;
+        switch (refusal.kind()) {
+            case PDB_BLOCKED -> {
+                List<String> budgets = facts.budgetsOf(pod);
+                String budgetText = budgets.isEmpty() ? "a PodDisruptionBudget" : "PodDisruptionBudget " + String.join(", ", budgets);
+                message = "eviction refused by " + budgetText + ": it allows no disruption now; retrying in " + delay + "s";
+                event = "Restart not started (" + kind.rule.id() + "): the eviction was refused by " + budgetText
+                        + ", which allows no disruption now (" + refusal.message() + "). leakguard backs off "
+                        + "(30s doubling to 10m) and never bypasses the budget.";
+            }
+            case THROTTLED -> {
+                message = "the API server is throttling (429 without a PodDisruptionBudget cause); retrying in " + delay + "s";
+                event = "Restart not started (" + kind.rule.id() + "): the API server answered 429 without a PodDisruptionBudget "
+                        + "cause (API Priority and Fairness shed the request: \"" + refusal.message() + "\"). leakguard backs off "
+                        + delay + "s" + (refusal.retryAfterMillis() > 0 ? " (Retry-After " + refusal.retryAfterMillis() / 1000 + "s)" : "")
+                        + ", doubling to 10m, and tries again.";
+            }
+            default -> {
+                List<String> budgets = facts.budgetsOf(pod);
+                message = "the pod matches more than one PodDisruptionBudget (" + String.join(", ", budgets)
+                        + "), which the eviction API refuses; retrying in " + delay + "s";
+                event = "Restart not started (" + kind.rule.id() + "): the pod matches more than one PodDisruptionBudget ("
+                        + String.join(", ", budgets) + "), so the API server refuses every eviction of it (500: \""
+                        + refusal.message() + "\"). Fix the budgets so that one selects the pod; until then leakguard backs "
+                        + "off (30s doubling to 10m) and the pod may be OOM-killed.";
+            }
+        }
+        if (backoff.first()) {
+            events.record(pod, kind.reason, event + " Why: " + call.why);
+        }
+        metrics.action(call.namespace, call.policy.name(), RestartStrategy.Evict.metricType(), kind.metricResult);
+        return new RestartOutcome(RestartOutcome.Result.blocked, RestartStrategy.Evict, kind.rule.id(), message);
+    }
+
+    /** Starts or lengthens the pod's backoff; a refusal of another kind than the last starts a new episode. */
+    private RetryBackoff.Refusal backOff(Call call, Refused kind, long atLeastMillis) {
         synchronized (memory) {
-            refusal = refusals.refused(call.podUid, call.now);
-            lastReportedBlock.put(call.podUid, BlockRule.DISRUPTION_BUDGET.id());
+            if (refusedAs.put(call.podUid, kind) != kind) {
+                refusals.clear(call.podUid);
+            }
+            return refusals.refused(call.podUid, call.now, atLeastMillis);
         }
-        String budgetText = budgets.isEmpty() ? "a PodDisruptionBudget" : "PodDisruptionBudget " + String.join(", ", budgets);
-        String message = "eviction refused by " + budgetText + ": it allows no disruption now; retrying in "
-                + Duration.ofMillis(refusal.delayMillis()).toSeconds() + "s";
-        if (refusal.first()) {
-            events.record(pod, EventReason.RestartBlocked, "Restart not started (" + BlockRule.DISRUPTION_BUDGET.id() + "): "
-                    + "the eviction was refused by " + budgetText + ", which allows no disruption now. leakguard backs off "
-                    + "(30s doubling to 10m) and never bypasses the budget. Why: " + call.why);
-        }
-        metrics.action(call.namespace, call.policy.name(), RestartStrategy.Evict.metricType(), RestartOutcome.Result.blocked.name());
-        return new RestartOutcome(RestartOutcome.Result.blocked, RestartStrategy.Evict, BlockRule.DISRUPTION_BUDGET.id(), message);
     }
 
     /** Undoes the records of a restart that did not happen: the ledger entry and the pod's marker. */
@@ -391,10 +472,10 @@ public final class RestartDoor implements Restarter {
                 + "m by policy " + call.policy.name() + ": restarts only buy time; fix the leak";
     }
 
-    private static Map<String, String> bounded() {
+    private static <V> Map<String, V> bounded() {
         return new LinkedHashMap<>(64, 0.75f, true) {
             @Override
-            protected boolean removeEldestEntry(Map.Entry<String, String> eldest) {
+            protected boolean removeEldestEntry(Map.Entry<String, V> eldest) {
                 return size() > REMEMBERED_PODS;
             }
         };
@@ -409,6 +490,7 @@ public final class RestartDoor implements Restarter {
     private void podSettled(String podUid) {
         synchronized (memory) {
             refusals.clear(podUid);
+            refusedAs.remove(podUid);
             lastReportedBlock.remove(podUid);
         }
     }

@@ -18,8 +18,12 @@ public enum BlockRule {
     OPERATOR_BUDGET("operator-budget"),
     /** The pod was already gone when the door re-read it. */
     POD_GONE("pod-gone"),
-    /** The API server refused the eviction (HTTP 429): a PodDisruptionBudget, never bypassed. */
-    DISRUPTION_BUDGET("disruption-budget");
+    /** The API server refused the eviction (HTTP 429 with a DisruptionBudget cause): a PodDisruptionBudget, never bypassed. */
+    DISRUPTION_BUDGET("disruption-budget"),
+    /** The API server shed the eviction (HTTP 429 without a budget cause: API Priority and Fairness). */
+    THROTTLED("throttled"),
+    /** The pod matches more than one PodDisruptionBudget, so the API server refuses to evict it (HTTP 500). */
+    PDB_MISCONFIGURED("pdb-misconfigured");
 
     private final String id;
 
