@@ -78,7 +78,9 @@ public final class PodPipeline {
             Assessment assessment = state.observe(ok.sample());
             long now = clock.millis();
             RestartPlan restartPlan = plans.observe(policy, state.target(), assessment, now);
-            boolean due = restartPlan != null && restartPlan.due(state.target().podUid(), now);
+            // The plan may start a replica before its horizon, never before the detector confirmed a leak within it.
+            boolean beyondHorizon = assessment.secondsToLimit() * 1000 > policy.detection().horizon().toMillis();
+            boolean due = restartPlan != null && beyondHorizon && restartPlan.due(state.target().podUid(), now);
             Reactions.Plan plan = Reactions.plan(state.progress(), assessment, due, policy.hasProfile(), policy.restart().type());
             state.progress(plan.next());
             carryOut(policy, state, assessment, plan, restartPlan);
@@ -193,9 +195,7 @@ public final class PodPipeline {
         if (!state.tryQueueRestart(now)) {
             return;
         }
-        // A replica whose start in its workload's plan has come is asked again at the next scrape: the plan has no slack for more.
-        boolean due = restartPlan != null && restartPlan.due(state.target().podUid(), now);
-        long retryAt = now + policy.interval().toMillis() * (due ? 1 : RESTART_RETRY_INTERVALS);
+        long retryAt = now + policy.interval().toMillis() * RESTART_RETRY_INTERVALS;
         actions.submit(state, PodActions.Kind.RESTART, () -> {
             try {
                 RestartOutcome outcome = ports.restarter().requestRestart(policy, state.target(),

@@ -31,7 +31,7 @@ public final class Reactions {
 
     /**
      * @param restartDue the workload's {@link dev.leakguard.decide.RestartPlan} says this replica's restart must start
-     *                   now, before its own horizon: it is acted on as if it were leaking
+     *                   now, while its predicted OOM is still beyond its horizon: it is acted on as if it were leaking
      */
     public static Plan plan(Progress done, Assessment assessment, boolean restartDue, boolean profileConfigured, ActionType action) {
         Verdict verdict = assessment.verdict();

@@ -15,7 +15,8 @@ import org.junit.jupiter.api.Test;
 /**
  * {@code leakguard demo} as a user runs it, in its own process: the three checkout-api replicas start together
  * and leak in step, and its summary must show every one restarted with minutes to spare — the restart plan at
- * work — while the annotate-only JVM service is the one OOM-killed. Run at 4 simulated minutes per real second.
+ * work — while the annotate-only JVM service is the one OOM-killed. Run at its default speed (a simulated minute per
+ * real second, about a minute of real time): faster, a loaded machine's delays eat the margins it measures.
  */
 class DemoCommandProcessTest {
     private static final Pattern STOPPED = Pattern.compile("(checkout-api-\\S+)\\s+stopped at (\\S+) of 512Mi, (\\d+)m(\\d+s)? before its limit");
@@ -24,10 +25,10 @@ class DemoCommandProcessTest {
     void theDemoSummaryShowsEveryCheckoutReplicaRestartedWithMinutesToSpare() throws Exception {
         Path log = Files.createTempFile("leakguard-demo", ".log");
         Process process = new ProcessBuilder(System.getProperty("java.home") + File.separator + "bin" + File.separator + "java",
-                "-cp", System.getProperty("java.class.path"), Main.class.getName(), "demo", "--minutes", "60", "--speed", "240")
+                "-cp", System.getProperty("java.class.path"), Main.class.getName(), "demo", "--minutes", "60")
                 .redirectErrorStream(true).redirectOutput(log.toFile()).start();
         try {
-            assertThat(process.waitFor(120, TimeUnit.SECONDS)).as("the demo ends by itself").isTrue();
+            assertThat(process.waitFor(180, TimeUnit.SECONDS)).as("the demo ends by itself").isTrue();
             String output = Files.readString(log);
             System.out.println(output.lines().filter(l -> !l.contains("LeakSuspected")).reduce("", (a, b) -> a + b + "\n"));
             assertThat(process.exitValue()).isZero();

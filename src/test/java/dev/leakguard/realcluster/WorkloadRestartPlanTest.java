@@ -111,7 +111,8 @@ class WorkloadRestartPlanTest {
                         .isLessThan(MARGIN_BELOW_LIMIT_BYTES);
             }
             assertThat(fewestReady.get()).as("Ready replicas at the worst moment: never more than one unavailable").isEqualTo(2);
-            List<Event> evicted = events(admin, ns, "Evicted");
+            List<Event> evicted = Poll.until(Duration.ofSeconds(10), () -> events(admin, ns, "Evicted"), e -> e.size() == 3,
+                    "an Evicted Event for each replica");
             assertThat(evicted).extracting(e -> e.getInvolvedObject().getName()).containsExactlyInAnyOrderElementsOf(originals);
             assertThat(evicted).extracting(Event::getMessage).anySatisfy(m -> assertThat(m).contains("cooldown waived"));
             Event planned = Poll.until(Duration.ofSeconds(10), () -> events(admin, ns, "RestartPlanned"), e -> !e.isEmpty(),
