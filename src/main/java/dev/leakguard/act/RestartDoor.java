@@ -22,6 +22,7 @@ import dev.leakguard.engine.ScrapeTarget;
 import dev.leakguard.kube.Pods;
 import dev.leakguard.metrics.OperatorMetrics;
 import dev.leakguard.policy.ActionType;
+import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import java.net.HttpURLConnection;
@@ -79,6 +80,8 @@ public final class RestartDoor implements Restarter {
     private final Object memory = new Object();
     private final RetryBackoff refusals = new RetryBackoff(REFUSAL_BACKOFF, REFUSAL_BACKOFF_MAX);
     private final Map<String, String> lastReportedBlock = bounded();
+    /** Stalled rollout restarts already reported, by workload and restartedAt. */
+    private final Map<String, String> reportedStalls = bounded();
     /** Why each backing-off pod was last refused. */
     private final Map<String, Refused> refusedAs = bounded();
     /** The restart-budget shortfall last reported per policy and workload, so that it is said once. */
@@ -212,11 +215,32 @@ public final class RestartDoor implements Restarter {
             return failed(call, intended, null, "API error: " + e.getMessage());
         }
         RestartDecision decision = decided.get();
+        reportGivenUp(call, fresh, cluster, cluster.stalled(written.after(), call.now));
         reportShortfall(call, fresh, workload, cluster.inFlight(written.after(), call.now), found.get());
         if (!decision.allowed()) {
             return blocked(call, intended, fresh, decision.blockedBy(), decision.message());
         }
         return act(call, fresh, workload, decision, recorded.get(), written.after());
+    }
+
+    /**
+     * Rollout restarts that showed no progress within the deadline no longer hold a maxConcurrent slot; their
+     * entries stay in the ledger, so the cooldown still spaces the next try. Said once per rollout, on its workload.
+     */
+    private void reportGivenUp(Call call, Pod pod, WorkloadFacts.Snapshot cluster, List<LedgerEntry> stalled) {
+        for (LedgerEntry entry : stalled) {
+            synchronized (memory) {
+                if (reportedStalls.put(entry.workload() + "@" + entry.restartedAt(), entry.pod()) != null) {
+                    continue;
+                }
+            }
+            HasMetadata workload = cluster.workloadNamed(entry.workload());
+            events.record(workload != null ? workload : pod, EventReason.RestartGivenUp, "The rollout restart of " + entry.workload()
+                    + " requested at " + entry.restartedAt() + " for pod " + entry.pod() + " (policy " + call.policy.name()
+                    + ") brought no Ready pod within " + InFlightRules.ROLLOUT_PROGRESS_DEADLINE.toMinutes() + "m: given up, it no "
+                    + "longer counts against maxConcurrent (the cooldown still applies). Check whether the workload is paused or its "
+                    + "update strategy is OnDelete, and its new pods' events.");
+        }
     }
 
     /** One Warning on the workload when the hourly budgets cannot cover the restarts its plan needs within the hour; once per shortfall. */

@@ -173,9 +173,25 @@ public final class WorkloadFacts {
         }
 
         private boolean flying(LedgerEntry entry, long now) {
-            return entry.strategy() == RestartStrategy.Evict
-                    ? InFlightRules.evictionInFlight(entry, evictionProgress(entry), now)
-                    : InFlightRules.rolloutInFlight(entry, rolloutProgress(entry));
+            if (entry.strategy() == RestartStrategy.Evict) {
+                return InFlightRules.evictionInFlight(entry, evictionProgress(entry), now);
+            }
+            InFlightRules.RolloutProgress progress = rolloutProgress(entry);
+            return InFlightRules.rolloutInFlight(entry, progress) && !InFlightRules.rolloutStalled(entry, progress, now);
+        }
+
+        /** The ledger's rollout restarts that showed no progress within {@link InFlightRules#ROLLOUT_PROGRESS_DEADLINE}. */
+        List<LedgerEntry> stalled(RestartLedger ledger, long now) {
+            return ledger.entries().stream()
+                    .filter(e -> !e.dryRun() && e.strategy() == RestartStrategy.RolloutRestart
+                            && InFlightRules.rolloutStalled(e, rolloutProgress(e), now))
+                    .toList();
+        }
+
+        /** The workload named "Kind/name", as read for this request, or null. */
+        HasMetadata workloadNamed(String key) {
+            String[] kindAndName = key.split("/", 2);
+            return kindAndName.length < 2 ? null : lookups.get(kindAndName[0], kindAndName[1]);
         }
 
         private InFlightRules.EvictionProgress evictionProgress(LedgerEntry entry) {
@@ -313,7 +329,44 @@ public final class WorkloadFacts {
                 .filter(p -> Pods.healthy(p) && Selectors.matches(selector, p.getMetadata().getLabels()))
                 .count();
         return new Workload(workload.getKind() + "/" + workload.getMetadata().getName(), owner, workload,
-                new WorkloadShape(kind, readyOfWorkload, canSurge(workload)), readyOfOwner);
+                new WorkloadShape(kind, readyOfWorkload, canSurge(workload), wontRoll(workload, pod)), readyOfOwner);
+    }
+
+    /** Why a rollout restart of {@code workload} would not replace {@code pod}, or null when it would. */
+    static String wontRoll(HasMetadata workload, Pod pod) {
+        if (workload instanceof Deployment d && Boolean.TRUE.equals(d.getSpec().getPaused())) {
+            return "Deployment " + d.getMetadata().getName() + " is paused (spec.paused: true)";
+        }
+        if (workload instanceof DaemonSet ds && ds.getSpec().getUpdateStrategy() != null
+                && "OnDelete".equals(ds.getSpec().getUpdateStrategy().getType())) {
+            return "DaemonSet " + ds.getMetadata().getName() + " has updateStrategy OnDelete";
+        }
+        if (workload instanceof StatefulSet s && s.getSpec().getUpdateStrategy() != null) {
+            var strategy = s.getSpec().getUpdateStrategy();
+            if ("OnDelete".equals(strategy.getType())) {
+                return "StatefulSet " + s.getMetadata().getName() + " has updateStrategy OnDelete";
+            }
+            Integer partition = strategy.getRollingUpdate() == null ? null : strategy.getRollingUpdate().getPartition();
+            int ordinal = ordinal(pod);
+            if (partition != null && ordinal >= 0 && partition > ordinal) {
+                return "StatefulSet " + s.getMetadata().getName() + " has rollingUpdate.partition " + partition
+                        + ", above the pod's ordinal " + ordinal;
+            }
+        }
+        return null;
+    }
+
+    /** A StatefulSet pod's ordinal: its {@code apps.kubernetes.io/pod-index} label, else its name's last number; -1 if neither. */
+    private static int ordinal(Pod pod) {
+        Map<String, String> labels = pod.getMetadata().getLabels();
+        String index = labels == null ? null : labels.get("apps.kubernetes.io/pod-index");
+        String name = pod.getMetadata().getName();
+        String text = index != null ? index : name.substring(name.lastIndexOf('-') + 1);
+        try {
+            return Integer.parseInt(text);
+        } catch (NumberFormatException e) {
+            return -1;
+        }
     }
 
     /** RollingUpdate (the default) with a maxSurge (default 25%) that rounds up to at least one pod. */

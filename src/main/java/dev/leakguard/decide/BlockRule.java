@@ -16,6 +16,11 @@ public enum BlockRule {
     COOLDOWN("cooldown"),
     POLICY_BUDGET("policy-budget"),
     OPERATOR_BUDGET("operator-budget"),
+    /**
+     * A rollout restart would not replace the pod (paused, OnDelete, partition) and evicting it instead would
+     * leave its workload without a Ready pod. Checked after the others, with the strategy.
+     */
+    WONT_ROLL("wont-roll"),
     /** The pod was already gone when the door re-read it. */
     POD_GONE("pod-gone"),
     /** The API server refused the eviction (HTTP 429 with a DisruptionBudget cause): a PodDisruptionBudget, never bypassed. */

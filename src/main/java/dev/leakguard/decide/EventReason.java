@@ -14,6 +14,8 @@ public enum EventReason {
     DisruptionBudgetMisconfigured(true),
     /** A restart request failed with an error answer and the cluster shows nothing happened; leakguard backs off. */
     RestartFailed(true),
+    /** On the workload: a rollout restart showed no progress within the deadline and no longer holds a slot. */
+    RestartGivenUp(true),
     /** On the workload: the order and latest starts of the restarts of its leaking replicas. */
     RestartPlanned(false),
     /** On the workload: the hourly restart budgets cannot cover the restarts its plan needs within the hour. */

@@ -35,6 +35,12 @@ import java.time.Duration;
  *       the pod, and the eviction still honours its PodDisruptionBudget.</li>
  *   <li>A pod without a controller is never restarted ({@code no-controller}): nothing would
  *       recreate it, so an eviction would turn a future OOM kill into a certain outage.</li>
+ *   <li>A {@code RolloutRestart} of a workload that will not roll — a paused Deployment, an
+ *       {@code OnDelete} StatefulSet or DaemonSet, a StatefulSet partition above the pod's ordinal —
+ *       would patch the template and replace nothing, leaving the restart "in flight" forever: it
+ *       becomes an {@code Evict} (the controller recreates the pod; its PodDisruptionBudget still
+ *       applies), unless the pod is the workload's only Ready one, which no eviction may take
+ *       ({@code wont-roll}, naming the reason).</li>
  * </ul>
  */
 public final class RestartRules {
@@ -95,6 +101,15 @@ public final class RestartRules {
                     + " restart(s) operator-wide in the last hour, the operator cap is " + facts.operatorMaxRestartsPerHour());
         }
         RestartStrategy strategy = strategy(settings.type(), facts.workload());
+        String wontRoll = facts.workload().wontRoll();
+        if (strategy == RestartStrategy.RolloutRestart && wontRoll != null) {
+            if (facts.workload().readyPods() <= 1) {
+                return RestartDecision.block(BlockRule.WONT_ROLL, "a rollout restart would replace nothing (" + wontRoll
+                        + ") and evicting the workload's only Ready pod would leave nothing serving");
+            }
+            return RestartDecision.allow(RestartStrategy.Evict, settings.dryRun(),
+                    "eviction instead of rollout restart: " + wontRoll + cooldownWaived);
+        }
         return RestartDecision.allow(strategy, settings.dryRun(), reason(settings.type(), strategy, facts.workload()) + cooldownWaived);
     }
 

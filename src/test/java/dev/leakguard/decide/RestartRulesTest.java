@@ -123,6 +123,25 @@ class RestartRulesTest {
     }
 
     @Test
+    void aWorkloadThatWillNotRollIsEvictedInsteadUnlessThatTakesItsOnlyReadyPod() {
+        RestartSettings rollout = new RestartSettings(ActionType.RolloutRestart, false, 1, Duration.ofMinutes(10), 5,
+                RestartLoopRule.DEFAULT);
+        WorkloadShape pausedThree = new WorkloadShape(WorkloadKind.DEPLOYMENT, 3, true, "Deployment web is paused (spec.paused: true)");
+        RestartDecision evicted = RestartRules.decide(rollout, new RestartFacts(false, true, false, false, pausedThree, 0,
+                OptionalLong.empty(), 0, 0, 100, NOW, OptionalLong.empty(), null));
+        assertThat(evicted.strategy()).isEqualTo(RestartStrategy.Evict);
+        assertThat(evicted.message()).isEqualTo("eviction instead of rollout restart: Deployment web is paused (spec.paused: true)");
+
+        WorkloadShape pausedOne = new WorkloadShape(WorkloadKind.DEPLOYMENT, 1, true, "Deployment web is paused (spec.paused: true)");
+        for (RestartSettings settings : List.of(rollout, EVICT)) {
+            RestartDecision blocked = RestartRules.decide(settings, new RestartFacts(false, true, false, false, pausedOne, 0,
+                    OptionalLong.empty(), 0, 0, 100, NOW, OptionalLong.empty(), null));
+            assertThat(blocked.blockedBy()).as(settings.type().name()).isEqualTo(BlockRule.WONT_ROLL);
+            assertThat(blocked.message()).contains("paused", "only Ready pod");
+        }
+    }
+
+    @Test
     void theCooldownGivesWayOnlyWhenWaitingForItWouldPassTheLatestStartInThePlan() {
         long restarted = NOW - Duration.ofMinutes(1).toMillis();
         long cooldownEnds = restarted + Duration.ofMinutes(10).toMillis();
