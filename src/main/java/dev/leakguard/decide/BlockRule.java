@@ -18,7 +18,7 @@ public enum BlockRule {
     OPERATOR_BUDGET("operator-budget"),
     /**
      * A rollout restart would not replace the pod (paused, OnDelete, partition) and evicting it instead would
-     * leave its workload without a Ready pod. Checked after the others, with the strategy.
+     * leave its workload, whose rollout would have surged, without a Ready pod. Checked after the others, with the strategy.
      */
     WONT_ROLL("wont-roll"),
     /** The pod was already gone when the door re-read it. */

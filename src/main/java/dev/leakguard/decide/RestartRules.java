@@ -39,8 +39,10 @@ import java.time.Duration;
  *       {@code OnDelete} StatefulSet or DaemonSet, a StatefulSet partition above the pod's ordinal —
  *       would patch the template and replace nothing, leaving the restart "in flight" forever: it
  *       becomes an {@code Evict} (the controller recreates the pod; its PodDisruptionBudget still
- *       applies), unless the pod is the workload's only Ready one, which no eviction may take
- *       ({@code wont-roll}, naming the reason).</li>
+ *       applies), unless the pod is the only Ready one of a workload whose rollout would have
+ *       surged (kept it serving until its replacement was Ready): then nothing is done
+ *       ({@code wont-roll}, naming the reason). A StatefulSet or DaemonSet rollout takes the pod
+ *       down first anyway, so evicting it is no worse.</li>
  * </ul>
  */
 public final class RestartRules {
@@ -103,9 +105,10 @@ public final class RestartRules {
         RestartStrategy strategy = strategy(settings.type(), facts.workload());
         String wontRoll = facts.workload().wontRoll();
         if (strategy == RestartStrategy.RolloutRestart && wontRoll != null) {
-            if (facts.workload().readyPods() <= 1) {
+            if (facts.workload().readyPods() <= 1 && facts.workload().canSurge()) {
                 return RestartDecision.block(BlockRule.WONT_ROLL, "a rollout restart would replace nothing (" + wontRoll
-                        + ") and evicting the workload's only Ready pod would leave nothing serving");
+                        + ") and evicting the workload's only Ready pod would leave nothing serving, where the rollout would have "
+                        + "surged");
             }
             return RestartDecision.allow(RestartStrategy.Evict, settings.dryRun(),
                     "eviction instead of rollout restart: " + wontRoll + cooldownWaived);

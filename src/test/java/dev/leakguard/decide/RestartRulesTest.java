@@ -139,6 +139,10 @@ class RestartRulesTest {
             assertThat(blocked.blockedBy()).as(settings.type().name()).isEqualTo(BlockRule.WONT_ROLL);
             assertThat(blocked.message()).contains("paused", "only Ready pod");
         }
+        WorkloadShape onDeleteOne = new WorkloadShape(WorkloadKind.STATEFUL_SET, 1, false, "StatefulSet db has updateStrategy OnDelete");
+        RestartDecision deleted = RestartRules.decide(rollout, new RestartFacts(false, true, false, false, onDeleteOne, 0,
+                OptionalLong.empty(), 0, 0, 100, NOW, OptionalLong.empty(), null));
+        assertThat(deleted.strategy()).as("its rollout would take the pod down first anyway").isEqualTo(RestartStrategy.Evict);
     }
 
     @Test
