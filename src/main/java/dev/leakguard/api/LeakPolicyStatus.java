@@ -39,6 +39,11 @@ public class LeakPolicyStatus {
     @JsonPropertyDescription("The riskiest pods first (leaking, then suspect, then unknown), at most 10.")
     private List<PodRisk> riskiestPods;
 
+    @JsonPropertyDescription("Settings that weaken what the operator checks, e.g. spec.metrics.tlsConfig.insecureSkipVerify.")
+    private List<String> warnings;
+
+    public List<String> getWarnings() { return warnings; }
+    public void setWarnings(List<String> warnings) { this.warnings = warnings; }
     public Long getObservedGeneration() { return observedGeneration; }
     public void setObservedGeneration(Long observedGeneration) { this.observedGeneration = observedGeneration; }
     public List<Condition> getConditions() { return conditions; }
@@ -67,12 +72,12 @@ public class LeakPolicyStatus {
                 && Objects.equals(watched, that.watched) && Objects.equals(leaking, that.leaking)
                 && Objects.equals(suspect, that.suspect) && Objects.equals(unknown, that.unknown)
                 && Objects.equals(restarts, that.restarts) && Objects.equals(oomKillsMissed, that.oomKillsMissed)
-                && Objects.equals(riskiestPods, that.riskiestPods);
+                && Objects.equals(riskiestPods, that.riskiestPods) && Objects.equals(warnings, that.warnings);
     }
 
     @Override
     public int hashCode() {
         return Objects.hash(observedGeneration, conditions, watched, leaking, suspect, unknown, restarts,
-                oomKillsMissed, riskiestPods);
+                oomKillsMissed, riskiestPods, warnings);
     }
 }

@@ -17,10 +17,14 @@ public class PodRisk {
     private String memory;
     @JsonPropertyDescription("Memory limit predicted against, e.g. 512Mi.")
     private String limit;
+    @JsonPropertyDescription("Where limit comes from: 'policy spec.detection.memoryLimit', 'container status' (after an in-place resize), 'container spec' or 'pod spec.resources' (pod-level resources).")
+    private String limitSource;
     @JsonPropertyDescription("Memory growth, e.g. 1.2Mi/min.")
     private String growth;
     @JsonPropertyDescription("Predicted time until the limit, e.g. 14m; absent when not approaching it.")
     private String timeToLimit;
+    @JsonPropertyDescription("Pessimistic time until the limit (upper end of the growth rate's confidence interval), e.g. 9m; absent when not approaching it.")
+    private String timeToLimitLower;
     @JsonPropertyDescription("Why the pod has this verdict, or the scrape error when unknown.")
     private String message;
     @JsonPropertyDescription("Fastest-growing goroutine/thread groups, when a profile is configured.")
@@ -38,10 +42,14 @@ public class PodRisk {
     public void setMemory(String memory) { this.memory = memory; }
     public String getLimit() { return limit; }
     public void setLimit(String limit) { this.limit = limit; }
+    public String getLimitSource() { return limitSource; }
+    public void setLimitSource(String limitSource) { this.limitSource = limitSource; }
     public String getGrowth() { return growth; }
     public void setGrowth(String growth) { this.growth = growth; }
     public String getTimeToLimit() { return timeToLimit; }
     public void setTimeToLimit(String timeToLimit) { this.timeToLimit = timeToLimit; }
+    public String getTimeToLimitLower() { return timeToLimitLower; }
+    public void setTimeToLimitLower(String timeToLimitLower) { this.timeToLimitLower = timeToLimitLower; }
     public String getMessage() { return message; }
     public void setMessage(String message) { this.message = message; }
     public List<String> getTopGroups() { return topGroups; }
@@ -56,14 +64,15 @@ public class PodRisk {
         if (this == o) return true;
         if (!(o instanceof PodRisk that)) return false;
         return Objects.equals(pod, that.pod) && Objects.equals(verdict, that.verdict)
-                && Objects.equals(memory, that.memory) && Objects.equals(limit, that.limit)
+                && Objects.equals(memory, that.memory) && Objects.equals(limit, that.limit) && Objects.equals(limitSource, that.limitSource)
                 && Objects.equals(growth, that.growth) && Objects.equals(timeToLimit, that.timeToLimit)
+                && Objects.equals(timeToLimitLower, that.timeToLimitLower)
                 && Objects.equals(message, that.message) && Objects.equals(topGroups, that.topGroups)
                 && Objects.equals(profileSkipped, that.profileSkipped) && Objects.equals(evidence, that.evidence);
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(pod, verdict, memory, limit, growth, timeToLimit, message, topGroups, profileSkipped, evidence);
+        return Objects.hash(pod, verdict, memory, limit, limitSource, growth, timeToLimit, timeToLimitLower, message, topGroups, profileSkipped, evidence);
     }
 }

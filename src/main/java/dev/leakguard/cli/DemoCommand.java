@@ -60,7 +60,7 @@ public final class DemoCommand implements Callable<Integer> {
         try (DemoApiServer api = new DemoApiServer();
              LeakguardOperator operator = new LeakguardOperator(api.client(), clock, metrics,
                      LeakguardOperator.Settings.builder().statusRefresh(statusRefresh).build());
-             HttpEndpoints http = new HttpEndpoints("127.0.0.1", 0, metrics::scrape, operator::healthy, operator::started);
+             HttpEndpoints http = new HttpEndpoints("127.0.0.1", 0, 0, metrics::scrape, operator::live, operator::ready);
              DemoCluster cluster = new DemoCluster(api.client(), clock)) {
             out.printf("API server   %s%n", api.url());
             out.printf("  try:       kubectl --server %s get leakpolicies,pods -n %s%n", api.url(), DemoCluster.NAMESPACE);

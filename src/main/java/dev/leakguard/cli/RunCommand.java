@@ -5,6 +5,7 @@ import dev.leakguard.metrics.HttpEndpoints;
 import dev.leakguard.metrics.MicrometerOperatorMetrics;
 import dev.leakguard.operator.LeakguardOperator;
 import dev.leakguard.operator.PrometheusPodLabels;
+import dev.leakguard.policy.PrometheusUrlAllowList;
 import dev.leakguard.time.ScaledClock;
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.ConfigBuilder;
@@ -30,8 +31,12 @@ public final class RunCommand implements Callable<Integer> {
             description = "Watch only these namespaces (repeatable or comma-separated; default: all, or env LEAKGUARD_NAMESPACES).")
     List<String> namespaces;
 
-    @Option(names = "--http-port", defaultValue = "8080", description = "Port for /metrics, /healthz and /readyz (default ${DEFAULT-VALUE}; 0 picks a free one).")
+    @Option(names = "--http-port", defaultValue = "8080", description = "Port for /metrics (default ${DEFAULT-VALUE}; 0 picks a free one).")
     int httpPort;
+
+    @Option(names = "--probe-port", defaultValue = "8081",
+            description = "Port for /healthz and /readyz, served apart from /metrics so a slow render never fails a probe (default ${DEFAULT-VALUE}; 0 picks a free one).")
+    int probePort;
 
     @Option(names = "--leader-election", description = "Only the holder of the Lease scrapes and acts; run 2 replicas for HA.")
     boolean leaderElection;
@@ -42,8 +47,13 @@ public final class RunCommand implements Callable<Integer> {
     @Option(names = "--max-restarts-per-hour", defaultValue = "" + LeakguardOperator.Settings.MAX_RESTARTS_PER_HOUR, description = "Operator-wide cap on restarts per hour, over all policies (default ${DEFAULT-VALUE}).")
     int maxRestartsPerHour;
 
-    @Option(names = "--prometheus-url", paramLabel = "URL", description = "Prometheus HTTP API for policies with metrics.source: prometheus and no prometheusUrl.")
+    @Option(names = PrometheusUrlAllowList.DEFAULT_FLAG, paramLabel = "URL", description = "Prometheus HTTP API for policies with metrics.source: prometheus and no prometheusUrl.")
     String prometheusUrl;
+
+    @Option(names = PrometheusUrlAllowList.ALLOW_FLAG, paramLabel = "URL", split = ",",
+            description = "Further Prometheus HTTP APIs a policy may name in spec.metrics.prometheusUrl (repeatable or comma-separated). "
+                    + "Any other prometheusUrl makes the policy invalid and is never requested.")
+    List<String> allowedPrometheusUrls;
 
     @Option(names = "--prometheus-pod-label", paramLabel = "LABEL", defaultValue = "pod",
             description = "Label holding the pod name on series read from Prometheus (default ${DEFAULT-VALUE}).")
@@ -67,8 +77,10 @@ public final class RunCommand implements Callable<Integer> {
             Arrays.stream(System.getenv("LEAKGUARD_NAMESPACES").split(",")).map(String::trim).filter(s -> !s.isEmpty()).forEach(watched::add);
         }
         PrometheusPodLabels prometheusLabels;
+        PrometheusUrlAllowList prometheusServers;
         try {
             prometheusLabels = new PrometheusPodLabels(prometheusPodLabel, prometheusNamespaceLabel);
+            prometheusServers = PrometheusUrlAllowList.of(prometheusUrl, allowedPrometheusUrls == null ? List.of() : allowedPrometheusUrls);
         } catch (IllegalArgumentException e) {
             System.err.println("leakguard: " + e.getMessage());
             return 2;
@@ -76,7 +88,7 @@ public final class RunCommand implements Callable<Integer> {
         LeakguardOperator.Settings.Builder settings = LeakguardOperator.Settings.builder()
                 .namespaces(watched)
                 .maxRestartsPerHour(maxRestartsPerHour)
-                .prometheusUrl(prometheusUrl)
+                .prometheusServers(prometheusServers)
                 .prometheusLabels(prometheusLabels);
         if (leaderElection) {
             String leaseNs = leaseNamespace != null ? leaseNamespace : System.getenv("POD_NAMESPACE");
@@ -89,7 +101,7 @@ public final class RunCommand implements Callable<Integer> {
         MicrometerOperatorMetrics metrics = new MicrometerOperatorMetrics(Main.version());
         KubernetesClient client = new KubernetesClientBuilder().withConfig(config).build();
         LeakguardOperator operator = new LeakguardOperator(client, ScaledClock.system(), metrics, settings.build());
-        HttpEndpoints http = new HttpEndpoints("0.0.0.0", httpPort, metrics::scrape, operator::healthy, operator::started);
+        HttpEndpoints http = new HttpEndpoints("0.0.0.0", httpPort, probePort, metrics::scrape, operator::live, operator::ready);
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             operator.close();
@@ -98,7 +110,7 @@ public final class RunCommand implements Callable<Integer> {
             stopped.countDown();
         }, "leakguard-shutdown"));
         System.out.println("leakguard " + Main.version() + " watching " + (watched.isEmpty() ? "all namespaces" : watched)
-                + " on " + config.getMasterUrl() + "; /metrics on :" + http.port());
+                + " on " + config.getMasterUrl() + "; /metrics on :" + http.port() + ", probes on :" + http.probePort());
         operator.start();
         stopped.await();
         return 0;

@@ -100,11 +100,11 @@ public final class PodPipeline {
     private void carryOut(ResolvedPolicy policy, PodState state, Assessment assessment, Reactions.Plan plan,
                           RestartPlan restartPlan) {
         if (plan.announceSuspicion()) {
-            ports.events().podEvent(state.target(), EventReason.LeakSuspected, LeakMessages.suspicion(policy, assessment));
+            ports.events().podEvent(state.target(), EventReason.LeakSuspected, LeakMessages.suspicion(policy, state.target(), assessment));
         }
         boolean acting = plan.announceOom() || plan.captureEvidence();
         if (plan.takeProfileBaseline() && !acting) {
-            ports.profiles().capture(policy.profileType(), state.target().profileUri()).thenAccept(snapshot -> {
+            ports.profiles().capture(policy.profileType(), state.target().profileUri(), state.target().access()).thenAccept(snapshot -> {
                 if (snapshot.ok()) {
                     state.profileBaseline(snapshot.groups());
                 } else {
@@ -114,7 +114,7 @@ public final class PodPipeline {
         }
         if (acting) {
             CompletableFuture<ProfileSnapshot> profile = policy.hasProfile()
-                    ? ports.profiles().capture(policy.profileType(), state.target().profileUri())
+                    ? ports.profiles().capture(policy.profileType(), state.target().profileUri(), state.target().access())
                     : CompletableFuture.completedFuture(null);
             state.acting(true);
             profile.thenAccept(snapshot -> actions.submit(state, PodActions.Kind.ACT, () -> {
@@ -169,7 +169,7 @@ public final class PodPipeline {
         if (plan.captureEvidence()) {
             try {
                 String summary = "Captured by leakguard when " + target.pod() + " was predicted to reach its memory limit.\n"
-                        + LeakMessages.oomPredicted(policy, assessment, state.evidence(), state.topGroups(), profileNote) + "\n"
+                        + LeakMessages.oomPredicted(policy, target, assessment, state.evidence(), state.topGroups(), profileNote) + "\n"
                         + "Top groups:\n  " + String.join("\n  ", state.topGroups()) + "\n"
                         + profileSummary(policy.profileType(), snapshot);
                 String name = ports.evidence().store(policy.ref(), target, clock.instant(), summary, snapshot);
@@ -181,7 +181,7 @@ public final class PodPipeline {
             }
         }
         if (plan.announceOom()) {
-            String message = LeakMessages.oomPredicted(policy, assessment, state.evidence(), state.topGroups(), profileNote);
+            String message = LeakMessages.oomPredicted(policy, target, assessment, state.evidence(), state.topGroups(), profileNote);
             ports.events().podEvent(target, EventReason.OOMPredicted, message);
             ports.events().policyEvent(policy.ref(), EventReason.OOMPredicted, "Pod " + target.pod().name() + ": " + message);
         }

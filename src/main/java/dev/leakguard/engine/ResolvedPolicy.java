@@ -4,6 +4,7 @@ import dev.leakguard.decide.PodSelector;
 import dev.leakguard.decide.RestartSettings;
 import dev.leakguard.policy.MetricsSource;
 import dev.leakguard.policy.ProfileType;
+import dev.leakguard.policy.ScrapeAuth;
 import dev.leakguard.scrape.parse.SeriesSelector;
 import dev.leakguard.trend.DetectionSettings;
 import java.time.Duration;
@@ -14,9 +15,11 @@ import java.time.Duration;
  *
  * @param ref          the policy's name and uid
  * @param profileType  {@link ProfileType#none} when no profile is configured
+ * @param profilePort  where the profile is served: {@code spec.profile.port}, else the metrics port
  * @param detection    how its pods are judged; the memory limit is the policy's override, or NaN to
  *                     take each pod's own container limit
  * @param restart      what the restart door allows for it
+ * @param auth         how its pods' endpoints are reached: scheme, TLS and where the credentials are
  */
 public record ResolvedPolicy(
         PolicyRef ref,
@@ -28,10 +31,12 @@ public record ResolvedPolicy(
         SeriesSelector memory,
         SeriesSelector threads,
         ProfileType profileType,
+        MetricsPort profilePort,
         String profilePath,
         int topGroups,
         DetectionSettings detection,
-        RestartSettings restart) {
+        RestartSettings restart,
+        ScrapeAuth auth) {
 
     public PolicyKey key() {
         return ref.key();

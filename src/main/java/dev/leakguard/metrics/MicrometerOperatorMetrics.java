@@ -236,6 +236,9 @@ public final class MicrometerOperatorMetrics implements OperatorMetrics {
             gauge("leakguard_pod_memory_growth_bytes_per_second", "Robust memory growth rate.", a -> a.memoryGrowthBytesPerSecond());
             gauge("leakguard_pod_seconds_to_limit", "Predicted seconds until the memory limit (+Inf when not approaching).",
                     a -> a.secondsToLimit());
+            gauge("leakguard_pod_seconds_to_limit_lower",
+                    "Pessimistic seconds until the memory limit, from the upper end of the growth rate's confidence interval.",
+                    a -> a.secondsToLimitLower());
             gauge("leakguard_pod_threads", "Current thread/goroutine count.", a -> a.threads());
             gauge("leakguard_pod_thread_growth_per_second", "Thread/goroutine growth rate.", a -> a.threadGrowthPerSecond());
         }

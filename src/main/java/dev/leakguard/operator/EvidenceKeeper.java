@@ -28,7 +28,7 @@ final class EvidenceKeeper implements EvidenceSink {
 
     @Override
     public String store(PolicyRef policy, ScrapeTarget pod, Instant capturedAt, String summary, ProfileSnapshot profile) {
-        FetchResult metricsBody = fetcher.fetch(pod.metricsUri(), metricsLimits)
+        FetchResult metricsBody = fetcher.fetch(pod.metricsUri(), metricsLimits, pod.access())
                 .completeOnTimeout(null, metricsLimits.totalTimeout().toMillis() + 1000, TimeUnit.MILLISECONDS).join();
         byte[] metrics = null;
         int metricsLength = 0;

@@ -11,6 +11,7 @@ import dev.leakguard.engine.PolicyKey;
 import dev.leakguard.engine.ResolvedPolicy;
 import dev.leakguard.kube.Refs;
 import dev.leakguard.metrics.OperatorMetrics;
+import dev.leakguard.scrape.ScrapeAccess;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
@@ -36,6 +37,7 @@ import java.util.stream.Collectors;
  */
 public final class LeakPolicyReconciler implements Reconciler<LeakPolicy> {
     private final PolicyResolver resolver;
+    private final ScrapeAccessReader accessReader;
     private final ScrapeScheduler scheduler;
     private final StatusBuilder statusBuilder;
     private final StatusPacer pacer;
@@ -45,15 +47,21 @@ public final class LeakPolicyReconciler implements Reconciler<LeakPolicy> {
     private final LedgerStore ledgers;
     private final OperatorMetrics metrics;
     private volatile PodEventSource podSource;
+    /** Keeps whole only the pods a policy selects: the informer sees every pod of the cluster. */
+    private final SlimPodStore podStore;
+    static final String INSECURE_SKIP_VERIFY = "spec.metrics.tlsConfig.insecureSkipVerify is true: the pods' certificates are not verified, "
+            + "so anyone on the network path can read the scrapes and any bearer token sent with them";
 
-    LeakPolicyReconciler(PolicyResolver resolver, ScrapeScheduler scheduler, StatusBuilder statusBuilder, StatusPacer pacer,
+    LeakPolicyReconciler(PolicyResolver resolver, ScrapeAccessReader accessReader, ScrapeScheduler scheduler, StatusBuilder statusBuilder, StatusPacer pacer,
                          PolicyCache policies, PodEventSource.Listener podChanges, EventRecorder events, LedgerStore ledgers,
                          OperatorMetrics metrics) {
         this.resolver = resolver;
+        this.accessReader = accessReader;
         this.scheduler = scheduler;
         this.statusBuilder = statusBuilder;
         this.pacer = pacer;
         this.policies = policies;
+        this.podStore = new SlimPodStore(pod -> policies.selecting(pod).findAny().isPresent());
         this.podChanges = podChanges;
         this.events = events;
         this.ledgers = ledgers;
@@ -65,6 +73,7 @@ public final class LeakPolicyReconciler implements Reconciler<LeakPolicy> {
         policies.use(context.getPrimaryCache());
         InformerEventSourceConfiguration<Pod> pods = InformerEventSourceConfiguration.from(Pod.class, LeakPolicy.class)
                 .withName("pods")
+                .withItemStore(podStore)
                 .withNamespacesInheritedFromController()
                 .withSecondaryToPrimaryMapper(pod -> policies.selecting(pod).map(ResourceID::fromResource).collect(Collectors.toSet()))
                 // leakguard's own annotation patches come back as updates; only changes that can move a target matter.
@@ -87,27 +96,34 @@ public final class LeakPolicyReconciler implements Reconciler<LeakPolicy> {
         } else {
             ResolvedPolicy resolved = ((PolicyResolver.Valid) result).policy();
             List<Pod> selected = podSource.list(key.namespace(), pod -> resolved.selector().selectsPolicyPods(pod.getMetadata().getLabels()))
-                    .toList();
+                    .map(pod -> podStore.complete(pod, context.getClient())).filter(Objects::nonNull).toList();
+            ScrapeAccess access = accessReader.read(key.namespace(), resolved.auth());
             List<ScrapeScheduler.Watched> watched = new ArrayList<>();
             Map<PodKey, String> unresolved = new LinkedHashMap<>();
             int portMissing = 0;
+            String missingPort = null;
             for (Pod pod : selected) {
-                TargetResolver.Resolution resolution = TargetResolver.resolve(resolved, pod);
+                TargetResolver.Resolution resolution = TargetResolver.resolve(resolved, pod, access);
                 if (resolution instanceof TargetResolver.Resolved ok) {
                     watched.add(new ScrapeScheduler.Watched(ok.target(), pod.getMetadata().getAnnotations()));
                 } else {
                     TargetResolver.Unresolved problem = (TargetResolver.Unresolved) resolution;
                     unresolved.put(Refs.podKey(pod), problem.reason());
-                    portMissing += problem.portMissing() ? 1 : 0;
+                    if (problem.portMissing()) {
+                        portMissing++;
+                        missingPort = problem.reason();
+                    }
                 }
             }
             if (portMissing > 0 && portMissing == selected.size()) {
-                status = invalid(policy, key, "port " + resolved.port() + " is not a container port of any of the " + selected.size()
-                        + " selected pods");
+                status = invalid(policy, key, missingPort + ", and so in none of the " + selected.size() + " selected pods");
             } else {
                 scheduler.sync(resolved, watched);
                 PolicyScore score = ledgers.score(policy);
                 status = statusBuilder.watching(policy, scheduler.views(key), unresolved, score.restarts(), score.oomKillsMissed());
+                if (resolved.auth().insecureSkipVerify()) {
+                    status.setWarnings(List.of(INSECURE_SKIP_VERIFY));
+                }
                 metrics.policy(key.namespace(), key.name(), status.getWatched(), status.getLeaking(), true);
             }
         }

@@ -15,15 +15,21 @@ import dev.leakguard.engine.PolicyKey;
 import dev.leakguard.engine.Ports;
 import dev.leakguard.metrics.MicrometerOperatorMetrics;
 import dev.leakguard.policy.MetricsSource;
+import dev.leakguard.policy.PrometheusUrlAllowList;
 import dev.leakguard.scrape.FetchLimits;
 import dev.leakguard.scrape.HttpFetcher;
 import dev.leakguard.scrape.JdkHttpTuning;
 import dev.leakguard.time.ScaledClock;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.javaoperatorsdk.operator.Operator;
+import io.javaoperatorsdk.operator.RegisteredController;
+import io.javaoperatorsdk.operator.RuntimeInfo;
+import io.javaoperatorsdk.operator.health.InformerHealthIndicator;
+import io.javaoperatorsdk.operator.health.InformerWrappingEventSourceHealthIndicator;
 import io.javaoperatorsdk.operator.api.config.LeaderElectionConfigurationBuilder;
 import io.javaoperatorsdk.operator.monitoring.micrometer.MicrometerMetrics;
 import io.javaoperatorsdk.operator.processing.retry.GenericRetry;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Comparator;
 import java.util.List;
@@ -61,12 +67,13 @@ public final class LeakguardOperator implements AutoCloseable {
             boolean exitOnStopLeading,
             Duration statusRefresh,
             int maxRestartsPerHour,
-            String prometheusUrl,
+            PrometheusUrlAllowList prometheusServers,
             int maxConcurrentScrapes,
             FetchLimits metricsLimits,
             FetchLimits profileLimits,
             PrometheusPodLabels prometheusLabels,
-            Duration leaseDuration) {
+            Duration leaseDuration,
+            Path serviceAccountToken) {
 
         /** The default of {@code leakguard run --max-restarts-per-hour}. */
         public static final int MAX_RESTARTS_PER_HOUR = 20;
@@ -87,9 +94,10 @@ public final class LeakguardOperator implements AutoCloseable {
             private boolean exitOnStopLeading = true;
             private Duration statusRefresh = Duration.ofSeconds(60);
             private int maxRestartsPerHour = MAX_RESTARTS_PER_HOUR;
-            private String prometheusUrl;
+            private PrometheusUrlAllowList prometheusServers = PrometheusUrlAllowList.none();
             private PrometheusPodLabels prometheusLabels = PrometheusPodLabels.defaults();
             private Duration leaseDuration = Duration.ofSeconds(15);
+            private Path serviceAccountToken = ScrapeAccessReader.IN_CLUSTER_TOKEN;
 
             private Builder() {
             }
@@ -119,13 +127,26 @@ public final class LeakguardOperator implements AutoCloseable {
                 return this;
             }
 
+            /** The operator's default Prometheus server, and no other; see {@link #prometheusServers}. */
             public Builder prometheusUrl(String value) {
-                prometheusUrl = value;
+                prometheusServers = PrometheusUrlAllowList.of(value, List.of());
+                return this;
+            }
+
+            /** The servers policies may read from: {@code --prometheus-url} and {@code --allowed-prometheus-urls}. */
+            public Builder prometheusServers(PrometheusUrlAllowList value) {
+                prometheusServers = value;
                 return this;
             }
 
             public Builder prometheusLabels(PrometheusPodLabels value) {
                 prometheusLabels = value;
+                return this;
+            }
+
+            /** The file holding the operator's own ServiceAccount token (authorization type ServiceAccount). */
+            public Builder serviceAccountToken(Path value) {
+                serviceAccountToken = value;
                 return this;
             }
 
@@ -136,8 +157,8 @@ public final class LeakguardOperator implements AutoCloseable {
 
             public Settings build() {
                 return new Settings(namespaces, leaderElection, "leakguard-leader", leaseNamespace, identity, exitOnStopLeading,
-                        statusRefresh, maxRestartsPerHour, prometheusUrl, 64, FetchLimits.metricsDefaults(),
-                        FetchLimits.profileDefaults(), prometheusLabels, leaseDuration);
+                        statusRefresh, maxRestartsPerHour, prometheusServers, 64, FetchLimits.metricsDefaults(),
+                        FetchLimits.profileDefaults(), prometheusLabels, leaseDuration, serviceAccountToken);
             }
         }
     }
@@ -174,7 +195,8 @@ public final class LeakguardOperator implements AutoCloseable {
                 policies.selecting(newPod).forEach(policy -> oomKills.podChanged(policy, oldPod, newPod));
             }
         };
-        LeakPolicyReconciler reconciler = new LeakPolicyReconciler(new PolicyResolver(settings.prometheusUrl()), scheduler,
+        LeakPolicyReconciler reconciler = new LeakPolicyReconciler(new PolicyResolver(settings.prometheusServers()),
+                new ScrapeAccessReader(client, settings.serviceAccountToken()), scheduler,
                 new StatusBuilder(clock), pacer, policies, podChanges, events, ledgers, metrics);
         this.operator = new Operator(o -> {
             o.withKubernetesClient(client)
@@ -192,7 +214,10 @@ public final class LeakguardOperator implements AutoCloseable {
                 if (settings.identity() != null) {
                     election.withIdentity(settings.identity());
                 }
-                o.withLeaderElectionConfiguration(settings.exitOnStopLeading() ? election.build() : election.buildForTest(false));
+                // Not build(): in JOSDK 5.3.2 it is buildForTest(false), so a leader that lost its Lease would only log and keep
+                // reconciling next to the new one. JOSDK cannot campaign again (nothing stops its event processing), so the
+                // deposed leader exits and the kubelet restarts it as a follower.
+                o.withLeaderElectionConfiguration(election.buildForTest(settings.exitOnStopLeading()));
             }
         });
         operator.register(reconciler, c -> {
@@ -212,8 +237,33 @@ public final class LeakguardOperator implements AutoCloseable {
         operator.start();
     }
 
-    public boolean healthy() {
-        return operator.getRuntimeInfo().allEventSourcesAreHealthy();
+    /**
+     * Liveness: the scrape scheduler's thread still beats. Not the informers' health: an API-server
+     * outage must not make the kubelet restart every replica, and a restart would not bring the API back.
+     */
+    public boolean live() {
+        return scheduler.alive();
+    }
+
+    /**
+     * Readiness: started, and every informer synced and watching. JOSDK's own health check asks only
+     * whether the informers run and once synced, which stays true through an API-server outage.
+     */
+    public boolean ready() {
+        RuntimeInfo info = operator.getRuntimeInfo();
+        if (!info.isStarted()) {
+            return false;
+        }
+        for (RegisteredController<?> controller : info.getRegisteredControllers()) {
+            for (InformerWrappingEventSourceHealthIndicator<?> source : controller.getControllerHealthInfo().informerEventSourceHealthIndicators().values()) {
+                for (InformerHealthIndicator informer : source.informerHealthIndicators().values()) {
+                    if (!informer.isRunning() || !informer.hasSynced() || !informer.isWatching()) {
+                        return false;
+                    }
+                }
+            }
+        }
+        return true;
     }
 
     public boolean started() {

@@ -27,7 +27,7 @@ final class PodMetricsSource implements SampleSource {
     @Override
     public CompletableFuture<Reading> read(ResolvedPolicy policy, ScrapeTarget target, long nowMillis) {
         long requestedNanos = System.nanoTime();
-        return fetcher.fetch(target.metricsUri(), limits).thenApply(result -> {
+        return fetcher.fetch(target.metricsUri(), limits, target.access()).thenApply(result -> {
             if (result instanceof FetchResult.Success success) {
                 return toReading(policy, target, success, nowMillis, requestedNanos + success.elapsed().toNanos());
             }

@@ -1,11 +1,15 @@
 package dev.leakguard.operator;
 
 import dev.leakguard.api.ActionSpec;
+import dev.leakguard.api.Authorization;
+import dev.leakguard.api.CaSource;
 import dev.leakguard.api.DetectionSpec;
+import dev.leakguard.api.KeySelector;
 import dev.leakguard.api.LeakPolicy;
 import dev.leakguard.api.LeakPolicySpec;
 import dev.leakguard.api.MetricsSpec;
 import dev.leakguard.api.ProfileSpec;
+import dev.leakguard.api.TlsConfig;
 import dev.leakguard.decide.PodSelector;
 import dev.leakguard.decide.RestartLoopRule;
 import dev.leakguard.decide.RestartSettings;
@@ -14,21 +18,25 @@ import dev.leakguard.engine.ResolvedPolicy;
 import dev.leakguard.kube.Refs;
 import dev.leakguard.kube.Selectors;
 import dev.leakguard.policy.ActionType;
+import dev.leakguard.policy.AuthorizationType;
 import dev.leakguard.policy.Defaults;
 import dev.leakguard.policy.Durations;
 import dev.leakguard.policy.MetricsSource;
 import dev.leakguard.policy.ProfileType;
+import dev.leakguard.policy.PrometheusUrlAllowList;
 import dev.leakguard.policy.Quantities;
+import dev.leakguard.policy.Scheme;
+import dev.leakguard.policy.ScrapeAuth;
 import dev.leakguard.scrape.ScrapeUrls;
 import dev.leakguard.scrape.parse.SeriesSelector;
 import dev.leakguard.trend.DetectionSettings;
 import io.fabric8.kubernetes.api.model.IntOrString;
-import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.function.Function;
+import java.util.regex.Pattern;
 
 /**
  * Validates a LeakPolicy spec and resolves it. The CRD schema rejects what it can; this catches the
@@ -37,12 +45,16 @@ import java.util.function.Function;
  */
 public final class PolicyResolver {
     private static final Duration MIN_INTERVAL = Duration.ofSeconds(1);
+    /** A Kubernetes container name: an RFC 1123 label, as the CRD's pattern (which cannot bound the length) says. */
+    private static final Pattern CONTAINER_NAME = Pattern.compile("[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?");
+    /** A DNS subdomain: what Kubernetes object names and TLS server names are. */
+    private static final Pattern DNS_SUBDOMAIN = Pattern.compile("^(?=.{1,253}$)[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)*$");
     private static final Set<String> SELECTOR_OPERATORS = Set.of("In", "NotIn", "Exists", "DoesNotExist");
 
-    private final String defaultPrometheusUrl;
+    private final PrometheusUrlAllowList prometheusServers;
 
-    public PolicyResolver(String defaultPrometheusUrl) {
-        this.defaultPrometheusUrl = defaultPrometheusUrl;
+    public PolicyResolver(PrometheusUrlAllowList prometheusServers) {
+        this.prometheusServers = prometheusServers;
     }
 
     /** Either a resolved policy or the list of everything wrong with it. */
@@ -68,14 +80,17 @@ public final class PolicyResolver {
         checkSelector(selector, problems);
 
         MetricsSpec metrics = spec.getMetrics() == null ? new MetricsSpec() : spec.getMetrics();
-        IntOrString portSpec = metrics.getPort();
-        MetricsPort port = null;
-        if (portSpec == null || (portSpec.getIntVal() == null && (portSpec.getStrVal() == null || portSpec.getStrVal().isBlank()))) {
+        MetricsPort port = port("spec.metrics.port", metrics.getPort(), problems);
+        if (port == null && metrics.getPort() == null) {
             problems.add("spec.metrics.port is required (a container port name or number)");
-        } else if (portSpec.getIntVal() != null && (portSpec.getIntVal() < 1 || portSpec.getIntVal() > 65535)) {
-            problems.add("spec.metrics.port " + portSpec.getIntVal() + " is not a valid port number (1-65535)");
-        } else {
-            port = portSpec.getIntVal() != null ? MetricsPort.numbered(portSpec.getIntVal()) : MetricsPort.named(portSpec.getStrVal());
+        }
+        if (port != null && metrics.getContainer() != null) {
+            if (CONTAINER_NAME.matcher(metrics.getContainer()).matches()) {
+                port = port.inContainer(metrics.getContainer());
+            } else {
+                problems.add("spec.metrics.container must be a container name (lower-case letters, digits and '-', at most 63), got '"
+                        + metrics.getContainer() + "'");
+            }
         }
         String metricsPath = orDefault(metrics.getPath(), Defaults.METRICS_PATH);
         checkPath("spec.metrics.path", metricsPath, problems);
@@ -88,21 +103,22 @@ public final class PolicyResolver {
         SeriesSelector threads = metrics.getThreads() == null || metrics.getThreads().isBlank() ? null
                 : parse("spec.metrics.threads", metrics.getThreads(), SeriesSelector::parse, problems);
         MetricsSource source = metrics.getSource() == null ? Defaults.SOURCE_VALUE : metrics.getSource();
-        String prometheusUrl = metrics.getPrometheusUrl() != null && !metrics.getPrometheusUrl().isBlank()
-                ? metrics.getPrometheusUrl() : defaultPrometheusUrl;
+        String prometheusUrl = null;
         if (source == MetricsSource.prometheus) {
-            if (prometheusUrl == null || prometheusUrl.isBlank()) {
-                problems.add("spec.metrics.source is prometheus but neither spec.metrics.prometheusUrl nor the operator's --prometheus-url is set");
-            } else {
-                checkHttpUrl("spec.metrics.prometheusUrl", prometheusUrl, problems);
-            }
+            prometheusUrl = prometheusServer(metrics.getPrometheusUrl(), problems);
         }
+
+        ScrapeAuth auth = scrapeAuth(metrics, problems);
 
         ProfileSpec profile = spec.getProfile() == null ? new ProfileSpec() : spec.getProfile();
         ProfileType profileType = profile.getType() == null ? Defaults.PROFILE_TYPE_VALUE : profile.getType();
         String profilePath = profile.getPath() == null || profile.getPath().isBlank() ? profileType.defaultPath() : profile.getPath();
+        MetricsPort profilePort = port;
         if (profileType != ProfileType.none) {
             checkPath("spec.profile.path", profilePath, problems);
+            if (profile.getPort() != null) {
+                profilePort = port("spec.profile.port", profile.getPort(), problems);
+            }
         }
         int topGroups = profile.getTopGroups() == null ? Defaults.TOP_GROUPS : profile.getTopGroups();
         if (topGroups < 1 || topGroups > 20) {
@@ -155,7 +171,92 @@ public final class PolicyResolver {
         RestartSettings restart = new RestartSettings(actionType, dryRun, maxConcurrent, cooldown, maxRestartsPerHour,
                 RestartLoopRule.DEFAULT);
         return new Valid(new ResolvedPolicy(Refs.policyRef(policy), selector, source, prometheusUrl, port, metricsPath, memory, threads,
-                profileType, profilePath, topGroups, detectionSettings, restart));
+                profileType, profilePort, profilePath, topGroups, detectionSettings, restart, auth));
+    }
+
+    /** A container port by name or number; null (with the problem added) when the field is set but unusable, or null when unset. */
+    private static MetricsPort port(String field, IntOrString spec, List<String> problems) {
+        if (spec == null) {
+            return null;
+        }
+        if (spec.getIntVal() != null) {
+            if (spec.getIntVal() < 1 || spec.getIntVal() > 65535) {
+                problems.add(field + " " + spec.getIntVal() + " is not a valid port number (1-65535)");
+                return null;
+            }
+            return MetricsPort.numbered(spec.getIntVal());
+        }
+        if (spec.getStrVal() == null || spec.getStrVal().isBlank()) {
+            problems.add(field + " is required (a container port name or number)");
+            return null;
+        }
+        return MetricsPort.named(spec.getStrVal());
+    }
+
+    /** scheme, tlsConfig and authorization, checked here too for clusters whose CRD is older than the operator. */
+    private static ScrapeAuth scrapeAuth(MetricsSpec metrics, List<String> problems) {
+        Scheme scheme = metrics.getScheme() == null ? Scheme.http : metrics.getScheme();
+        TlsConfig tls = metrics.getTlsConfig();
+        ScrapeAuth.KeyRef ca = null;
+        String serverName = null;
+        boolean insecure = false;
+        if (tls != null) {
+            if (scheme != Scheme.https) {
+                problems.add("spec.metrics.tlsConfig needs spec.metrics.scheme: https");
+            }
+            ca = caRef(tls.getCa(), problems);
+            serverName = tls.getServerName() == null || tls.getServerName().isBlank() ? null : tls.getServerName();
+            if (serverName != null && !DNS_SUBDOMAIN.matcher(serverName).matches()) {
+                problems.add("spec.metrics.tlsConfig.serverName must be a DNS name, got '" + serverName + "'");
+            }
+            insecure = Boolean.TRUE.equals(tls.getInsecureSkipVerify());
+            if (insecure && ca != null) {
+                problems.add("spec.metrics.tlsConfig: insecureSkipVerify verifies nothing, so ca would be ignored: set one or the other");
+            }
+        }
+        Authorization authorization = metrics.getAuthorization();
+        ScrapeAuth.KeyRef token = null;
+        boolean serviceAccount = false;
+        if (authorization != null) {
+            serviceAccount = authorization.getType() == AuthorizationType.ServiceAccount;
+            if (serviceAccount && authorization.getCredentials() != null) {
+                problems.add("spec.metrics.authorization: type ServiceAccount sends the operator's own token and takes no credentials");
+            } else if (!serviceAccount) {
+                token = keyRef("spec.metrics.authorization.credentials", ScrapeAuth.KeyRef.Kind.Secret, authorization.getCredentials(), problems);
+                if (token == null && authorization.getCredentials() == null) {
+                    problems.add("spec.metrics.authorization.credentials is required for type Bearer (the Secret key holding the token)");
+                }
+            }
+        }
+        return new ScrapeAuth(scheme, ca, serverName, insecure, token, serviceAccount);
+    }
+
+    private static ScrapeAuth.KeyRef caRef(CaSource ca, List<String> problems) {
+        if (ca == null) {
+            return null;
+        }
+        if ((ca.getConfigMap() == null) == (ca.getSecret() == null)) {
+            problems.add("spec.metrics.tlsConfig.ca names exactly one of configMap and secret");
+            return null;
+        }
+        return ca.getConfigMap() != null
+                ? keyRef("spec.metrics.tlsConfig.ca.configMap", ScrapeAuth.KeyRef.Kind.ConfigMap, ca.getConfigMap(), problems)
+                : keyRef("spec.metrics.tlsConfig.ca.secret", ScrapeAuth.KeyRef.Kind.Secret, ca.getSecret(), problems);
+    }
+
+    private static ScrapeAuth.KeyRef keyRef(String field, ScrapeAuth.KeyRef.Kind kind, KeySelector selector, List<String> problems) {
+        if (selector == null) {
+            return null;
+        }
+        if (selector.getName() == null || !DNS_SUBDOMAIN.matcher(selector.getName()).matches()) {
+            problems.add(field + ".name must be the name of a " + kind + " in the policy's namespace");
+            return null;
+        }
+        if (selector.getKey() == null || selector.getKey().isBlank()) {
+            problems.add(field + ".key is required");
+            return null;
+        }
+        return new ScrapeAuth.KeyRef(kind, selector.getName(), selector.getKey());
     }
 
     private static void checkSelector(PodSelector selector, List<String> problems) {
@@ -179,15 +280,24 @@ public final class PolicyResolver {
         }
     }
 
-    private static void checkHttpUrl(String field, String url, List<String> problems) {
-        try {
-            URI uri = URI.create(url);
-            if (!("http".equals(uri.getScheme()) || "https".equals(uri.getScheme())) || uri.getHost() == null) {
-                problems.add(field + " must be an http(s) URL, got '" + url + "'");
+    /**
+     * The server a prometheus-source policy reads: its own prometheusUrl only when the operator allows
+     * that URL (never fetched otherwise), else the operator's --prometheus-url.
+     */
+    private String prometheusServer(String requested, List<String> problems) {
+        if (requested != null && !requested.isBlank()) {
+            try {
+                return prometheusServers.permit(requested);
+            } catch (IllegalArgumentException e) {
+                problems.add("spec.metrics.prometheusUrl: " + e.getMessage());
+                return null;
             }
-        } catch (IllegalArgumentException e) {
-            problems.add(field + " is not a URL: " + e.getMessage());
         }
+        if (prometheusServers.defaultUrl() == null) {
+            problems.add("spec.metrics.source is prometheus but neither spec.metrics.prometheusUrl nor the operator's "
+                    + PrometheusUrlAllowList.DEFAULT_FLAG + " is set");
+        }
+        return prometheusServers.defaultUrl();
     }
 
     private static <T> T parse(String field, String text, Function<String, T> parser, List<String> problems) {

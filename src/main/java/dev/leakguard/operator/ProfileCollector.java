@@ -7,6 +7,7 @@ import dev.leakguard.profile.Grouping;
 import dev.leakguard.scrape.FetchLimits;
 import dev.leakguard.scrape.FetchResult;
 import dev.leakguard.scrape.HttpFetcher;
+import dev.leakguard.scrape.ScrapeAccess;
 import dev.leakguard.scrape.parse.ProfileParseException;
 import dev.leakguard.scrape.parse.ProfileParser;
 import dev.leakguard.scrape.parse.SkippedRecords;
@@ -28,8 +29,8 @@ final class ProfileCollector implements ProfileSource {
     }
 
     @Override
-    public CompletableFuture<ProfileSnapshot> capture(ProfileType type, URI uri) {
-        return fetcher.fetch(uri, limits).thenApply(result -> {
+    public CompletableFuture<ProfileSnapshot> capture(ProfileType type, URI uri, ScrapeAccess access) {
+        return fetcher.fetch(uri, limits, access).thenApply(result -> {
             if (result instanceof FetchResult.Failure failure) {
                 return new ProfileSnapshot(null, null, null, 0, "profile " + failure.kind().label() + ": " + failure.message());
             }

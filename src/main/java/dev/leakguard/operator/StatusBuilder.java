@@ -99,8 +99,10 @@ final class StatusBuilder {
         } else {
             risk.setMemory(Format.bytes(a.memoryBytes()));
             risk.setLimit(Double.isNaN(a.memoryLimitBytes()) ? null : Format.bytes(a.memoryLimitBytes()));
+            risk.setLimitSource(Double.isNaN(a.memoryLimitBytes()) || view.limitSource() == null ? null : view.limitSource().label());
             risk.setGrowth(Format.growth(a.memoryGrowthBytesPerSecond()));
             risk.setTimeToLimit(Double.isFinite(a.secondsToLimit()) ? Format.duration(a.secondsToLimit()) : null);
+            risk.setTimeToLimitLower(Double.isFinite(a.secondsToLimitLower()) ? Format.duration(a.secondsToLimitLower()) : null);
             risk.setMessage(a.reason());
         }
         risk.setTopGroups(view.topGroups());

@@ -13,7 +13,11 @@ public enum FailureKind {
     /** The body, after decompression, is larger than allowed. */
     TOO_LARGE("too_large"),
     /** An unsupported or corrupt content encoding. */
-    BAD_ENCODING("bad_encoding");
+    BAD_ENCODING("bad_encoding"),
+    /** The TLS handshake failed: a certificate not trusted, expired or naming another host; a peer without TLS. */
+    TLS("tls"),
+    /** The policy's credentials or CA could not be read (a missing Secret, no right to read it): nothing was sent. */
+    CREDENTIALS("credentials");
 
     private final String label;
 

@@ -15,6 +15,7 @@ import java.net.http.HttpResponse.BodySubscriber;
 import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
 import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -38,11 +39,14 @@ import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import javax.net.ssl.SSLException;
 
 /**
- * Fetches metrics and profiles from pods over plain HTTP/1.1 with hard limits, without blocking the
+ * Fetches metrics and profiles from pods over HTTP/1.1 (plain or TLS, with a bearer token when the
+ * {@link ScrapeAccess} has one) with hard limits, without blocking the
  * caller: at most {@code maxConcurrentFetches} exchanges run at once (further fetches wait in
- * order), redirects are never followed, the total timeout covers the whole body (a server that
+ * order; a peer whose last connect timed out waits for a few slots of its own instead, so that
+ * black-holed pods cannot starve the others), redirects are never followed, the total timeout covers the whole body (a server that
  * sends headers and then one byte per second is cut off), and a body is never buffered beyond its
  * cap — gzip bodies are limited by their decompressed size. A peer whose last answer was not
  * HTTP is sniffed on a socket of leakguard's own before the next exchange (see {@code sniff}).
@@ -60,13 +64,35 @@ public final class HttpFetcher implements AutoCloseable {
     private static final String HTTP_1 = "HTTP/1.";
     private static final long SNIFF_READ_MILLIS = 2000;
     private static final AtomicInteger FETCHER_IDS = new AtomicInteger();
+    /** Distinct TLS settings (CA bundles, server names) kept with a client of their own; a dropped client is collected. */
+    private static final int MAX_CLIENTS = 32;
+    private static final int UNANSWERING_SLOTS = 4;
 
-    private final int maxConcurrentFetches;
     private final ExecutorService httpExecutor;
     private final ScheduledThreadPoolExecutor deadlines;
-    private final Map<Duration, HttpClient> clientsByConnectTimeout = new ConcurrentHashMap<>();
+    /** One client per connect timeout and TLS setting (an SSL context is per client); the least recently used goes first. */
+    private final Map<ClientKey, HttpClient> clients = new LinkedHashMap<>(16, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<ClientKey, HttpClient> eldest) {
+            return size() > MAX_CLIENTS;
+        }
+    };
     private final Set<Fetch> unfinished = ConcurrentHashMap.newKeySet();
-    private final Deque<Fetch> waiting = new ArrayDeque<>();
+    /** The slots every fetch shares. */
+    private final Lane shared;
+    /**
+     * Peers whose last connect timed out (SYNs dropped: a NetworkPolicy, a firewall, a listener that
+     * never accepts) wait for their own few slots, so that a black-holed share of the fleet never
+     * holds the shared slots for a connect timeout on every interval.
+     */
+    private final Lane unanswering = new Lane(UNANSWERING_SLOTS);
+    /** Peers ("host:port") whose last connect timed out, most recent last. */
+    private final Map<String, Boolean> connectTimedOut = new LinkedHashMap<>(16, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, Boolean> eldest) {
+            return size() > REMEMBERED_PEERS;
+        }
+    };
     /** Peers ("host:port") whose last answer the JDK client could not parse, most recent last. */
     private final Map<String, Boolean> notHttp = new LinkedHashMap<>(16, 0.75f, true) {
         @Override
@@ -74,14 +100,13 @@ public final class HttpFetcher implements AutoCloseable {
             return size() > REMEMBERED_PEERS;
         }
     };
-    private int running;
     private boolean closed;
 
     public HttpFetcher(int maxConcurrentFetches) {
         if (maxConcurrentFetches < 1) {
             throw new IllegalArgumentException("maxConcurrentFetches must be at least 1, was " + maxConcurrentFetches);
         }
-        this.maxConcurrentFetches = maxConcurrentFetches;
+        this.shared = new Lane(maxConcurrentFetches);
         int id = FETCHER_IDS.incrementAndGet();
         this.httpExecutor = Executors.newFixedThreadPool(HTTP_THREADS, daemonThreads("leakguard-http-" + id + "-"));
         this.deadlines = new ScheduledThreadPoolExecutor(1, daemonThreads("leakguard-http-deadline-" + id + "-"));
@@ -93,7 +118,15 @@ public final class HttpFetcher implements AutoCloseable {
      * The total timeout counts from this call, so time spent waiting for a free slot is included.
      */
     public CompletableFuture<FetchResult> fetch(URI uri, FetchLimits limits) {
-        return start(new Fetch(uri, limits, false));
+        return fetch(uri, limits, ScrapeAccess.PLAIN_HTTP);
+    }
+
+    /**
+     * Like {@link #fetch(URI, FetchLimits)} over the TLS and with the bearer token of {@code access}; an
+     * unusable access fails at once with its reason ({@link FailureKind#CREDENTIALS}) and sends nothing.
+     */
+    public CompletableFuture<FetchResult> fetch(URI uri, FetchLimits limits, ScrapeAccess access) {
+        return start(new Fetch(uri, limits, false, access));
     }
 
     /**
@@ -101,11 +134,15 @@ public final class HttpFetcher implements AutoCloseable {
      * {@link FetchResult.ErrorResponse}: for HTTP APIs that explain their errors in the body.
      */
     public CompletableFuture<FetchResult> fetchKeepingErrorBodies(URI uri, FetchLimits limits) {
-        return start(new Fetch(uri, limits, true));
+        return start(new Fetch(uri, limits, true, ScrapeAccess.PLAIN_HTTP));
     }
 
     private CompletableFuture<FetchResult> start(Fetch fetch) {
         FetchLimits limits = fetch.limits;
+        if (fetch.access.problem() != null) {
+            fetch.fail(FailureKind.CREDENTIALS, fetch.access.problem());
+            return fetch.result;
+        }
         boolean startNow;
         synchronized (this) {
             if (closed) {
@@ -113,12 +150,13 @@ public final class HttpFetcher implements AutoCloseable {
                 return fetch.result;
             }
             unfinished.add(fetch);
-            startNow = running < maxConcurrentFetches;
+            fetch.lane = timedOutLastTime(fetch.uri) ? unanswering : shared;
+            startNow = fetch.lane.running < fetch.lane.slots;
             if (startNow) {
-                running++;
+                fetch.lane.running++;
                 fetch.holdsSlot = true;
             } else {
-                waiting.addLast(fetch);
+                fetch.lane.waiting.addLast(fetch);
             }
         }
         fetch.result.whenComplete((result, error) -> fetch.cleanUp());
@@ -150,25 +188,57 @@ public final class HttpFetcher implements AutoCloseable {
         Fetch next = null;
         synchronized (this) {
             unfinished.remove(finished);
+            Lane lane = finished.lane;
+            if (lane == null) {
+                return; // failed before it was given a lane
+            }
             if (!finished.holdsSlot) {
-                waiting.remove(finished);
+                lane.waiting.remove(finished);
                 return;
             }
             finished.holdsSlot = false;
-            while (next == null && !waiting.isEmpty()) {
-                Fetch candidate = waiting.pollFirst();
+            while (next == null && !lane.waiting.isEmpty()) {
+                Fetch candidate = lane.waiting.pollFirst();
                 if (!candidate.result.isDone()) {
                     next = candidate;
                 }
             }
             if (next == null) {
-                running--;
+                lane.running--;
             } else {
                 next.holdsSlot = true;
             }
         }
         if (next != null) {
             next.start();
+        }
+    }
+
+    /** A lane of fetch slots: at most {@code slots} exchanges at once, the rest waiting in order. Guarded by the fetcher. */
+    private static final class Lane {
+        final int slots;
+        final Deque<Fetch> waiting = new ArrayDeque<>();
+        int running;
+
+        Lane(int slots) {
+            this.slots = slots;
+        }
+    }
+
+    private boolean timedOutLastTime(URI uri) {
+        synchronized (connectTimedOut) {
+            return connectTimedOut.containsKey(uri.getRawAuthority());
+        }
+    }
+
+    /** A connect that timed out puts the peer in the unanswering lane; any answer takes it out again. */
+    private void connectOutcome(URI uri, boolean timedOut) {
+        synchronized (connectTimedOut) {
+            if (timedOut) {
+                connectTimedOut.put(uri.getRawAuthority(), Boolean.TRUE);
+            } else {
+                connectTimedOut.remove(uri.getRawAuthority());
+            }
         }
     }
 
@@ -190,14 +260,28 @@ public final class HttpFetcher implements AutoCloseable {
         }
     }
 
-    private HttpClient client(Duration connectTimeout) {
-        return clientsByConnectTimeout.computeIfAbsent(connectTimeout, timeout -> HttpClient.newBuilder()
-                .version(HttpClient.Version.HTTP_1_1)
-                .followRedirects(HttpClient.Redirect.NEVER)
-                .proxy(HttpClient.Builder.NO_PROXY)
-                .connectTimeout(timeout)
-                .executor(httpExecutor)
-                .build());
+    private record ClientKey(Duration connectTimeout, ScrapeAccess.Tls tls) {
+    }
+
+    private HttpClient client(Duration connectTimeout, ScrapeAccess.Tls tls) throws GeneralSecurityException {
+        ClientKey key = new ClientKey(connectTimeout, tls);
+        synchronized (clients) {
+            HttpClient client = clients.get(key);
+            if (client == null) {
+                HttpClient.Builder builder = HttpClient.newBuilder()
+                        .version(HttpClient.Version.HTTP_1_1)
+                        .followRedirects(HttpClient.Redirect.NEVER)
+                        .proxy(HttpClient.Builder.NO_PROXY)
+                        .connectTimeout(connectTimeout)
+                        .executor(httpExecutor);
+                if (tls != null) {
+                    builder.sslContext(ScrapeAccess.sslContext(tls)).sslParameters(ScrapeAccess.sslParameters(tls));
+                }
+                client = builder.build();
+                clients.put(key, client);
+            }
+            return client;
+        }
     }
 
     /** One fetch from call to result; its result completes exactly once, by whichever path ends first. */
@@ -205,18 +289,21 @@ public final class HttpFetcher implements AutoCloseable {
         final URI uri;
         final FetchLimits limits;
         final boolean keepErrorBodies;
+        final ScrapeAccess access;
         final long startNanos = System.nanoTime();
         final CompletableFuture<FetchResult> result = new CompletableFuture<>();
         boolean holdsSlot;
+        Lane lane;
         volatile ScheduledFuture<?> deadline;
         volatile CompletableFuture<?> exchange;
         volatile BodyCollector body;
         final DetachableHandler handler = new DetachableHandler(this);
 
-        Fetch(URI uri, FetchLimits limits, boolean keepErrorBodies) {
+        Fetch(URI uri, FetchLimits limits, boolean keepErrorBodies, ScrapeAccess access) {
             this.uri = uri;
             this.limits = limits;
             this.keepErrorBodies = keepErrorBodies;
+            this.access = access;
         }
 
         void start() {
@@ -263,14 +350,16 @@ public final class HttpFetcher implements AutoCloseable {
 
         private void send() {
             try {
-                HttpRequest request = HttpRequest.newBuilder(uri)
+                HttpRequest.Builder request = HttpRequest.newBuilder(uri)
                         .GET()
                         .timeout(remaining())
                         .header("Accept", ACCEPT)
-                        .header("Accept-Encoding", "gzip")
-                        .build();
+                        .header("Accept-Encoding", "gzip");
+                if (access.bearerToken() != null) {
+                    request.header("Authorization", "Bearer " + access.bearerToken());
+                }
                 CompletableFuture<HttpResponse<BodyCollector.Handoff>> sent =
-                        client(limits.connectTimeout()).sendAsync(request, handler);
+                        client(limits.connectTimeout(), access.tls()).sendAsync(request.build(), handler);
                 exchange = sent;
                 sent.whenComplete((response, error) -> {
                     if (error == null) {
@@ -285,6 +374,8 @@ public final class HttpFetcher implements AutoCloseable {
                 if (result.isDone()) {
                     sent.cancel(true);
                 }
+            } catch (GeneralSecurityException e) {
+                fail(FailureKind.TLS, describe("cannot set up TLS", e));
             } catch (RuntimeException e) {
                 fail(FailureKind.CONNECTION, describe("cannot send request", e));
             }
@@ -300,6 +391,7 @@ public final class HttpFetcher implements AutoCloseable {
         }
 
         private BodyCollector chooseCollector(HttpResponse.ResponseInfo response) {
+            connectOutcome(uri, false);
             int status = response.statusCode();
             if (status >= 300 && status < 400) {
                 String location = response.headers().firstValue("Location").orElse("");
@@ -367,8 +459,11 @@ public final class HttpFetcher implements AutoCloseable {
             while ((cause instanceof CompletionException || cause instanceof ExecutionException) && cause.getCause() != null) {
                 cause = cause.getCause();
             }
+            connectOutcome(uri, cause instanceof HttpConnectTimeoutException);
             if (cause instanceof HttpConnectTimeoutException) {
-                return failure(FailureKind.TIMEOUT, "connect timed out after " + humanReadable(limits.connectTimeout()));
+                // The JDK counts the TLS handshake in the connect timeout: a plain-http port often just waits for more bytes.
+                return failure(FailureKind.TIMEOUT, "connect timed out after " + humanReadable(limits.connectTimeout())
+                        + (access.tls() == null ? "" : " (connection or TLS handshake: does the port speak TLS?)"));
             }
             if (cause instanceof HttpTimeoutException) {
                 return failure(FailureKind.TIMEOUT, "no response headers within " + humanReadable(limits.totalTimeout()));
@@ -379,7 +474,10 @@ public final class HttpFetcher implements AutoCloseable {
             if (cause instanceof ConnectException) {
                 return failure(FailureKind.CONNECTION, describe("connect failed", cause));
             }
-            if (cause instanceof ProtocolException) {
+            if (cause instanceof SSLException) {
+                return failure(FailureKind.TLS, TlsFailures.describe(cause, access.tls()));
+            }
+            if (cause instanceof ProtocolException && access.tls() == null) {
                 // The JDK client does not close the socket of an answer it cannot parse (still so in JDK 25): every
                 // such exchange would leak a file descriptor. The next fetches of this peer sniff it on a socket of ours.
                 rememberNotHttp(uri);

@@ -27,6 +27,14 @@ public final class ScrapeUrls {
      *                                  outside 1..65535, or {@link #validatePath} rejects the path
      */
     public static URI build(String podIp, int port, String path) {
+        return build("http", podIp, port, path);
+    }
+
+    /** Like {@link #build(String, int, String)} with {@code scheme} http or https. */
+    public static URI build(String scheme, String podIp, int port, String path) {
+        if (!scheme.equals("http") && !scheme.equals("https")) {
+            throw new IllegalArgumentException("scheme must be http or https, was " + BoundedText.quote(scheme));
+        }
         String host = hostFor(podIp);
         if (port < 1 || port > 65535) {
             throw new IllegalArgumentException("port must be in 1..65535, was " + port);
@@ -35,7 +43,7 @@ public final class ScrapeUrls {
         if (pathProblem != null) {
             throw new IllegalArgumentException(pathProblem);
         }
-        URI uri = URI.create("http://" + host + ":" + port + path);
+        URI uri = URI.create(scheme + "://" + host + ":" + port + path);
         if (!host.equals(uri.getHost()) || uri.getRawUserInfo() != null) {
             throw new IllegalArgumentException("URL for pod IP " + BoundedText.quote(podIp) + " does not keep the pod IP as host");
         }

@@ -1,5 +1,6 @@
 package dev.leakguard.act;
 
+import dev.leakguard.policy.ScrapeAuth;
 import dev.leakguard.api.LeakPolicy;
 import dev.leakguard.decide.EventReason;
 import dev.leakguard.decide.RestartOutcome;
@@ -149,13 +150,13 @@ public final class RestartCluster implements AutoCloseable {
     public static ResolvedPolicy resolved(LeakPolicy policy, RestartSettings settings) {
         return new ResolvedPolicy(Refs.policyRef(policy), Selectors.of(policy.getSpec().getSelector()), MetricsSource.pods, null,
                 MetricsPort.named("metrics"), "/metrics", SeriesSelector.parse("process_resident_memory_bytes"), null,
-                ProfileType.none, "", Defaults.TOP_GROUPS, DetectionSettings.defaults(Double.NaN), settings);
+                ProfileType.none, MetricsPort.named("metrics"), "", Defaults.TOP_GROUPS, DetectionSettings.defaults(Double.NaN), settings, ScrapeAuth.PLAIN_HTTP);
     }
 
     /** The pod as the engine knows it; only its name and uid matter to the door. */
     public static ScrapeTarget target(Pod pod) {
         return new ScrapeTarget(Refs.podKey(pod), pod.getMetadata().getUid(), "app", URI.create("http://10.0.0.1:9090/metrics"), null,
-                Double.NaN, -1, 0, Pods.workloadKey(pod));
+                Double.NaN, null, -1, 0);
     }
 
     /** {@code pod} after its container was OOM-killed: restarted {@code restartCount} times, the last time OOMKilled. */

@@ -57,7 +57,7 @@ class RunCommandProcessTest {
                     """, LeakPolicy.class)).create();
 
             process = new ProcessBuilder(javaBinary(), "-cp", System.getProperty("java.class.path"), Main.class.getName(),
-                    "run", "--master", api.url(), "--http-port", "0")
+                    "run", "--master", api.url(), "--http-port", "0", "--probe-port", "0")
                     .redirectErrorStream(true).redirectOutput(log.toFile()).start();
 
             Pod annotated = Poll.until(Duration.ofSeconds(60), () -> client.pods().inNamespace(NS).withName("growing-0").get(),

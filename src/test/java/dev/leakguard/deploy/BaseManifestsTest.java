@@ -37,6 +37,8 @@ class BaseManifestsTest {
                 Arguments.of("serviceaccount.yaml", ServiceAccount.class),
                 Arguments.of("clusterrole.yaml", ClusterRole.class),
                 Arguments.of("clusterrolebinding.yaml", ClusterRoleBinding.class),
+                Arguments.of("clusterrole-leakpolicy-view.yaml", ClusterRole.class),
+                Arguments.of("clusterrole-leakpolicy-edit.yaml", ClusterRole.class),
                 Arguments.of("role-leader-election.yaml", Role.class),
                 Arguments.of("rolebinding-leader-election.yaml", RoleBinding.class),
                 Arguments.of("deployment.yaml", Deployment.class),

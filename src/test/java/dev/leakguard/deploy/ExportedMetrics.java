@@ -22,6 +22,7 @@ final class ExportedMetrics {
             Map.entry("leakguard_pod_memory_limit_bytes", POD),
             Map.entry("leakguard_pod_memory_growth_bytes_per_second", POD),
             Map.entry("leakguard_pod_seconds_to_limit", POD),
+            Map.entry("leakguard_pod_seconds_to_limit_lower", POD),
             Map.entry("leakguard_pod_threads", POD),
             Map.entry("leakguard_pod_thread_growth_per_second", POD),
             Map.entry("leakguard_pod_verdict", Set.of("namespace", "pod", "policy", "verdict")),

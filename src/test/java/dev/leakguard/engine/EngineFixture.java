@@ -1,5 +1,6 @@
 package dev.leakguard.engine;
 
+import dev.leakguard.policy.ScrapeAuth;
 import dev.leakguard.decide.PodSelector;
 import dev.leakguard.decide.RestartLoopRule;
 import dev.leakguard.decide.RestartSettings;
@@ -58,15 +59,15 @@ final class EngineFixture {
                 INTERVAL, Double.NaN);
         return new ResolvedPolicy(new PolicyRef("shop", "go-services", "policy-uid"), PodSelector.labels(Map.of("app", "checkout")),
                 MetricsSource.pods, null, MetricsPort.named("metrics"), "/metrics", SeriesSelector.parse("process_resident_memory_bytes"),
-                SeriesSelector.parse("go_goroutines"), ProfileType.go, "/debug/pprof/goroutine?debug=1", 5, detection,
-                new RestartSettings(action, false, 1, Duration.ofMinutes(10), 10, RestartLoopRule.DEFAULT));
+                SeriesSelector.parse("go_goroutines"), ProfileType.go, MetricsPort.named("metrics"), "/debug/pprof/goroutine?debug=1", 5, detection,
+                new RestartSettings(action, false, 1, Duration.ofMinutes(10), 10, RestartLoopRule.DEFAULT), ScrapeAuth.PLAIN_HTTP);
     }
 
     /** A watched pod, its container started now. */
     LeakingPod pod(ResolvedPolicy policy, String name) {
         URI base = URI.create("http://10.0.0." + (name.hashCode() & 0xff) + ":9090");
         ScrapeTarget target = new ScrapeTarget(new PodKey("shop", name), name + "-uid", "app", base.resolve("/metrics"),
-                base.resolve("/debug/pprof/goroutine?debug=1"), LIMIT, clock.millis(), 0, "Deployment/" + name);
+                base.resolve("/debug/pprof/goroutine?debug=1"), LIMIT, LimitSource.CONTAINER_SPEC, clock.millis(), 0);
         return new LeakingPod(policy, new PodState(target, Map.of(), policy.detection().withMemoryLimitBytes(LIMIT)), clock.millis());
     }
 

@@ -1,6 +1,7 @@
 package dev.leakguard.engine;
 
 import dev.leakguard.policy.ProfileType;
+import dev.leakguard.scrape.ScrapeAccess;
 import dev.leakguard.profile.GroupCounts;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
@@ -23,7 +24,7 @@ final class TestingProfiles implements ProfileSource {
     }
 
     @Override
-    public synchronized CompletableFuture<ProfileSnapshot> capture(ProfileType type, URI uri) {
+    public synchronized CompletableFuture<ProfileSnapshot> capture(ProfileType type, URI uri, ScrapeAccess access) {
         log.add("profile " + uri.getHost());
         if (!profiles.isEmpty()) {
             last = profiles.poll();

@@ -1,5 +1,6 @@
 package dev.leakguard.faults;
 
+import dev.leakguard.policy.PrometheusUrlAllowList;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.fail;
@@ -132,7 +133,7 @@ class SpecTextFuzzTest {
         policy.getSpec().getDetection().setMemoryLimit(limit);
         policy.getSpec().getAction().setCooldown(window);
 
-        PolicyResolver.Result result = withWatchdog(() -> new PolicyResolver(null).resolve(policy));
+        PolicyResolver.Result result = withWatchdog(() -> new PolicyResolver(PrometheusUrlAllowList.none()).resolve(policy));
         if (result instanceof PolicyResolver.Invalid invalid) {
             assertThat(invalid.problems()).isNotEmpty();
         }

@@ -1,5 +1,6 @@
 package dev.leakguard.operator;
 
+import dev.leakguard.policy.PrometheusUrlAllowList;
 import dev.leakguard.api.LeakPolicy;
 import dev.leakguard.engine.PodKey;
 import dev.leakguard.engine.ResolvedPolicy;
@@ -88,7 +89,7 @@ public final class CapturePrometheusResponses {
                   metrics: {source: prometheus, port: metrics, interval: 5s, memory: '%s'%s}
                   detection: {window: 10m, horizon: 5m}
                 """.formatted(memory.replace("'", "''"), threads == null ? "" : ", threads: " + threads);
-        PolicyResolver.Result result = new PolicyResolver(prometheus.url()).resolve(Serialization.unmarshal(yaml, LeakPolicy.class));
+        PolicyResolver.Result result = new PolicyResolver(PrometheusUrlAllowList.of(prometheus.url(), List.of())).resolve(Serialization.unmarshal(yaml, LeakPolicy.class));
         return ((PolicyResolver.Valid) result).policy();
     }
 

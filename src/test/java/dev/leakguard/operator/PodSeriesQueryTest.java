@@ -1,9 +1,11 @@
 package dev.leakguard.operator;
 
+import dev.leakguard.policy.PrometheusUrlAllowList;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.leakguard.api.LeakPolicy;
+import dev.leakguard.engine.LimitSource;
 import dev.leakguard.engine.PodKey;
 import dev.leakguard.engine.ResolvedPolicy;
 import dev.leakguard.engine.ScrapeTarget;
@@ -138,7 +140,7 @@ class PodSeriesQueryTest {
 
     static ScrapeTarget target(long containerStartMillis) {
         return new ScrapeTarget(POD, "uid-1", "app", URI.create("http://10.0.0.1:9090/metrics"), null, 512.0 * (1 << 20),
-                containerStartMillis, 3, "Deployment/checkout");
+                LimitSource.CONTAINER_SPEC, containerStartMillis, 3);
     }
 
     static ResolvedPolicy policy(String metricsYaml, String interval) {
@@ -151,7 +153,7 @@ class PodSeriesQueryTest {
                   metrics: {source: prometheus, prometheusUrl: 'http://prometheus:9090', port: metrics, interval: %s, %s}
                   detection: {window: 10m, horizon: 5m}
                 """.formatted(interval, metricsYaml);
-        PolicyResolver.Result result = new PolicyResolver(null).resolve(Serialization.unmarshal(yaml, LeakPolicy.class));
+        PolicyResolver.Result result = new PolicyResolver(PrometheusUrlAllowList.of("http://prometheus:9090", List.of())).resolve(Serialization.unmarshal(yaml, LeakPolicy.class));
         assertThat(result).isInstanceOf(PolicyResolver.Valid.class);
         return ((PolicyResolver.Valid) result).policy();
     }

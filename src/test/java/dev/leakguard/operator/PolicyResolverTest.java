@@ -1,5 +1,6 @@
 package dev.leakguard.operator;
 
+import dev.leakguard.policy.PrometheusUrlAllowList;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.leakguard.api.LeakPolicy;
@@ -16,7 +17,7 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 class PolicyResolverTest {
-    private final PolicyResolver resolver = new PolicyResolver(null);
+    private final PolicyResolver resolver = new PolicyResolver(PrometheusUrlAllowList.none());
 
     static Stream<Arguments> invalidSpecs() {
         return Stream.of(
@@ -24,6 +25,10 @@ class PolicyResolverTest {
                 Arguments.of("missing selector", "metrics: {port: metrics}", "spec.selector must not be empty"),
                 Arguments.of("missing port", "selector: {matchLabels: {a: b}}\nmetrics: {path: /metrics}", "spec.metrics.port is required"),
                 Arguments.of("port out of range", "selector: {matchLabels: {a: b}}\nmetrics: {port: 70000}", "not a valid port number"),
+                Arguments.of("container not a name", "selector: {matchLabels: {a: b}}\nmetrics: {port: 9090, container: App_1}",
+                        "spec.metrics.container must be a container name"),
+                Arguments.of("container name too long", "selector: {matchLabels: {a: b}}\nmetrics: {port: 9090, container: " + "a".repeat(64) + "}",
+                        "at most 63"),
                 Arguments.of("bad interval", "selector: {matchLabels: {a: b}}\nmetrics: {port: 9090, interval: soon}", "spec.metrics.interval"),
                 Arguments.of("interval below 1s", "selector: {matchLabels: {a: b}}\nmetrics: {port: 9090, interval: 200ms}", "at least 1s"),
                 Arguments.of("horizon longer than window", "selector: {matchLabels: {a: b}}\nmetrics: {port: 9090}\ndetection: {window: 10m, horizon: 20m}",
@@ -36,6 +41,18 @@ class PolicyResolverTest {
                 Arguments.of("path traversal", "selector: {matchLabels: {a: b}}\nmetrics: {port: 9090, path: '/../../secret'}", "spec.metrics.path"),
                 Arguments.of("expression without values", "selector: {matchExpressions: [{key: app, operator: In}]}\nmetrics: {port: 9090}", "needs values"),
                 Arguments.of("prometheus source without url", "selector: {matchLabels: {a: b}}\nmetrics: {port: 9090, source: prometheus}", "--prometheus-url"),
+                Arguments.of("profile port out of range", "selector: {matchLabels: {a: b}}\nmetrics: {port: 9090}\nprofile: {type: go, port: 0}",
+                        "spec.profile.port 0 is not a valid port number"),
+                Arguments.of("tlsConfig without https", "selector: {matchLabels: {a: b}}\nmetrics: {port: 9090, tlsConfig: {serverName: a.b}}",
+                        "spec.metrics.tlsConfig needs spec.metrics.scheme: https"),
+                Arguments.of("ca from two places", "selector: {matchLabels: {a: b}}\nmetrics: {port: 9090, scheme: https, tlsConfig: {ca: "
+                        + "{configMap: {name: c, key: k}, secret: {name: c, key: k}}}}", "names exactly one of configMap and secret"),
+                Arguments.of("server name with a path", "selector: {matchLabels: {a: b}}\nmetrics: {port: 9090, scheme: https, tlsConfig: "
+                        + "{serverName: 'evil.example/x'}}", "spec.metrics.tlsConfig.serverName must be a DNS name"),
+                Arguments.of("bearer without credentials", "selector: {matchLabels: {a: b}}\nmetrics: {port: 9090, authorization: {type: Bearer}}",
+                        "spec.metrics.authorization.credentials is required"),
+                Arguments.of("secret name that is no name", "selector: {matchLabels: {a: b}}\nmetrics: {port: 9090, authorization: "
+                        + "{credentials: {name: '../x', key: token}}}", "spec.metrics.authorization.credentials.name"),
                 Arguments.of("top groups too many", "selector: {matchLabels: {a: b}}\nmetrics: {port: 9090}\nprofile: {type: go, topGroups: 50}", "topGroups"),
                 Arguments.of("cooldown unparsable", "selector: {matchLabels: {a: b}}\nmetrics: {port: 9090}\naction: {cooldown: 'ten minutes'}", "spec.action.cooldown"));
     }

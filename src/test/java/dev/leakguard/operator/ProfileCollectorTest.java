@@ -1,10 +1,12 @@
 package dev.leakguard.operator;
 
+import dev.leakguard.scrape.ScrapeAccess;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.sun.net.httpserver.HttpServer;
 import dev.leakguard.api.LeakPolicy;
 import dev.leakguard.api.PodRisk;
+import dev.leakguard.engine.LimitSource;
 import dev.leakguard.engine.PodKey;
 import dev.leakguard.engine.PodPipeline;
 import dev.leakguard.engine.PodView;
@@ -64,7 +66,7 @@ class ProfileCollectorTest {
 
     @Test
     void aBusyProgramsFramelessRecordsAreCountedAndNamedInTheEvidenceButNotSkipped() {
-        ProfileSnapshot snapshot = collector.capture(ProfileType.go, uri("/busy")).join();
+        ProfileSnapshot snapshot = collector.capture(ProfileType.go, uri("/busy"), ScrapeAccess.PLAIN_HTTP).join();
 
         assertThat(snapshot.ok()).as(snapshot.error()).isTrue();
         long frameless = snapshot.groups().count(Grouping.NO_FRAMES_KEY);
@@ -77,7 +79,7 @@ class ProfileCollectorTest {
 
     @Test
     void anUnreadableGoroutineIsSkippedAndTheEvidenceAndTheStatusSaySo() {
-        ProfileSnapshot snapshot = collector.capture(ProfileType.go, uri("/damaged")).join();
+        ProfileSnapshot snapshot = collector.capture(ProfileType.go, uri("/damaged"), ScrapeAccess.PLAIN_HTTP).join();
 
         assertThat(snapshot.ok()).as(snapshot.error()).isTrue();
         String skipped = snapshot.skipped();
@@ -85,7 +87,7 @@ class ProfileCollectorTest {
         assertThat(PodPipeline.profileSummary(ProfileType.go, snapshot)).endsWith("; " + skipped + "\n");
 
         PodRisk risk = statusOf(new PodView(new PodKey("shop", "checkout-1"), Verdict.LEAKING, leaking(),
-                null, List.of("+900 goroutines " + REAPER_FRAME), skipped, "leakguard-evidence-checkout-1"));
+                null, List.of("+900 goroutines " + REAPER_FRAME), skipped, "leakguard-evidence-checkout-1", LimitSource.CONTAINER_SPEC));
         assertThat(risk.getProfileSkipped()).isEqualTo(skipped);
     }
 

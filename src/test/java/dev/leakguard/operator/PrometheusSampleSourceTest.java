@@ -183,8 +183,8 @@ class PrometheusSampleSourceTest {
     private static ResolvedPolicy policy(String prometheusUrl) {
         ResolvedPolicy template = PodSeriesQueryTest.policy("memory: app_memory_bytes, threads: go_goroutines", "5s");
         return new ResolvedPolicy(template.ref(), template.selector(), template.source(), prometheusUrl, template.port(),
-                template.metricsPath(), template.memory(), template.threads(), template.profileType(), template.profilePath(),
-                template.topGroups(), template.detection(), template.restart());
+                template.metricsPath(), template.memory(), template.threads(), template.profileType(), template.profilePort(), template.profilePath(),
+                template.topGroups(), template.detection(), template.restart(), template.auth());
     }
 
     private static Reading.Failed failed(Reading reading) {

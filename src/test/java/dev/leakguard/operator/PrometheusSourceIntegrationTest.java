@@ -1,5 +1,6 @@
 package dev.leakguard.operator;
 
+import dev.leakguard.policy.PrometheusUrlAllowList;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.leakguard.api.LeakPolicy;
@@ -202,10 +203,10 @@ class PrometheusSourceIntegrationTest {
     }
 
     private List<Sample> directHistory(String policyYaml, long containerStart) {
-        PolicyResolver.Result resolved = new PolicyResolver(null).resolve(TestPolicies.fromSpec(NS, "checkout", policyYaml));
+        PolicyResolver.Result resolved = new PolicyResolver(PrometheusUrlAllowList.of(prometheus.url(), List.of())).resolve(TestPolicies.fromSpec(NS, "checkout", policyYaml));
         ResolvedPolicy policy = ((PolicyResolver.Valid) resolved).policy();
         ScrapeTarget target = new ScrapeTarget(new PodKey(NS, "checkout-0"), "uid", "app",
-                java.net.URI.create("http://127.0.0.1:" + deadPort + "/metrics"), null, Double.NaN, containerStart, 0, null);
+                java.net.URI.create("http://127.0.0.1:" + deadPort + "/metrics"), null, Double.NaN, null, containerStart, 0);
         try (HttpFetcher fetcher = new HttpFetcher(4)) {
             return new PrometheusSampleSource(fetcher, FetchLimits.metricsDefaults(), PrometheusPodLabels.defaults())
                     .history(policy, target, System.currentTimeMillis()).join();
@@ -215,7 +216,8 @@ class PrometheusSourceIntegrationTest {
     private void startOperator() {
         operator = new LeakguardOperator(client, ScaledClock.system(), metrics, LeakguardOperator.Settings.builder()
                 .statusRefresh(Duration.ofMillis(500))
-                .prometheusUrl(prometheus.url())
+                // The "down" policy names a server of its own: allowed here, as an operator's admin would allow it.
+                .prometheusServers(PrometheusUrlAllowList.of(prometheus.url(), List.of("http://127.0.0.1:" + deadPort)))
                 .build());
         operator.start();
     }

@@ -108,7 +108,7 @@ class DefaultsTest {
     }
 
     private static ResolvedPolicy resolve(String specYaml) {
-        PolicyResolver.Result result = new PolicyResolver(null).resolve(TestPolicies.fromSpec("shop", "defaults", specYaml));
+        PolicyResolver.Result result = new PolicyResolver(PrometheusUrlAllowList.none()).resolve(TestPolicies.fromSpec("shop", "defaults", specYaml));
         assertThat(result).isInstanceOf(PolicyResolver.Valid.class);
         return ((PolicyResolver.Valid) result).policy();
     }

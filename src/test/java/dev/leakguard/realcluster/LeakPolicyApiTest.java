@@ -37,7 +37,9 @@ class LeakPolicyApiTest {
     @Test
     void everyShippedExampleIsAcceptedByTheServer() throws IOException {
         List<Path> examples;
-        try (Stream<Path> files = Files.list(ProjectRoot.PATH.resolve("deploy/examples"))) {
+        // deploy/app-namespace: what a watched namespace adds (its NetworkPolicy, the Role for scrape Secrets).
+        try (Stream<Path> files = Stream.concat(Files.list(ProjectRoot.PATH.resolve("deploy/examples")),
+                Files.list(ProjectRoot.PATH.resolve("deploy/app-namespace")))) {
             examples = files.filter(p -> p.toString().endsWith(".yaml")).sorted().toList();
         }
         assertThat(examples).isNotEmpty();
@@ -70,6 +72,21 @@ class LeakPolicyApiTest {
                         "horizon must be shorter than window"),
                 new Invalid("duration-in-days", valid + "\n  detection: {window: 1d}", "spec.detection.window"),
                 new Invalid("unknown-action", valid + "\n  action: {type: Delete}", "Unsupported value: \"Delete\""),
+                new Invalid("prometheus-url-not-http", valid.replace("{port: metrics}", "{port: metrics, prometheusUrl: 'file:///etc/passwd'}"),
+                        "spec.metrics.prometheusUrl"),
+                new Invalid("prometheus-url-with-user-info",
+                        valid.replace("{port: metrics}", "{port: metrics, prometheusUrl: 'http://prometheus:9090@evil.example'}"),
+                        "spec.metrics.prometheusUrl"),
+                new Invalid("tls-without-https", valid.replace("{port: metrics}", "{port: metrics, tlsConfig: {serverName: checkout.shop.svc}}"),
+                        "tlsConfig needs scheme: https"),
+                new Invalid("ca-from-two-places", valid.replace("{port: metrics}", "{port: metrics, scheme: https, tlsConfig: {ca: "
+                        + "{configMap: {name: ca, key: ca.crt}, secret: {name: ca, key: ca.crt}}}}"), "ca names exactly one of configMap and secret"),
+                new Invalid("insecure-with-ca", valid.replace("{port: metrics}", "{port: metrics, scheme: https, tlsConfig: {insecureSkipVerify: true, "
+                        + "ca: {secret: {name: ca, key: ca.crt}}}}"), "insecureSkipVerify verifies nothing"),
+                new Invalid("bearer-without-credentials", valid.replace("{port: metrics}", "{port: metrics, authorization: {type: Bearer}}"),
+                        "type Bearer needs credentials"),
+                new Invalid("service-account-with-credentials", valid.replace("{port: metrics}",
+                        "{port: metrics, authorization: {type: ServiceAccount, credentials: {name: t, key: token}}}"), "takes none"),
                 new Invalid("no-metrics", "selector: {matchLabels: {app: x}}", "spec.metrics: Required value"));
         for (Invalid invalid : cases) {
             Path file = Files.createTempFile("leakpolicy-" + invalid.name(), ".yaml");

@@ -13,6 +13,7 @@ import dev.leakguard.operator.LeakguardOperator;
 import dev.leakguard.testing.ControlPlane;
 import dev.leakguard.testing.Kubelet;
 import dev.leakguard.testing.Poll;
+import dev.leakguard.testing.ProjectRoot;
 import dev.leakguard.testing.RealKubernetes;
 import dev.leakguard.testing.TestEvents;
 import dev.leakguard.testing.TestPods;
@@ -23,9 +24,11 @@ import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
 import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.net.InetSocketAddress;
+import java.nio.file.Files;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -91,9 +94,19 @@ class OperatorWritesTest {
         int paymentsPort = serveLeaking(kubelet, ns, "payments", SimulatedContainer.Behaviour.GO_REDIS_CLIENT_LEAK);
         workloads.deployment("payments", 2, Map.of("app", "payments"), paymentsPort, "512Mi");
         workloads.minAvailable("payments", 2);
+        // Its scrapes carry a bearer token from a Secret the operator may get by name only (deploy/app-namespace).
+        admin.secrets().inNamespace(ns).resource(new SecretBuilder().withNewMetadata().withName("metrics-token").endMetadata()
+                .withStringData(Map.of("token", "payments-scrape-token")).build()).create();
+        admin.secrets().inNamespace(ns).resource(new SecretBuilder().withNewMetadata().withName("database-password").endMetadata()
+                .withStringData(Map.of("password", "not for leakguard")).build()).create();
+        for (HasMetadata object : admin.getKubernetesSerialization().<List<HasMetadata>>unmarshal(
+                Files.readString(ProjectRoot.PATH.resolve("deploy/app-namespace/role-scrape-credentials.yaml")))) {
+            object.getMetadata().setNamespace(ns);
+            admin.resource(object).create();
+        }
         create(ns, "payments", """
                 selector: {matchLabels: {app: payments}}
-                metrics: {port: metrics, interval: 15s}
+                metrics: {port: metrics, interval: 15s, authorization: {credentials: {name: metrics-token, key: token}}}
                 detection: {window: 30m, warmup: 5m, horizon: 15m}
                 action: {type: Evict}
                 """);
@@ -182,7 +195,7 @@ class OperatorWritesTest {
         Event predicted = events(ns, "OOMPredicted").stream().filter(e -> e.getInvolvedObject().getName().equals(pod)).findFirst()
                 .orElseThrow(() -> new AssertionError("no OOMPredicted before evicting " + pod));
         assertThat(predicted.getType()).isEqualTo("Warning");
-        assertThat(predicted.getMessage()).contains("Memory limit 512Mi predicted in").contains("(*ConnPool).reaper");
+        assertThat(predicted.getMessage()).contains("Memory limit 512Mi (container spec) predicted in").contains("(*ConnPool).reaper");
 
         // The evidence ConfigMap: owned by the policy, labelled so `kubectl get cm -l leakguard.dev/evidence=true` finds it.
         ConfigMap evidence = admin.configMaps().inNamespace(ns).withName(EvidenceStore.nameFor(pod)).get();
@@ -228,10 +241,12 @@ class OperatorWritesTest {
     @Test
     @Order(4)
     void aPdbThatAllowsNoDisruptionMakesTheServerRefuseAndLeakguardReportsItOnce() {
+        // Both replicas leak in step, so the second may first be held by maxConcurrent while the first one's eviction is tried.
         Event blocked = Poll.until(Duration.ofSeconds(60), () -> events(ns, "RestartBlocked").stream()
-                        .filter(e -> e.getInvolvedObject().getName().startsWith("payments-")).toList(),
-                e -> !e.isEmpty(), "a RestartBlocked event for a payments pod").get(0);
-        assertThat(blocked.getMessage()).contains("payments");
+                        .filter(e -> e.getInvolvedObject().getName().startsWith("payments-"))
+                        .filter(e -> e.getMessage().contains("PodDisruptionBudget")).toList(),
+                e -> !e.isEmpty(), "a RestartBlocked event naming the PodDisruptionBudget for a payments pod").get(0);
+        assertThat(blocked.getMessage()).contains("PodDisruptionBudget payments");
         assertThat(admin.pods().inNamespace(ns).withLabel("app", "payments").list().getItems()).hasSize(2);
         assertThat(events(ns, "Evicted")).noneMatch(e -> e.getInvolvedObject().getName().startsWith("payments-"));
     }
@@ -336,6 +351,10 @@ class OperatorWritesTest {
         Set<String> unused = new TreeSet<>(granted);
         unused.removeAll(used);
         assertThat(missing).as("called by the operator but not granted (the server refused these)").isEmpty();
+        // The Secret rule is held to one name: the server refuses the operator any other Secret.
+        assertThat(k8s.kubectl("auth", "can-i", "get", "secret/database-password", "--as=" + SERVICE_ACCOUNT, "-n", ns).output().trim())
+                .isEqualTo("no");
+        assertThat(k8s.kubectl("auth", "can-i", "list", "secrets", "--as=" + SERVICE_ACCOUNT, "-n", ns).output().trim()).isEqualTo("no");
         assertThat(unused).as("granted to the operator but never needed").isEmpty();
     }
 

@@ -30,6 +30,6 @@ class FetchLimitsTest {
     @Test
     void failureKindLabelsAreStable() {
         assertThat(Arrays.stream(FailureKind.values()).map(FailureKind::label))
-                .containsExactly("connection", "timeout", "http_status", "redirect", "too_large", "bad_encoding");
+                .containsExactly("connection", "timeout", "http_status", "redirect", "too_large", "bad_encoding", "tls", "credentials");
     }
 }

@@ -7,6 +7,7 @@ import com.sun.net.httpserver.HttpServer;
 import dev.leakguard.fixtures.MetricsFixtures;
 import dev.leakguard.scrape.FetchResult.Failure;
 import dev.leakguard.scrape.FetchResult.Success;
+import dev.leakguard.testing.BlackHoledListener;
 import dev.leakguard.text.BoundedText;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -485,6 +486,53 @@ class HttpFetcherTest {
             }
         }
         assertThat(mostAtOnce.get()).isEqualTo(limit);
+    }
+
+    /**
+     * Pods whose SYNs are dropped hold the shared slots for a whole connect timeout only until their first
+     * connect timed out; after that they wait for slots of their own, and a healthy pod is fetched at once
+     * while they still hang.
+     */
+    @Test
+    void peersWhoseConnectTimedOutNoLongerHoldTheSharedSlots() throws Exception {
+        HttpServer healthy = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+        healthy.createContext("/metrics", exchange -> {
+            exchange.sendResponseHeaders(200, 2);
+            exchange.getResponseBody().write("ok".getBytes(StandardCharsets.US_ASCII));
+            exchange.close();
+        });
+        healthy.start();
+        toClose.add(() -> healthy.stop(0));
+        List<BlackHoledListener> holes = new ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            holes.add(new BlackHoledListener());
+        }
+        toClose.add(() -> {
+            for (BlackHoledListener hole : holes) {
+                hole.close();
+            }
+        });
+        FetchLimits quickConnect = new FetchLimits(ONE_MIB, Duration.ofMillis(300), Duration.ofSeconds(20));
+        FetchLimits slowConnect = new FetchLimits(ONE_MIB, Duration.ofSeconds(10), Duration.ofSeconds(20));
+        try (HttpFetcher twoSlots = new HttpFetcher(2)) {
+            for (BlackHoledListener hole : holes) {
+                assertThat(failure(twoSlots.fetch(hole(hole), quickConnect)).message()).startsWith("connect timed out");
+            }
+
+            List<CompletableFuture<FetchResult>> hanging = new ArrayList<>();
+            for (BlackHoledListener hole : holes) {
+                hanging.add(twoSlots.fetch(hole(hole), slowConnect));
+            }
+            FetchResult answered = twoSlots.fetch(URI.create("http://127.0.0.1:" + healthy.getAddress().getPort() + "/metrics"), slowConnect)
+                    .get(5, TimeUnit.SECONDS);
+
+            assertThat(answered).isInstanceOf(Success.class);
+            assertThat(hanging).as("the black-holed fetches are still connecting").noneMatch(CompletableFuture::isDone);
+        }
+    }
+
+    private static URI hole(BlackHoledListener hole) {
+        return URI.create("http://127.0.0.1:" + hole.port() + "/metrics");
     }
 
     @Test

@@ -1,6 +1,8 @@
 package dev.leakguard.testing;
 
 import com.sun.net.httpserver.HttpServer;
+import com.sun.net.httpserver.HttpsConfigurator;
+import com.sun.net.httpserver.HttpsServer;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
@@ -8,6 +10,8 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.Locale;
+import java.util.concurrent.atomic.AtomicInteger;
+import javax.net.ssl.SSLContext;
 
 /**
  * A real loopback {@code /metrics} endpoint whose memory grows linearly with wall-clock time, as
@@ -22,6 +26,7 @@ public final class LeakingEndpoint implements AutoCloseable {
     public static final double NON_HEAP_BYTES = 8_000_000;
 
     private final HttpServer server;
+    private final AtomicInteger requests = new AtomicInteger();
     private final long startedMillis;
     private final double heapAtStart;
     private final double bytesPerSecond;
@@ -34,16 +39,38 @@ public final class LeakingEndpoint implements AutoCloseable {
 
     /** The same endpoint listening on {@code address}, e.g. a pod's own loopback IP and its declared port. */
     public LeakingEndpoint(InetSocketAddress address, long startedMillis, double heapAtStart, double bytesPerSecond, double threadsPerSecond) {
+        this(plain(address), null, startedMillis, heapAtStart, bytesPerSecond, threadsPerSecond);
+    }
+
+    /**
+     * The same endpoint over HTTPS on loopback with the certificate of {@code tls}; with a {@code requiredToken}, a
+     * request without {@code Authorization: Bearer <requiredToken>} is answered 401, as kube-rbac-proxy would.
+     */
+    public static LeakingEndpoint overTls(SSLContext tls, String requiredToken, long startedMillis, double heapAtStart,
+                                          double bytesPerSecond) {
+        try {
+            HttpsServer server = HttpsServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+            server.setHttpsConfigurator(new HttpsConfigurator(tls));
+            return new LeakingEndpoint(server, requiredToken, startedMillis, heapAtStart, bytesPerSecond, 0);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private LeakingEndpoint(HttpServer server, String requiredToken, long startedMillis, double heapAtStart, double bytesPerSecond,
+                            double threadsPerSecond) {
+        this.server = server;
         this.startedMillis = startedMillis;
         this.heapAtStart = heapAtStart;
         this.bytesPerSecond = bytesPerSecond;
         this.threadsPerSecond = threadsPerSecond;
-        try {
-            server = HttpServer.create(address, 0);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
         server.createContext("/metrics", exchange -> {
+            requests.incrementAndGet();
+            if (requiredToken != null && !("Bearer " + requiredToken).equals(exchange.getRequestHeaders().getFirst("Authorization"))) {
+                exchange.sendResponseHeaders(401, -1);
+                exchange.close();
+                return;
+            }
             byte[] body = exposition(System.currentTimeMillis()).getBytes(StandardCharsets.UTF_8);
             exchange.getResponseHeaders().set("Content-Type", "text/plain; version=0.0.4");
             exchange.sendResponseHeaders(200, body.length);
@@ -52,6 +79,19 @@ public final class LeakingEndpoint implements AutoCloseable {
             }
         });
         server.start();
+    }
+
+    private static HttpServer plain(InetSocketAddress address) {
+        try {
+            return HttpServer.create(address, 0);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Requests received, answered or refused. */
+    public int requests() {
+        return requests.get();
     }
 
     public int port() {

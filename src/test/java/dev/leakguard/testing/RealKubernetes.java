@@ -103,8 +103,13 @@ public final class RealKubernetes implements BeforeAllCallback {
 
     /** The objects of deploy/base as kustomize renders them. */
     public static List<HasMetadata> renderedBase() {
-        ExternalTool.Result rendered = ExternalTool.kubectl().run(ProjectRoot.PATH, "kustomize", "deploy/base");
-        assertThat(rendered.exitCode()).as("kubectl kustomize deploy/base: %s", rendered.output()).isZero();
+        return rendered("deploy/base");
+    }
+
+    /** The objects of a kustomize folder of the project (e.g. an overlay) as kustomize renders them. */
+    public static List<HasMetadata> rendered(String folder) {
+        ExternalTool.Result rendered = ExternalTool.kubectl().run(ProjectRoot.PATH, "kustomize", folder);
+        assertThat(rendered.exitCode()).as("kubectl kustomize %s: %s", folder, rendered.output()).isZero();
         return new KubernetesSerialization().unmarshal(rendered.output());
     }
 

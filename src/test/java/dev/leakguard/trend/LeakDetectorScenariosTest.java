@@ -114,7 +114,8 @@ class LeakDetectorScenariosTest {
             }
         }
         assertThat(first).as(scenario.name() + " verdicts " + seen).isNotNull();
-        assertThat(first.secondsToLimit()).isLessThanOrEqualTo(SETTINGS.horizon().toSeconds());
+        // LEAKING means the highest peaks reach the limit within the horizon, so the pessimistic bound does too.
+        assertThat(first.secondsToLimitLower()).isLessThanOrEqualTo(SETTINGS.horizon().toSeconds());
         assertThat(first.secondsToLimitLower()).isLessThanOrEqualTo(first.secondsToLimit());
         assertThat(first.memoryGrowthBytesPerSecond()).isPositive();
         assertThat(first.significance()).isGreaterThan(0.95);
@@ -123,6 +124,14 @@ class LeakDetectorScenariosTest {
         double limitReachedMillis = firstReach(scenario);
         assertThat(limitReachedMillis - firstAt).as("lead time")
                 .isGreaterThan(SETTINGS.horizon().toMillis() * leadFraction);
+        double realSeconds = (limitReachedMillis - firstAt) / 1000;
+        if (leadFraction >= 0.5) {
+            // Acted on in time, the point estimate is near the time really left, not a pessimistic guess,
+            // and the bound is below it. (The slow thread leak, confirmed late, is predicted at 1.9 × the
+            // time left, its bound at 1.08 ×: docs/detection.md.)
+            assertThat(first.secondsToLimitLower()).as("the pessimistic bound").isLessThanOrEqualTo(realSeconds);
+            assertThat(first.secondsToLimit() / realSeconds).as("predicted / real time to limit").isBetween(0.6, 1.5);
+        }
     }
 
     private static double firstReach(Scenario scenario) {
@@ -183,6 +192,40 @@ class LeakDetectorScenariosTest {
             assertThat(assessment.verdict()).as("container known: " + containerKnown).isEqualTo(Verdict.INSUFFICIENT_DATA);
             assertThat(assessment.reason()).contains("new series").contains("warming up");
         }
+    }
+
+    @Test
+    void aScrapeGapLeavesTheEvidenceAroundIt() {
+        // Half of the window lost to a 15-minute gap: the buckets on either side still cover the window in time.
+        Scenario leak = new Scenario("leak", 2, t -> 0.2 + 0.3 * t / 3600, 0.05, 60, constant(40), 0);
+        LeakDetector detector = LeakDetectors.create(SETTINGS);
+        Assessment afterGap = null;
+        for (Sample sample : leak.samples(6)) {
+            long t = sample.timestampMillis();
+            if (t > 90 * 60_000 && t < 105 * 60_000) {
+                continue;
+            }
+            Assessment assessment = detector.observe(sample);
+            if (afterGap == null && t >= 106 * 60_000) {
+                afterGap = assessment;
+            }
+        }
+        assertThat(afterGap.verdict()).as(afterGap.reason()).isIn(Verdict.SUSPECT, Verdict.LEAKING);
+    }
+
+    @Test
+    void memoryFallingInTheSameContainerDoesNotStartANewSeries() {
+        // A cache released in a known container is not a restart, however deep the drop.
+        Scenario leak = new Scenario("leak", 2, t -> 0.2 + 0.3 * t / 3600, 0.05, 60, constant(40), 0);
+        LeakDetector detector = LeakDetectors.create(SETTINGS);
+        long last = 0;
+        for (Sample sample : leak.samples(7)) {
+            detector.observe(sample);
+            last = sample.timestampMillis();
+        }
+        Assessment afterDrop = detector.observe(new Sample(last + 15_000, 0.15 * LIMIT, 40, 0, 0));
+        assertThat(afterDrop.reason()).doesNotContain("new series");
+        assertThat(afterDrop.verdict()).isNotEqualTo(Verdict.INSUFFICIENT_DATA);
     }
 
     private static Sample withoutContainer(Sample sample) {

@@ -17,12 +17,14 @@ import java.util.Map;
  * baselines, online, and writes {@code target/detection-report.md} and {@code .json}.
  *
  * <pre>mvn -B test-compile exec:exec@bench -Dbench.main=dev.leakguard.bench.detection.DetectionBenchmark -Dbench.args=""</pre>
- * {@code -Dbench.args="--seed 7"} replays another corpus; 7 is the seed the detector was tuned on,
- * the default {@value #EVALUATION_SEED} was only used for this report.
+ * {@code -Dbench.args="--seed 7"} replays another corpus; 7 is the seed the detector is tuned on.
+ * The default {@value #EVALUATION_SEED} is held out: it is run only to write the report, never
+ * while changing the detector (20261101, the evaluation seed of earlier rounds, has been looked at
+ * too often to count as held out).
  */
 public final class DetectionBenchmark {
 
-    static final long EVALUATION_SEED = 20261101;
+    static final long EVALUATION_SEED = 20261203;
     static final DetectionSettings SETTINGS = new DetectionSettings(Duration.ofMinutes(30), Duration.ofMinutes(5),
             Duration.ofMinutes(15), Duration.ofSeconds(15), Double.NaN);
     /** A leak counts for "missed OOMs" only if it reaches the limit after warm-up plus two thirds of the window. */
@@ -61,15 +63,20 @@ public final class DetectionBenchmark {
         System.out.println(report.markdown());
     }
 
-    /** What one policy did on one trace. */
+    /**
+     * What one policy did on one trace. {@code ratio} and {@code ratioLower}: the predicted time to
+     * limit at the first valid action over the time really left then (1 = exact, below 1 = early).
+     */
     record Outcome(boolean reaches, boolean falseAction, boolean eligible, boolean missed, double leadSeconds,
-                   double delaySeconds) {
+                   double delaySeconds, double ratio, double ratioLower) {
 
         /** An action before the leak's onset, or on a trace that never reaches its limit, is a false action. */
-        static Outcome of(Trace trace, boolean[] act) {
+        static Outcome of(Trace trace, Policy.Replay replay) {
+            boolean[] act = replay.act();
             long onset = trace.reachesLimit() ? trace.leakOnsetMillis() : Long.MAX_VALUE;
             boolean falseAction = false;
             long firstValid = -1;
+            int firstValidIndex = -1;
             for (int k = 0; k < act.length; k++) {
                 if (!act[k]) {
                     continue;
@@ -79,6 +86,7 @@ public final class DetectionBenchmark {
                     falseAction = true;
                 } else if (firstValid < 0) {
                     firstValid = t;
+                    firstValidIndex = k;
                 }
             }
             boolean reaches = trace.reachesLimit();
@@ -86,7 +94,13 @@ public final class DetectionBenchmark {
             boolean missed = reaches && firstValid < 0;
             double lead = reaches && firstValid >= 0 ? (trace.limitReachedMillis() - firstValid) / 1000.0 : Double.NaN;
             double delay = reaches && firstValid >= 0 ? (firstValid - trace.leakOnsetMillis()) / 1000.0 : Double.NaN;
-            return new Outcome(reaches, falseAction, eligible, missed, lead, delay);
+            double ratio = Double.NaN;
+            double ratioLower = Double.NaN;
+            if (reaches && firstValid >= 0 && replay.secondsToLimit() != null) {
+                ratio = replay.secondsToLimit()[firstValidIndex] / lead;
+                ratioLower = replay.secondsToLimitLower()[firstValidIndex] / lead;
+            }
+            return new Outcome(reaches, falseAction, eligible, missed, lead, delay, ratio, ratioLower);
         }
     }
 
@@ -100,6 +114,8 @@ public final class DetectionBenchmark {
         int missedEligible;
         final List<Double> leads = new ArrayList<>();
         final List<Double> delays = new ArrayList<>();
+        final List<Double> ratios = new ArrayList<>();
+        final List<Double> ratiosLower = new ArrayList<>();
 
         void add(Outcome outcome) {
             traces++;
@@ -122,6 +138,10 @@ public final class DetectionBenchmark {
                 leads.add(outcome.leadSeconds());
                 delays.add(outcome.delaySeconds());
             }
+            if (!Double.isNaN(outcome.ratio())) {
+                ratios.add(outcome.ratio());
+                ratiosLower.add(outcome.ratioLower());
+            }
         }
 
         int failures() {
@@ -134,6 +154,14 @@ public final class DetectionBenchmark {
 
         double delayPercentile(double p) {
             return percentile(delays, p);
+        }
+
+        double ratioPercentile(double p) {
+            return percentile(ratios, p);
+        }
+
+        double ratioLowerPercentile(double p) {
+            return percentile(ratiosLower, p);
         }
 
         /** Nearest-rank percentile; NaN for an empty list. */
@@ -165,17 +193,22 @@ public final class DetectionBenchmark {
                     .append("missed = traces that reach the limit with no action between onset and the limit ")
                     .append("(in brackets: of those reaching it after warm-up + two thirds of the window); ")
                     .append("lead = limit time − first action, in minutes and as a fraction of the horizon; ")
-                    .append("delay = first action − leak onset, minutes.\n\n")
-                    .append("| family | detector | traces (reach) | FA | missed | FA+missed | lead median | lead p5 | p5 / horizon | delay median |\n")
-                    .append("|---|---|---|---|---|---|---|---|---|---|\n");
+                    .append("delay = first action − leak onset, minutes; ")
+                    .append("t→limit = predicted time to limit at the first action ÷ time really left, median (p10), ")
+                    .append("for secondsToLimit and for the pessimistic secondsToLimitLower.\n\n")
+                    .append("| family | detector | traces (reach) | FA | missed | FA+missed | lead median | lead p5 | p5 / horizon ")
+                    .append("| delay median | t→limit | t→limit lower |\n")
+                    .append("|---|---|---|---|---|---|---|---|---|---|---|---|\n");
             for (String family : families()) {
                 for (var entry : byPolicy.entrySet()) {
                     Tally tally = entry.getValue().get(family);
-                    md.append(String.format("| %s | %s | %d (%d) | %d | %d (%d) | %d | %s | %s | %s | %s |\n",
+                    md.append(String.format("| %s | %s | %d (%d) | %d | %d (%d) | %d | %s | %s | %s | %s | %s | %s |\n",
                             family.equals(TOTAL) ? "**total**" : family, entry.getKey(), tally.traces, tally.reaching,
                             tally.falseActions, tally.missed, tally.missedEligible, tally.failures(),
                             minutes(tally.leadPercentile(50)), minutes(tally.leadPercentile(5)),
-                            fraction(tally.leadPercentile(5) / horizonSeconds()), minutes(tally.delayPercentile(50))));
+                            fraction(tally.leadPercentile(5) / horizonSeconds()), minutes(tally.delayPercentile(50)),
+                            ratio(tally.ratioPercentile(50), tally.ratioPercentile(10)),
+                            ratio(tally.ratioLowerPercentile(50), tally.ratioLowerPercentile(10))));
                 }
             }
             md.append("\n## Targets\n\n");
@@ -194,40 +227,28 @@ public final class DetectionBenchmark {
             Map<String, Tally> ours = byPolicy.get(LEAKGUARD);
             Tally total = ours.get(TOTAL);
             Map<String, String> targets = new LinkedHashMap<>();
-            int neverReachingFalse = 0;
-            for (String family : families()) {
-                if (!family.equals(TOTAL) && ours.get(family).reaching == 0) {
-                    neverReachingFalse += ours.get(family).falseActions;
-                }
-            }
-            targets.put("0 false actions on the never-reaching families",
-                    verdict(neverReachingFalse == 0) + " (" + neverReachingFalse + "; on never-reaching traces of all families: "
-                            + total.falseActionsOnNeverReaching + ")");
-            targets.put("0 missed OOMs after warm-up + minimum samples",
-                    verdict(total.missedEligible == 0) + " (" + total.missedEligible + " of "
-                            + total.reaching + " reaching; " + total.missed + " counting all)");
+            targets.put("0 false actions", verdict(total.falseActions == 0) + " (" + total.falseActions
+                    + "; on never-reaching traces: " + total.falseActionsOnNeverReaching + ")");
+            targets.put("0 missed OOMs", verdict(total.missed == 0) + " (" + total.missed + " of " + total.reaching
+                    + " reaching; " + total.missedEligible + " after warm-up + two thirds of the window)");
             double p5 = total.leadPercentile(5) / horizonSeconds();
-            targets.put("5th-percentile lead ≥ 0.5 × horizon", verdict(p5 >= 0.5) + " (" + fraction(p5) + ")");
-            List<String> notBetter = new ArrayList<>();
-            List<String> tied = new ArrayList<>();
+            targets.put("5th-percentile lead ≥ 0.8 × horizon", verdict(p5 >= 0.8) + " (" + fraction(p5) + ")");
+            double median = total.ratioPercentile(50);
+            double p10 = total.ratioPercentile(10);
+            targets.put("time to limit at the action: median ratio 0.9–1.1, p10 ≥ 0.6",
+                    verdict(median >= 0.9 && median <= 1.1 && p10 >= 0.6) + " (" + ratio(median, p10) + ")");
+            List<String> beaten = new ArrayList<>();
             for (String family : families()) {
                 int mine = ours.get(family).failures();
                 for (var entry : byPolicy.entrySet()) {
-                    if (entry.getKey().equals(LEAKGUARD)) {
-                        continue;
-                    }
                     int theirs = entry.getValue().get(family).failures();
-                    if (mine > theirs) {
-                        notBetter.add(family + " vs " + entry.getKey() + " (" + mine + " > " + theirs + ")");
-                    } else if (mine == theirs) {
-                        tied.add(family + " vs " + entry.getKey() + " (" + mine + " = " + theirs + ")");
+                    if (!entry.getKey().equals(LEAKGUARD) && theirs < mine) {
+                        beaten.add(family + " by " + entry.getKey() + " (" + theirs + " < " + mine + ")");
                     }
                 }
             }
-            targets.put("strictly fewer FA + missed than every baseline, in total and per family",
-                    verdict(notBetter.isEmpty() && tied.isEmpty())
-                            + (notBetter.isEmpty() ? "" : "; worse: " + String.join(", ", notBetter))
-                            + (tied.isEmpty() ? "" : "; equal: " + String.join(", ", tied)));
+            targets.put("no family where a baseline has fewer FA + missed",
+                    verdict(beaten.isEmpty()) + (beaten.isEmpty() ? "" : "; beaten: " + String.join(", ", beaten)));
             return targets;
         }
 
@@ -235,8 +256,8 @@ public final class DetectionBenchmark {
             Map<String, Object> json = new LinkedHashMap<>();
             json.put("seed", seed);
             json.put("traces", traceCount);
-            json.put("settings", Map.of("window", SETTINGS.window().toString(), "warmup", SETTINGS.warmup().toString(),
-                    "horizon", SETTINGS.horizon().toString(), "interval", SETTINGS.interval().toString()));
+            json.put("settings", new java.util.TreeMap<>(Map.of("window", SETTINGS.window().toString(), "warmup", SETTINGS.warmup().toString(),
+                    "horizon", SETTINGS.horizon().toString(), "interval", SETTINGS.interval().toString())));
             Map<String, Object> detectors = new LinkedHashMap<>();
             for (var entry : byPolicy.entrySet()) {
                 Map<String, Object> families = new LinkedHashMap<>();
@@ -254,6 +275,9 @@ public final class DetectionBenchmark {
                     row.put("leadMedianFractionOfHorizon", finite(tally.leadPercentile(50) / horizonSeconds()));
                     row.put("detectionDelaySecondsMedian", finite(tally.delayPercentile(50)));
                     row.put("detectionDelaySecondsP95", finite(tally.delayPercentile(95)));
+                    row.put("timeToLimitRatioMedian", finite(tally.ratioPercentile(50)));
+                    row.put("timeToLimitRatioP10", finite(tally.ratioPercentile(10)));
+                    row.put("timeToLimitLowerRatioMedian", finite(tally.ratioLowerPercentile(50)));
                     families.put(family.getKey(), row);
                 }
                 detectors.put(entry.getKey(), families);
@@ -273,6 +297,10 @@ public final class DetectionBenchmark {
 
         private static String minutes(double seconds) {
             return Double.isNaN(seconds) ? "–" : String.format("%.1f min", seconds / 60);
+        }
+
+        private static String ratio(double median, double p10) {
+            return Double.isNaN(median) ? "–" : String.format("%.2f (%.2f)", median, p10);
         }
 
         private static String fraction(double value) {

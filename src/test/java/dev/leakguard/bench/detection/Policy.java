@@ -1,5 +1,6 @@
 package dev.leakguard.bench.detection;
 
+import dev.leakguard.trend.Assessment;
 import dev.leakguard.trend.DetectionSettings;
 import dev.leakguard.trend.LeakDetector;
 import dev.leakguard.trend.LeakDetectors;
@@ -15,7 +16,18 @@ interface Policy {
 
     String name();
 
-    boolean[] replay(Trace trace, DetectionSettings settings);
+    Replay replay(Trace trace, DetectionSettings settings);
+
+    /**
+     * Per sample: whether the policy acts, and the time to limit it predicts (point estimate and
+     * pessimistic bound; {@code null} for policies that predict none).
+     */
+    record Replay(boolean[] act, double[] secondsToLimit, double[] secondsToLimitLower) {
+
+        static Replay actionsOnly(boolean[] act) {
+            return new Replay(act, null, null);
+        }
+    }
 
     /** leakguard's detector, exactly as the operator uses it: act on {@link Verdict#LEAKING}. */
     static Policy leakguard() {
@@ -26,15 +38,20 @@ interface Policy {
             }
 
             @Override
-            public boolean[] replay(Trace trace, DetectionSettings settings) {
+            public Replay replay(Trace trace, DetectionSettings settings) {
                 LeakDetector detector = LeakDetectors.create(settings.withMemoryLimitBytes(trace.limitBytes()));
                 boolean[] act = new boolean[trace.size()];
+                double[] secondsToLimit = new double[trace.size()];
+                double[] secondsToLimitLower = new double[trace.size()];
                 for (int k = 0; k < trace.size(); k++) {
                     Sample sample = new Sample(trace.timestampMillis()[k], trace.memoryBytes()[k], trace.threads()[k],
                             trace.containerStartMillis()[k], trace.restartCount()[k]);
-                    act[k] = detector.observe(sample).verdict() == Verdict.LEAKING;
+                    Assessment assessment = detector.observe(sample);
+                    act[k] = assessment.verdict() == Verdict.LEAKING;
+                    secondsToLimit[k] = assessment.secondsToLimit();
+                    secondsToLimitLower[k] = assessment.secondsToLimitLower();
                 }
-                return act;
+                return new Replay(act, secondsToLimit, secondsToLimitLower);
             }
         };
     }
@@ -51,7 +68,7 @@ interface Policy {
             }
 
             @Override
-            public boolean[] replay(Trace trace, DetectionSettings settings) {
+            public Replay replay(Trace trace, DetectionSettings settings) {
                 long[] t = trace.timestampMillis();
                 double[] y = trace.memoryBytes();
                 double horizon = settings.horizon().toMillis() / 1000.0;
@@ -63,7 +80,7 @@ interface Policy {
                     }
                     condition[k] = k > from && predict(t, y, from, k, horizon) >= trace.limitBytes();
                 }
-                return sustained(t, condition);
+                return Replay.actionsOnly(sustained(t, condition));
             }
         };
     }
@@ -77,12 +94,12 @@ interface Policy {
             }
 
             @Override
-            public boolean[] replay(Trace trace, DetectionSettings settings) {
+            public Replay replay(Trace trace, DetectionSettings settings) {
                 boolean[] condition = new boolean[trace.size()];
                 for (int k = 0; k < trace.size(); k++) {
                     condition[k] = trace.memoryBytes()[k] >= fraction * trace.limitBytes();
                 }
-                return sustained(trace.timestampMillis(), condition);
+                return Replay.actionsOnly(sustained(trace.timestampMillis(), condition));
             }
         };
     }

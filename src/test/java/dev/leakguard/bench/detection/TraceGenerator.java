@@ -6,11 +6,13 @@ import java.util.List;
 import java.util.SplittableRandom;
 
 /**
- * Seeded synthetic memory/thread series in ten families, each with ground truth. Memory is
+ * Seeded synthetic memory/thread series in twelve families, each with ground truth. Memory is
  * {@code base + warm-up + traffic + leak} (the floor) plus a GC sawtooth, Gaussian noise and rare
  * allocation spikes (the peaks); the OOM time is the first moment the true memory, scraped or not,
  * reaches the limit. Scrapes come every 15 s with ±1 s jitter, and in some families with lost
- * scrapes and gaps of minutes.
+ * scrapes and gaps of minutes; in {@code gappy-irregular} at irregular intervals of 3–45 s with
+ * gaps of 10–45 min (an operator restart or a Prometheus outage: the container keeps running).
+ * {@code late-onset} starts its leak after 0.5, 1, 2, 4 or 6 h of healthy running.
  */
 final class TraceGenerator {
 
@@ -21,8 +23,9 @@ final class TraceGenerator {
     /** The families, and below how many traces of each one corpus holds. */
     static final String[] FAMILIES = {
         "linear-leak", "late-leak", "slow-leak", "healthy-sawtooth", "warmup-plateau",
-        "traffic-no-leak", "traffic-leak", "gappy-noisy", "restarts", "thread-leak"};
-    private static final int[] COUNTS = {40, 30, 30, 40, 30, 40, 30, 30, 30, 30};
+        "traffic-no-leak", "traffic-leak", "gappy-noisy", "restarts", "thread-leak", "late-onset", "gappy-irregular"};
+    private static final int[] COUNTS = {40, 30, 30, 40, 30, 40, 30, 30, 30, 30, 30, 30};
+    private static final double[] LATE_ONSETS_HOURS = {0.5, 1, 2, 4, 6};
 
     private final long seed;
 
@@ -121,6 +124,25 @@ final class TraceGenerator {
                 p.reachAfter = between(random, 2 * HOUR, 8 * HOUR);
                 p.threadLeak = true;
             }
+            case "late-onset" -> {
+                p.duration = 12 * HOUR;
+                p.leakOnset = LATE_ONSETS_HOURS[index % LATE_ONSETS_HOURS.length] * HOUR;
+                p.reachAfter = between(random, 0.6 * HOUR, 4 * HOUR);
+            }
+            case "gappy-irregular" -> {
+                p.duration = 12 * HOUR;
+                p.irregular = true;
+                p.lostScrapes = between(random, 0, 0.2);
+                p.gapsPerHour = between(random, 0.1, 0.5);
+                p.gapSeconds = new double[] {10 * 60, 45 * 60};
+                p.base = between(random, 0.3, 0.45);
+                if (index % 2 == 0) {
+                    p.leakOnset = between(random, 0, 5 * HOUR);
+                    p.reachAfter = between(random, 1 * HOUR, 5 * HOUR);
+                } else {
+                    p.headroomAtPeak = between(random, 0.05, 0.2);
+                }
+            }
             default -> throw new IllegalArgumentException(family);
         }
         return p.simulate(family, name, random);
@@ -162,6 +184,10 @@ final class TraceGenerator {
         double headroomAtPeak = Double.NaN;
         double lostScrapes;
         double gapsPerHour;
+        /** Shortest and longest gap. */
+        double[] gapSeconds = {2 * 60, 12 * 60};
+        /** Scrapes at random intervals of 3–45 s instead of every 15 s ± 1 s. */
+        boolean irregular;
         final List<Double> restarts = new ArrayList<>();
         boolean containerStartKnown = true;
         boolean threadLeak;
@@ -228,20 +254,19 @@ final class TraceGenerator {
         Trace simulate(String family, String name, SplittableRandom random) {
             boolean leaks = !Double.isNaN(leakOnset);
             double rate = leaks ? leakRate() : 0;
-            int steps = (int) (duration / INTERVAL_SECONDS);
-            double[] time = new double[steps];
+            double[] time = scrapeTimes(random);
+            int steps = time.length;
             double[] memory = new double[steps];
             double[] threads = new double[steps];
             double sawPhase = random.nextDouble();
             double period = sawPeriod;
             for (int k = 0; k < steps; k++) {
-                double t = k * INTERVAL_SECONDS + between(random, -1, 1);
-                time[k] = t;
+                double t = time[k];
                 double start = containerStart(t);
                 double age = t - start;
                 double leaked = leaks && t >= leakOnset && leakOnset >= start ? rate * (t - leakOnset) : 0;
                 double floor = base + warmAmplitude * (1 - Math.exp(-age / warmTau)) + traffic(t) + leaked;
-                sawPhase += INTERVAL_SECONDS / period;
+                sawPhase += step(time, k) / period;
                 if (sawPhase >= 1) {
                     sawPhase -= Math.floor(sawPhase);
                     period = sawPeriod * between(random, 0.7, 1.3);
@@ -274,6 +299,27 @@ final class TraceGenerator {
             return scrape(family, name, random, time, memory, threads, limitFraction, reached);
         }
 
+        /** Seconds since the previous scrape time: the nominal interval unless sampling is irregular. */
+        private double step(double[] time, int k) {
+            return irregular && k > 0 ? time[k] - time[k - 1] : INTERVAL_SECONDS;
+        }
+
+        private double[] scrapeTimes(SplittableRandom random) {
+            if (!irregular) {
+                double[] time = new double[(int) (duration / INTERVAL_SECONDS)];
+                for (int k = 0; k < time.length; k++) {
+                    time[k] = k * INTERVAL_SECONDS + between(random, -1, 1);
+                }
+                return time;
+            }
+            double[] time = new double[(int) (duration / 3) + 1];
+            int n = 0;
+            for (double t = 0; t < duration; t += between(random, 3, 45)) {
+                time[n++] = t;
+            }
+            return Arrays.copyOf(time, n);
+        }
+
         private Trace scrape(String family, String name, SplittableRandom random, double[] time, double[] memory,
                              double[] threads, double limitFraction, int reached) {
             int end = reached >= 0 ? reached : time.length;
@@ -289,8 +335,8 @@ final class TraceGenerator {
                 if (t < gapUntil || random.nextDouble() < lostScrapes) {
                     continue;
                 }
-                if (random.nextDouble() < gapsPerHour * INTERVAL_SECONDS / HOUR) {
-                    gapUntil = t + between(random, 2 * 60, 12 * 60);
+                if (random.nextDouble() < gapsPerHour * step(time, k) / HOUR) {
+                    gapUntil = t + between(random, gapSeconds[0], gapSeconds[1]);
                     continue;
                 }
                 double start = containerStart(t);
