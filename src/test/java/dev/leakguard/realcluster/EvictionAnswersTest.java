@@ -10,6 +10,8 @@ import dev.leakguard.testing.ControlPlane;
 import dev.leakguard.testing.Kubelet;
 import dev.leakguard.testing.Poll;
 import dev.leakguard.testing.RealKubernetes;
+import dev.leakguard.testing.RunningUntilTestEnds;
+import dev.leakguard.testing.TestEvents;
 import dev.leakguard.testing.TestPolicies;
 import dev.leakguard.time.ScaledClock;
 import io.fabric8.kubernetes.api.model.Event;
@@ -22,10 +24,8 @@ import io.micrometer.core.instrument.Counter;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -40,14 +40,8 @@ class EvictionAnswersTest {
     static final RealKubernetes k8s = new RealKubernetes();
     private static final String OPERATOR = "system:serviceaccount:leakguard:leakguard";
     private final ScaledClock clock = ScaledClock.compressed(Instant.now(), 300);
-    private final List<AutoCloseable> running = new ArrayList<>();
-
-    @AfterEach
-    void stop() throws Exception {
-        for (int i = running.size() - 1; i >= 0; i--) {
-            running.get(i).close();
-        }
-    }
+    @RegisterExtension
+    final RunningUntilTestEnds running = new RunningUntilTestEnds();
 
     @Test
     void aBudgetThatAllowsNoDisruptionAndAPodUnderTwoBudgetsAreToldApartAndBackedOff() throws Exception {
@@ -98,10 +92,10 @@ class EvictionAnswersTest {
                      LeakguardOperator.Settings.builder().statusRefresh(Duration.ofSeconds(150)).build())) {
             operator.start();
 
-            Event misconfigured = Poll.until(Duration.ofSeconds(120), () -> events(admin, ns, "DisruptionBudgetMisconfigured"),
+            Event misconfigured = Poll.until(Duration.ofSeconds(120), () -> TestEvents.withReason(admin, ns, "DisruptionBudgetMisconfigured"),
                     e -> !e.isEmpty(), "DisruptionBudgetMisconfigured for a doubled pod").get(0);
             assertThat(misconfigured.getMessage()).contains("pdb-misconfigured", "doubled", "doubled-too", "more than one PodDisruptionBudget");
-            Event blocked = Poll.until(Duration.ofSeconds(60), () -> events(admin, ns, "RestartBlocked"),
+            Event blocked = Poll.until(Duration.ofSeconds(60), () -> TestEvents.withReason(admin, ns, "RestartBlocked"),
                     e -> e.stream().anyMatch(x -> x.getMessage().contains("disruption-budget")), "RestartBlocked for a blocked pod")
                     .stream().filter(x -> x.getMessage().contains("disruption-budget")).findFirst().orElseThrow();
             assertThat(blocked.getInvolvedObject().getName()).startsWith("blocked-");
@@ -120,7 +114,7 @@ class EvictionAnswersTest {
             assertThat(perPod).as("eviction requests per pod in ~20 simulated minutes: backed off, not one per scrape")
                     .isLessThanOrEqualTo(6);
             for (String reason : List.of("DisruptionBudgetMisconfigured", "RestartBlocked")) {
-                assertThat(events(admin, ns, reason)).as("one " + reason + " Event per pod and episode")
+                assertThat(TestEvents.withReason(admin, ns, reason)).as("one " + reason + " Event per pod and episode")
                         .allSatisfy(e -> assertThat(e.getCount()).isEqualTo(1));
             }
             assertThat(admin.pods().inNamespace(ns).list().getItems()).as("nothing evicted").hasSize(4);
@@ -142,7 +136,4 @@ class EvictionAnswersTest {
                 .mapToDouble(Counter::count).sum();
     }
 
-    private static List<Event> events(KubernetesClient admin, String namespace, String reason) {
-        return admin.v1().events().inNamespace(namespace).list().getItems().stream().filter(e -> reason.equals(e.getReason())).toList();
-    }
 }

@@ -10,6 +10,8 @@ import dev.leakguard.operator.LeakguardOperator;
 import dev.leakguard.testing.Kubelet;
 import dev.leakguard.testing.Poll;
 import dev.leakguard.testing.RealKubernetes;
+import dev.leakguard.testing.RunningUntilTestEnds;
+import dev.leakguard.testing.TestEvents;
 import dev.leakguard.testing.TestPolicies;
 import dev.leakguard.time.ScaledClock;
 import io.fabric8.kubernetes.api.model.Event;
@@ -18,13 +20,11 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -42,14 +42,8 @@ class WorkloadRestartPlanTest {
     private static final double MARGIN_BELOW_LIMIT_BYTES = 482 * 1024 * 1024;
     /** One real second is a minute: kube-controller-manager's replacements then take about as long as real ones. */
     private final ScaledClock clock = ScaledClock.compressed(Instant.now(), 60);
-    private final List<AutoCloseable> running = new ArrayList<>();
-
-    @AfterEach
-    void stop() throws Exception {
-        for (int i = running.size() - 1; i >= 0; i--) {
-            running.get(i).close();
-        }
-    }
+    @RegisterExtension
+    final RunningUntilTestEnds running = new RunningUntilTestEnds();
 
     @Test
     void threeReplicasLeakingInStepAreAllRestartedBeforeTheirLimitsOneAtATime() throws Exception {
@@ -111,11 +105,11 @@ class WorkloadRestartPlanTest {
                         .isLessThan(MARGIN_BELOW_LIMIT_BYTES);
             }
             assertThat(fewestReady.get()).as("Ready replicas at the worst moment: never more than one unavailable").isEqualTo(2);
-            List<Event> evicted = Poll.until(Duration.ofSeconds(10), () -> events(admin, ns, "Evicted"), e -> e.size() == 3,
+            List<Event> evicted = Poll.until(Duration.ofSeconds(10), () -> TestEvents.withReason(admin, ns, "Evicted"), e -> e.size() == 3,
                     "an Evicted Event for each replica");
             assertThat(evicted).extracting(e -> e.getInvolvedObject().getName()).containsExactlyInAnyOrderElementsOf(originals);
             assertThat(evicted).extracting(Event::getMessage).anySatisfy(m -> assertThat(m).contains("cooldown waived"));
-            Event planned = Poll.until(Duration.ofSeconds(10), () -> events(admin, ns, "RestartPlanned"), e -> !e.isEmpty(),
+            Event planned = Poll.until(Duration.ofSeconds(10), () -> TestEvents.withReason(admin, ns, "RestartPlanned"), e -> !e.isEmpty(),
                     "the plan announced on the Deployment").get(0);
             assertThat(planned.getInvolvedObject().getKind()).isEqualTo("Deployment");
             assertThat(planned.getMessage()).contains("1 at a time");
@@ -128,7 +122,4 @@ class WorkloadRestartPlanTest {
         return admin.pods().inNamespace(ns).withLabel("app", "checkout-api").list().getItems().stream().filter(Pods::healthy).toList();
     }
 
-    private static List<Event> events(KubernetesClient admin, String namespace, String reason) {
-        return admin.v1().events().inNamespace(namespace).list().getItems().stream().filter(e -> reason.equals(e.getReason())).toList();
-    }
 }

@@ -9,6 +9,7 @@ import dev.leakguard.operator.LeakguardOperator;
 import dev.leakguard.testing.Kubelet;
 import dev.leakguard.testing.Poll;
 import dev.leakguard.testing.RealKubernetes;
+import dev.leakguard.testing.RunningUntilTestEnds;
 import dev.leakguard.testing.TestPolicies;
 import dev.leakguard.time.ScaledClock;
 import io.fabric8.kubernetes.api.model.Event;
@@ -19,10 +20,8 @@ import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -36,14 +35,8 @@ class WorkloadsThatWillNotRollTest {
     @RegisterExtension
     static final RealKubernetes k8s = new RealKubernetes();
     private final ScaledClock clock = ScaledClock.compressed(Instant.now(), 300);
-    private final List<AutoCloseable> running = new ArrayList<>();
-
-    @AfterEach
-    void stop() throws Exception {
-        for (int i = running.size() - 1; i >= 0; i--) {
-            running.get(i).close();
-        }
-    }
+    @RegisterExtension
+    final RunningUntilTestEnds running = new RunningUntilTestEnds();
 
     @Test
     void onDeleteIsEvictedInsteadAPausedLastReplicaIsLeftAloneAndAStuckRolloutIsGivenUp() throws Exception {
