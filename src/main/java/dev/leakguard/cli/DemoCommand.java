@@ -2,7 +2,7 @@ package dev.leakguard.cli;
 
 import dev.leakguard.Main;
 import dev.leakguard.api.LeakPolicy;
-import dev.leakguard.decide.Format;
+import dev.leakguard.text.Format;
 import dev.leakguard.decide.PodAnnotations;
 import dev.leakguard.demo.DemoApiServer;
 import dev.leakguard.demo.DemoCluster;

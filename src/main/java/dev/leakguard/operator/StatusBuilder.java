@@ -3,7 +3,7 @@ package dev.leakguard.operator;
 import dev.leakguard.api.LeakPolicy;
 import dev.leakguard.api.LeakPolicyStatus;
 import dev.leakguard.api.PodRisk;
-import dev.leakguard.decide.Format;
+import dev.leakguard.text.Format;
 import dev.leakguard.decide.PodAnnotations;
 import dev.leakguard.engine.PodKey;
 import dev.leakguard.engine.PodView;
