@@ -3,6 +3,7 @@ package dev.leakguard.realcluster;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.leakguard.api.LeakPolicy;
+import dev.leakguard.api.WorkloadRisk;
 import dev.leakguard.demo.SimulatedContainer;
 import dev.leakguard.kube.Pods;
 import dev.leakguard.metrics.MicrometerOperatorMetrics;
@@ -96,6 +97,17 @@ class WorkloadRestartPlanTest {
              LeakguardOperator operator = new LeakguardOperator(operatorClient, clock, new MicrometerOperatorMetrics("test"),
                      LeakguardOperator.Settings.builder().statusRefresh(Duration.ofSeconds(60)).build())) {
             operator.start();
+
+            // The policy's status names the workload, not only its pods, while its replicas leak (the server keeps the field).
+            LeakPolicy listed = Poll.until(Duration.ofSeconds(150),
+                    () -> admin.resources(LeakPolicy.class).inNamespace(ns).withName("checkout-api").get(),
+                    p -> p.getStatus() != null && p.getStatus().getLeakingWorkloads() != null && !p.getStatus().getLeakingWorkloads().isEmpty(),
+                    "the policy's status to list the leaking Deployment");
+            WorkloadRisk workload = listed.getStatus().getLeakingWorkloads().get(0);
+            assertThat(workload.getWorkload()).isEqualTo("Deployment/checkout-api");
+            assertThat(workload.getWatched()).isEqualTo(3);
+            assertThat(workload.getLeaking()).isPositive();
+            assertThat(workload.getTimeToLimit()).isNotBlank();
 
             Poll.until(Duration.ofSeconds(150), () -> originals.stream().allMatch(memoryWhenStopped::containsKey),
                     "all three original replicas restarted");
