@@ -6,6 +6,7 @@ import dev.leakguard.decide.OomKills.Termination;
 import dev.leakguard.decide.OomKills;
 import dev.leakguard.decide.RestartLedger;
 import dev.leakguard.engine.PolicyRef;
+import dev.leakguard.kube.Pods;
 import dev.leakguard.kube.Refs;
 import dev.leakguard.metrics.OperatorMetrics;
 import io.fabric8.kubernetes.api.model.ContainerStateTerminated;
@@ -98,10 +99,8 @@ public final class OomKillTracker implements AutoCloseable {
 
     private static List<Termination> terminations(Pod pod, long notBeforeMillis) {
         List<Termination> out = new ArrayList<>();
-        if (pod.getStatus() == null || pod.getStatus().getContainerStatuses() == null) {
-            return out;
-        }
-        for (ContainerStatus status : pod.getStatus().getContainerStatuses()) {
+        // Native sidecars are OOM-killed like any container, and their statuses are among the init containers'.
+        for (ContainerStatus status : Pods.longRunningContainerStatuses(pod)) {
             int restarts = Objects.requireNonNullElse(status.getRestartCount(), 0);
             ContainerStateTerminated last = status.getLastState() == null ? null : status.getLastState().getTerminated();
             if (last != null && parseMillis(last.getFinishedAt(), Long.MAX_VALUE) >= notBeforeMillis) {

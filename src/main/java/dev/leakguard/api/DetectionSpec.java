@@ -24,7 +24,7 @@ public class DetectionSpec {
     private String horizon = Defaults.HORIZON;
 
     @Pattern("^$|^[0-9]+(\\.[0-9]+)?([eE][0-9]+|Ki|Mi|Gi|Ti|Pi|k|M|G|T|P)?$")
-    @JsonPropertyDescription("Memory limit to predict against, as a Kubernetes quantity (e.g. 512Mi). Empty: the scraped container's resources.limits.memory.")
+    @JsonPropertyDescription("Memory limit to predict against, as a Kubernetes quantity (e.g. 512Mi). Empty: the scraped container's memory limit as its status reports it (after an in-place resize), else its spec's, else the pod-level spec.resources limit; status.riskiestPods[].limitSource says which.")
     private String memoryLimit = "";
 
     public String getWindow() { return window; }

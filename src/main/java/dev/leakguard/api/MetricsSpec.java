@@ -21,6 +21,10 @@ public class MetricsSpec {
     @JsonPropertyDescription("Container port serving the metrics: a port name (e.g. 'metrics') or number. The host is always the pod's IP.")
     private IntOrString port;
 
+    @Pattern("^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
+    @JsonPropertyDescription("Name of the container that serves the metrics port and whose memory limit counts, e.g. 'app'. Needed when a numeric port is not declared and the pod has more containers than one (a mesh proxy injected first, native sidecars); otherwise ports are searched in every container and native sidecar.")
+    private String container;
+
     @Pattern("^/[^\\s]*$")
     @JsonPropertyDescription("HTTP path of the Prometheus text endpoint. Default " + Defaults.METRICS_PATH + ".")
     private String path = Defaults.METRICS_PATH;
@@ -58,6 +62,8 @@ public class MetricsSpec {
     public void setSource(MetricsSource source) { this.source = source; }
     public IntOrString getPort() { return port; }
     public void setPort(IntOrString port) { this.port = port; }
+    public String getContainer() { return container; }
+    public void setContainer(String container) { this.container = container; }
     public String getPath() { return path; }
     public void setPath(String path) { this.path = path; }
     public String getInterval() { return interval; }

@@ -17,6 +17,8 @@ public class PodRisk {
     private String memory;
     @JsonPropertyDescription("Memory limit predicted against, e.g. 512Mi.")
     private String limit;
+    @JsonPropertyDescription("Where limit comes from: 'policy spec.detection.memoryLimit', 'container status' (after an in-place resize), 'container spec' or 'pod spec.resources' (pod-level resources).")
+    private String limitSource;
     @JsonPropertyDescription("Memory growth, e.g. 1.2Mi/min.")
     private String growth;
     @JsonPropertyDescription("Predicted time until the limit, e.g. 14m; absent when not approaching it.")
@@ -40,6 +42,8 @@ public class PodRisk {
     public void setMemory(String memory) { this.memory = memory; }
     public String getLimit() { return limit; }
     public void setLimit(String limit) { this.limit = limit; }
+    public String getLimitSource() { return limitSource; }
+    public void setLimitSource(String limitSource) { this.limitSource = limitSource; }
     public String getGrowth() { return growth; }
     public void setGrowth(String growth) { this.growth = growth; }
     public String getTimeToLimit() { return timeToLimit; }
@@ -60,7 +64,7 @@ public class PodRisk {
         if (this == o) return true;
         if (!(o instanceof PodRisk that)) return false;
         return Objects.equals(pod, that.pod) && Objects.equals(verdict, that.verdict)
-                && Objects.equals(memory, that.memory) && Objects.equals(limit, that.limit)
+                && Objects.equals(memory, that.memory) && Objects.equals(limit, that.limit) && Objects.equals(limitSource, that.limitSource)
                 && Objects.equals(growth, that.growth) && Objects.equals(timeToLimit, that.timeToLimit)
                 && Objects.equals(timeToLimitLower, that.timeToLimitLower)
                 && Objects.equals(message, that.message) && Objects.equals(topGroups, that.topGroups)
@@ -69,6 +73,6 @@ public class PodRisk {
 
     @Override
     public int hashCode() {
-        return Objects.hash(pod, verdict, memory, limit, growth, timeToLimit, timeToLimitLower, message, topGroups, profileSkipped, evidence);
+        return Objects.hash(pod, verdict, memory, limit, limitSource, growth, timeToLimit, timeToLimitLower, message, topGroups, profileSkipped, evidence);
     }
 }

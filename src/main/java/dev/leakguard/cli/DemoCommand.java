@@ -2,7 +2,7 @@ package dev.leakguard.cli;
 
 import dev.leakguard.Main;
 import dev.leakguard.api.LeakPolicy;
-import dev.leakguard.decide.Format;
+import dev.leakguard.text.Format;
 import dev.leakguard.decide.PodAnnotations;
 import dev.leakguard.demo.DemoApiServer;
 import dev.leakguard.demo.DemoCluster;
@@ -60,7 +60,7 @@ public final class DemoCommand implements Callable<Integer> {
         try (DemoApiServer api = new DemoApiServer();
              LeakguardOperator operator = new LeakguardOperator(api.client(), clock, metrics,
                      LeakguardOperator.Settings.builder().statusRefresh(statusRefresh).build());
-             HttpEndpoints http = new HttpEndpoints("127.0.0.1", 0, metrics::scrape, operator::healthy, operator::started);
+             HttpEndpoints http = new HttpEndpoints("127.0.0.1", 0, 0, metrics::scrape, operator::live, operator::ready);
              DemoCluster cluster = new DemoCluster(api.client(), clock)) {
             out.printf("API server   %s%n", api.url());
             out.printf("  try:       kubectl --server %s get leakpolicies,pods -n %s%n", api.url(), DemoCluster.NAMESPACE);
@@ -130,5 +130,9 @@ public final class DemoCommand implements Callable<Integer> {
                     status == null ? "-" : status.getOomKillsMissed());
         }
         out.printf("%nPods replaced after a graceful restart: %d; containers OOM-killed: %d.%n", cluster.replacements(), cluster.oomKills());
+        for (DemoCluster.Stopped stopped : cluster.stopped()) {
+            out.printf("  %-30s stopped at %s of %s, %s before its limit%n", stopped.pod(), Format.bytes(stopped.memoryBytes()),
+                    Format.bytes(stopped.limitBytes()), Format.duration(stopped.minutesLeft() * 60));
+        }
     }
 }

@@ -5,12 +5,21 @@ import dev.leakguard.metrics.HttpEndpoints;
 import dev.leakguard.metrics.MicrometerOperatorMetrics;
 import dev.leakguard.operator.LeakguardOperator;
 import dev.leakguard.operator.PrometheusPodLabels;
+import dev.leakguard.policy.Durations;
 import dev.leakguard.policy.PrometheusUrlAllowList;
 import dev.leakguard.time.ScaledClock;
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.SocketTimeoutException;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.net.UnknownHostException;
+import java.time.Duration;
 import java.util.Arrays;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -31,8 +40,12 @@ public final class RunCommand implements Callable<Integer> {
             description = "Watch only these namespaces (repeatable or comma-separated; default: all, or env LEAKGUARD_NAMESPACES).")
     List<String> namespaces;
 
-    @Option(names = "--http-port", defaultValue = "8080", description = "Port for /metrics, /healthz and /readyz (default ${DEFAULT-VALUE}; 0 picks a free one).")
+    @Option(names = "--http-port", defaultValue = "8080", description = "Port for /metrics (default ${DEFAULT-VALUE}; 0 picks a free one).")
     int httpPort;
+
+    @Option(names = "--probe-port", defaultValue = "8081",
+            description = "Port for /healthz and /readyz, served apart from /metrics so a slow render never fails a probe (default ${DEFAULT-VALUE}; 0 picks a free one).")
+    int probePort;
 
     @Option(names = "--leader-election", description = "Only the holder of the Lease scrapes and acts; run 2 replicas for HA.")
     boolean leaderElection;
@@ -59,11 +72,24 @@ public final class RunCommand implements Callable<Integer> {
             description = "Label holding the namespace on series read from Prometheus (default ${DEFAULT-VALUE}).")
     String prometheusNamespaceLabel;
 
+    /** The API server cannot be used: one line naming it and why, not a stack trace after fabric8's retries. */
+    static final int EXIT_UNREACHABLE = 1;
+
     @Override
     public Integer call() throws Exception {
         Config config = Config.autoConfigure(null);
         if (master != null) {
+            String problem = masterProblem(master);
+            if (problem != null) {
+                System.err.println("leakguard: --master " + problem);
+                return EXIT_UNREACHABLE;
+            }
             config = new ConfigBuilder(config).withMasterUrl(master).build();
+        }
+        String unreachable = unreachable(config.getMasterUrl(), config.getConnectionTimeout());
+        if (unreachable != null) {
+            System.err.println("leakguard: cannot reach the API server at " + config.getMasterUrl() + ": " + unreachable);
+            return EXIT_UNREACHABLE;
         }
         config.setUserAgent(LeakguardOperator.USER_AGENT_PREFIX + Main.version());
         Set<String> watched = new LinkedHashSet<>();
@@ -97,7 +123,7 @@ public final class RunCommand implements Callable<Integer> {
         MicrometerOperatorMetrics metrics = new MicrometerOperatorMetrics(Main.version());
         KubernetesClient client = new KubernetesClientBuilder().withConfig(config).build();
         LeakguardOperator operator = new LeakguardOperator(client, ScaledClock.system(), metrics, settings.build());
-        HttpEndpoints http = new HttpEndpoints("0.0.0.0", httpPort, metrics::scrape, operator::healthy, operator::started);
+        HttpEndpoints http = new HttpEndpoints("0.0.0.0", httpPort, probePort, metrics::scrape, operator::live, operator::ready);
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             operator.close();
@@ -106,9 +132,42 @@ public final class RunCommand implements Callable<Integer> {
             stopped.countDown();
         }, "leakguard-shutdown"));
         System.out.println("leakguard " + Main.version() + " watching " + (watched.isEmpty() ? "all namespaces" : watched)
-                + " on " + config.getMasterUrl() + "; /metrics on :" + http.port());
+                + " on " + config.getMasterUrl() + "; /metrics on :" + http.port() + ", probes on :" + http.probePort());
         operator.start();
         stopped.await();
         return 0;
+    }
+
+    /** Why {@code url} is no API server URL, or null. */
+    static String masterProblem(String url) {
+        try {
+            URI uri = new URI(url);
+            if (!("http".equals(uri.getScheme()) || "https".equals(uri.getScheme())) || uri.getHost() == null) {
+                return "'" + url + "' is not an http(s) URL such as https://10.0.0.1:6443";
+            }
+            return null;
+        } catch (URISyntaxException e) {
+            return "'" + url + "' is not a URL: " + e.getReason();
+        }
+    }
+
+    /**
+     * Why no TCP connection to the server opens within the client's connect timeout, or null. Checked
+     * before the operator starts because the client retries for about 20 s and then fails with a
+     * stack trace that never names the host.
+     */
+    static String unreachable(String url, int connectTimeoutMillis) {
+        URI uri = URI.create(url);
+        int port = uri.getPort() >= 0 ? uri.getPort() : "https".equals(uri.getScheme()) ? 443 : 80;
+        try (Socket socket = new Socket()) {
+            socket.connect(new InetSocketAddress(uri.getHost(), port), Math.max(1, connectTimeoutMillis));
+            return null;
+        } catch (UnknownHostException e) {
+            return "unknown host " + uri.getHost();
+        } catch (SocketTimeoutException e) {
+            return "no answer within " + Durations.format(Duration.ofMillis(connectTimeoutMillis));
+        } catch (IOException e) {
+            return e.getMessage();
+        }
     }
 }

@@ -1,6 +1,6 @@
 package dev.leakguard.engine;
 
-import dev.leakguard.decide.Format;
+import dev.leakguard.text.Format;
 import dev.leakguard.text.BoundedText;
 import dev.leakguard.trend.Assessment;
 import java.util.List;
@@ -10,12 +10,12 @@ final class LeakMessages {
     private LeakMessages() {
     }
 
-    static String suspicion(ResolvedPolicy policy, Assessment a) {
+    static String suspicion(ResolvedPolicy policy, ScrapeTarget target, Assessment a) {
         StringBuilder text = new StringBuilder()
                 .append("Memory ").append(policy.memory()).append(" grows ").append(Format.growth(a.memoryGrowthBytesPerSecond()))
                 .append(": ").append(Format.bytes(a.memoryBytes()));
         if (!Double.isNaN(a.memoryLimitBytes())) {
-            text.append(" of ").append(Format.bytes(a.memoryLimitBytes())).append(" limit, reached in ~")
+            text.append(" of ").append(Format.bytes(a.memoryLimitBytes())).append(" limit").append(limitFrom(target)).append(", reached in ~")
                     .append(Format.duration(a.secondsToLimit())).append(" at this rate");
         } else {
             text.append(" (no memory limit known)");
@@ -25,9 +25,9 @@ final class LeakMessages {
     }
 
     /** {@code evidence} is the evidence's name or null; {@code profileNote} why there is no profile, or null. */
-    static String oomPredicted(ResolvedPolicy policy, Assessment a, String evidence, List<String> topGroups, String profileNote) {
+    static String oomPredicted(ResolvedPolicy policy, ScrapeTarget target, Assessment a, String evidence, List<String> topGroups, String profileNote) {
         StringBuilder head = new StringBuilder()
-                .append("Memory limit ").append(Format.bytes(a.memoryLimitBytes())).append(" predicted in ")
+                .append("Memory limit ").append(Format.bytes(a.memoryLimitBytes())).append(limitFrom(target)).append(" predicted in ")
                 .append(Format.duration(a.secondsToLimit()));
         if (a.secondsToLimitLower() < a.secondsToLimit()) {
             head.append(" (as soon as ").append(Format.duration(a.secondsToLimitLower())).append(")");
@@ -51,6 +51,11 @@ final class LeakMessages {
         String top = topGroups.isEmpty() ? "" : "; top: " + topGroups.get(0);
         return "memory " + Format.bytes(a.memoryBytes()) + " of " + Format.bytes(a.memoryLimitBytes()) + ", "
                 + Format.growth(a.memoryGrowthBytesPerSecond()) + ", limit predicted in " + Format.duration(a.secondsToLimit()) + top;
+    }
+
+    /** E.g. {@code  (pod spec.resources)}: which of the pod's limits the prediction is against. */
+    private static String limitFrom(ScrapeTarget target) {
+        return target.limitSource() == null ? "" : " (" + target.limitSource().label() + ")";
     }
 
     private static void appendThreads(StringBuilder text, ResolvedPolicy policy, Assessment a) {

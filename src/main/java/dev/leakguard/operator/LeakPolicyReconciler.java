@@ -47,6 +47,8 @@ public final class LeakPolicyReconciler implements Reconciler<LeakPolicy> {
     private final LedgerStore ledgers;
     private final OperatorMetrics metrics;
     private volatile PodEventSource podSource;
+    /** Keeps whole only the pods a policy selects: the informer sees every pod of the cluster. */
+    private final SlimPodStore podStore;
     static final String INSECURE_SKIP_VERIFY = "spec.metrics.tlsConfig.insecureSkipVerify is true: the pods' certificates are not verified, "
             + "so anyone on the network path can read the scrapes and any bearer token sent with them";
 
@@ -59,6 +61,7 @@ public final class LeakPolicyReconciler implements Reconciler<LeakPolicy> {
         this.statusBuilder = statusBuilder;
         this.pacer = pacer;
         this.policies = policies;
+        this.podStore = new SlimPodStore(pod -> policies.selecting(pod).findAny().isPresent());
         this.podChanges = podChanges;
         this.events = events;
         this.ledgers = ledgers;
@@ -70,6 +73,7 @@ public final class LeakPolicyReconciler implements Reconciler<LeakPolicy> {
         policies.use(context.getPrimaryCache());
         InformerEventSourceConfiguration<Pod> pods = InformerEventSourceConfiguration.from(Pod.class, LeakPolicy.class)
                 .withName("pods")
+                .withItemStore(podStore)
                 .withNamespacesInheritedFromController()
                 .withSecondaryToPrimaryMapper(pod -> policies.selecting(pod).map(ResourceID::fromResource).collect(Collectors.toSet()))
                 // leakguard's own annotation patches come back as updates; only changes that can move a target matter.
@@ -92,7 +96,7 @@ public final class LeakPolicyReconciler implements Reconciler<LeakPolicy> {
         } else {
             ResolvedPolicy resolved = ((PolicyResolver.Valid) result).policy();
             List<Pod> selected = podSource.list(key.namespace(), pod -> resolved.selector().selectsPolicyPods(pod.getMetadata().getLabels()))
-                    .toList();
+                    .map(pod -> podStore.complete(pod, context.getClient())).filter(Objects::nonNull).toList();
             ScrapeAccess access = accessReader.read(key.namespace(), resolved.auth());
             List<ScrapeScheduler.Watched> watched = new ArrayList<>();
             Map<PodKey, String> unresolved = new LinkedHashMap<>();

@@ -22,6 +22,10 @@ import dev.leakguard.scrape.JdkHttpTuning;
 import dev.leakguard.time.ScaledClock;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.javaoperatorsdk.operator.Operator;
+import io.javaoperatorsdk.operator.RegisteredController;
+import io.javaoperatorsdk.operator.RuntimeInfo;
+import io.javaoperatorsdk.operator.health.InformerHealthIndicator;
+import io.javaoperatorsdk.operator.health.InformerWrappingEventSourceHealthIndicator;
 import io.javaoperatorsdk.operator.api.config.LeaderElectionConfigurationBuilder;
 import io.javaoperatorsdk.operator.monitoring.micrometer.MicrometerMetrics;
 import io.javaoperatorsdk.operator.processing.retry.GenericRetry;
@@ -210,7 +214,10 @@ public final class LeakguardOperator implements AutoCloseable {
                 if (settings.identity() != null) {
                     election.withIdentity(settings.identity());
                 }
-                o.withLeaderElectionConfiguration(settings.exitOnStopLeading() ? election.build() : election.buildForTest(false));
+                // Not build(): in JOSDK 5.3.2 it is buildForTest(false), so a leader that lost its Lease would only log and keep
+                // reconciling next to the new one. JOSDK cannot campaign again (nothing stops its event processing), so the
+                // deposed leader exits and the kubelet restarts it as a follower.
+                o.withLeaderElectionConfiguration(election.buildForTest(settings.exitOnStopLeading()));
             }
         });
         operator.register(reconciler, c -> {
@@ -230,8 +237,33 @@ public final class LeakguardOperator implements AutoCloseable {
         operator.start();
     }
 
-    public boolean healthy() {
-        return operator.getRuntimeInfo().allEventSourcesAreHealthy();
+    /**
+     * Liveness: the scrape scheduler's thread still beats. Not the informers' health: an API-server
+     * outage must not make the kubelet restart every replica, and a restart would not bring the API back.
+     */
+    public boolean live() {
+        return scheduler.alive();
+    }
+
+    /**
+     * Readiness: started, and every informer synced and watching. JOSDK's own health check asks only
+     * whether the informers run and once synced, which stays true through an API-server outage.
+     */
+    public boolean ready() {
+        RuntimeInfo info = operator.getRuntimeInfo();
+        if (!info.isStarted()) {
+            return false;
+        }
+        for (RegisteredController<?> controller : info.getRegisteredControllers()) {
+            for (InformerWrappingEventSourceHealthIndicator<?> source : controller.getControllerHealthInfo().informerEventSourceHealthIndicators().values()) {
+                for (InformerHealthIndicator informer : source.informerHealthIndicators().values()) {
+                    if (!informer.isRunning() || !informer.hasSynced() || !informer.isWatching()) {
+                        return false;
+                    }
+                }
+            }
+        }
+        return true;
     }
 
     public boolean started() {

@@ -11,6 +11,7 @@ import dev.leakguard.engine.ScrapeTarget;
 import dev.leakguard.metrics.OperatorMetrics;
 import dev.leakguard.policy.MetricsSource;
 import dev.leakguard.time.ScaledClock;
+import java.time.Duration;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -33,6 +34,9 @@ import org.slf4j.LoggerFactory;
 public final class ScrapeScheduler implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(ScrapeScheduler.class);
     private static final long SWEEP_SECONDS = 30;
+    /** The liveness probe fails after 20 s without a beat; the kubelet restarts after 3 failures 10 s apart. */
+    private static final Duration BEAT_EVERY = Duration.ofSeconds(1);
+    private static final Duration BEAT_STALE_AFTER = Duration.ofSeconds(20);
 
     private final ScaledClock clock;
     private final Map<MetricsSource, SampleSource> sources;
@@ -43,6 +47,7 @@ public final class ScrapeScheduler implements AutoCloseable {
     /** Every policy reconciled, valid or not, so that a deleted one is forgotten even when it had no loops. */
     private final Set<PolicyKey> known = ConcurrentHashMap.newKeySet();
     private final Predicate<PolicyKey> policyExists;
+    private final Heartbeat heartbeat;
 
     /**
      * Policies are not given finalizers (an uninstalled operator must never block deleting a
@@ -62,6 +67,12 @@ public final class ScrapeScheduler implements AutoCloseable {
             return t;
         });
         timer.scheduleWithFixedDelay(this::forgetDeletedPolicies, SWEEP_SECONDS, SWEEP_SECONDS, TimeUnit.SECONDS);
+        this.heartbeat = Heartbeat.on(timer, clock, BEAT_EVERY, BEAT_STALE_AFTER);
+    }
+
+    /** Whether the thread that starts every scrape still runs: the operator's liveness. */
+    boolean alive() {
+        return heartbeat.alive();
     }
 
     /** Called for every reconciled policy. */
@@ -139,6 +150,7 @@ public final class ScrapeScheduler implements AutoCloseable {
         PolicyLoops.Loop loop = loops.remove(pod);
         if (loop != null) {
             loop.cancel();
+            pipeline.forget(loops.policy().key(), loop.state().target());
             metrics.forgetPod(pod.namespace(), pod.name(), loops.policy().key().name());
         }
     }

@@ -1,8 +1,10 @@
 package dev.leakguard.operator;
 
+import dev.leakguard.engine.LimitSource;
 import dev.leakguard.engine.MetricsPort;
 import dev.leakguard.engine.ResolvedPolicy;
 import dev.leakguard.engine.ScrapeTarget;
+import dev.leakguard.kube.Pods;
 import dev.leakguard.kube.Refs;
 import dev.leakguard.scrape.ScrapeAccess;
 import dev.leakguard.scrape.ScrapeUrls;
@@ -11,6 +13,7 @@ import io.fabric8.kubernetes.api.model.ContainerPort;
 import io.fabric8.kubernetes.api.model.ContainerStatus;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.Quantity;
+import io.fabric8.kubernetes.api.model.ResourceRequirements;
 import java.net.URI;
 import java.time.Instant;
 import java.util.List;
@@ -47,37 +50,40 @@ public final class TargetResolver {
         if (podIp == null || podIp.isBlank()) {
             return new Unresolved("pod has no IP yet", false);
         }
-        PortMatch match = findPort(pod.getSpec().getContainers(), policy.port());
-        if (match == null) {
-            return new Unresolved("no container port " + policy.port() + " in pod", true);
+        PortMatch match;
+        try {
+            match = findPort(pod, policy.port());
+        } catch (NoPortException e) {
+            return new Unresolved(e.getMessage(), true);
         }
         PortMatch profileMatch = null;
         if (policy.hasProfile()) {
-            profileMatch = policy.profilePort().equals(policy.port()) ? match : findPort(pod.getSpec().getContainers(), policy.profilePort());
-            if (profileMatch == null) {
+            try {
+                profileMatch = policy.profilePort().equals(policy.port()) ? match : findPort(pod, profilePortIn(policy.profilePort(), match));
+            } catch (NoPortException e) {
                 return new Unresolved("no container port " + policy.profilePort() + " (spec.profile.port) in pod", true);
             }
         }
-        double limit = policy.detection().memoryLimitBytes();
-        if (Double.isNaN(limit)) {
-            limit = containerLimit(match.container());
-        }
+        ContainerStatus status = Pods.longRunningContainerStatuses(pod).stream()
+                .filter(s -> match.container().getName().equals(s.getName())).findFirst().orElse(null);
+        Limit limit = Double.isNaN(policy.detection().memoryLimitBytes())
+                ? memoryLimit(pod, match.container(), status)
+                : new Limit(policy.detection().memoryLimitBytes(), LimitSource.POLICY);
         long startedMillis = -1;
         int restarts = -1;
-        for (ContainerStatus status : listOrEmpty(pod.getStatus().getContainerStatuses())) {
-            if (match.container().getName().equals(status.getName())) {
-                restarts = status.getRestartCount() == null ? -1 : status.getRestartCount();
-                if (status.getState() != null && status.getState().getRunning() != null
-                        && status.getState().getRunning().getStartedAt() != null) {
-                    startedMillis = Instant.parse(status.getState().getRunning().getStartedAt()).toEpochMilli();
-                }
+        if (status != null) {
+            restarts = status.getRestartCount() == null ? -1 : status.getRestartCount();
+            if (status.getState() != null && status.getState().getRunning() != null
+                    && status.getState().getRunning().getStartedAt() != null) {
+                startedMillis = Instant.parse(status.getState().getRunning().getStartedAt()).toEpochMilli();
             }
         }
         try {
             URI metrics = ScrapeUrls.build(access.scheme(), podIp, match.port(), policy.metricsPath());
             URI profile = profileMatch == null ? null : ScrapeUrls.build(access.scheme(), podIp, profileMatch.port(), policy.profilePath());
             return new Resolved(new ScrapeTarget(Refs.podKey(pod), pod.getMetadata().getUid(), match.container().getName(),
-                    metrics, profile, limit, startedMillis, restarts, access));
+                    metrics, profile, limit.bytes(), limit.source(), startedMillis, restarts, access,
+                    Pods.workloadKey(pod)));
         } catch (IllegalArgumentException e) {
             return new Unresolved("cannot build scrape URL: " + e.getMessage(), false);
         }
@@ -86,26 +92,96 @@ public final class TargetResolver {
     private record PortMatch(Container container, int port) {
     }
 
-    private static PortMatch findPort(List<Container> containers, MetricsPort wanted) {
-        for (Container container : listOrEmpty(containers)) {
+    /** Why no container of the pod serves the policy's port: a spec problem, not a transient one. */
+    private static final class NoPortException extends Exception {
+        NoPortException(String message) {
+            super(message, null, false, false);
+        }
+    }
+
+    /**
+     * The container serving {@code wanted}, searched among the containers and the native sidecars. A
+     * declared port is found wherever it is; an undeclared number belongs to the container the policy
+     * names, else to the one {@value #DEFAULT_CONTAINER_ANNOTATION} names (meshes that inject a proxy
+     * set it), else to the pod's only container. Never blindly to the first: an injected mesh proxy
+     * is often first, and its memory is not the application's.
+     */
+    private static PortMatch findPort(Pod pod, MetricsPort wanted) throws NoPortException {
+        List<Container> candidates = Pods.longRunningContainers(pod);
+        if (wanted.container() != null) {
+            candidates = candidates.stream().filter(c -> wanted.container().equals(c.getName())).toList();
+            if (candidates.isEmpty()) {
+                throw new NoPortException("no container '" + wanted.container() + "' in pod (spec.metrics.container)");
+            }
+        }
+        for (Container container : candidates) {
             for (ContainerPort port : listOrEmpty(container.getPorts())) {
                 if (wanted.matches(port.getName(), port.getContainerPort())) {
                     return new PortMatch(container, port.getContainerPort());
                 }
             }
         }
-        // A numeric port need not be declared: many pods expose metrics on an undeclared port.
-        if (!wanted.byName() && !listOrEmpty(containers).isEmpty()) {
-            return new PortMatch(containers.get(0), wanted.number());
+        if (wanted.byName()) {
+            throw new NoPortException("no container port " + wanted + " in pod");
         }
-        return null;
+        // A numeric port need not be declared: many pods expose metrics on an undeclared port.
+        Container owner = undeclaredPortOwner(pod, candidates);
+        if (owner == null) {
+            throw new NoPortException("port " + wanted.number() + " is declared by no container and the pod has "
+                    + candidates.size() + " containers; name one in spec.metrics.container");
+        }
+        return new PortMatch(owner, wanted.number());
     }
 
-    private static double containerLimit(Container container) {
-        if (container.getResources() == null || container.getResources().getLimits() == null) {
+    /** An undeclared profile port number is the metrics container's; a named one is searched in every container. */
+    private static MetricsPort profilePortIn(MetricsPort profilePort, PortMatch metrics) {
+        return profilePort.byName() || profilePort.container() != null ? profilePort : profilePort.inContainer(metrics.container().getName());
+    }
+
+    /** Set by {@code kubectl} users and by meshes (Istio) to the application container's name. */
+    static final String DEFAULT_CONTAINER_ANNOTATION = "kubectl.kubernetes.io/default-container";
+
+    private static Container undeclaredPortOwner(Pod pod, List<Container> candidates) {
+        if (candidates.size() == 1) {
+            return candidates.get(0);
+        }
+        String named = Pods.annotation(pod, DEFAULT_CONTAINER_ANNOTATION);
+        for (Container container : candidates) {
+            if (container.getName().equals(named)) {
+                return container;
+            }
+        }
+        List<Container> regular = listOrEmpty(pod.getSpec().getContainers());
+        return regular.size() == 1 && candidates.contains(regular.get(0)) ? regular.get(0) : null;
+    }
+
+    private record Limit(double bytes, LimitSource source) {
+        static final Limit UNKNOWN = new Limit(Double.NaN, null);
+    }
+
+    /**
+     * The memory limit the OOM killer enforces for {@code container}: the one the kubelet reports in
+     * its status (which an in-place resize changes before the spec does), else the container's spec,
+     * else the pod-level limit that all containers share.
+     */
+    private static Limit memoryLimit(Pod pod, Container container, ContainerStatus status) {
+        double fromStatus = memory(status == null ? null : status.getResources());
+        if (!Double.isNaN(fromStatus)) {
+            return new Limit(fromStatus, LimitSource.CONTAINER_STATUS);
+        }
+        double fromSpec = memory(container.getResources());
+        if (!Double.isNaN(fromSpec)) {
+            return new Limit(fromSpec, LimitSource.CONTAINER_SPEC);
+        }
+        double fromPod = memory(pod.getSpec().getResources());
+        return Double.isNaN(fromPod) ? Limit.UNKNOWN : new Limit(fromPod, LimitSource.POD_SPEC);
+    }
+
+    private static double memory(ResourceRequirements resources) {
+        if (resources == null || resources.getLimits() == null) {
             return Double.NaN;
         }
-        Quantity memory = container.getResources().getLimits().get("memory");
+        Quantity memory = resources.getLimits().get("memory");
         return memory == null ? Double.NaN : Quantity.getAmountInBytes(memory).doubleValue();
     }
 

@@ -1,5 +1,6 @@
 package dev.leakguard.scrape;
 
+import dev.leakguard.policy.Durations;
 import dev.leakguard.scrape.FetchResult.Failure;
 import dev.leakguard.text.BoundedText;
 import java.io.IOException;
@@ -444,7 +445,7 @@ public final class HttpFetcher implements AutoCloseable {
         }
 
         void timeOut() {
-            fail(FailureKind.TIMEOUT, "no complete response within " + humanReadable(limits.totalTimeout())
+            fail(FailureKind.TIMEOUT, "no complete response within " + Durations.format(limits.totalTimeout())
                     + (exchange == null ? " (waited for a free fetch slot all that time)" : ""));
         }
 
@@ -478,11 +479,11 @@ public final class HttpFetcher implements AutoCloseable {
             connectOutcome(uri, cause instanceof HttpConnectTimeoutException);
             if (cause instanceof HttpConnectTimeoutException) {
                 // The JDK counts the TLS handshake in the connect timeout: a plain-http port often just waits for more bytes.
-                return failure(FailureKind.TIMEOUT, "connect timed out after " + humanReadable(limits.connectTimeout())
+                return failure(FailureKind.TIMEOUT, "connect timed out after " + Durations.format(limits.connectTimeout())
                         + (access.tls() == null ? "" : " (connection or TLS handshake: does the port speak TLS?)"));
             }
             if (cause instanceof HttpTimeoutException) {
-                return failure(FailureKind.TIMEOUT, "no response headers within " + humanReadable(limits.totalTimeout()));
+                return failure(FailureKind.TIMEOUT, "no response headers within " + Durations.format(limits.totalTimeout()));
             }
             if (cause instanceof CancellationException) {
                 return failure(FailureKind.CONNECTION, "exchange cancelled");
@@ -549,10 +550,6 @@ public final class HttpFetcher implements AutoCloseable {
 
     static String safeMessage(String message) {
         return BoundedText.bounded(message, BoundedText.MAX_MESSAGE_BYTES);
-    }
-
-    private static String humanReadable(Duration duration) {
-        return duration.toMillis() % 1000 == 0 ? duration.toSeconds() + " s" : duration.toMillis() + " ms";
     }
 
     private static ThreadFactory daemonThreads(String prefix) {

@@ -56,6 +56,31 @@ class OomKillScoreboardTest {
     }
 
     @Test
+    void anOomKilledNativeSidecarIsAMissButARegularInitContainerIsNotWatched() {
+        RestartCluster.Door restarter = cluster.door(metrics, Duration.ZERO, 100);
+        Pod withInits = new PodBuilder(healthy).editSpec()
+                .addNewInitContainer().withName("proxy").withImage("mesh/proxy:1").withRestartPolicy("Always").endInitContainer()
+                .addNewInitContainer().withName("migrate").withImage("example/migrate:1").endInitContainer()
+                .endSpec().editStatus()
+                .addNewInitContainerStatus().withName("proxy").withRestartCount(0).endInitContainerStatus()
+                .addNewInitContainerStatus().withName("migrate").withRestartCount(0).endInitContainerStatus()
+                .endStatus().build();
+        Pod bothKilled = new PodBuilder(withInits).editStatus()
+                .editMatchingInitContainerStatus(s -> s.getName().equals("proxy")).withRestartCount(1)
+                .withLastState(new ContainerStateBuilder().withNewTerminated().withReason("OOMKilled").withExitCode(137).endTerminated().build())
+                .endInitContainerStatus()
+                .editMatchingInitContainerStatus(s -> s.getName().equals("migrate")).withRestartCount(1)
+                .withLastState(new ContainerStateBuilder().withNewTerminated().withReason("OOMKilled").withExitCode(137).endTerminated().build())
+                .endInitContainerStatus().endStatus().build();
+
+        restarter.onPodChanged(policy, withInits, bothKilled);
+
+        assertThat(metrics.oomKillsMissed()).isEqualTo(1);
+        assertThat(cluster.events(EventReason.OOMKillMissed)).singleElement()
+                .satisfies(e -> assertThat(e.getMessage()).contains("Container proxy was OOM-killed"));
+    }
+
+    @Test
     void theKillSeenWhileTerminatedAndAgainAfterTheRestartCountsOnce() {
         RestartCluster.Door restarter = cluster.door(metrics, Duration.ZERO, 100);
         Pod terminatedNow = new PodBuilder(healthy).editStatus().editFirstContainerStatus()

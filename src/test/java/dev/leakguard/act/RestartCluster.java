@@ -132,7 +132,7 @@ public final class RestartCluster implements AutoCloseable {
     /** The door's calls in the terms of these tests: the LeakPolicy and Pod objects, and explicit restart settings. */
     public record Door(RestartDoor door, OomKillTracker oomKills, LedgerStore ledgers) {
         public RestartOutcome requestRestart(LeakPolicy policy, RestartSettings settings, Pod pod, String why) {
-            return door.requestRestart(resolved(policy, settings), target(pod), why);
+            return door.requestRestart(resolved(policy, settings), target(pod), why, null);
         }
 
         /** Hands a pod change to the OOM-kill tracker and waits until it has recorded what it found. */
@@ -156,7 +156,7 @@ public final class RestartCluster implements AutoCloseable {
     /** The pod as the engine knows it; only its name and uid matter to the door. */
     public static ScrapeTarget target(Pod pod) {
         return new ScrapeTarget(Refs.podKey(pod), pod.getMetadata().getUid(), "app", URI.create("http://10.0.0.1:9090/metrics"), null,
-                Double.NaN, -1, 0);
+                Double.NaN, null, -1, 0);
     }
 
     /** {@code pod} after its container was OOM-killed: restarted {@code restartCount} times, the last time OOMKilled. */

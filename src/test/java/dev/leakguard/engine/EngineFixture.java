@@ -67,7 +67,7 @@ final class EngineFixture {
     LeakingPod pod(ResolvedPolicy policy, String name) {
         URI base = URI.create("http://10.0.0." + (name.hashCode() & 0xff) + ":9090");
         ScrapeTarget target = new ScrapeTarget(new PodKey("shop", name), name + "-uid", "app", base.resolve("/metrics"),
-                base.resolve("/debug/pprof/goroutine?debug=1"), LIMIT, clock.millis(), 0);
+                base.resolve("/debug/pprof/goroutine?debug=1"), LIMIT, LimitSource.CONTAINER_SPEC, clock.millis(), 0);
         return new LeakingPod(policy, new PodState(target, Map.of(), policy.detection().withMemoryLimitBytes(LIMIT)), clock.millis());
     }
 

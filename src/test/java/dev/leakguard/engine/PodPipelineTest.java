@@ -37,7 +37,7 @@ class PodPipelineTest {
                 "event OOMPredicted leakpolicy/go-services",
                 "restart checkout-0");
         assertThat(engine.events.with(EventReason.OOMPredicted)).allSatisfy(e -> assertThat(e.message())
-                .contains("Memory limit 512Mi predicted in", "Action: Evict.", "Evidence: configmap/leakguard-evidence-checkout-0.",
+                .contains("Memory limit 512Mi (container spec) predicted in", "Action: Evict.", "Evidence: configmap/leakguard-evidence-checkout-0.",
                         "go_goroutines", "Top growing: +490 goroutines gopkg.in/redis.v5/internal/pool.(*ConnPool).reaper"));
         assertThat(engine.restarter.requested()).containsExactly("checkout-0");
         assertThat(engine.log.startingWith("restart").get(0)).contains("top: +490 goroutines");
@@ -147,7 +147,7 @@ class PodPipelineTest {
         ScrapeTarget old = pod.state.target();
 
         pod.state.refresh(new ScrapeTarget(old.pod(), old.podUid(), old.container(), old.metricsUri(), old.profileUri(),
-                old.memoryLimitBytes(), engine.clock.millis(), old.restartCount() + 1));
+                old.memoryLimitBytes(), old.limitSource(), engine.clock.millis(), old.restartCount() + 1));
         EngineFixture.LeakingPod sameState = engine.new LeakingPod(pod.policy, pod.state, engine.clock.millis());
         engine.readUntil(Verdict.LEAKING, actions::runAll, sameState);
 

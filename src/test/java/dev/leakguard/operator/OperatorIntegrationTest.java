@@ -87,7 +87,7 @@ class OperatorIntegrationTest {
                 events -> events.stream().anyMatch(e -> "OOMPredicted".equals(e.getReason())), "an OOMPredicted event");
         Event oom = podEvents.stream().filter(e -> "OOMPredicted".equals(e.getReason())).findFirst().orElseThrow();
         assertThat(oom.getType()).isEqualTo("Warning");
-        assertThat(oom.getMessage()).contains("Memory limit 512Mi predicted in").contains("go_goroutines");
+        assertThat(oom.getMessage()).contains("Memory limit 512Mi (container spec) predicted in").contains("go_goroutines");
 
         LeakPolicy status = Poll.until(Duration.ofSeconds(10), () -> client.resources(LeakPolicy.class).inNamespace(NS).withName("checkout").get(),
                 p -> p.getStatus() != null && p.getStatus().getLeaking() != null && p.getStatus().getLeaking() == 1, "status counting one leaking pod");

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.leakguard.api.LeakPolicy;
+import dev.leakguard.engine.LimitSource;
 import dev.leakguard.engine.PodKey;
 import dev.leakguard.engine.ResolvedPolicy;
 import dev.leakguard.engine.ScrapeTarget;
@@ -139,7 +140,7 @@ class PodSeriesQueryTest {
 
     static ScrapeTarget target(long containerStartMillis) {
         return new ScrapeTarget(POD, "uid-1", "app", URI.create("http://10.0.0.1:9090/metrics"), null, 512.0 * (1 << 20),
-                containerStartMillis, 3);
+                LimitSource.CONTAINER_SPEC, containerStartMillis, 3);
     }
 
     static ResolvedPolicy policy(String metricsYaml, String interval) {

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.sun.net.httpserver.HttpServer;
 import dev.leakguard.api.LeakPolicy;
 import dev.leakguard.api.PodRisk;
+import dev.leakguard.engine.LimitSource;
 import dev.leakguard.engine.PodKey;
 import dev.leakguard.engine.PodPipeline;
 import dev.leakguard.engine.PodView;
@@ -86,7 +87,7 @@ class ProfileCollectorTest {
         assertThat(PodPipeline.profileSummary(ProfileType.go, snapshot)).endsWith("; " + skipped + "\n");
 
         PodRisk risk = statusOf(new PodView(new PodKey("shop", "checkout-1"), Verdict.LEAKING, leaking(),
-                null, List.of("+900 goroutines " + REAPER_FRAME), skipped, "leakguard-evidence-checkout-1"));
+                null, List.of("+900 goroutines " + REAPER_FRAME), skipped, "leakguard-evidence-checkout-1", LimitSource.CONTAINER_SPEC, null));
         assertThat(risk.getProfileSkipped()).isEqualTo(skipped);
     }
 

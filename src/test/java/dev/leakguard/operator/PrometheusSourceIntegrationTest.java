@@ -206,7 +206,7 @@ class PrometheusSourceIntegrationTest {
         PolicyResolver.Result resolved = new PolicyResolver(PrometheusUrlAllowList.of(prometheus.url(), List.of())).resolve(TestPolicies.fromSpec(NS, "checkout", policyYaml));
         ResolvedPolicy policy = ((PolicyResolver.Valid) resolved).policy();
         ScrapeTarget target = new ScrapeTarget(new PodKey(NS, "checkout-0"), "uid", "app",
-                java.net.URI.create("http://127.0.0.1:" + deadPort + "/metrics"), null, Double.NaN, containerStart, 0);
+                java.net.URI.create("http://127.0.0.1:" + deadPort + "/metrics"), null, Double.NaN, null, containerStart, 0);
         try (HttpFetcher fetcher = new HttpFetcher(4)) {
             return new PrometheusSampleSource(fetcher, FetchLimits.metricsDefaults(), PrometheusPodLabels.defaults())
                     .history(policy, target, System.currentTimeMillis()).join();

@@ -2,18 +2,29 @@ package dev.leakguard.operator;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.leakguard.api.LeakPolicy;
+import dev.leakguard.engine.LimitSource;
 import dev.leakguard.engine.ResolvedPolicy;
+import dev.leakguard.engine.ScrapeTarget;
 import dev.leakguard.policy.PrometheusUrlAllowList;
 import dev.leakguard.scrape.ScrapeAccess;
+import dev.leakguard.testing.TestPods;
 import dev.leakguard.testing.TestPolicies;
+import io.fabric8.kubernetes.api.model.ContainerBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodBuilder;
+import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import java.net.URI;
+import java.time.Instant;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
+/** Which container and ports a policy reads, and which of the pod's memory limits it predicts against. */
 class TargetResolverTest {
+    private static final double MIB = 1 << 20;
     /** A Go service with metrics on one port and pprof on another, as many serve it. */
-    private static final Pod POD = Serialization.unmarshal("""
+    private static final Pod GO_SERVICE = Serialization.unmarshal("""
             apiVersion: v1
             kind: Pod
             metadata: {name: checkout-0, namespace: shop, uid: uid-1}
@@ -34,24 +45,127 @@ class TargetResolverTest {
                 .isEqualTo(URI.create("http://10.1.2.3:6060/debug/pprof/goroutine?debug=1"));
         assertThat(profileUri("metrics: {port: metrics}\nprofile: {type: jvm, port: 8081}"))
                 .as("a numbered port need not be declared").isEqualTo(URI.create("http://10.1.2.3:8081/actuator/threaddump"));
-        assertThat(resolve("metrics: {port: metrics}\nprofile: {type: go, port: pprof}"))
+        assertThat(resolveGoService("metrics: {port: metrics}\nprofile: {type: go, port: pprof}"))
                 .extracting(r -> ((TargetResolver.Resolved) r).target().metricsUri()).isEqualTo(URI.create("http://10.1.2.3:9090/metrics"));
     }
 
     @Test
     void aNamedProfilePortThePodLacksIsASpecProblemNamingTheField() {
-        TargetResolver.Resolution resolution = resolve("metrics: {port: metrics}\nprofile: {type: go, port: debug}");
+        TargetResolver.Resolution resolution = resolveGoService("metrics: {port: metrics}\nprofile: {type: go, port: debug}");
         assertThat(resolution).isEqualTo(new TargetResolver.Unresolved("no container port 'debug' (spec.profile.port) in pod", true));
     }
 
     private static URI profileUri(String spec) {
-        return ((TargetResolver.Resolved) resolve(spec)).target().profileUri();
+        return ((TargetResolver.Resolved) resolveGoService(spec)).target().profileUri();
     }
 
-    private static TargetResolver.Resolution resolve(String spec) {
+    private static TargetResolver.Resolution resolveGoService(String spec) {
         PolicyResolver.Result result = new PolicyResolver(PrometheusUrlAllowList.none())
                 .resolve(TestPolicies.fromSpec("shop", "p", "selector: {matchLabels: {app: x}}\ndetection: {memoryLimit: 1Gi}\n" + spec));
-        ResolvedPolicy policy = ((PolicyResolver.Valid) result).policy();
-        return TargetResolver.resolve(policy, POD, ScrapeAccess.PLAIN_HTTP);
+        return TargetResolver.resolve(((PolicyResolver.Valid) result).policy(), GO_SERVICE, ScrapeAccess.PLAIN_HTTP);
+    }
+
+    @Test
+    void anUndeclaredNumericPortIsNotGivenToAMeshProxyInjectedFirst() {
+        Pod meshed = new PodBuilder(app()).editSpec()
+                .withContainers(proxy(), app().getSpec().getContainers().get(0)).endSpec().build();
+
+        assertThat(resolve("port: 9102", meshed)).isInstanceOfSatisfying(TargetResolver.Unresolved.class, u -> {
+            assertThat(u.portMissing()).isTrue();
+            assertThat(u.reason()).isEqualTo("port 9102 is declared by no container and the pod has 2 containers;"
+                    + " name one in spec.metrics.container");
+        });
+        assertThat(target("{port: 9102, container: app}", meshed).container()).isEqualTo("app");
+        Pod annotated = new PodBuilder(meshed).editMetadata()
+                .addToAnnotations(TargetResolver.DEFAULT_CONTAINER_ANNOTATION, "app").endMetadata().build();
+        assertThat(target("port: 9102", annotated).container()).as("the mesh's default-container annotation").isEqualTo("app");
+        assertThat(target("port: 9102", app()).container()).as("a pod with one container").isEqualTo("app");
+    }
+
+    @Test
+    void aNamedContainerLimitsTheSearchAndAMissingOneIsASpecProblem() {
+        Pod meshed = new PodBuilder(app()).editSpec().addToContainers(proxy()).endSpec().build();
+
+        assertThat(target("{port: 15090}", meshed).container()).isEqualTo("istio-proxy");
+        assertThat(target("{port: 15090, container: app}", meshed).container())
+                .as("the named container, though another declares the port").isEqualTo("app");
+        assertThat(resolve("{port: metrics, container: worker}", meshed)).isInstanceOfSatisfying(TargetResolver.Unresolved.class, u -> {
+            assertThat(u.portMissing()).isTrue();
+            assertThat(u.reason()).isEqualTo("no container 'worker' in pod (spec.metrics.container)");
+        });
+    }
+
+    @Test
+    void nativeSidecarsAreSearchedForPortsButOtherInitContainersAreNot() {
+        Pod pod = new PodBuilder(app()).editSpec()
+                .addNewInitContainer().withName("migrate").withImage("example/migrate:1")
+                .addNewPort().withName("admin").withContainerPort(7000).endPort().endInitContainer()
+                .addNewInitContainer().withName("agent").withImage("example/agent:1").withRestartPolicy("Always")
+                .addNewPort().withName("agent-metrics").withContainerPort(9200).endPort().endInitContainer()
+                .endSpec().editStatus()
+                .addNewInitContainerStatus().withName("agent").withRestartCount(2)
+                .withNewState().withNewRunning().withStartedAt("2026-01-01T00:05:00Z").endRunning().endState()
+                .endInitContainerStatus().endStatus().build();
+
+        ScrapeTarget agent = target("{port: agent-metrics}", pod);
+        assertThat(agent.container()).isEqualTo("agent");
+        assertThat(agent.restartCount()).as("from the sidecar's status among the init containers'").isEqualTo(2);
+        assertThat(agent.containerStartMillis()).isEqualTo(Instant.parse("2026-01-01T00:05:00Z").toEpochMilli());
+        assertThat(resolve("{port: admin}", pod)).isInstanceOf(TargetResolver.Unresolved.class);
+    }
+
+    @Test
+    void theLimitIsTheContainerStatusThenTheContainerSpecThenThePodLevelLimit() {
+        Pod resized = new PodBuilder(app()).editStatus().editFirstContainerStatus()
+                .withNewResources().withLimits(Map.of("memory", new Quantity("768Mi"))).endResources()
+                .endContainerStatus().endStatus().build();
+        Pod noContainerLimit = new PodBuilder(app()).editSpec().editFirstContainer().withResources(null).endContainer()
+                .withNewResources().withLimits(Map.of("memory", new Quantity("1Gi"))).endResources().endSpec().build();
+        Pod noLimit = new PodBuilder(app()).editSpec().editFirstContainer().withResources(null).endContainer().endSpec().build();
+
+        assertLimit(target("port: metrics", resized), 768 * MIB, LimitSource.CONTAINER_STATUS);
+        assertLimit(target("port: metrics", app()), 512 * MIB, LimitSource.CONTAINER_SPEC);
+        assertLimit(target("port: metrics", noContainerLimit), 1024 * MIB, LimitSource.POD_SPEC);
+        assertLimit(target("port: metrics", noLimit), Double.NaN, null);
+        ResolvedPolicy withLimit = policy("port: metrics", "{memoryLimit: 300Mi}");
+        assertLimit(((TargetResolver.Resolved) TargetResolver.resolve(withLimit, resized, ScrapeAccess.PLAIN_HTTP)).target(), 300 * MIB, LimitSource.POLICY);
+    }
+
+    private static void assertLimit(ScrapeTarget target, double bytes, LimitSource source) {
+        assertThat(Double.compare(target.memoryLimitBytes(), bytes)).as("limit %s, expected %s", target.memoryLimitBytes(), bytes).isZero();
+        assertThat(target.limitSource()).isEqualTo(source);
+    }
+
+    private static Pod app() {
+        return TestPods.running("shop", "checkout-0", Map.of("app", "checkout"), 9090, "512Mi",
+                Instant.parse("2026-01-01T00:00:00Z")).build();
+    }
+
+    private static io.fabric8.kubernetes.api.model.Container proxy() {
+        return new ContainerBuilder().withName("istio-proxy").withImage("istio/proxyv2:1")
+                .addNewPort().withName("http-envoy-prom").withContainerPort(15090).endPort()
+                .withNewResources().withLimits(Map.of("memory", new Quantity("1Gi"))).endResources().build();
+    }
+
+    private static ScrapeTarget target(String metrics, Pod pod) {
+        TargetResolver.Resolution resolution = resolve(metrics, pod);
+        assertThat(resolution).isInstanceOf(TargetResolver.Resolved.class);
+        return ((TargetResolver.Resolved) resolution).target();
+    }
+
+    private static TargetResolver.Resolution resolve(String metrics, Pod pod) {
+        return TargetResolver.resolve(policy(metrics, "{}"), pod, ScrapeAccess.PLAIN_HTTP);
+    }
+
+    private static ResolvedPolicy policy(String metrics, String detection) {
+        String metricsYaml = metrics.startsWith("{") ? metrics : "{" + metrics + "}";
+        LeakPolicy policy = TestPolicies.fromSpec("shop", "checkout", """
+                selector: {matchLabels: {app: checkout}}
+                metrics: %s
+                detection: %s
+                """.formatted(metricsYaml, detection));
+        PolicyResolver.Result result = new PolicyResolver(PrometheusUrlAllowList.none()).resolve(policy);
+        assertThat(result).isInstanceOf(PolicyResolver.Valid.class);
+        return ((PolicyResolver.Valid) result).policy();
     }
 }

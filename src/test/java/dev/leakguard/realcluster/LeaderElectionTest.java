@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.leakguard.Main;
 import dev.leakguard.api.LeakPolicy;
 import dev.leakguard.testing.ControlPlane;
+import dev.leakguard.testing.CuttableProxy;
 import dev.leakguard.testing.Kubelet;
 import dev.leakguard.testing.LeakingEndpoint;
 import dev.leakguard.testing.Poll;
@@ -109,6 +110,14 @@ class LeaderElectionTest {
 
     /** A `leakguard run` process and the /metrics port it printed. */
     record Operator(Process process, Path log) {
+        String output() {
+            try {
+                return Files.readString(log);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+
         double metric(String name) {
             String body;
             try {
@@ -129,13 +138,53 @@ class LeaderElectionTest {
         }
     }
 
+    /**
+     * JOSDK 5.3.2 cannot campaign again after losing the Lease: its LeaderElectionManager either calls System.exit
+     * or only logs, and nothing stops its event processing — a deposed leader that stayed up would keep reconciling
+     * next to the new one. So `leakguard run` keeps JOSDK's exit, and the kubelet restarts the container as a
+     * follower. This measures what that costs: the leader is cut off from the API server (the follower is not);
+     * it exits when it cannot renew within the renew deadline, and the follower leads once the Lease expires.
+     */
+    @Test
+    void aLeaderCutOffFromTheApiServerExitsAndTheOtherLeadsWithinTheLease() throws Exception {
+        k8s.installLeakguard();
+        KubernetesClient admin = k8s.admin();
+        String ns = k8s.namespace("lease-loss");
+        CuttableProxy proxy = new CuttableProxy(URI.create(k8s.plane().url()));
+        running.add(proxy);
+        Path throughProxy = k8s.plane().writeKubeconfig("leakguard-cut-off", k8s.operatorToken(), proxy.url());
+
+        Operator a = start("cut-off-a", ns, throughProxy);
+        Poll.until(Duration.ofSeconds(60), () -> holder(admin), "cut-off-a"::equals, "cut-off-a to take the Lease");
+        Operator b = start("cut-off-b", ns, k8s.operatorKubeconfig());
+        Poll.until(Duration.ofSeconds(60), b::output, log -> log.contains("/metrics on :"), "cut-off-b running");
+
+        long cut = System.nanoTime();
+        proxy.cut();
+        assertThat(a.process().waitFor(LEASE.toSeconds() + 10, TimeUnit.SECONDS)).as("the deposed leader exits").isTrue();
+        Duration exited = Duration.ofNanos(System.nanoTime() - cut);
+        Poll.until(LEASE.plusSeconds(15), () -> holder(admin), "cut-off-b"::equals, "cut-off-b to take over the Lease");
+        Duration takeover = Duration.ofNanos(System.nanoTime() - cut);
+        System.out.printf("leader election: cut-off-a exited (code %d) %.1f s after losing the API server; cut-off-b leads %.1f s after"
+                + " (lease %d s)%n", a.process().exitValue(), exited.toMillis() / 1000.0, takeover.toMillis() / 1000.0, LEASE.toSeconds());
+        assertThat(a.process().exitValue()).as("exit code of the deposed leader").isEqualTo(1);
+        // Measured 22.4 s and 22.5 s: each renewal's requests are retried with fabric8's backoff past the 10 s renew
+        // deadline. A leader cut off from the API server cannot write in that time either.
+        assertThat(exited).as("time until the deposed leader exits").isLessThanOrEqualTo(LEASE.multipliedBy(2));
+        assertThat(takeover).as("time to a new leader").isLessThanOrEqualTo(LEASE.multipliedBy(2));
+    }
+
     private Operator start(String identity, String namespace) throws IOException {
+        return start(identity, namespace, k8s.operatorKubeconfig());
+    }
+
+    private Operator start(String identity, String namespace, Path kubeconfig) throws IOException {
         Path log = Files.createTempFile("leakguard-" + identity, ".log");
         ProcessBuilder builder = new ProcessBuilder(System.getProperty("java.home") + File.separator + "bin" + File.separator + "java",
                 "-cp", System.getProperty("java.class.path"), Main.class.getName(), "run", "--leader-election",
-                "--lease-namespace", ControlPlane.OPERATOR_NAMESPACE, "--namespace", namespace, "--http-port", "0")
+                "--lease-namespace", ControlPlane.OPERATOR_NAMESPACE, "--namespace", namespace, "--http-port", "0", "--probe-port", "0")
                 .redirectErrorStream(true).redirectOutput(log.toFile());
-        builder.environment().put("KUBECONFIG", k8s.operatorKubeconfig().toString());
+        builder.environment().put("KUBECONFIG", kubeconfig.toString());
         builder.environment().put("HOSTNAME", identity);
         Process process = builder.start();
         processes.add(process);

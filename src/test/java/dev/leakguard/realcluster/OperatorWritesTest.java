@@ -195,7 +195,7 @@ class OperatorWritesTest {
         Event predicted = events(ns, "OOMPredicted").stream().filter(e -> e.getInvolvedObject().getName().equals(pod)).findFirst()
                 .orElseThrow(() -> new AssertionError("no OOMPredicted before evicting " + pod));
         assertThat(predicted.getType()).isEqualTo("Warning");
-        assertThat(predicted.getMessage()).contains("Memory limit 512Mi predicted in").contains("(*ConnPool).reaper");
+        assertThat(predicted.getMessage()).contains("Memory limit 512Mi (container spec) predicted in").contains("(*ConnPool).reaper");
 
         // The evidence ConfigMap: owned by the policy, labelled so `kubectl get cm -l leakguard.dev/evidence=true` finds it.
         ConfigMap evidence = admin.configMaps().inNamespace(ns).withName(EvidenceStore.nameFor(pod)).get();

@@ -117,7 +117,7 @@ class SeedCaseTest {
             String leaking = predicted.getInvolvedObject().getName();
             double rssAtPrediction = residentBytes(processes.get(leaking));
             assertThat(rps.get(leaking)).as("the replica taking most traffic is predicted first").isEqualTo(60);
-            assertThat(predicted.getMessage()).contains("Memory limit " + LIMIT + " predicted in").containsPattern(
+            assertThat(predicted.getMessage()).contains("Memory limit " + LIMIT + " (container spec) predicted in").containsPattern(
                     "\\+\\d+ goroutines gopkg\\.in/redis\\.v5/internal/pool\\.\\(\\*ConnPool\\)\\.reaper");
             assertThat(rssAtPrediction).as("resident memory when OOMPredicted was announced").isLessThan(LIMIT_BYTES);
 

@@ -209,7 +209,7 @@ class HttpFetcherTest {
         Failure failure = failure(fetcher.fetch(raw.uri("/metrics"), oneSecond));
 
         assertThat(failure.kind()).isEqualTo(FailureKind.TIMEOUT);
-        assertThat(failure.message()).isEqualTo("no complete response within 1 s");
+        assertThat(failure.message()).isEqualTo("no complete response within 1s");
         assertThat(raw.clientHungUp().await(HANG_GUARD_SECONDS, TimeUnit.SECONDS))
                 .as("the fetcher closed the connection").isTrue();
     }
@@ -222,7 +222,7 @@ class HttpFetcherTest {
                 new FetchLimits(ONE_MIB, Duration.ofSeconds(2), Duration.ofMillis(1500))));
 
         assertThat(failure.kind()).isEqualTo(FailureKind.TIMEOUT);
-        assertThat(failure.message()).isEqualTo("no complete response within 1500 ms");
+        assertThat(failure.message()).isEqualTo("no complete response within 1s500ms");
     }
 
     @Test
@@ -560,7 +560,7 @@ class HttpFetcherTest {
                     new FetchLimits(ONE_MIB, Duration.ofSeconds(2), Duration.ofMillis(300))));
 
             assertThat(queued.kind()).isEqualTo(FailureKind.TIMEOUT);
-            assertThat(queued.message()).isEqualTo("no complete response within 300 ms (waited for a free fetch slot all that time)");
+            assertThat(queued.message()).isEqualTo("no complete response within 300ms (waited for a free fetch slot all that time)");
             assertThat(blocking).isNotDone();
         }
     }

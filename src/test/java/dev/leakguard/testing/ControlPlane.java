@@ -181,7 +181,12 @@ public final class ControlPlane implements AutoCloseable {
 
     /** A client that authenticates with {@code token}, verifying the server's certificate, with {@code userAgent}. */
     public KubernetesClient client(String token, String userAgent) {
-        Config config = new ConfigBuilder(Config.empty()).withMasterUrl(url).withCaCertFile(caFile.toString())
+        return client(url, token, userAgent);
+    }
+
+    /** {@link #client(String, String)} through {@code server}, a proxy in front of this API server. */
+    public KubernetesClient client(String server, String token, String userAgent) {
+        Config config = new ConfigBuilder(Config.empty()).withMasterUrl(server).withCaCertFile(caFile.toString())
                 .withOauthToken(token).withUserAgent(userAgent)
                 .withRequestTimeout(30_000).withConnectionTimeout(10_000).build();
         return new KubernetesClientBuilder().withConfig(config).build();
@@ -189,6 +194,11 @@ public final class ControlPlane implements AutoCloseable {
 
     /** A kubeconfig file for {@code user} with {@code token}, for kubectl and for operator processes. */
     public Path writeKubeconfig(String user, String token) throws IOException {
+        return writeKubeconfig(user, token, url);
+    }
+
+    /** {@link #writeKubeconfig(String, String)} through {@code server}, a proxy in front of this API server. */
+    public Path writeKubeconfig(String user, String token, String server) throws IOException {
         Path file = dir.resolve(user + ".kubeconfig");
         Files.writeString(file, """
                 apiVersion: v1
@@ -203,7 +213,7 @@ public final class ControlPlane implements AutoCloseable {
                 - name: test
                   context: {cluster: test, user: %s}
                 current-context: test
-                """.formatted(url, caFile, user, token, user));
+                """.formatted(server, caFile, user, token, user));
         return file;
     }
 
@@ -216,7 +226,9 @@ public final class ControlPlane implements AutoCloseable {
     public List<AuditedRequest> auditedRequests(String user) {
         List<AuditedRequest> out = new ArrayList<>();
         try {
-            for (String line : Files.readAllLines(auditLog(), StandardCharsets.UTF_8)) {
+            String log = Files.readString(auditLog(), StandardCharsets.UTF_8);
+            // The server may be writing the last event right now: read complete lines only.
+            for (String line : log.substring(0, log.lastIndexOf('\n') + 1).lines().toList()) {
                 JsonNode event = JSON.readTree(line);
                 // A watch is logged when its answer starts; other requests when they complete.
                 String stage = event.path("stage").asText();

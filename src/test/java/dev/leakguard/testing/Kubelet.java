@@ -46,12 +46,7 @@ public final class Kubelet {
             String time = startedAt.toString();
             List<ContainerStatus> statuses = new ArrayList<>();
             for (Container container : pod.getSpec().getContainers()) {
-                statuses.add(new ContainerStatusBuilder().withName(container.getName()).withImage(container.getImage())
-                        .withImageID("docker.io/" + container.getImage() + "@sha256:" + "0".repeat(64))
-                        .withContainerID("containerd://" + Integer.toHexString((namespace + name + container.getName()).hashCode()))
-                        .withReady(true).withStarted(true).withRestartCount(0)
-                        .withNewState().withNewRunning().withStartedAt(time).endRunning().endState()
-                        .build());
+                statuses.add(runningStatus(namespace, name, container, time));
             }
             pod.getStatus().setPhase("Running");
             pod.getStatus().setPodIP(podIp);
@@ -59,10 +54,22 @@ public final class Kubelet {
             pod.getStatus().setHostIP("127.0.0.1");
             pod.getStatus().setStartTime(time);
             pod.getStatus().setContainerStatuses(statuses);
+            // Native sidecars (init containers with restartPolicy Always) keep running; the kubelet reports them among the init containers.
+            pod.getStatus().setInitContainerStatuses(pod.getSpec().getInitContainers().stream()
+                    .filter(init -> "Always".equals(init.getRestartPolicy())).map(init -> runningStatus(namespace, name, init, time)).toList());
             pod.getStatus().setConditions(List.of(condition("PodScheduled", time), condition("Initialized", time),
                     condition("ContainersReady", time), condition("Ready", time)));
             return pod;
         });
+    }
+
+    private static ContainerStatus runningStatus(String namespace, String pod, Container container, String startedAt) {
+        return new ContainerStatusBuilder().withName(container.getName()).withImage(container.getImage())
+                .withImageID("docker.io/" + container.getImage() + "@sha256:" + "0".repeat(64))
+                .withContainerID("containerd://" + Integer.toHexString((namespace + pod + container.getName()).hashCode()))
+                .withReady(true).withStarted(true).withRestartCount(0)
+                .withNewState().withNewRunning().withStartedAt(startedAt).endRunning().endState()
+                .build();
     }
 
     /** The container was OOM-killed and restarted at {@code restartedAt}, as the kubelet reports it. */

@@ -217,6 +217,7 @@ public final class ScaleBenchmark {
                     .collect(Collectors.groupingBy(v -> v.verdict().name().toLowerCase(), TreeMap::new, Collectors.counting()));
             long heap = heapAfterGc();
             saveClassHistogram(workDir.resolve("histogram-" + pods + ".txt"));
+            saveNativeMemory(workDir.resolve("native-memory-" + pods + ".txt"));
 
             ScaleReport.Operator operatorResult = new ScaleReport.Operator(
                     operatorCpu, operatorCpu / wallSeconds, scrapes, scrapes / wallSeconds, 1000 * operatorCpu / scrapes,
@@ -306,10 +307,24 @@ public final class ScaleBenchmark {
 
     /** The heap's largest classes (jcmd GC.class_histogram of this JVM), to see what a watched pod costs. */
     private static void saveClassHistogram(Path file) throws IOException, InterruptedException {
+        jcmd(file, "GC.class_histogram");
+    }
+
+    /**
+     * Where the RSS beyond the heap goes (metaspace, code cache, thread stacks, GC, direct buffers), for
+     * sizing the container limit: needs {@code -XX:NativeMemoryTracking=summary} in {@code bench.jvmArgs},
+     * otherwise the file says that tracking is off.
+     */
+    private static void saveNativeMemory(Path file) throws IOException, InterruptedException {
+        jcmd(file, "VM.native_memory", "summary", "scale=MB");
+    }
+
+    private static void jcmd(Path output, String... command) throws IOException, InterruptedException {
         Path jcmd = Path.of(System.getProperty("java.home"), "bin", "jcmd");
         if (Files.isExecutable(jcmd)) {
-            new ProcessBuilder(jcmd.toString(), String.valueOf(ProcessHandle.current().pid()), "GC.class_histogram")
-                    .redirectErrorStream(true).redirectOutput(file.toFile()).start().waitFor();
+            List<String> line = new ArrayList<>(List.of(jcmd.toString(), String.valueOf(ProcessHandle.current().pid())));
+            line.addAll(List.of(command));
+            new ProcessBuilder(line).redirectErrorStream(true).redirectOutput(output.toFile()).start().waitFor();
         }
     }
 
