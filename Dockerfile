@@ -1,5 +1,5 @@
 # syntax=docker/dockerfile:1
-# Build: docker build -t ghcr.io/leakguard/leakguard:0.1.0 .
+# Build (no mvn package needed first: the build stage runs Maven): docker build -t <registry>/leakguard:0.1.0 .
 
 FROM maven:3.9-eclipse-temurin-17 AS build
 WORKDIR /src

@@ -5,15 +5,24 @@ import dev.leakguard.cli.DemoCommand;
 import dev.leakguard.cli.RunCommand;
 import dev.leakguard.cli.VersionCommand;
 import dev.leakguard.scrape.JdkHttpTuning;
+import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
 
 /** Entry point of {@code java -jar target/leakguard.jar <command>}. */
 @Command(name = "leakguard", mixinStandardHelpOptions = true,
         versionProvider = Main.VersionProvider.class,
         description = "Restarts leaking pods gracefully before the OOM killer does, and names the leaking code.",
         subcommands = {RunCommand.class, DemoCommand.class, VersionCommand.class, AnalyzeCommand.class, CommandLine.HelpCommand.class})
-public final class Main implements Runnable {
+public final class Main implements Callable<Integer> {
+
+    /** No command given: what a shell expects of a usage error (help on stderr, exit 2), not a silent success. */
+    static final int EXIT_USAGE = 2;
+
+    @Spec
+    CommandSpec spec;
 
     public static void main(String[] args) {
         JdkHttpTuning.apply();
@@ -21,8 +30,9 @@ public final class Main implements Runnable {
     }
 
     @Override
-    public void run() {
-        new CommandLine(this).usage(System.out);
+    public Integer call() {
+        spec.commandLine().usage(spec.commandLine().getErr());
+        return EXIT_USAGE;
     }
 
     /** The version baked into the jar manifest by the build. */

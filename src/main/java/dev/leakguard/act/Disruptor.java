@@ -10,17 +10,27 @@ import dev.leakguard.text.BoundedText;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
+import io.fabric8.kubernetes.api.model.Status;
+import io.fabric8.kubernetes.api.model.StatusBuilder;
 import io.fabric8.kubernetes.api.model.policy.v1.Eviction;
 import io.fabric8.kubernetes.api.model.policy.v1.EvictionBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
-import io.fabric8.kubernetes.client.NamespacedKubernetesClient;
 import io.fabric8.kubernetes.client.RequestConfigBuilder;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
+import io.fabric8.kubernetes.client.http.HttpClient;
+import io.fabric8.kubernetes.client.http.HttpRequest;
+import io.fabric8.kubernetes.client.http.HttpResponse;
+import io.fabric8.kubernetes.client.utils.Serialization;
 import java.net.HttpURLConnection;
+import java.net.URI;
+import java.net.URISyntaxException;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The only code that changes pods and workloads: annotations, evictions, rollout restarts. Every
@@ -36,9 +46,13 @@ public final class Disruptor implements AnnotationSink {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final KubernetesClient client;
+    /** The client's own HTTP client (same authentication and TLS) without its retries, for evictions. */
+    private final HttpClient noRetries;
 
     public Disruptor(KubernetesClient client) {
         this.client = client;
+        this.noRetries = client.getHttpClient().newBuilder()
+                .tag(new RequestConfigBuilder().withRequestRetryBackoffLimit(0).build()).build();
     }
 
     /** @return the keys that were written (empty when the pod already had these values or is gone) */
@@ -83,17 +97,42 @@ public final class Disruptor implements AnnotationSink {
     }
 
     /**
-     * A policy/v1 Eviction, so PodDisruptionBudgets and the grace period apply.
+     * A policy/v1 Eviction, so PodDisruptionBudgets and the grace period apply. Sent as one request whose
+     * answer is read here: fabric8's {@code evict()} turns every 429 into false (a budget and a throttled
+     * server look the same) and would retry a 429 by itself; the restart door backs off on its own clock.
      *
-     * @return false when the API server refused it (429: a PodDisruptionBudget allows no disruption now)
-     * @throws KubernetesClientException for every other error answer (404 when the pod is gone)
+     * @return empty when the pod is being evicted, else why the server refused ({@link EvictionRefusal})
+     * @throws KubernetesClientException for every other answer (404 when the pod is gone) and when no
+     *         answer came: then the eviction may or may not have happened
      */
-    boolean evict(String namespace, String pod) {
+    Optional<EvictionRefusal> evict(String namespace, String pod) {
         Eviction eviction = new EvictionBuilder().withNewMetadata().withName(pod).withNamespace(namespace).endMetadata().build();
-        // The client would retry a 429 by itself ten times; the restart door backs off on its own clock instead.
-        return client.adapt(NamespacedKubernetesClient.class)
-                .withRequestConfig(new RequestConfigBuilder().withRequestRetryBackoffLimit(0).build())
-                .call(c -> c.pods().inNamespace(namespace).withName(pod).evict(eviction));
+        HttpResponse<String> answer;
+        try {
+            URI uri = client.getMasterUrl().toURI().resolve("api/v1/namespaces/" + namespace + "/pods/" + pod + "/eviction");
+            HttpRequest request = noRetries.newHttpRequestBuilder().uri(uri)
+                    .timeout(client.getConfiguration().getRequestTimeout(), TimeUnit.MILLISECONDS)
+                    .post("application/json", Serialization.asJson(eviction)).build();
+            answer = noRetries.sendAsync(request, String.class).get();
+        } catch (URISyntaxException e) {
+            throw new KubernetesClientException("cannot build the eviction URL: " + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new KubernetesClientException("interrupted while evicting pod " + namespace + "/" + pod, e);
+        } catch (ExecutionException e) {
+            throw new KubernetesClientException("no answer to the eviction of pod " + namespace + "/" + pod + ": "
+                    + e.getCause().getMessage(), e.getCause());
+        }
+        if (answer.isSuccessful()) {
+            return Optional.empty();
+        }
+        Optional<EvictionRefusal> refusal = EvictionRefusal.of(answer.code(), answer.body(), answer.header("Retry-After"));
+        if (refusal.isPresent()) {
+            return refusal;
+        }
+        Status status = EvictionRefusal.parse(answer.body());
+        throw new KubernetesClientException(status != null ? status : new StatusBuilder().withCode(answer.code())
+                .withMessage(BoundedText.bounded(String.valueOf(answer.body()), 512)).build());
     }
 
     /** What {@code kubectl rollout restart} does: stamp the pod template, so the controller rolls every pod. */

@@ -6,11 +6,15 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.leakguard.decide.LedgerEntry;
 import dev.leakguard.decide.RestartLedger;
+import dev.leakguard.decide.RestartPace;
 import dev.leakguard.decide.RestartStrategy;
 import java.io.IOException;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 
 /** The restart ledger as the JSON text of the {@code leakguard.dev/restart-ledger} annotation. */
 final class LedgerCodec {
@@ -44,6 +48,11 @@ final class LedgerCodec {
         }
         ArrayNode seen = root.putArray("oomKillsSeen");
         ledger.oomKillsSeen().forEach(seen::add);
+        ObjectNode paces = root.putObject("paces");
+        ledger.paces().forEach((workload, pace) -> paces.putObject(workload)
+                .put("replacementReady", pace.replacementReady().toString())
+                .put("budgetAllows", pace.budgetAllows())
+                .put("measuredAt", pace.measuredAtMillis() < 0 ? null : Instant.ofEpochMilli(pace.measuredAtMillis()).toString()));
         return root.toString();
     }
 
@@ -67,7 +76,11 @@ final class LedgerCodec {
             }
             List<String> seen = new ArrayList<>();
             root.path("oomKillsSeen").forEach(s -> seen.add(s.asText()));
-            return new RestartLedger(root.path("restarts").asInt(0), root.path("oomKillsMissed").asInt(0), entries, seen);
+            Map<String, RestartPace> paces = new HashMap<>();
+            root.path("paces").fields().forEachRemaining(p -> paces.put(p.getKey(), new RestartPace(
+                    Duration.parse(required(p.getValue(), "replacementReady")), p.getValue().path("budgetAllows").asInt(1),
+                    p.getValue().hasNonNull("measuredAt") ? Instant.parse(p.getValue().get("measuredAt").asText()).toEpochMilli() : -1)));
+            return new RestartLedger(root.path("restarts").asInt(0), root.path("oomKillsMissed").asInt(0), entries, seen, paces);
         } catch (IOException | RuntimeException e) {
             throw new IllegalArgumentException("unreadable restart ledger: " + e.getMessage(), e);
         }

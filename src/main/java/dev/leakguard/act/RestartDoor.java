@@ -9,6 +9,8 @@ import dev.leakguard.decide.RestartDecision;
 import dev.leakguard.decide.RestartFacts;
 import dev.leakguard.decide.RestartLedger;
 import dev.leakguard.decide.RestartOutcome;
+import dev.leakguard.decide.RestartPace;
+import dev.leakguard.decide.RestartPlan;
 import dev.leakguard.decide.RestartRules;
 import dev.leakguard.decide.RestartSettings;
 import dev.leakguard.decide.RestartStrategy;
@@ -20,6 +22,7 @@ import dev.leakguard.engine.ScrapeTarget;
 import dev.leakguard.kube.Pods;
 import dev.leakguard.metrics.OperatorMetrics;
 import dev.leakguard.policy.ActionType;
+import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import java.net.HttpURLConnection;
@@ -31,6 +34,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map.Entry;
 import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
@@ -48,7 +53,7 @@ import org.slf4j.LoggerFactory;
  * safe lives only in memory: the ledger, written with optimistic concurrency before the eviction
  * request is sent, holds the recent restarts, and a restart counts as in flight until the cluster
  * shows its replacement Ready ({@link InFlightRules}). A new leader therefore sees the same in-flight
- * restarts, cooldowns and hourly counts. Only the PDB backoff and the de-duplication of
+ * restarts, cooldowns and hourly counts. Only the backoff after refused evictions and the de-duplication of
  * RestartBlocked Events are kept in memory: losing them costs one extra eviction attempt or one
  * extra Event, never an extra disruption.
  *
@@ -71,15 +76,16 @@ public final class RestartDoor implements Restarter {
     private final Clock clock;
     private final int operatorMaxRestartsPerHour;
 
-    /** Guards the two in-memory maps below; never held during a request. */
+    /** Guards the in-memory maps below; never held during a request. */
     private final Object memory = new Object();
     private final RetryBackoff refusals = new RetryBackoff(REFUSAL_BACKOFF, REFUSAL_BACKOFF_MAX);
-    private final Map<String, String> lastReportedBlock = new LinkedHashMap<>(64, 0.75f, true) {
-        @Override
-        protected boolean removeEldestEntry(Map.Entry<String, String> eldest) {
-            return size() > REMEMBERED_PODS;
-        }
-    };
+    private final Map<String, String> lastReportedBlock = bounded();
+    /** Stalled rollout restarts already reported, by workload and restartedAt. */
+    private final Map<String, String> reportedStalls = bounded();
+    /** Why each backing-off pod was last refused. */
+    private final Map<String, Refused> refusedAs = bounded();
+    /** The restart-budget shortfall last reported per policy and workload, so that it is said once. */
+    private final Map<String, String> lastShortfall = bounded();
 
     public RestartDoor(WorkloadFacts facts, LedgerStore ledgers, Disruptor disruptor, EventRecorder events,
                        OperatorMetrics metrics, Clock clock, int operatorMaxRestartsPerHour) {
@@ -95,28 +101,70 @@ public final class RestartDoor implements Restarter {
         this.operatorMaxRestartsPerHour = operatorMaxRestartsPerHour;
     }
 
+    /**
+     * Why a pod is backing off, with what the door reports for it: the rule in outcomes, the
+     * {@code result} of the action metric and the Event reason (written once per episode).
+     */
+    private enum Refused {
+        BY_BUDGET(BlockRule.DISRUPTION_BUDGET, "pdb_blocked", EventReason.RestartBlocked),
+        THROTTLED(BlockRule.THROTTLED, "throttled", EventReason.EvictionThrottled),
+        BUDGETS_MISCONFIGURED(BlockRule.PDB_MISCONFIGURED, "pdb_misconfigured", EventReason.DisruptionBudgetMisconfigured),
+        /** An error answer after which the cluster showed that nothing happened. */
+        FAILED(null, RestartOutcome.Result.failed.name(), EventReason.RestartFailed);
+
+        final BlockRule rule;
+        final String metricResult;
+        final EventReason reason;
+
+        Refused(BlockRule rule, String metricResult, EventReason reason) {
+            this.rule = rule;
+            this.metricResult = metricResult;
+            this.reason = reason;
+        }
+
+        static Refused of(EvictionRefusal.Kind kind) {
+            return switch (kind) {
+                case PDB_BLOCKED -> BY_BUDGET;
+                case THROTTLED -> THROTTLED;
+                case PDB_MISCONFIGURED -> BUDGETS_MISCONFIGURED;
+            };
+        }
+    }
+
     /** One request: who asked, for which pod, and why (the leak in numbers and its top groups, for the Event). */
     private record Call(PolicyRef policy, String namespace, String podName, String podUid, RestartSettings settings, String why,
-                        long now) {
+                        long now, RestartPlan plan) {
     }
 
     @Override
-    public RestartOutcome requestRestart(ResolvedPolicy policy, ScrapeTarget pod, String why) {
+    public RestartPace pace(PolicyRef policy, String workload) {
+        RestartLedger ledger = ledgers.known().get(policy.uid());
+        return ledger == null ? RestartPace.ASSUMED : ledger.paceOf(workload);
+    }
+
+    @Override
+    public RestartOutcome requestRestart(ResolvedPolicy policy, ScrapeTarget pod, String why, RestartPlan plan) {
         RestartSettings settings = policy.restart();
         if (settings.type() == ActionType.Annotate) {
             throw new IllegalArgumentException("requestRestart is for Evict and RolloutRestart policies");
         }
-        Call call = new Call(policy.ref(), pod.pod().namespace(), pod.pod().name(), pod.podUid(), settings, why, clock.millis());
+        Call call = new Call(policy.ref(), pod.pod().namespace(), pod.pod().name(), pod.podUid(), settings, why, clock.millis(), plan);
         String intended = settings.type() == ActionType.Evict ? RestartStrategy.Evict.metricType()
                 : RestartStrategy.RolloutRestart.metricType();
 
         OptionalLong backingOff;
+        Refused lastRefusal;
         synchronized (memory) {
             backingOff = refusals.waitingUntil(call.podUid, call.now);
+            lastRefusal = refusedAs.get(call.podUid);
         }
-        if (backingOff.isPresent()) {
-            return blocked(call, intended, null, BlockRule.DISRUPTION_BUDGET,
-                    "eviction refused by a PodDisruptionBudget; next try at " + Instant.ofEpochMilli(backingOff.getAsLong()));
+        if (backingOff.isPresent() && lastRefusal != null) {
+            String next = "; next try at " + Instant.ofEpochMilli(backingOff.getAsLong());
+            metrics.action(call.namespace, call.policy.name(), intended, lastRefusal.metricResult);
+            return lastRefusal == Refused.FAILED
+                    ? new RestartOutcome(RestartOutcome.Result.failed, null, null, "backing off after an API error" + next)
+                    : new RestartOutcome(RestartOutcome.Result.blocked, null, lastRefusal.rule.id(),
+                            "backing off: " + lastRefusal.rule.id() + next);
         }
         Pod fresh;
         WorkloadFacts.Snapshot cluster;
@@ -133,17 +181,25 @@ public final class RestartDoor implements Restarter {
         }
         WorkloadFacts.Workload workload = cluster.workload();
         AtomicReference<RestartDecision> decided = new AtomicReference<>();
+        AtomicReference<RestartFacts> found = new AtomicReference<>();
         AtomicReference<LedgerEntry> recorded = new AtomicReference<>();
         LedgerStore.LedgerWrite written;
         try {
-            written = ledgers.update(call.policy, ledger -> {
-                RestartDecision decision = RestartRules.decide(settings, facts(call, fresh, cluster, ledger));
+            written = ledgers.update(call.policy, stored -> {
+                RestartLedger ledger = cluster.withMeasuredPaces(stored, call.now);
+                RestartFacts restartFacts = facts(call, fresh, cluster, ledger);
+                RestartDecision decision = RestartRules.decide(settings, restartFacts);
+                found.set(restartFacts);
                 decided.set(decision);
                 if (!decision.allowed()) {
                     return ledger;
                 }
                 LedgerEntry entry = entry(call, workload, decision);
                 recorded.set(entry);
+                Integer budgetAllows = decision.dryRun() ? null : cluster.budgetAllows(fresh);
+                if (budgetAllows != null) {
+                    ledger = ledger.withPace(workload.key(), ledger.paceOf(workload.key()).withBudgetAllows(budgetAllows));
+                }
                 return ledger.withRestart(entry, call.now, RestartLedger.retention(settings));
             });
         } catch (KubernetesClientException e) {
@@ -159,10 +215,55 @@ public final class RestartDoor implements Restarter {
             return failed(call, intended, null, "API error: " + e.getMessage());
         }
         RestartDecision decision = decided.get();
+        reportGivenUp(call, fresh, cluster, cluster.stalled(written.after(), call.now));
+        reportShortfall(call, fresh, workload, cluster.inFlight(written.after(), call.now), found.get());
         if (!decision.allowed()) {
             return blocked(call, intended, fresh, decision.blockedBy(), decision.message());
         }
         return act(call, fresh, workload, decision, recorded.get(), written.after());
+    }
+
+    /**
+     * Rollout restarts that showed no progress within the deadline no longer hold a maxConcurrent slot; their
+     * entries stay in the ledger, so the cooldown still spaces the next try. Said once per rollout, on its workload.
+     */
+    private void reportGivenUp(Call call, Pod pod, WorkloadFacts.Snapshot cluster, List<LedgerEntry> stalled) {
+        for (LedgerEntry entry : stalled) {
+            synchronized (memory) {
+                if (reportedStalls.put(entry.workload() + "@" + entry.restartedAt(), entry.pod()) != null) {
+                    continue;
+                }
+            }
+            HasMetadata workload = cluster.workloadNamed(entry.workload());
+            events.record(workload != null ? workload : pod, EventReason.RestartGivenUp, "The rollout restart of " + entry.workload()
+                    + " requested at " + entry.restartedAt() + " for pod " + entry.pod() + " (policy " + call.policy.name()
+                    + ") brought no Ready pod within " + InFlightRules.ROLLOUT_PROGRESS_DEADLINE.toMinutes() + "m: given up, it no "
+                    + "longer counts against maxConcurrent (the cooldown still applies). Check whether the workload is paused or its "
+                    + "update strategy is OnDelete, and its new pods' events.");
+        }
+    }
+
+    /** One Warning on the workload when the hourly budgets cannot cover the restarts its plan needs within the hour; once per shortfall. */
+    private void reportShortfall(Call call, Pod pod, WorkloadFacts.Workload workload, WorkloadFacts.Flights flights,
+                                 RestartFacts found) {
+        if (call.plan == null || found == null) {
+            return;
+        }
+        int allowed = Math.min(call.settings.maxRestartsPerHour() - found.policyRestartsLastHour(),
+                found.operatorMaxRestartsPerHour() - found.operatorRestartsLastHour());
+        Optional<RestartPlan.Shortfall> shortfall = call.plan.shortfall(allowed, call.now, flights.podUids());
+        String key = call.policy.uid() + "/" + workload.key();
+        String reported = shortfall.map(s -> s.needed() + "/" + s.allowed() + "/" + s.uncovered()).orElse(null);
+        boolean changed;
+        synchronized (memory) {
+            changed = !Objects.equals(reported, reported == null ? lastShortfall.remove(key) : lastShortfall.put(key, reported));
+        }
+        if (changed && shortfall.isPresent()) {
+            String message = shortfall.get().describe(workload.key()) + " (policy " + call.policy.name() + ", maxRestartsPerHour "
+                    + call.settings.maxRestartsPerHour() + ", operator cap " + found.operatorMaxRestartsPerHour()
+                    + "). The budgets stay hard limits: raise them or fix the leak before these replicas are OOM-killed.";
+            events.record(workload.object() != null ? workload.object() : pod, EventReason.RestartBudgetShort, message);
+        }
     }
 
     /** What the rules need, from the cluster as read and the ledger as stored. */
@@ -177,15 +278,47 @@ public final class RestartDoor implements Restarter {
                 operatorRestarts += other.getValue().startedSince(hourAgo, dryRun);
             }
         }
+        OptionalLong latestStart = call.plan == null ? OptionalLong.empty()
+                : call.plan.slotOf(call.podUid).map(s -> OptionalLong.of(s.startByMillis())).orElse(OptionalLong.empty());
         return new RestartFacts(
-                "true".equals(Pods.annotation(pod, PodAnnotations.EXCLUDE)),
+                excluded(pod),
                 Pods.running(pod) && Pods.ready(pod),
                 Pods.terminating(pod),
                 flights.cover(call.podUid, workload.key()),
                 workload.shape(), flights.count(),
                 ledger.lastRestartOf(workload.key(), dryRun),
                 ledger.startedSince(hourAgo, dryRun),
-                operatorRestarts, operatorMaxRestartsPerHour, call.now);
+                operatorRestarts, operatorMaxRestartsPerHour, call.now,
+                latestStart, closerReplica(call, cluster, flights));
+    }
+
+    private static boolean excluded(Pod pod) {
+        return "true".equals(Pods.annotation(pod, PodAnnotations.EXCLUDE));
+    }
+
+    /** What the rules would not block for: not excluded, Running and Ready, not terminating, no restart in flight. */
+    private static boolean restartable(Pod pod, WorkloadFacts.Flights flights, WorkloadFacts.Workload workload) {
+        return !excluded(pod) && Pods.running(pod) && Pods.ready(pod) && !Pods.terminating(pod)
+                && !flights.cover(pod.getMetadata().getUid(), workload.key());
+    }
+
+    /**
+     * A replica ahead of this one in its workload's plan (closer to its limit) that could be evicted now:
+     * it goes first. One that is excluded, not Ready or already being restarted holds nobody up.
+     */
+    private static String closerReplica(Call call, WorkloadFacts.Snapshot cluster, WorkloadFacts.Flights flights) {
+        if (call.plan == null || call.settings.type() != ActionType.Evict) {
+            return null;
+        }
+        for (RestartPlan.Replica ahead : call.plan.ahead(call.podUid)) {
+            for (Pod other : cluster.pods()) {
+                if (ahead.podUid().equals(other.getMetadata().getUid())
+                        && restartable(other, flights, cluster.workload())) {
+                    return ahead.pod();
+                }
+            }
+        }
+        return null;
     }
 
     private static LedgerEntry entry(Call call, WorkloadFacts.Workload workload, RestartDecision decision) {
@@ -213,15 +346,16 @@ public final class RestartDoor implements Restarter {
             }
             podSettled(call.podUid);
             events.record(pod, EventReason.WouldRestart, "Dry run: " + would + " (" + decision.message()
-                    + "); nothing was changed. Why: " + call.why);
+                    + "); nothing was changed. Why: " + call.why + planNote(call, ledger));
             metrics.action(call.namespace, call.policy.name(), strategy.metricType(), RestartOutcome.Result.dry_run.name());
             return new RestartOutcome(RestartOutcome.Result.dry_run, strategy, null, would);
         }
         try {
             disruptor.mark(call.namespace, call.podName, PodAnnotations.RESTART_REQUESTED_AT, at);
             if (evict) {
-                if (!disruptor.evict(call.namespace, call.podName)) {
-                    return refusedByBudget(call, pod, entry);
+                Optional<EvictionRefusal> refusal = disruptor.evict(call.namespace, call.podName);
+                if (refusal.isPresent()) {
+                    return refused(call, pod, entry, refusal.get());
                 }
             } else {
                 disruptor.rolloutRestart(workload.object(), at);
@@ -243,7 +377,14 @@ public final class RestartDoor implements Restarter {
             }
             if (!happened) {
                 takeBack(call, entry);
-                return failed(call, strategy.metricType(), strategy, failure);
+                RetryBackoff.Refusal backoff = backOff(call, Refused.FAILED, 0);
+                if (backoff.first()) {
+                    events.record(pod, EventReason.RestartFailed, "Restart failed: " + failure + ". Nothing happened; leakguard "
+                            + "backs off (" + Duration.ofMillis(backoff.delayMillis()).toSeconds() + "s, doubling to 10m) and tries "
+                            + "again. Why: " + call.why);
+                }
+                return failed(call, strategy.metricType(), strategy, failure + "; retrying in "
+                        + Duration.ofMillis(backoff.delayMillis()).toSeconds() + "s");
             }
             log.warn("{}: the API server answered {} but the restart took place; it stays in the ledger", target, e.getCode());
         }
@@ -252,28 +393,68 @@ public final class RestartDoor implements Restarter {
         events.record(pod, evict ? EventReason.Evicted : EventReason.RolloutRestarted,
                 done + " (" + decision.message() + ") for policy " + call.policy.name() + ". Why: " + call.why);
         metrics.action(call.namespace, call.policy.name(), strategy.metricType(), RestartOutcome.Result.done.name());
+        if (call.plan != null && call.plan.slots().size() > 1 && workload.object() != null) {
+            events.record(workload.object(), EventReason.RestartPlanned, "Restarting the leaking replicas of " + workload.key()
+                    + " one lane at a time so each is replaced before its predicted OOM; started " + call.podName + ". Plan: "
+                    + call.plan.describe(ledger.paceOf(workload.key()).measured()));
+        }
         reportRestartLoop(call, pod, workload, ledger);
         return new RestartOutcome(RestartOutcome.Result.done, strategy, null, done);
     }
 
-    private RestartOutcome refusedByBudget(Call call, Pod pod, LedgerEntry entry) {
+    /**
+     * The server refused the eviction and nothing happened: the records are taken back, the pod backs off
+     * (30 s doubling to 10 min, never sooner than the server's Retry-After) and the first refusal of an
+     * episode is told in an Event whose reason says which kind it was.
+     */
+    private RestartOutcome refused(Call call, Pod pod, LedgerEntry entry, EvictionRefusal refusal) {
         takeBack(call, entry);
-        List<String> budgets = facts.budgetsOf(pod);
-        RetryBackoff.Refusal refusal;
+        Refused kind = Refused.of(refusal.kind());
+        RetryBackoff.Refusal backoff = backOff(call, kind, refusal.retryAfterMillis());
+        long delay = Duration.ofMillis(backoff.delayMillis()).toSeconds();
+        String message;
+        String event;
+        switch (refusal.kind()) {
+            case PDB_BLOCKED -> {
+                List<String> budgets = facts.budgetsOf(pod);
+                String budgetText = budgets.isEmpty() ? "a PodDisruptionBudget" : "PodDisruptionBudget " + String.join(", ", budgets);
+                message = "eviction refused by " + budgetText + ": it allows no disruption now; retrying in " + delay + "s";
+                event = "Restart not started (" + kind.rule.id() + "): the eviction was refused by " + budgetText
+                        + ", which allows no disruption now (" + refusal.message() + "). leakguard backs off "
+                        + "(30s doubling to 10m) and never bypasses the budget.";
+            }
+            case THROTTLED -> {
+                message = "the API server is throttling (429 without a PodDisruptionBudget cause); retrying in " + delay + "s";
+                event = "Restart not started (" + kind.rule.id() + "): the API server answered 429 without a PodDisruptionBudget "
+                        + "cause (API Priority and Fairness shed the request: \"" + refusal.message() + "\"). leakguard backs off "
+                        + delay + "s" + (refusal.retryAfterMillis() > 0 ? " (Retry-After " + refusal.retryAfterMillis() / 1000 + "s)" : "")
+                        + ", doubling to 10m, and tries again.";
+            }
+            default -> {
+                List<String> budgets = facts.budgetsOf(pod);
+                message = "the pod matches more than one PodDisruptionBudget (" + String.join(", ", budgets)
+                        + "), which the eviction API refuses; retrying in " + delay + "s";
+                event = "Restart not started (" + kind.rule.id() + "): the pod matches more than one PodDisruptionBudget ("
+                        + String.join(", ", budgets) + "), so the API server refuses every eviction of it (500: \""
+                        + refusal.message() + "\"). Fix the budgets so that one selects the pod; until then leakguard backs "
+                        + "off (30s doubling to 10m) and the pod may be OOM-killed.";
+            }
+        }
+        if (backoff.first()) {
+            events.record(pod, kind.reason, event + " Why: " + call.why);
+        }
+        metrics.action(call.namespace, call.policy.name(), RestartStrategy.Evict.metricType(), kind.metricResult);
+        return new RestartOutcome(RestartOutcome.Result.blocked, RestartStrategy.Evict, kind.rule.id(), message);
+    }
+
+    /** Starts or lengthens the pod's backoff; a refusal of another kind than the last starts a new episode. */
+    private RetryBackoff.Refusal backOff(Call call, Refused kind, long atLeastMillis) {
         synchronized (memory) {
-            refusal = refusals.refused(call.podUid, call.now);
-            lastReportedBlock.put(call.podUid, BlockRule.DISRUPTION_BUDGET.id());
+            if (refusedAs.put(call.podUid, kind) != kind) {
+                refusals.clear(call.podUid);
+            }
+            return refusals.refused(call.podUid, call.now, atLeastMillis);
         }
-        String budgetText = budgets.isEmpty() ? "a PodDisruptionBudget" : "PodDisruptionBudget " + String.join(", ", budgets);
-        String message = "eviction refused by " + budgetText + ": it allows no disruption now; retrying in "
-                + Duration.ofMillis(refusal.delayMillis()).toSeconds() + "s";
-        if (refusal.first()) {
-            events.record(pod, EventReason.RestartBlocked, "Restart not started (" + BlockRule.DISRUPTION_BUDGET.id() + "): "
-                    + "the eviction was refused by " + budgetText + ", which allows no disruption now. leakguard backs off "
-                    + "(30s doubling to 10m) and never bypasses the budget. Why: " + call.why);
-        }
-        metrics.action(call.namespace, call.policy.name(), RestartStrategy.Evict.metricType(), RestartOutcome.Result.blocked.name());
-        return new RestartOutcome(RestartOutcome.Result.blocked, RestartStrategy.Evict, BlockRule.DISRUPTION_BUDGET.id(), message);
     }
 
     /** Undoes the records of a restart that did not happen: the ledger entry and the pod's marker. */
@@ -305,9 +486,23 @@ public final class RestartDoor implements Restarter {
         }
     }
 
+    private static String planNote(Call call, RestartLedger ledger) {
+        return call.plan == null ? ""
+                : ". Restart plan of " + call.plan.workload() + ": " + call.plan.describe(ledger.paceOf(call.plan.workload()).measured());
+    }
+
     private static String restartLoopMessage(Call call, WorkloadFacts.Workload workload, int recent, Duration window) {
         return workload.key() + " was restarted " + recent + " times within " + window.toMinutes()
                 + "m by policy " + call.policy.name() + ": restarts only buy time; fix the leak";
+    }
+
+    private static <V> Map<String, V> bounded() {
+        return new LinkedHashMap<>(64, 0.75f, true) {
+            @Override
+            protected boolean removeEldestEntry(Map.Entry<String, V> eldest) {
+                return size() > REMEMBERED_PODS;
+            }
+        };
     }
 
     /** The pod is gone (deleted, evicted, replaced): its backoff and reported block are forgotten. */
@@ -319,6 +514,7 @@ public final class RestartDoor implements Restarter {
     private void podSettled(String podUid) {
         synchronized (memory) {
             refusals.clear(podUid);
+            refusedAs.remove(podUid);
             lastReportedBlock.remove(podUid);
         }
     }

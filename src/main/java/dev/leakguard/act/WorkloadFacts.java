@@ -5,12 +5,14 @@ import dev.leakguard.decide.IntOrPercent;
 import dev.leakguard.decide.LedgerEntry;
 import dev.leakguard.decide.PodSelector;
 import dev.leakguard.decide.RestartLedger;
+import dev.leakguard.decide.RestartPace;
 import dev.leakguard.decide.RestartStrategy;
 import dev.leakguard.decide.WorkloadKind;
 import dev.leakguard.decide.WorkloadShape;
 import dev.leakguard.kube.Pods;
 import dev.leakguard.kube.Selectors;
 import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.IntOrString;
 import io.fabric8.kubernetes.api.model.LabelSelector;
 import io.fabric8.kubernetes.api.model.OwnerReference;
 import io.fabric8.kubernetes.api.model.Pod;
@@ -23,13 +25,15 @@ import io.fabric8.kubernetes.api.model.apps.StatefulSet;
 import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
-import java.util.ArrayList;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -37,7 +41,8 @@ import org.slf4j.LoggerFactory;
 /**
  * Reads what the restart door must know about a pod's surroundings, fresh from the API server for
  * every request: the pod itself, the policy's pods, the pod's owning workload (its kind, Ready pods
- * and whether its rollout can surge), and which recorded restarts are still in flight. Reads only.
+ * and whether its rollout can surge), which recorded restarts are still in flight, how fast finished
+ * ones came back and what the PodDisruptionBudgets allow. Reads only.
  */
 public final class WorkloadFacts {
     private static final Logger log = LoggerFactory.getLogger(WorkloadFacts.class);
@@ -82,6 +87,7 @@ public final class WorkloadFacts {
         private final Workload workload;
         private final List<Pod> pods;
         private final Lookups lookups;
+        private Optional<Integer> budgetAllows;
 
         private Snapshot(Workload workload, List<Pod> pods, Lookups lookups) {
             this.workload = workload;
@@ -93,19 +99,69 @@ public final class WorkloadFacts {
             return workload;
         }
 
+        /** The policy's pods as listed for this request. */
+        List<Pod> pods() {
+            return pods;
+        }
+
+        /**
+         * The ledger with the pace of every workload whose recorded restart has completed since its pace was
+         * last measured: the time from the restart request to the replacement's Ready transition (a rollout:
+         * to the last new pod's). A restart whose replacement shows no Ready transition time is not measured.
+         */
+        RestartLedger withMeasuredPaces(RestartLedger ledger, long now) {
+            RestartLedger measured = ledger;
+            for (LedgerEntry entry : ledger.entries()) {
+                RestartPace pace = measured.paceOf(entry.workload());
+                if (entry.dryRun() || entry.atMillis() <= pace.measuredAtMillis() || flying(entry, now)) {
+                    continue;
+                }
+                OptionalLong readyAt = entry.strategy() == RestartStrategy.Evict ? replacementReadyAt(entry) : rolloutReadyAt(entry);
+                if (readyAt.isPresent() && readyAt.getAsLong() <= now) {
+                    measured = measured.withPace(entry.workload(),
+                            pace.measuredAgain(Duration.ofMillis(readyAt.getAsLong() - entry.atMillis()), entry.atMillis()));
+                }
+            }
+            return measured;
+        }
+
+        /** The first of the owner's pods to turn Ready after the restart request: the replacement. */
+        private OptionalLong replacementReadyAt(LedgerEntry entry) {
+            return pods.stream()
+                    .filter(p -> Pods.healthy(p) && ownedBy(p, entry.ownerUid()) && !entry.podUid().equals(p.getMetadata().getUid()))
+                    .mapToLong(WorkloadFacts::readySinceMillis)
+                    .filter(at -> at >= entry.atMillis())
+                    .min();
+        }
+
+        /** The last pod of the rollout to turn Ready: the whole rollout's end. */
+        private OptionalLong rolloutReadyAt(LedgerEntry entry) {
+            return pods.stream()
+                    .filter(p -> Pods.healthy(p) && Objects.equals(entry.restartedAt(), Pods.annotation(p, Disruptor.ROLLOUT_RESTARTED_AT)))
+                    .mapToLong(WorkloadFacts::readySinceMillis)
+                    .filter(at -> at >= entry.atMillis())
+                    .max();
+        }
+
+        /**
+         * How many of the pod's workload the PodDisruptionBudgets selecting it allow down at once (their spec,
+         * not the momentary {@code disruptionsAllowed}); {@link Integer#MAX_VALUE} without one, null when unreadable.
+         */
+        Integer budgetAllows(Pod pod) {
+            if (budgetAllows == null) {
+                int desired = workload.object() == null ? workload.shape().readyPods() : desiredOf(workload.object());
+                budgetAllows = Optional.ofNullable(WorkloadFacts.this.budgetAllows(pod, desired < 0 ? workload.shape().readyPods() : desired));
+            }
+            return budgetAllows.orElse(null);
+        }
+
         /** The ledger's restarts that the cluster shows still in flight at {@code now}. */
         Flights inFlight(RestartLedger ledger, long now) {
             int count = 0;
             Set<String> podUids = new HashSet<>();
             Set<String> rollouts = new HashSet<>();
             for (LedgerEntry entry : ledger.entries()) {
-                if (entry.dryRun()) {
-                    continue;
-                }
-                boolean flying = entry.strategy() == RestartStrategy.Evict
-                        ? InFlightRules.evictionInFlight(entry, evictionProgress(entry), now)
-                        : InFlightRules.rolloutInFlight(entry, rolloutProgress(entry));
-                if (flying) {
+                if (!entry.dryRun() && flying(entry, now)) {
                     count++;
                     podUids.add(entry.podUid());
                     if (entry.strategy() == RestartStrategy.RolloutRestart) {
@@ -114,6 +170,28 @@ public final class WorkloadFacts {
                 }
             }
             return new Flights(count, podUids, rollouts);
+        }
+
+        private boolean flying(LedgerEntry entry, long now) {
+            if (entry.strategy() == RestartStrategy.Evict) {
+                return InFlightRules.evictionInFlight(entry, evictionProgress(entry), now);
+            }
+            InFlightRules.RolloutProgress progress = rolloutProgress(entry);
+            return InFlightRules.rolloutInFlight(entry, progress) && !InFlightRules.rolloutStalled(entry, progress, now);
+        }
+
+        /** The ledger's rollout restarts that showed no progress within {@link InFlightRules#ROLLOUT_PROGRESS_DEADLINE}. */
+        List<LedgerEntry> stalled(RestartLedger ledger, long now) {
+            return ledger.entries().stream()
+                    .filter(e -> !e.dryRun() && e.strategy() == RestartStrategy.RolloutRestart
+                            && InFlightRules.rolloutStalled(e, rolloutProgress(e), now))
+                    .toList();
+        }
+
+        /** The workload named "Kind/name", as read for this request, or null. */
+        HasMetadata workloadNamed(String key) {
+            String[] kindAndName = key.split("/", 2);
+            return kindAndName.length < 2 ? null : lookups.get(kindAndName[0], kindAndName[1]);
         }
 
         private InFlightRules.EvictionProgress evictionProgress(LedgerEntry entry) {
@@ -149,18 +227,50 @@ public final class WorkloadFacts {
     /** Names the PodDisruptionBudgets that select the pod, for the Event; empty when they cannot be read. */
     List<String> budgetsOf(Pod pod) {
         try {
-            List<String> names = new ArrayList<>();
-            for (PodDisruptionBudget budget : client.policy().v1().podDisruptionBudget()
-                    .inNamespace(pod.getMetadata().getNamespace()).list().getItems()) {
-                if (Selectors.matches(budget.getSpec().getSelector(), pod.getMetadata().getLabels())) {
-                    names.add(budget.getMetadata().getName());
-                }
-            }
-            return names;
+            return budgetsSelecting(pod).stream().map(b -> b.getMetadata().getName()).toList();
         } catch (KubernetesClientException e) {
             log.debug("could not list PodDisruptionBudgets: {}", e.getMessage());
             return List.of();
         }
+    }
+
+    private Integer budgetAllows(Pod pod, int desired) {
+        try {
+            int allows = Integer.MAX_VALUE;
+            for (PodDisruptionBudget budget : budgetsSelecting(pod)) {
+                var spec = budget.getSpec();
+                if (spec.getMaxUnavailable() != null) {
+                    allows = Math.min(allows, IntOrPercent.scaled(intOrPercent(spec.getMaxUnavailable()), desired, true));
+                } else if (spec.getMinAvailable() != null) {
+                    allows = Math.min(allows, desired - IntOrPercent.scaled(intOrPercent(spec.getMinAvailable()), desired, true));
+                }
+            }
+            return Math.max(1, allows);
+        } catch (KubernetesClientException e) {
+            log.debug("could not list PodDisruptionBudgets: {}", e.getMessage());
+            return null;
+        }
+    }
+
+    private static String intOrPercent(IntOrString value) {
+        return value.getIntVal() != null ? value.getIntVal().toString() : value.getStrVal();
+    }
+
+    private List<PodDisruptionBudget> budgetsSelecting(Pod pod) {
+        return client.policy().v1().podDisruptionBudget().inNamespace(pod.getMetadata().getNamespace()).list().getItems().stream()
+                .filter(b -> Selectors.matches(b.getSpec().getSelector(), pod.getMetadata().getLabels()))
+                .toList();
+    }
+
+    /** When the pod's Ready condition last turned true, or -1 when it does not say. */
+    private static long readySinceMillis(Pod pod) {
+        if (pod.getStatus() == null || pod.getStatus().getConditions() == null) {
+            return -1;
+        }
+        return pod.getStatus().getConditions().stream()
+                .filter(c -> "Ready".equals(c.getType()) && "True".equals(c.getStatus()) && c.getLastTransitionTime() != null)
+                .mapToLong(c -> Instant.parse(c.getLastTransitionTime()).toEpochMilli())
+                .findFirst().orElse(-1);
     }
 
     /**
@@ -219,7 +329,44 @@ public final class WorkloadFacts {
                 .filter(p -> Pods.healthy(p) && Selectors.matches(selector, p.getMetadata().getLabels()))
                 .count();
         return new Workload(workload.getKind() + "/" + workload.getMetadata().getName(), owner, workload,
-                new WorkloadShape(kind, readyOfWorkload, canSurge(workload)), readyOfOwner);
+                new WorkloadShape(kind, readyOfWorkload, canSurge(workload), wontRoll(workload, pod)), readyOfOwner);
+    }
+
+    /** Why a rollout restart of {@code workload} would not replace {@code pod}, or null when it would. */
+    static String wontRoll(HasMetadata workload, Pod pod) {
+        if (workload instanceof Deployment d && Boolean.TRUE.equals(d.getSpec().getPaused())) {
+            return "Deployment " + d.getMetadata().getName() + " is paused (spec.paused: true)";
+        }
+        if (workload instanceof DaemonSet ds && ds.getSpec().getUpdateStrategy() != null
+                && "OnDelete".equals(ds.getSpec().getUpdateStrategy().getType())) {
+            return "DaemonSet " + ds.getMetadata().getName() + " has updateStrategy OnDelete";
+        }
+        if (workload instanceof StatefulSet s && s.getSpec().getUpdateStrategy() != null) {
+            var strategy = s.getSpec().getUpdateStrategy();
+            if ("OnDelete".equals(strategy.getType())) {
+                return "StatefulSet " + s.getMetadata().getName() + " has updateStrategy OnDelete";
+            }
+            Integer partition = strategy.getRollingUpdate() == null ? null : strategy.getRollingUpdate().getPartition();
+            int ordinal = ordinal(pod);
+            if (partition != null && ordinal >= 0 && partition > ordinal) {
+                return "StatefulSet " + s.getMetadata().getName() + " has rollingUpdate.partition " + partition
+                        + ", above the pod's ordinal " + ordinal;
+            }
+        }
+        return null;
+    }
+
+    /** A StatefulSet pod's ordinal: its {@code apps.kubernetes.io/pod-index} label, else its name's last number; -1 if neither. */
+    private static int ordinal(Pod pod) {
+        Map<String, String> labels = pod.getMetadata().getLabels();
+        String index = labels == null ? null : labels.get("apps.kubernetes.io/pod-index");
+        String name = pod.getMetadata().getName();
+        String text = index != null ? index : name.substring(name.lastIndexOf('-') + 1);
+        try {
+            return Integer.parseInt(text);
+        } catch (NumberFormatException e) {
+            return -1;
+        }
     }
 
     /** RollingUpdate (the default) with a maxSurge (default 25%) that rounds up to at least one pod. */

@@ -39,9 +39,14 @@ public class LeakPolicyStatus {
     @JsonPropertyDescription("The riskiest pods first (leaking, then suspect, then unknown), at most 10.")
     private List<PodRisk> riskiestPods;
 
+    @JsonPropertyDescription("Workloads with leaking replicas, soonest limit first, at most 10: their replicas are restarted by one plan.")
+    private List<WorkloadRisk> leakingWorkloads;
+
     @JsonPropertyDescription("Settings that weaken what the operator checks, e.g. spec.metrics.tlsConfig.insecureSkipVerify.")
     private List<String> warnings;
 
+    public List<WorkloadRisk> getLeakingWorkloads() { return leakingWorkloads; }
+    public void setLeakingWorkloads(List<WorkloadRisk> leakingWorkloads) { this.leakingWorkloads = leakingWorkloads; }
     public List<String> getWarnings() { return warnings; }
     public void setWarnings(List<String> warnings) { this.warnings = warnings; }
     public Long getObservedGeneration() { return observedGeneration; }
@@ -72,12 +77,13 @@ public class LeakPolicyStatus {
                 && Objects.equals(watched, that.watched) && Objects.equals(leaking, that.leaking)
                 && Objects.equals(suspect, that.suspect) && Objects.equals(unknown, that.unknown)
                 && Objects.equals(restarts, that.restarts) && Objects.equals(oomKillsMissed, that.oomKillsMissed)
-                && Objects.equals(riskiestPods, that.riskiestPods) && Objects.equals(warnings, that.warnings);
+                && Objects.equals(riskiestPods, that.riskiestPods) && Objects.equals(leakingWorkloads, that.leakingWorkloads)
+                && Objects.equals(warnings, that.warnings);
     }
 
     @Override
     public int hashCode() {
         return Objects.hash(observedGeneration, conditions, watched, leaking, suspect, unknown, restarts,
-                oomKillsMissed, riskiestPods, warnings);
+                oomKillsMissed, riskiestPods, leakingWorkloads, warnings);
     }
 }

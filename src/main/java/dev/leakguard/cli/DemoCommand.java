@@ -2,7 +2,7 @@ package dev.leakguard.cli;
 
 import dev.leakguard.Main;
 import dev.leakguard.api.LeakPolicy;
-import dev.leakguard.decide.Format;
+import dev.leakguard.text.Format;
 import dev.leakguard.decide.PodAnnotations;
 import dev.leakguard.demo.DemoApiServer;
 import dev.leakguard.demo.DemoCluster;
@@ -130,5 +130,9 @@ public final class DemoCommand implements Callable<Integer> {
                     status == null ? "-" : status.getOomKillsMissed());
         }
         out.printf("%nPods replaced after a graceful restart: %d; containers OOM-killed: %d.%n", cluster.replacements(), cluster.oomKills());
+        for (DemoCluster.Stopped stopped : cluster.stopped()) {
+            out.printf("  %-30s stopped at %s of %s, %s before its limit%n", stopped.pod(), Format.bytes(stopped.memoryBytes()),
+                    Format.bytes(stopped.limitBytes()), Format.duration(stopped.minutesLeft() * 60));
+        }
     }
 }

@@ -12,6 +12,13 @@ import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.SocketTimeoutException;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.net.UnknownHostException;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.LinkedHashSet;
@@ -74,11 +81,24 @@ public final class RunCommand implements Callable<Integer> {
             description = "Label holding the namespace on series read from Prometheus (default ${DEFAULT-VALUE}).")
     String prometheusNamespaceLabel;
 
+    /** The API server cannot be used: one line naming it and why, not a stack trace after fabric8's retries. */
+    static final int EXIT_UNREACHABLE = 1;
+
     @Override
     public Integer call() throws Exception {
         Config config = Config.autoConfigure(null);
         if (master != null) {
+            String problem = masterProblem(master);
+            if (problem != null) {
+                System.err.println("leakguard: --master " + problem);
+                return EXIT_UNREACHABLE;
+            }
             config = new ConfigBuilder(config).withMasterUrl(master).build();
+        }
+        String unreachable = unreachable(config.getMasterUrl(), config.getConnectionTimeout());
+        if (unreachable != null) {
+            System.err.println("leakguard: cannot reach the API server at " + config.getMasterUrl() + ": " + unreachable);
+            return EXIT_UNREACHABLE;
         }
         config.setUserAgent(LeakguardOperator.USER_AGENT_PREFIX + Main.version());
         Set<String> watched = new LinkedHashSet<>();
@@ -139,5 +159,38 @@ public final class RunCommand implements Callable<Integer> {
             throw new IllegalArgumentException(flag + " must be positive, got " + text);
         }
         return value;
+    }
+
+    /** Why {@code url} is no API server URL, or null. */
+    static String masterProblem(String url) {
+        try {
+            URI uri = new URI(url);
+            if (!("http".equals(uri.getScheme()) || "https".equals(uri.getScheme())) || uri.getHost() == null) {
+                return "'" + url + "' is not an http(s) URL such as https://10.0.0.1:6443";
+            }
+            return null;
+        } catch (URISyntaxException e) {
+            return "'" + url + "' is not a URL: " + e.getReason();
+        }
+    }
+
+    /**
+     * Why no TCP connection to the server opens within the client's connect timeout, or null. Checked
+     * before the operator starts because the client retries for about 20 s and then fails with a
+     * stack trace that never names the host.
+     */
+    static String unreachable(String url, int connectTimeoutMillis) {
+        URI uri = URI.create(url);
+        int port = uri.getPort() >= 0 ? uri.getPort() : "https".equals(uri.getScheme()) ? 443 : 80;
+        try (Socket socket = new Socket()) {
+            socket.connect(new InetSocketAddress(uri.getHost(), port), Math.max(1, connectTimeoutMillis));
+            return null;
+        } catch (UnknownHostException e) {
+            return "unknown host " + uri.getHost();
+        } catch (SocketTimeoutException e) {
+            return "no answer within " + Durations.format(Duration.ofMillis(connectTimeoutMillis));
+        } catch (IOException e) {
+            return e.getMessage();
+        }
     }
 }

@@ -9,6 +9,11 @@ import java.util.List;
  * Reads a recorded series in the {@code leakguard analyze} format: a header line, then
  * {@code timestamp_seconds,memory_bytes[,threads]} rows (other columns are ignored; the memory and
  * threads columns can be renamed). Errors name the line: {@code line 7: memory_bytes 'abc' is not a number}.
+ *
+ * <p>What spreadsheets and exporters add is tolerated: a UTF-8 byte order mark and double quotes
+ * around names and cells. Epoch milliseconds are refused with a hint, never read as seconds (which
+ * would stretch an hour into 41 days): a {@code timestamp_seconds} above {@value #LARGEST_EPOCH_SECONDS}
+ * (the year 5138) can only be milliseconds.
  */
 public final class TraceCsv {
 
@@ -30,6 +35,10 @@ public final class TraceCsv {
     public static final String MEMORY_COLUMN = "memory_bytes";
     public static final String THREADS_COLUMN = "threads";
 
+    /** Epoch seconds of 5138-11-16; every real timestamp in seconds is below, every epoch millisecond since 1973 above. */
+    static final double LARGEST_EPOCH_SECONDS = 1e11;
+    private static final char BYTE_ORDER_MARK = '\uFEFF';
+
     private TraceCsv() {
     }
 
@@ -43,7 +52,10 @@ public final class TraceCsv {
         if (header == null || header.isBlank()) {
             throw new FormatException(1, "empty file; expected a header such as " + TIMESTAMP_COLUMN + "," + MEMORY_COLUMN);
         }
-        List<String> names = Arrays.stream(header.split(",", -1)).map(String::trim).toList();
+        if (header.charAt(0) == BYTE_ORDER_MARK) {
+            header = header.substring(1);
+        }
+        List<String> names = Arrays.stream(header.split(",", -1)).map(TraceCsv::unquoted).toList();
         int timeIndex = names.indexOf(TIMESTAMP_COLUMN);
         int memoryIndex = names.indexOf(memoryColumn);
         int threadsIndex = names.indexOf(threadsColumn);
@@ -73,6 +85,11 @@ public final class TraceCsv {
                 threads = Arrays.copyOf(threads, capacity);
             }
             times[size] = number(cells, timeIndex, TIMESTAMP_COLUMN, lineNumber);
+            if (times[size] > LARGEST_EPOCH_SECONDS) {
+                throw new FormatException(lineNumber, TIMESTAMP_COLUMN + " " + unquoted(cells[timeIndex])
+                        + " is epoch milliseconds, not seconds (it would be the year " + yearOf(times[size])
+                        + "); divide the column by 1000");
+            }
             memory[size] = number(cells, memoryIndex, memoryColumn, lineNumber);
             threads[size] = threadsIndex < 0 || blank(cells, threadsIndex) ? Double.NaN
                     : number(cells, threadsIndex, threadsColumn, lineNumber);
@@ -80,7 +97,7 @@ public final class TraceCsv {
                 throw new FormatException(lineNumber, memoryColumn + " must not be negative");
             }
             if (size > 0 && times[size] <= times[size - 1]) {
-                throw new FormatException(lineNumber, "timestamps must increase, " + cells[timeIndex].trim()
+                throw new FormatException(lineNumber, "timestamps must increase, " + unquoted(cells[timeIndex])
                         + " follows " + times[size - 1]);
             }
             size++;
@@ -94,14 +111,24 @@ public final class TraceCsv {
 
     /** A scrape may lack the thread series; an empty threads cell means "not known". */
     private static boolean blank(String[] cells, int index) {
-        return index < cells.length && cells[index].isBlank();
+        return index < cells.length && unquoted(cells[index]).isEmpty();
+    }
+
+    private static String unquoted(String cell) {
+        String trimmed = cell.trim();
+        return trimmed.length() >= 2 && trimmed.startsWith("\"") && trimmed.endsWith("\"")
+                ? trimmed.substring(1, trimmed.length() - 1).trim() : trimmed;
+    }
+
+    private static long yearOf(double epochSeconds) {
+        return 1970 + Math.round(epochSeconds / (365.2425 * 86400));
     }
 
     private static double number(String[] cells, int index, String column, int line) throws FormatException {
         if (index >= cells.length) {
             throw new FormatException(line, "missing column " + column + " (" + cells.length + " cells)");
         }
-        String cell = cells[index].trim();
+        String cell = unquoted(cells[index]);
         try {
             double value = Double.parseDouble(cell);
             if (!Double.isFinite(value)) {

@@ -2,11 +2,17 @@ package dev.leakguard.cli;
 
 import dev.leakguard.Main;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
 
-@Command(name = "version", description = "Prints the leakguard version.")
+@Command(name = "version", mixinStandardHelpOptions = true, description = "Prints the leakguard version.")
 public final class VersionCommand implements Runnable {
+    @Spec
+    CommandSpec spec;
+
     @Override
     public void run() {
-        System.out.println("leakguard " + Main.version());
+        spec.commandLine().getOut().println("leakguard " + Main.version());
+        spec.commandLine().getOut().flush();
     }
 }

@@ -54,6 +54,21 @@ public final class InFlightRules {
         return progress.readyOthers() < expected(entry.readyBefore(), progress.ownerDesired());
     }
 
+    /**
+     * A rollout restart that has not brought a single Ready pod on its new template this long after it was
+     * requested is stuck (paused meanwhile, an update strategy changed, pods that never start): like a
+     * Deployment's {@code progressDeadlineSeconds} (default 600), after which it is given up. Evictions are
+     * never given up this way: their victim is already gone, and freeing the slot of a replacement that never
+     * became Ready would let the next eviction take a second pod.
+     */
+    public static final Duration ROLLOUT_PROGRESS_DEADLINE = Duration.ofMinutes(10);
+
+    /** True when the rollout has shown no progress within {@link #ROLLOUT_PROGRESS_DEADLINE}: it is given up. */
+    public static boolean rolloutStalled(LedgerEntry entry, RolloutProgress progress, long nowMillis) {
+        return rolloutInFlight(entry, progress) && progress.readyOnNewTemplate() == 0
+                && nowMillis - entry.atMillis() >= ROLLOUT_PROGRESS_DEADLINE.toMillis();
+    }
+
     public static boolean rolloutInFlight(LedgerEntry entry, RolloutProgress progress) {
         if (entry.dryRun() || !progress.workloadExists()
                 || !Objects.equals(progress.templateRestartedAt(), entry.restartedAt())) {

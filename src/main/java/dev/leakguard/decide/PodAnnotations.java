@@ -1,5 +1,6 @@
 package dev.leakguard.decide;
 
+import dev.leakguard.text.Format;
 import dev.leakguard.trend.Assessment;
 import dev.leakguard.trend.Verdict;
 import java.util.LinkedHashMap;

@@ -16,9 +16,11 @@ import java.util.OptionalLong;
  * @param operatorRestartsLastHour restarts all policies started in the last hour
  * @param operatorMaxRestartsPerHour the operator-wide cap (a command-line flag)
  * @param nowMillis                now, on the operator's clock
+ * @param latestStartMillis        the latest start the workload's {@link RestartPlan} gives this replica, if it is in one
+ * @param closerReplica            a replica of the same plan that is closer to its limit and could be restarted now, or null
  */
 public record RestartFacts(boolean excluded, boolean runningAndReady, boolean terminating, boolean alreadyRequested,
                            WorkloadShape workload, int inFlight, OptionalLong lastWorkloadRestartMillis,
                            int policyRestartsLastHour, int operatorRestartsLastHour, int operatorMaxRestartsPerHour,
-                           long nowMillis) {
+                           long nowMillis, OptionalLong latestStartMillis, String closerReplica) {
 }

@@ -14,7 +14,12 @@ import java.time.Duration;
  *   <li>{@code already-requested} — a restart covering this pod is in flight;</li>
  *   <li>{@code no-controller} — see the strategy rule below;</li>
  *   <li>{@code max-concurrent} — {@code action.maxConcurrent} restarts of this policy are in flight;</li>
- *   <li>{@code cooldown} — the owning workload was restarted less than {@code action.cooldown} ago;</li>
+ *   <li>{@code plan-order} — another replica of the workload's {@link RestartPlan} is closer to its limit
+ *       and could be restarted now: it goes first;</li>
+ *   <li>{@code cooldown} — the owning workload was restarted less than {@code action.cooldown} ago, unless
+ *       waiting for the cooldown to end would pass this replica's latest start in the plan: the cooldown
+ *       stops restart storms, it must never be what lets a replica be OOM-killed, so it gives way (still
+ *       one restart at a time, still through the PodDisruptionBudget) and the decision says so;</li>
  *   <li>{@code policy-budget} — {@code action.maxRestartsPerHour} reached for this policy;</li>
  *   <li>{@code operator-budget} — the operator-wide hourly cap reached.</li>
  * </ol>
@@ -30,6 +35,14 @@ import java.time.Duration;
  *       the pod, and the eviction still honours its PodDisruptionBudget.</li>
  *   <li>A pod without a controller is never restarted ({@code no-controller}): nothing would
  *       recreate it, so an eviction would turn a future OOM kill into a certain outage.</li>
+ *   <li>A {@code RolloutRestart} of a workload that will not roll — a paused Deployment, an
+ *       {@code OnDelete} StatefulSet or DaemonSet, a StatefulSet partition above the pod's ordinal —
+ *       would patch the template and replace nothing, leaving the restart "in flight" forever: it
+ *       becomes an {@code Evict} (the controller recreates the pod; its PodDisruptionBudget still
+ *       applies), unless the pod is the only Ready one of a workload whose rollout would have
+ *       surged (kept it serving until its replacement was Ready): then nothing is done
+ *       ({@code wont-roll}, naming the reason). A StatefulSet or DaemonSet rollout takes the pod
+ *       down first anyway, so evicting it is no worse.</li>
  * </ul>
  */
 public final class RestartRules {
@@ -62,11 +75,23 @@ public final class RestartRules {
             return RestartDecision.block(BlockRule.MAX_CONCURRENT, facts.inFlight() + " restart(s) in flight, maxConcurrent is "
                     + settings.maxConcurrent() + "; waiting for the replacement to become Ready");
         }
+        if (facts.closerReplica() != null) {
+            return RestartDecision.block(BlockRule.PLAN_ORDER, "replica " + facts.closerReplica()
+                    + " is closer to its limit and is restarted first");
+        }
+        String cooldownWaived = "";
         if (facts.lastWorkloadRestartMillis().isPresent()) {
             long since = facts.nowMillis() - facts.lastWorkloadRestartMillis().getAsLong();
             if (since < settings.cooldown().toMillis()) {
-                return RestartDecision.block(BlockRule.COOLDOWN, "the workload was restarted " + human(since)
-                        + " ago, cooldown is " + human(settings.cooldown().toMillis()));
+                long cooldownEnds = facts.lastWorkloadRestartMillis().getAsLong() + settings.cooldown().toMillis();
+                if (facts.latestStartMillis().isEmpty() || facts.latestStartMillis().getAsLong() >= cooldownEnds) {
+                    return RestartDecision.block(BlockRule.COOLDOWN, "the workload was restarted " + human(since)
+                            + " ago, cooldown is " + human(settings.cooldown().toMillis()));
+                }
+                cooldownWaived = "; cooldown waived (workload restarted " + human(since) + " ago, cooldown "
+                        + human(settings.cooldown().toMillis()) + "): waiting until it ends at " + RestartPlan.clockTime(cooldownEnds)
+                        + " would pass " + RestartPlan.clockTime(facts.latestStartMillis().getAsLong())
+                        + ", the latest start that replaces this replica before its predicted OOM";
             }
         }
         if (facts.policyRestartsLastHour() >= settings.maxRestartsPerHour()) {
@@ -78,7 +103,17 @@ public final class RestartRules {
                     + " restart(s) operator-wide in the last hour, the operator cap is " + facts.operatorMaxRestartsPerHour());
         }
         RestartStrategy strategy = strategy(settings.type(), facts.workload());
-        return RestartDecision.allow(strategy, settings.dryRun(), reason(settings.type(), strategy, facts.workload()));
+        String wontRoll = facts.workload().wontRoll();
+        if (strategy == RestartStrategy.RolloutRestart && wontRoll != null) {
+            if (facts.workload().readyPods() <= 1 && facts.workload().canSurge()) {
+                return RestartDecision.block(BlockRule.WONT_ROLL, "a rollout restart would replace nothing (" + wontRoll
+                        + ") and evicting the workload's only Ready pod would leave nothing serving, where the rollout would have "
+                        + "surged");
+            }
+            return RestartDecision.allow(RestartStrategy.Evict, settings.dryRun(),
+                    "eviction instead of rollout restart: " + wontRoll + cooldownWaived);
+        }
+        return RestartDecision.allow(strategy, settings.dryRun(), reason(settings.type(), strategy, facts.workload()) + cooldownWaived);
     }
 
     /** The strategy rule documented on the class; only meaningful for a pod that has a controller. */

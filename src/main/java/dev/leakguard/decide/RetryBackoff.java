@@ -39,8 +39,13 @@ public final class RetryBackoff {
 
     /** Records a refusal and returns the delay until the next try; true in {@link Refusal#first()} for a new streak. */
     public Refusal refused(String key, long nowMillis) {
+        return refused(key, nowMillis, 0);
+    }
+
+    /** As {@link #refused(String, long)}, waiting at least {@code atLeastMillis} (a server's Retry-After). */
+    public Refusal refused(String key, long nowMillis, long atLeastMillis) {
         State previous = states.get(key);
-        long delay = previous == null ? initialMillis : Math.min(maxMillis, previous.delayMillis * 2);
+        long delay = Math.max(atLeastMillis, previous == null ? initialMillis : Math.min(maxMillis, previous.delayMillis * 2));
         states.put(key, new State(delay, nowMillis + delay));
         return new Refusal(previous == null, delay);
     }

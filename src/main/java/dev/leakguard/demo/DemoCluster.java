@@ -26,6 +26,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -41,6 +42,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class DemoCluster implements AutoCloseable {
     public static final String NAMESPACE = "shop";
+    /** The {@code pod-template-hash} the Deployment controller would put in its ReplicaSet's name and pods' labels. */
+    private static final String TEMPLATE_HASH = "7d9f8";
     private static final Logger log = LoggerFactory.getLogger(DemoCluster.class);
 
     /** A workload of the demo: its behaviour, replicas, and the memory limit of its container. */
@@ -48,7 +51,8 @@ public final class DemoCluster implements AutoCloseable {
     }
 
     public static final List<Workload> WORKLOADS = List.of(
-            new Workload("checkout-api", SimulatedContainer.Behaviour.GO_REDIS_CLIENT_LEAK, 2, "512Mi", "go"),
+            // Three replicas started together leak in step: the restart plan must replace all of them before their limits.
+            new Workload("checkout-api", SimulatedContainer.Behaviour.GO_REDIS_CLIENT_LEAK, 3, "512Mi", "go"),
             new Workload("catalog", SimulatedContainer.Behaviour.GO_STEADY, 1, "512Mi", "go"),
             new Workload("billing", SimulatedContainer.Behaviour.JVM_THREAD_POOL_LEAK, 1, "512Mi", "jvm"));
 
@@ -59,6 +63,16 @@ public final class DemoCluster implements AutoCloseable {
     private final AtomicInteger podSerial = new AtomicInteger();
     private final AtomicInteger oomKills = new AtomicInteger();
     private final AtomicInteger replacements = new AtomicInteger();
+    private final List<Stopped> stopped = new CopyOnWriteArrayList<>();
+
+    /**
+     * A container stopped because its pod went away (an eviction, a rollout): how close to its limit it was, as
+     * the demo's summary reports it. Seen by the kubelet loop, so up to one of its ticks (15 simulated seconds) late.
+     *
+     * @param minutesLeft at its growth rate, how long it had before reaching the limit
+     */
+    public record Stopped(String pod, double memoryBytes, double limitBytes, double minutesLeft) {
+    }
     private final ScheduledExecutorService kubelet = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "demo-kubelet");
         t.setDaemon(true);
@@ -82,7 +96,7 @@ public final class DemoCluster implements AutoCloseable {
                     .withNewTemplate().withNewMetadata().withLabels(Map.of("app", workload.name())).endMetadata().endTemplate()
                     .endSpec().build()).create();
             ReplicaSet replicaSet = client.apps().replicaSets().inNamespace(NAMESPACE).resource(new ReplicaSetBuilder()
-                    .withNewMetadata().withName(workload.name() + "-7d9f8").withNamespace(NAMESPACE)
+                    .withNewMetadata().withName(workload.name() + "-" + TEMPLATE_HASH).withNamespace(NAMESPACE)
                     .withLabels(Map.of("app", workload.name()))
                     .withOwnerReferences(new OwnerReferenceBuilder().withApiVersion("apps/v1").withKind("Deployment")
                             .withName(deployment.getMetadata().getName()).withUid(deployment.getMetadata().getUid()).withController(true).build())
@@ -129,14 +143,19 @@ public final class DemoCluster implements AutoCloseable {
         return replacements.get();
     }
 
+    /** Every container stopped because its pod went away, in order. */
+    public List<Stopped> stopped() {
+        return List.copyOf(stopped);
+    }
+
     private Pod startPod(Workload workload) throws IOException {
         SimulatedContainer container = new SimulatedContainer(workload.behaviour(), clock, podSerial.get() * 7919L + 17);
-        String name = workload.name() + "-7d9f8-" + suffix(podSerial.incrementAndGet());
+        String name = workload.name() + "-" + TEMPLATE_HASH + "-" + suffix(podSerial.incrementAndGet());
         containers.put(name, container);
         ReplicaSet owner = replicaSets.get(workload.name());
         Pod pod = new PodBuilder()
                 .withNewMetadata().withName(name).withNamespace(NAMESPACE)
-                .withLabels(Map.of("app", workload.name(), "runtime", workload.runtime()))
+                .withLabels(Map.of("app", workload.name(), "runtime", workload.runtime(), "pod-template-hash", TEMPLATE_HASH))
                 .withOwnerReferences(new OwnerReferenceBuilder().withApiVersion("apps/v1").withKind("ReplicaSet")
                         .withName(owner.getMetadata().getName()).withUid(owner.getMetadata().getUid()).withController(true).build())
                 .endMetadata()
@@ -165,7 +184,7 @@ public final class DemoCluster implements AutoCloseable {
     private void supervise() throws IOException {
         List<Pod> pods = client.pods().inNamespace(NAMESPACE).list().getItems();
         containers.keySet().removeIf(name -> pods.stream().noneMatch(p -> p.getMetadata().getName().equals(name))
-                && closeQuietly(containers.get(name)));
+                && stop(name, containers.get(name)));
         for (Pod pod : pods) {
             SimulatedContainer container = containers.get(pod.getMetadata().getName());
             Quantity limit = pod.getSpec().getContainers().get(0).getResources().getLimits().get("memory");
@@ -196,11 +215,19 @@ public final class DemoCluster implements AutoCloseable {
         });
     }
 
-    private static boolean closeQuietly(SimulatedContainer container) {
+    private boolean stop(String pod, SimulatedContainer container) {
         if (container != null) {
+            double limit = Quantity.getAmountInBytes(new Quantity(workloadOf(pod).memoryLimit())).doubleValue();
+            double memory = container.memoryBytes();
+            double perMinute = container.behaviour().growthPerMinute;
+            stopped.add(new Stopped(pod, memory, limit, perMinute > 0 ? (limit - memory) / perMinute : Double.POSITIVE_INFINITY));
             container.close();
         }
         return true;
+    }
+
+    private static Workload workloadOf(String pod) {
+        return WORKLOADS.stream().filter(w -> pod.startsWith(w.name() + "-")).findFirst().orElseThrow();
     }
 
     private static String suffix(int serial) {

@@ -1,6 +1,6 @@
 package dev.leakguard.engine;
 
-import dev.leakguard.decide.Format;
+import dev.leakguard.text.Format;
 import dev.leakguard.text.BoundedText;
 import dev.leakguard.trend.Assessment;
 import java.util.List;

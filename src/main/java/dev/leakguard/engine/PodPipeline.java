@@ -3,6 +3,7 @@ package dev.leakguard.engine;
 import dev.leakguard.decide.EventReason;
 import dev.leakguard.decide.PodAnnotations;
 import dev.leakguard.decide.RestartOutcome;
+import dev.leakguard.decide.RestartPlan;
 import dev.leakguard.metrics.OperatorMetrics;
 import dev.leakguard.profile.GroupGrowth;
 import dev.leakguard.policy.ProfileType;
@@ -24,7 +25,9 @@ import org.slf4j.LoggerFactory;
  * {@link Reactions} carried out through the engine's {@link Ports} — annotations, profiles,
  * evidence, Events and restart requests. Cluster writes go to {@link PodActions} so that a slow API
  * server never delays a scrape. On the first leaking reading the order is: profile, evidence,
- * OOMPredicted Event, restart request — so the evidence exists before any eviction is asked for.
+ * OOMPredicted Event, restart request — so the evidence exists before any eviction is asked for. A
+ * replica is acted on when its own horizon arrives or earlier, when its workload's {@link RestartPlan}
+ * says the queue of replicas in step with it cannot wait ({@link WorkloadPlans}).
  * Knows no Kubernetes type: it runs the same against the operator's adapters and against the
  * {@code Testing*} fakes of the engine's tests, on any {@link Clock}.
  */
@@ -45,6 +48,7 @@ public final class PodPipeline {
     private final PodActions actions;
     private final OperatorMetrics metrics;
     private final Consumer<PolicyKey> verdictChanged;
+    private final WorkloadPlans plans;
 
     /** {@code verdictChanged} hears of every pod whose verdict changed, so that the policy's status can follow. */
     public PodPipeline(Clock clock, Ports ports, PodActions actions, OperatorMetrics metrics, Consumer<PolicyKey> verdictChanged) {
@@ -53,6 +57,12 @@ public final class PodPipeline {
         this.actions = actions;
         this.metrics = metrics;
         this.verdictChanged = verdictChanged;
+        this.plans = new WorkloadPlans(ports.restarter(), metrics);
+    }
+
+    /** The pod is no longer watched by the policy: it leaves its workload's restart plan. */
+    public void forget(PolicyKey policy, ScrapeTarget target) {
+        plans.forget(policy, target);
     }
 
     public void onReading(ResolvedPolicy policy, PodState state, Reading reading) {
@@ -66,9 +76,14 @@ public final class PodPipeline {
             Reading.Ok ok = (Reading.Ok) reading;
             metrics.scrape(pod.namespace(), policy.key().name(), "success", ok.elapsedNanos());
             Assessment assessment = state.observe(ok.sample());
-            Reactions.Plan plan = Reactions.plan(state.progress(), assessment, policy.hasProfile(), policy.restart().type());
+            long now = clock.millis();
+            RestartPlan restartPlan = plans.observe(policy, state.target(), assessment, now);
+            // The plan may start a replica before its horizon, never before the detector confirmed a leak within it.
+            boolean beyondHorizon = assessment.secondsToLimit() * 1000 > policy.detection().horizon().toMillis();
+            boolean due = restartPlan != null && beyondHorizon && restartPlan.due(state.target().podUid(), now);
+            Reactions.Plan plan = Reactions.plan(state.progress(), assessment, due, policy.hasProfile(), policy.restart().type());
             state.progress(plan.next());
-            carryOut(policy, state, assessment, plan);
+            carryOut(policy, state, assessment, plan, restartPlan);
             // Latency, not logic: how long this reading really took to decide on.
             metrics.decision(pod.namespace(), policy.key().name(), System.nanoTime() - ok.receivedNanos());
         }
@@ -82,7 +97,8 @@ public final class PodPipeline {
         }
     }
 
-    private void carryOut(ResolvedPolicy policy, PodState state, Assessment assessment, Reactions.Plan plan) {
+    private void carryOut(ResolvedPolicy policy, PodState state, Assessment assessment, Reactions.Plan plan,
+                          RestartPlan restartPlan) {
         if (plan.announceSuspicion()) {
             ports.events().podEvent(state.target(), EventReason.LeakSuspected, LeakMessages.suspicion(policy, state.target(), assessment));
         }
@@ -103,14 +119,14 @@ public final class PodPipeline {
             state.acting(true);
             profile.thenAccept(snapshot -> actions.submit(state, PodActions.Kind.ACT, () -> {
                 try {
-                    act(policy, state, assessment, plan, snapshot);
+                    act(policy, state, assessment, plan, snapshot, restartPlan);
                 } finally {
                     state.acting(false);
                 }
             }));
         } else if (plan.requestRestart() && !state.acting()) {
             // While the profile and evidence are still being taken, the restart waits for act(), which asks for it.
-            requestRestart(policy, state, assessment);
+            requestRestart(policy, state, assessment, restartPlan);
         }
     }
 
@@ -135,7 +151,8 @@ public final class PodPipeline {
     }
 
     /** Runs as an action: rank groups, keep evidence, announce, then ask for the restart. */
-    private void act(ResolvedPolicy policy, PodState state, Assessment assessment, Reactions.Plan plan, ProfileSnapshot snapshot) {
+    private void act(ResolvedPolicy policy, PodState state, Assessment assessment, Reactions.Plan plan, ProfileSnapshot snapshot,
+                     RestartPlan restartPlan) {
         ScrapeTarget target = state.target();
         String profileNote = null;
         if (snapshot != null && snapshot.ok()) {
@@ -169,11 +186,11 @@ public final class PodPipeline {
             ports.events().policyEvent(policy.ref(), EventReason.OOMPredicted, "Pod " + target.pod().name() + ": " + message);
         }
         if (plan.requestRestart()) {
-            requestRestart(policy, state, assessment);
+            requestRestart(policy, state, assessment, restartPlan);
         }
     }
 
-    private void requestRestart(ResolvedPolicy policy, PodState state, Assessment assessment) {
+    private void requestRestart(ResolvedPolicy policy, PodState state, Assessment assessment, RestartPlan restartPlan) {
         long now = clock.millis();
         if (!state.tryQueueRestart(now)) {
             return;
@@ -182,7 +199,7 @@ public final class PodPipeline {
         actions.submit(state, PodActions.Kind.RESTART, () -> {
             try {
                 RestartOutcome outcome = ports.restarter().requestRestart(policy, state.target(),
-                        LeakMessages.restartReason(assessment, state.topGroups()));
+                        LeakMessages.restartReason(assessment, state.topGroups()), restartPlan);
                 log.info("restart of {}: {} {}", state.target().pod(), outcome.result(), outcome.message());
             } catch (RuntimeException e) {
                 log.warn("restart of {} failed: {}", state.target().pod(), e.getMessage());

@@ -55,7 +55,8 @@ public final class PodState {
     }
 
     public synchronized PodView view() {
-        return new PodView(target.pod(), effectiveVerdict(), assessment, scrapeError, topGroups, profileSkipped, evidence, target.limitSource());
+        return new PodView(target.pod(), effectiveVerdict(), assessment, scrapeError, topGroups, profileSkipped, evidence, target.limitSource(),
+                target.workload());
     }
 
     public synchronized Verdict effectiveVerdict() {

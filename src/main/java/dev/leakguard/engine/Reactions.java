@@ -29,10 +29,14 @@ public final class Reactions {
             Progress next) {
     }
 
-    public static Plan plan(Progress done, Assessment assessment, boolean profileConfigured, ActionType action) {
+    /**
+     * @param restartDue the workload's {@link dev.leakguard.decide.RestartPlan} says this replica's restart must start
+     *                   now, while its predicted OOM is still beyond its horizon: it is acted on as if it were leaking
+     */
+    public static Plan plan(Progress done, Assessment assessment, boolean restartDue, boolean profileConfigured, ActionType action) {
         Verdict verdict = assessment.verdict();
-        boolean suspect = verdict == Verdict.SUSPECT;
-        boolean leaking = verdict == Verdict.LEAKING;
+        boolean leaking = verdict == Verdict.LEAKING || restartDue && verdict == Verdict.SUSPECT;
+        boolean suspect = verdict == Verdict.SUSPECT && !leaking;
         boolean announceSuspicion = suspect && !done.suspicionAnnounced() && !done.oomAnnounced();
         boolean announceOom = leaking && !done.oomAnnounced();
         boolean takeBaseline = profileConfigured && (suspect || leaking) && !done.baselineTaken();

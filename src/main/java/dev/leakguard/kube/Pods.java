@@ -53,6 +53,25 @@ public final class Pods {
     }
 
     /**
+     * The workload the pod belongs to, "Kind/name", without reading its controller: a ReplicaSet whose
+     * name is a prefix plus the pod's {@code pod-template-hash} was made by the Deployment of that prefix
+     * (the Deployment controller names them so), so its pods belong to that Deployment. Null without a controller.
+     */
+    public static String workloadKey(Pod pod) {
+        OwnerReference controller = controllerOf(pod);
+        if (controller == null) {
+            return null;
+        }
+        Map<String, String> labels = pod.getMetadata().getLabels();
+        String hash = labels == null ? null : labels.get("pod-template-hash");
+        String name = controller.getName();
+        if ("ReplicaSet".equals(controller.getKind()) && hash != null && name.endsWith("-" + hash)) {
+            return "Deployment/" + name.substring(0, name.length() - hash.length() - 1);
+        }
+        return controller.getKind() + "/" + name;
+    }
+
+    /**
      * The containers that run for the pod's whole life: {@code spec.containers}, then the native
      * sidecars ({@code spec.initContainers} with {@code restartPolicy: Always}, such as a mesh proxy).
      */

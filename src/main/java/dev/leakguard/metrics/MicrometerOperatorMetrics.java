@@ -24,6 +24,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The {@code leakguard_*} series on a Micrometer Prometheus registry. Per-pod gauges are removed
@@ -46,6 +47,12 @@ public final class MicrometerOperatorMetrics implements OperatorMetrics {
 
     private record PodId(String namespace, String pod, String policy) {
     }
+
+    private record PlanId(String namespace, String policy, String workload) {
+    }
+
+    /** The gauge's value lives here (as double bits): Micrometer gauges only read a number they are given. */
+    private final Map<PlanId, AtomicLong> plans = new ConcurrentHashMap<>();
 
     public MicrometerOperatorMetrics(String version) {
         this.registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
@@ -144,6 +151,7 @@ public final class MicrometerOperatorMetrics implements OperatorMetrics {
                 .filter(m -> namespace.equals(m.getId().getTag("namespace")) && policy.equals(m.getId().getTag("policy")))
                 .toList()
                 .forEach(registry::remove);
+        plans.keySet().removeIf(key -> key.namespace().equals(namespace) && key.policy().equals(policy));
         pods.keySet().removeIf(key -> {
             if (key.namespace().equals(namespace) && key.policy().equals(policy)) {
                 pods.get(key).remove();
@@ -151,6 +159,25 @@ public final class MicrometerOperatorMetrics implements OperatorMetrics {
             }
             return false;
         });
+    }
+
+    @Override
+    public void restartPlan(String namespace, String policy, String workload, double secondsToFirstStart) {
+        plans.computeIfAbsent(new PlanId(namespace, policy, workload), id -> {
+            AtomicLong bits = new AtomicLong();
+            Gauge.builder("leakguard_workload_restart_plan_seconds", bits, b -> Double.longBitsToDouble(b.get()))
+                    .description("Seconds until the first restart of a leaking workload's restart plan must start; negative when late.")
+                    .tags("namespace", namespace, "policy", policy, "workload", workload).register(registry);
+            return bits;
+        }).set(Double.doubleToLongBits(secondsToFirstStart));
+    }
+
+    @Override
+    public void forgetRestartPlan(String namespace, String policy, String workload) {
+        if (plans.remove(new PlanId(namespace, policy, workload)) != null) {
+            registry.find("leakguard_workload_restart_plan_seconds")
+                    .tags("namespace", namespace, "policy", policy, "workload", workload).meters().forEach(registry::remove);
+        }
     }
 
     /**

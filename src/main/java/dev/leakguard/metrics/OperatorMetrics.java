@@ -15,7 +15,10 @@ public interface OperatorMetrics {
     /** Sample-to-decision latency: from a reading's body being complete to its assessment and reaction plan being done. */
     void decision(String namespace, String policy, long durationNanos);
 
-    /** {@code type}: annotate, evict, rollout_restart; {@code result}: done, dry_run, blocked, failed. */
+    /**
+     * {@code type}: annotate, evict, rollout_restart; {@code result}: done, dry_run, blocked, failed, or for an
+     * eviction the API server refused: pdb_blocked, throttled, pdb_misconfigured.
+     */
     void action(String namespace, String policy, String type, String result);
 
     void event(String reason, String type, boolean delivered);
@@ -33,6 +36,12 @@ public interface OperatorMetrics {
 
     void forgetPolicy(String namespace, String policy);
 
+    /** Seconds until the first restart of the workload's restart plan must start (negative: overdue). */
+    void restartPlan(String namespace, String policy, String workload, double secondsToFirstStart);
+
+    /** The workload has no replica heading for its limit any more. */
+    void forgetRestartPlan(String namespace, String policy, String workload);
+
     OperatorMetrics NONE = new OperatorMetrics() {
         @Override public void scrape(String namespace, String policy, String result, long durationNanos) { }
         @Override public void decision(String namespace, String policy, long durationNanos) { }
@@ -44,5 +53,7 @@ public interface OperatorMetrics {
         @Override public void forgetPod(String namespace, String pod, String policy) { }
         @Override public void policy(String namespace, String policy, int watched, int leaking, boolean ready) { }
         @Override public void forgetPolicy(String namespace, String policy) { }
+        @Override public void restartPlan(String namespace, String policy, String workload, double secondsToFirstStart) { }
+        @Override public void forgetRestartPlan(String namespace, String policy, String workload) { }
     };
 }

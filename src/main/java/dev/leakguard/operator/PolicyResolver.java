@@ -94,10 +94,6 @@ public final class PolicyResolver {
         }
         String metricsPath = orDefault(metrics.getPath(), Defaults.METRICS_PATH);
         checkPath("spec.metrics.path", metricsPath, problems);
-        Duration interval = parse("spec.metrics.interval", orDefault(metrics.getInterval(), Defaults.INTERVAL), Durations::parse, problems);
-        if (interval != null && interval.compareTo(MIN_INTERVAL) < 0) {
-            problems.add("spec.metrics.interval must be at least 1s, got " + metrics.getInterval());
-        }
         SeriesSelector memory = parse("spec.metrics.memory", orDefault(metrics.getMemory(), Defaults.MEMORY_SERIES),
                 SeriesSelector::parse, problems);
         SeriesSelector threads = metrics.getThreads() == null || metrics.getThreads().isBlank() ? null
@@ -126,25 +122,8 @@ public final class PolicyResolver {
         }
 
         DetectionSpec detection = spec.getDetection() == null ? new DetectionSpec() : spec.getDetection();
-        Duration window = parse("spec.detection.window", orDefault(detection.getWindow(), Defaults.WINDOW), Durations::parse, problems);
-        Duration warmup = parse("spec.detection.warmup", orDefault(detection.getWarmup(), Defaults.WARMUP), Durations::parse, problems);
-        Duration horizon = parse("spec.detection.horizon", orDefault(detection.getHorizon(), Defaults.HORIZON), Durations::parse, problems);
-        if (window != null && horizon != null && horizon.compareTo(window) >= 0) {
-            problems.add("spec.detection.horizon (" + detection.getHorizon() + ") must be shorter than spec.detection.window ("
-                    + detection.getWindow() + "): a trend cannot be extrapolated further than it was observed");
-        }
-        if (window != null && interval != null && window.compareTo(interval.multipliedBy(8)) < 0) {
-            problems.add("spec.detection.window (" + detection.getWindow() + ") must hold at least 8 scrape intervals ("
-                    + metrics.getInterval() + " each)");
-        }
-        double memoryLimit = Double.NaN;
-        if (detection.getMemoryLimit() != null && !detection.getMemoryLimit().isBlank()) {
-            Double parsed = parse("spec.detection.memoryLimit", detection.getMemoryLimit(), Quantities::parseBytes, problems);
-            if (parsed != null && Double.isInfinite(parsed)) {
-                problems.add("spec.detection.memoryLimit is too large: " + detection.getMemoryLimit());
-            }
-            memoryLimit = parsed == null ? Double.NaN : parsed;
-        }
+        DetectionSettings detectionSettings = detection(metrics.getInterval(), detection.getWindow(), detection.getWarmup(),
+                detection.getHorizon(), detection.getMemoryLimit(), DetectionFields.SPEC, problems);
 
         ActionSpec action = spec.getAction() == null ? new ActionSpec() : spec.getAction();
         ActionType actionType = action.getType() == null ? Defaults.ACTION_TYPE_VALUE : action.getType();
@@ -160,12 +139,6 @@ public final class PolicyResolver {
 
         if (!problems.isEmpty()) {
             return new Invalid(problems);
-        }
-        DetectionSettings detectionSettings;
-        try {
-            detectionSettings = new DetectionSettings(window, warmup, horizon, interval, memoryLimit);
-        } catch (IllegalArgumentException e) {
-            return new Invalid(List.of("spec.detection: " + e.getMessage()));
         }
         boolean dryRun = action.getDryRun() == null ? Defaults.DRY_RUN : action.getDryRun();
         RestartSettings restart = new RestartSettings(actionType, dryRun, maxConcurrent, cooldown, maxRestartsPerHour,
@@ -257,6 +230,54 @@ public final class PolicyResolver {
             return null;
         }
         return new ScrapeAuth.KeyRef(kind, selector.getName(), selector.getKey());
+    }
+
+    /** What the detection fields are called where they were written: in a LeakPolicy, or on analyze's command line. */
+    public record DetectionFields(String interval, String window, String warmup, String horizon, String memoryLimit) {
+        public static final DetectionFields SPEC = new DetectionFields("spec.metrics.interval", "spec.detection.window",
+                "spec.detection.warmup", "spec.detection.horizon", "spec.detection.memoryLimit");
+    }
+
+    /**
+     * The detection rules, one set for the operator and for {@code leakguard analyze}, so a backtest
+     * accepts exactly the settings the operator would run with. Empty texts take {@link Defaults};
+     * an empty memory limit is unknown (NaN). Returns null, with the problems added, when a rule is broken.
+     */
+    public static DetectionSettings detection(String intervalText, String windowText, String warmupText, String horizonText,
+                                              String memoryLimitText, DetectionFields fields, List<String> problems) {
+        int before = problems.size();
+        Duration interval = parse(fields.interval(), orDefault(intervalText, Defaults.INTERVAL), Durations::parse, problems);
+        if (interval != null && interval.compareTo(MIN_INTERVAL) < 0) {
+            problems.add(fields.interval() + " must be at least 1s, got " + Durations.format(interval));
+        }
+        Duration window = parse(fields.window(), orDefault(windowText, Defaults.WINDOW), Durations::parse, problems);
+        Duration warmup = parse(fields.warmup(), orDefault(warmupText, Defaults.WARMUP), Durations::parse, problems);
+        Duration horizon = parse(fields.horizon(), orDefault(horizonText, Defaults.HORIZON), Durations::parse, problems);
+        if (window != null && horizon != null && horizon.compareTo(window) >= 0) {
+            problems.add(fields.horizon() + " (" + Durations.format(horizon) + ") must be shorter than " + fields.window() + " ("
+                    + Durations.format(window) + "): a trend cannot be extrapolated further than it was observed");
+        }
+        if (window != null && interval != null && window.compareTo(interval.multipliedBy(8)) < 0) {
+            problems.add(fields.window() + " (" + Durations.format(window) + ") must hold at least 8 scrape intervals ("
+                    + Durations.format(interval) + " each)");
+        }
+        double memoryLimit = Double.NaN;
+        if (memoryLimitText != null && !memoryLimitText.isBlank()) {
+            Double parsed = parse(fields.memoryLimit(), memoryLimitText, Quantities::parseBytes, problems);
+            if (parsed != null && Double.isInfinite(parsed)) {
+                problems.add(fields.memoryLimit() + " is too large: " + memoryLimitText);
+            }
+            memoryLimit = parsed == null ? Double.NaN : parsed;
+        }
+        if (problems.size() > before) {
+            return null;
+        }
+        try {
+            return new DetectionSettings(window, warmup, horizon, interval, memoryLimit);
+        } catch (IllegalArgumentException e) {
+            problems.add("detection: " + e.getMessage());
+            return null;
+        }
     }
 
     private static void checkSelector(PodSelector selector, List<String> problems) {

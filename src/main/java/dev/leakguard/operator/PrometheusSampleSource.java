@@ -51,7 +51,7 @@ final class PrometheusSampleSource implements SampleSource {
     @Override
     public CompletableFuture<Reading> read(ResolvedPolicy policy, ScrapeTarget target, long nowMillis) {
         Map<String, String> parameters = Map.of("query", PodSeriesQuery.promql(policy, target.pod(), labels));
-        return query(policy, "query", parameters).thenApply(answer -> {
+        return query(policy.prometheusUrl(), "query", parameters).thenApply(answer -> {
             if (answer instanceof Answered answered) {
                 PodSeriesQuery.Extracted extracted = PodSeriesQuery.extract(answered.data(), target, policy.interval());
                 if (extracted.samples().isEmpty()) {
@@ -79,7 +79,7 @@ final class PrometheusSampleSource implements SampleSource {
         parameters.put("start", seconds(start));
         parameters.put("end", seconds(nowMillis));
         parameters.put("step", seconds(stepMillis));
-        return query(policy, "query_range", parameters).thenApply(answer -> {
+        return query(policy.prometheusUrl(), "query_range", parameters).thenApply(answer -> {
             if (answer instanceof Answered answered) {
                 PodSeriesQuery.Extracted extracted = PodSeriesQuery.extract(answered.data(), target, policy.interval());
                 if (extracted.samples().isEmpty()) {
@@ -112,11 +112,27 @@ final class PrometheusSampleSource implements SampleSource {
     private record Unanswered(Reading.Failed failure) implements Answer {
     }
 
-    private CompletableFuture<Answer> query(ResolvedPolicy policy, String endpoint, Map<String, String> parameters) {
-        String server = displayUrl(policy.prometheusUrl());
+    /** A query that Prometheus did not answer with data: the failed reading's message says why. */
+    static final class QueryFailed extends Exception {
+        QueryFailed(Reading.Failed failure) {
+            super(failure.message());
+        }
+    }
+
+    /** One query, waited for: for {@code leakguard analyze}, which has nothing else to do meanwhile. */
+    PrometheusApiResponse.Data ask(String baseUrl, String endpoint, Map<String, String> parameters) throws QueryFailed {
+        Answer answer = query(baseUrl, endpoint, parameters).join();
+        if (answer instanceof Answered answered) {
+            return answered.data();
+        }
+        throw new QueryFailed(((Unanswered) answer).failure());
+    }
+
+    private CompletableFuture<Answer> query(String baseUrl, String endpoint, Map<String, String> parameters) {
+        String server = displayUrl(baseUrl);
         URI uri;
         try {
-            uri = apiUri(policy.prometheusUrl(), endpoint, parameters);
+            uri = apiUri(baseUrl, endpoint, parameters);
         } catch (IllegalArgumentException e) {
             return CompletableFuture.completedFuture(new Unanswered(
                     failed("connection", "Prometheus URL " + server + " is unusable: " + e.getMessage(), 0)));

@@ -189,6 +189,7 @@ public final class ScrapeScheduler implements AutoCloseable {
         PolicyLoops.Loop loop = loops.remove(pod);
         if (loop != null) {
             loop.cancel();
+            pipeline.forget(loops.policy().key(), loop.state().target());
             metrics.forgetPod(pod.namespace(), pod.name(), loops.policy().key().name());
         }
     }

@@ -3,7 +3,8 @@ package dev.leakguard.operator;
 import dev.leakguard.api.LeakPolicy;
 import dev.leakguard.api.LeakPolicyStatus;
 import dev.leakguard.api.PodRisk;
-import dev.leakguard.decide.Format;
+import dev.leakguard.api.WorkloadRisk;
+import dev.leakguard.text.Format;
 import dev.leakguard.decide.PodAnnotations;
 import dev.leakguard.engine.PodKey;
 import dev.leakguard.engine.PodView;
@@ -19,6 +20,7 @@ import java.util.Collection;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * Builds a policy's status from what the scrape loops know. Numbers are rounded (see {@link Format})
@@ -43,6 +45,7 @@ final class StatusBuilder {
         status.setSuspect(0);
         status.setUnknown(0);
         status.setRiskiestPods(List.of());
+        status.setLeakingWorkloads(List.of());
         return status;
     }
 
@@ -82,11 +85,43 @@ final class StatusBuilder {
         status.setRestarts(restarts);
         status.setOomKillsMissed(oomKillsMissed);
         status.setRiskiestPods(risks.stream().limit(MAX_RISKIEST).map(Ranked::risk).toList());
+        status.setLeakingWorkloads(leakingWorkloads(views));
         String message = views.isEmpty() && unresolved.isEmpty() ? "no pods match the selector"
                 : "watching " + views.size() + " pods: " + leaking + " leaking, " + suspect + " suspect, "
                 + (unknown + unresolved.size()) + " unknown";
         status.setConditions(List.of(ready(policy, "True", views.isEmpty() && unresolved.isEmpty() ? "NoPodsSelected" : "Watching", message)));
         return status;
+    }
+
+    /** Workloads with at least one leaking replica, soonest (pessimistic) limit first; bare pods have no workload. */
+    private static List<WorkloadRisk> leakingWorkloads(Collection<PodView> views) {
+        Map<String, List<PodView>> byWorkload = new TreeMap<>();
+        for (PodView view : views) {
+            if (view.workload() != null) {
+                byWorkload.computeIfAbsent(view.workload(), w -> new ArrayList<>()).add(view);
+            }
+        }
+        record Soonest(WorkloadRisk risk, double secondsToLimitLower) { }
+        List<Soonest> out = new ArrayList<>();
+        byWorkload.forEach((workload, replicas) -> {
+            List<Assessment> leaking = replicas.stream().filter(v -> v.verdict() == Verdict.LEAKING).map(PodView::assessment).toList();
+            if (leaking.isEmpty()) {
+                return;
+            }
+            double soonest = leaking.stream().mapToDouble(Assessment::secondsToLimit).min().orElseThrow();
+            double soonestLower = leaking.stream().mapToDouble(Assessment::secondsToLimitLower).min().orElseThrow();
+            WorkloadRisk risk = new WorkloadRisk();
+            risk.setWorkload(workload);
+            risk.setWatched(replicas.size());
+            risk.setLeaking(leaking.size());
+            risk.setSuspect((int) replicas.stream().filter(v -> v.verdict() == Verdict.SUSPECT).count());
+            risk.setTimeToLimit(Double.isFinite(soonest) ? Format.duration(soonest) : null);
+            risk.setTimeToLimitLower(Double.isFinite(soonestLower) ? Format.duration(soonestLower) : null);
+            out.add(new Soonest(risk, soonestLower));
+        });
+        // Stable after the TreeMap's name order, so equal times keep a fixed order and the status is not rewritten.
+        out.sort(Comparator.comparingDouble(Soonest::secondsToLimitLower));
+        return out.stream().limit(MAX_RISKIEST).map(Soonest::risk).toList();
     }
 
     private static PodRisk risk(PodView view) {

@@ -82,7 +82,8 @@ public final class TargetResolver {
             URI metrics = ScrapeUrls.build(access.scheme(), podIp, match.port(), policy.metricsPath());
             URI profile = profileMatch == null ? null : ScrapeUrls.build(access.scheme(), podIp, profileMatch.port(), policy.profilePath());
             return new Resolved(new ScrapeTarget(Refs.podKey(pod), pod.getMetadata().getUid(), match.container().getName(),
-                    metrics, profile, limit.bytes(), limit.source(), startedMillis, restarts, access));
+                    metrics, profile, limit.bytes(), limit.source(), startedMillis, restarts, access,
+                    Pods.workloadKey(pod)));
         } catch (IllegalArgumentException e) {
             return new Unresolved("cannot build scrape URL: " + e.getMessage(), false);
         }

@@ -43,6 +43,39 @@ public final class Durations {
         return Duration.ofMillis(Math.round(millis));
     }
 
+    /**
+     * The inverse of {@link #parse}: a duration as the policy would write it, e.g. {@code 45s},
+     * {@code 4m10s}, {@code 1h30m}, {@code 250ms}; never Java's ISO form ({@code PT45S}). Exact, so
+     * an error message quotes the very value that was set.
+     */
+    public static String format(Duration duration) {
+        if (duration.isNegative()) {
+            return "-" + format(duration.negated());
+        }
+        if (duration.isZero()) {
+            return "0s";
+        }
+        long millis = duration.toMillis();
+        StringBuilder text = new StringBuilder();
+        long hours = millis / 3_600_000;
+        long minutes = millis / 60_000 % 60;
+        long seconds = millis / 1000 % 60;
+        long rest = millis % 1000;
+        if (hours > 0) {
+            text.append(hours).append('h');
+        }
+        if (minutes > 0) {
+            text.append(minutes).append('m');
+        }
+        if (seconds > 0) {
+            text.append(seconds).append('s');
+        }
+        if (rest > 0) {
+            text.append(rest).append("ms");
+        }
+        return text.toString();
+    }
+
     private static long unitMillis(String unit) {
         return switch (unit) {
             case "ms" -> 1;

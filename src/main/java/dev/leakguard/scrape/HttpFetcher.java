@@ -1,5 +1,6 @@
 package dev.leakguard.scrape;
 
+import dev.leakguard.policy.Durations;
 import dev.leakguard.scrape.FetchResult.Failure;
 import dev.leakguard.text.BoundedText;
 import java.io.IOException;
@@ -62,6 +63,8 @@ public final class HttpFetcher implements AutoCloseable {
     private static final int HTTP_THREADS = 2;
     private static final int REMEMBERED_PEERS = 4096;
     private static final String HTTP_1 = "HTTP/1.";
+    /** The shipped ClusterRole and binding that let the operator's ServiceAccount past kube-rbac-proxy's default check. */
+    static final String METRICS_READER_EXAMPLE = "deploy/app-namespace/clusterrole-metrics-reader.yaml";
     private static final long SNIFF_READ_MILLIS = 2000;
     private static final AtomicInteger FETCHER_IDS = new AtomicInteger();
     /** Distinct TLS settings (CA bundles, server names) kept with a client of their own; a dropped client is collected. */
@@ -399,7 +402,7 @@ public final class HttpFetcher implements AutoCloseable {
                         + " not followed");
             }
             if ((status < 200 || status >= 300) && !(keepErrorBodies && status >= 400)) {
-                return rejecting(FailureKind.HTTP_STATUS, "HTTP status " + status);
+                return rejecting(FailureKind.HTTP_STATUS, statusMessage(status));
             }
             String encoding = response.headers().firstValue("Content-Encoding").orElse("").trim().toLowerCase(Locale.ROOT);
             boolean gzip = encoding.equals("gzip") || encoding.equals("x-gzip");
@@ -415,6 +418,20 @@ public final class HttpFetcher implements AutoCloseable {
             return BodyCollector.collecting(limits.maxBodyBytes(), status, gzip, contentType, this::elapsed);
         }
 
+        /**
+         * The status, and for the two an authenticating proxy such as kube-rbac-proxy answers, what it means and
+         * what to change: a bare "403" sends people looking at the pod instead of at the operator's rights.
+         */
+        private static String statusMessage(int status) {
+            return switch (status) {
+                case 401 -> "HTTP status 401: the endpoint did not authenticate the request (no bearer token, or one it rejects:"
+                        + " see spec.metrics.authorization)";
+                case 403 -> "HTTP status 403: the endpoint authenticated the operator but forbids it (behind kube-rbac-proxy,"
+                        + " grant its ServiceAccount get on /metrics: " + METRICS_READER_EXAMPLE + ")";
+                default -> "HTTP status " + status;
+            };
+        }
+
         private BodyCollector rejecting(FailureKind kind, String message) {
             return BodyCollector.rejecting(new Failure(kind, safeMessage(message), elapsed()));
         }
@@ -428,7 +445,7 @@ public final class HttpFetcher implements AutoCloseable {
         }
 
         void timeOut() {
-            fail(FailureKind.TIMEOUT, "no complete response within " + humanReadable(limits.totalTimeout())
+            fail(FailureKind.TIMEOUT, "no complete response within " + Durations.format(limits.totalTimeout())
                     + (exchange == null ? " (waited for a free fetch slot all that time)" : ""));
         }
 
@@ -462,11 +479,11 @@ public final class HttpFetcher implements AutoCloseable {
             connectOutcome(uri, cause instanceof HttpConnectTimeoutException);
             if (cause instanceof HttpConnectTimeoutException) {
                 // The JDK counts the TLS handshake in the connect timeout: a plain-http port often just waits for more bytes.
-                return failure(FailureKind.TIMEOUT, "connect timed out after " + humanReadable(limits.connectTimeout())
+                return failure(FailureKind.TIMEOUT, "connect timed out after " + Durations.format(limits.connectTimeout())
                         + (access.tls() == null ? "" : " (connection or TLS handshake: does the port speak TLS?)"));
             }
             if (cause instanceof HttpTimeoutException) {
-                return failure(FailureKind.TIMEOUT, "no response headers within " + humanReadable(limits.totalTimeout()));
+                return failure(FailureKind.TIMEOUT, "no response headers within " + Durations.format(limits.totalTimeout()));
             }
             if (cause instanceof CancellationException) {
                 return failure(FailureKind.CONNECTION, "exchange cancelled");
@@ -533,10 +550,6 @@ public final class HttpFetcher implements AutoCloseable {
 
     static String safeMessage(String message) {
         return BoundedText.bounded(message, BoundedText.MAX_MESSAGE_BYTES);
-    }
-
-    private static String humanReadable(Duration duration) {
-        return duration.toMillis() % 1000 == 0 ? duration.toSeconds() + " s" : duration.toMillis() + " ms";
     }
 
     private static ThreadFactory daemonThreads(String prefix) {

@@ -26,10 +26,10 @@ public record DetectionSettings(Duration window, Duration warmup, Duration horiz
         requirePositive("interval", interval);
         requirePositive("horizon", horizon);
         if (warmup.isNegative()) {
-            throw new IllegalArgumentException("warmup must not be negative, got " + warmup);
+            throw new IllegalArgumentException("warmup must not be negative, got " + Durations.format(warmup));
         }
         if (window.compareTo(interval.multipliedBy(4)) < 0) {
-            throw new IllegalArgumentException("window " + window + " must span at least 4 intervals of " + interval);
+            throw new IllegalArgumentException("window " + Durations.format(window) + " must span at least 4 intervals of " + Durations.format(interval));
         }
         if (!Double.isNaN(memoryLimitBytes) && !(memoryLimitBytes > 0 && Double.isFinite(memoryLimitBytes))) {
             throw new IllegalArgumentException("memoryLimitBytes must be positive or NaN (unknown), got " + memoryLimitBytes);
@@ -52,7 +52,7 @@ public record DetectionSettings(Duration window, Duration warmup, Duration horiz
 
     private static void requirePositive(String name, Duration value) {
         if (value.isNegative() || value.isZero()) {
-            throw new IllegalArgumentException(name + " must be positive, got " + value);
+            throw new IllegalArgumentException(name + " must be positive, got " + Durations.format(value));
         }
     }
 }

@@ -1,5 +1,9 @@
 package dev.leakguard.trend;
 
+import dev.leakguard.policy.Durations;
+import dev.leakguard.text.Format;
+import java.time.Duration;
+
 /**
  * The leak detector: a robust trend of the memory <em>floor</em>, projected against the
  * <em>peaks</em> (the method and its sources: docs/detection.md). Samples go into a
@@ -72,7 +76,7 @@ final class FloorTrendDetector implements LeakDetector {
         long warmupEnd = resets.warmupEnd(seriesStartMillis, warmupMillis);
         if (now < warmupEnd) {
             current = new Judgement(settings, sample, 0, restart)
-                    .insufficient("warming up, " + (warmupEnd - now + 999) / 1000 + " s left");
+                    .insufficient("warming up, " + Format.duration((warmupEnd - now + 999) / 1000) + " left");
             return current;
         }
         resets.bucketClosed(buckets.add(now, sample.memoryBytes(), sample.threads()));
@@ -88,7 +92,7 @@ final class FloorTrendDetector implements LeakDetector {
         int samples = fit.closedSamples() + buckets.openCount();
         if (!fit.enough()) {
             return new Judgement(settings, sample, samples, restart).insufficient("collecting data, " + fit.covered()
-                    + " of " + fitter.minPoints() + " buckets of " + buckets.bucketMillis() / 1000 + " s");
+                    + " of " + fitter.minPoints() + " buckets of " + Durations.format(Duration.ofMillis(buckets.bucketMillis())));
         }
         return judge.judge(sample, fit, buckets, samples, restart);
     }

@@ -61,21 +61,4 @@ final class Judgement {
                 sample.threads(), Double.NaN, Double.POSITIVE_INFINITY, Double.POSITIVE_INFINITY, 0, 0, samples,
                 reason + conclusion);
     }
-
-    static String mebibytes(double bytes) {
-        return rounded(bytes / (1024 * 1024), 10);
-    }
-
-    static String perHour(double perSecond) {
-        return Long.toString(Math.round(perSecond * 3600));
-    }
-
-    /** Rounds to 1/scale; string concatenation, because String.format costs microseconds per sample. */
-    static String rounded(double value, int scale) {
-        return Double.toString(Math.round(value * scale) / (double) scale);
-    }
-
-    static long minutes(double seconds) {
-        return Math.round(seconds / 60);
-    }
 }

@@ -1,5 +1,7 @@
 package dev.leakguard.trend;
 
+import dev.leakguard.text.Format;
+
 /**
  * Turns a {@link FloorFit} and the open bucket into a verdict and a time to limit (docs/detection.md,
  * steps 5–9): memory evidence, corroborated by threads or not; a level shift judged beside the
@@ -46,13 +48,13 @@ final class TrendJudge {
 
         if (!memoryEvidence) {
             if (fit.threadEvidence()) {
-                return judgement.notApproaching(Verdict.SUSPECT, "threads grow " + Judgement.perHour(threadGrowth)
-                        + "/h; memory growth not yet significant");
+                return judgement.notApproaching(Verdict.SUSPECT, "threads grow " + Format.countGrowth(threadGrowth)
+                        + "; the memory rise is not yet clear");
             }
-            return judgement.notApproaching(Verdict.HEALTHY, "no significant growth of the memory floor");
+            return judgement.notApproaching(Verdict.HEALTHY, "no clear rise of the memory floor");
         }
-        judgement.evidence("memory floor grows " + Judgement.mebibytes(trend.slope() * 3600) + " MiB/h (p="
-                + Judgement.rounded(1 - significance, 1000) + (fit.corroborated() ? ", threads too" : "") + ")");
+        // Words, not p-values: the p-value is in analyze's JSON output, named for what it is.
+        judgement.evidence("memory floor rises clearly, " + Format.growth(trend.slope()) + (fit.corroborated() ? ", threads too" : ""));
         if (shifted) {
             judgement.evidence(" beside a level shift");
             if (!settings.limitKnown()) {
@@ -99,8 +101,8 @@ final class TrendJudge {
         double secondsToLimit = Math.max(highestPeakSeconds, typicalHeadroom / typical.slope());
         Verdict verdict = highestPeakSeconds <= horizonSeconds ? Verdict.LEAKING : Verdict.SUSPECT;
         return judgement.growth(line.slope()).verdict(verdict, secondsToLimit, secondsToLimitLower,
-                "; peaks reach the limit in ~" + Judgement.minutes(secondsToLimit) + " min (the highest in ~"
-                        + Judgement.minutes(highestPeakSeconds) + ")");
+                "; peaks reach the limit in ~" + Format.duration(secondsToLimit) + " (the highest in ~"
+                        + Format.duration(highestPeakSeconds) + ")");
     }
 
     /**
@@ -126,12 +128,12 @@ final class TrendJudge {
         double secondsToLimitLower = Math.max(0, headroom / Math.max(recent.upper(), recent.slope()));
         if (headroom > 0 && remainingGrowth <= headroom) {
             return judgement.verdict(Verdict.HEALTHY, Double.POSITIVE_INFINITY, secondsToLimitLower,
-                    " but is levelling off about " + Judgement.mebibytes(remainingGrowth) + " MiB higher, below the limit");
+                    " but is levelling off about " + Format.bytes(remainingGrowth) + " higher, below the limit");
         }
         double secondsToLimit = headroom <= 0 ? 0 : -tau * Math.log(1 - headroom / remainingGrowth);
         Verdict verdict = secondsToLimit <= horizonSeconds ? Verdict.LEAKING : Verdict.SUSPECT;
         return judgement.verdict(verdict, secondsToLimit, Math.min(secondsToLimit, secondsToLimitLower),
-                ", slowing, but peaks still reach the limit in ~" + Judgement.minutes(secondsToLimit) + " min");
+                ", slowing, but peaks still reach the limit in ~" + Format.duration(secondsToLimit));
     }
 
     /** The peak excursion above {@code line}, the open bucket's included. */

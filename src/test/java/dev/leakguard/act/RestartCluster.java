@@ -132,7 +132,7 @@ public final class RestartCluster implements AutoCloseable {
     /** The door's calls in the terms of these tests: the LeakPolicy and Pod objects, and explicit restart settings. */
     public record Door(RestartDoor door, OomKillTracker oomKills, LedgerStore ledgers) {
         public RestartOutcome requestRestart(LeakPolicy policy, RestartSettings settings, Pod pod, String why) {
-            return door.requestRestart(resolved(policy, settings), target(pod), why);
+            return door.requestRestart(resolved(policy, settings), target(pod), why, null);
         }
 
         /** Hands a pod change to the OOM-kill tracker and waits until it has recorded what it found. */

@@ -112,7 +112,7 @@ class RestartDoorConcurrencyTest {
                 clock, 100);
 
         RestartOutcome outcome = door.requestRestart(RestartCluster.resolved(policy, ONE_AT_A_TIME),
-                RestartCluster.target(cluster.pod("web-0")), WHY);
+                RestartCluster.target(cluster.pod("web-0")), WHY, null);
         events.close();
 
         assertThat(decidedTwice).as("the refused write was decided again").isTrue();

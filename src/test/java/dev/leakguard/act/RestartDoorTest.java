@@ -103,7 +103,7 @@ class RestartDoorTest {
         assertThat(restarter.score(cluster.reread(policy)).restarts()).isZero();
         assertThat(cluster.events(EventReason.RestartBlocked)).singleElement()
                 .satisfies(e -> assertThat(e.getMessage()).contains("disruption-budget", "web-pdb", "never bypasses", WHY));
-        assertThat(metrics.actions()).containsExactly("evict:blocked", "evict:blocked", "evict:blocked");
+        assertThat(metrics.actions()).containsExactly("evict:pdb_blocked", "evict:pdb_blocked", "evict:pdb_blocked");
     }
 
     @ParameterizedTest

@@ -45,4 +45,6 @@ public final class TestingMetrics implements OperatorMetrics {
     @Override public void forgetPod(String namespace, String pod, String policy) { }
     @Override public void policy(String namespace, String policy, int watched, int leaking, boolean ready) { }
     @Override public void forgetPolicy(String namespace, String policy) { }
+    @Override public void restartPlan(String namespace, String policy, String workload, double secondsToFirstStart) { }
+    @Override public void forgetRestartPlan(String namespace, String policy, String workload) { }
 }

@@ -60,8 +60,9 @@ public class DetectorBench {
     public Assessment observe() {
         timestamp += 15_000;
         int i = next++ & (memory.length - 1);
-        // A leak of 360 MiB/h on top of the pattern, "restarting" every two hours, so every path runs.
-        double leaked = (timestamp % 7_200_000L) * 0.1;
-        return detector.observe(new Sample(timestamp, memory[i] + leaked, threads[i], 0, 0));
+        // A leak of 360 MiB/h on top of the pattern, restarting every two hours, so every path runs.
+        long sinceStart = timestamp % 7_200_000L;
+        double leaked = sinceStart * 0.1;
+        return detector.observe(new Sample(timestamp, memory[i] + leaked, threads[i], timestamp - sinceStart, -1));
     }
 }

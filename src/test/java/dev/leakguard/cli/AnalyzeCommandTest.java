@@ -4,35 +4,23 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.leakguard.Main;
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
-import picocli.CommandLine;
 
 class AnalyzeCommandTest {
 
     @TempDir
     Path directory;
 
-    private record Run(int exitCode, String out, String err) {
-    }
-
-    private static Run run(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        CommandLine commandLine = new CommandLine(new Main());
-        commandLine.setOut(new PrintWriter(out));
-        commandLine.setErr(new PrintWriter(err));
-        int exitCode = commandLine.execute(args);
-        return new Run(exitCode, out.toString(), err.toString());
+    private static CliRun run(String... args) {
+        return CliRun.of(args);
     }
 
     private Path write(String content) throws IOException {
@@ -54,7 +42,7 @@ class AnalyzeCommandTest {
         "negative memory|timestamp_seconds,memory_bytes\\n1,-5|line 2: memory_bytes must not be negative"})
     void badInputIsOneLineNamingTheLineWithExitCode2(String name, String content, String message) throws IOException {
         Path input = write(content == null ? "" : content.replace("\\n", "\n"));
-        Run run = run("analyze", "--input", input.toString(), "--memory-limit", "512Mi");
+        CliRun run = run("analyze", "--input", input.toString(), "--memory-limit", "512Mi");
         assertThat(run.exitCode()).isEqualTo(2);
         assertThat(run.err()).contains(message);
         assertThat(run.err().strip().lines()).hasSize(1);
@@ -69,14 +57,14 @@ class AnalyzeCommandTest {
         String[] args = option.equals("--memory-limit")
                 ? new String[] {"analyze", "--input", input.toString(), option, value}
                 : new String[] {"analyze", "--input", input.toString(), "--memory-limit", "1Gi", option, value};
-        Run run = run(args);
+        CliRun run = run(args);
         assertThat(run.exitCode()).isEqualTo(2);
         assertThat(run.err()).contains(message);
     }
 
     @Test
     void missingFileExitsWith2() {
-        Run run = run("analyze", "--input", directory.resolve("absent.csv").toString(), "--memory-limit", "1Gi");
+        CliRun run = run("analyze", "--input", directory.resolve("absent.csv").toString(), "--memory-limit", "1Gi");
         assertThat(run.exitCode()).isEqualTo(2);
         assertThat(run.err()).contains("no such file");
     }
@@ -84,12 +72,12 @@ class AnalyzeCommandTest {
     @Test
     void recordedGoGoroutineLeakWouldBeRestartedBeforeItsLimit() throws Exception {
         // Recorded at one sample per second (src/test/go/record-redisleak.sh); settings scaled to match.
-        Run run = run("analyze", "--input", recorded("go-redis-client-per-request.csv").toString(),
+        CliRun run = run("analyze", "--input", recorded("go-redis-client-per-request.csv").toString(),
                 "--memory-limit", "60Mi", "--interval", "1s", "--window", "2m", "--warmup", "20s", "--horizon", "1m",
                 "--output", "json");
         assertThat(run.exitCode()).as(run.err()).isZero();
         JsonNode json = new ObjectMapper().readTree(run.out());
-        assertThat(json.get("verdict").asText()).isEqualTo("LEAKING");
+        assertThat(json.get("verdict").asText()).isEqualTo("leaking");
         assertThat(json.get("actionAtSeconds").isNumber()).isTrue();
         assertThat(json.get("secondsToLimitAtAction").asDouble()).isBetween(0.0, 60.0);
         assertThat(json.get("memoryGrowthBytesPerSecond").asDouble()).isPositive();
@@ -109,12 +97,15 @@ class AnalyzeCommandTest {
 
     @Test
     void recordedHealthyServiceIsNotRestarted() throws Exception {
-        Run run = run("analyze", "--input", recorded("go-redis-shared-client.csv").toString(), "--memory-limit", "20Mi",
+        CliRun run = run("analyze", "--input", recorded("go-redis-shared-client.csv").toString(), "--memory-limit", "20Mi",
                 "--interval", "1s", "--window", "2m", "--warmup", "20s", "--horizon", "1m", "--output", "json");
         JsonNode json = new ObjectMapper().readTree(run.out());
-        assertThat(json.get("verdict").asText()).isNotEqualTo("LEAKING");
+        assertThat(json.get("verdict").asText()).isNotEqualTo("leaking");
         assertThat(json.get("actionAtSeconds").isNull()).isTrue();
         assertThat(json.get("secondsToLimitAtAction").isNull()).isTrue();
+        // Named for what it is: a p-value, large for a series that does not rise (as 1 − p it read 0.956 here).
+        assertThat(json.has("significance")).isFalse();
+        assertThat(json.get("memoryRisePValue").asDouble()).as(run.out()).isGreaterThan(0.01);
     }
 
     @Test
@@ -125,14 +116,131 @@ class AnalyzeCommandTest {
                     .append(20 + t / 30).append('\n');
         }
         Path input = write(csv.toString());
-        Run run = run("analyze", "--input", input.toString(), "--memory-limit", "500M", "--memory-column", "rss",
+        CliRun run = run("analyze", "--input", input.toString(), "--memory-limit", "500M", "--memory-column", "rss",
                 "--threads-column", "goroutines");
         assertThat(run.exitCode()).as(run.err()).isZero();
-        assertThat(run.out()).startsWith("verdict: LEAKING").contains("would restart at t=").contains("samples: 240");
+        assertThat(run.out()).startsWith("verdict: leaking").containsPattern("would restart at \\+[0-9hms]+, ")
+                .contains("samples: 240");
 
-        Run missing = run("analyze", "--input", input.toString(), "--memory-limit", "500M", "--memory-column", "rss",
+        CliRun missing = run("analyze", "--input", input.toString(), "--memory-limit", "500M", "--memory-column", "rss",
                 "--threads-column", "threads");
         assertThat(missing.exitCode()).isEqualTo(2);
         assertThat(missing.err()).contains("line 1: header has no threads column 'threads'");
+    }
+
+    @Test
+    void aSeriesThatCrossesItsLimitUnseenReadsAsAMissedOomKill() throws IOException {
+        // Flat for an hour, then a jump past the limit: no trend to see, and the report must not read like good news.
+        StringBuilder csv = new StringBuilder("timestamp_seconds,memory_bytes\n");
+        for (int t = 0; t <= 3600; t += 15) {
+            csv.append(1_795_000_000 + t).append(',').append(t < 3500 ? 200_000_000 + (t % 60) * 100_000 : 600_000_000).append('\n');
+        }
+        CliRun run = run("analyze", "--input", write(csv.toString()).toString(), "--memory-limit", "512Mi");
+        assertThat(run.exitCode()).as(run.err()).isZero();
+        assertThat(run.out()).contains("no restart would have been triggered")
+                .contains("limit 512Mi crossed at 2026-11-18 12:05:10Z (+58m30s): an OOM kill leakguard would have missed");
+        CliRun json = run("analyze", "--input", directory.resolve("trace.csv").toString(), "--memory-limit", "512Mi", "--output", "json");
+        JsonNode node = new ObjectMapper().readTree(json.out());
+        assertThat(node.get("limitCrossedAtSeconds").asDouble()).isEqualTo(1_795_003_510.0);
+        assertThat(node.get("ooms").asInt()).isEqualTo(1);
+        assertThat(node.get("oomsPrevented").asInt()).isZero();
+    }
+
+    @Test
+    void epochMillisecondsAreRefusedNotReadAsSeconds() throws IOException {
+        Path input = write("timestamp_seconds,memory_bytes\n1795713042718,9117696\n1795713043746,10686464\n");
+        CliRun run = run("analyze", "--input", input.toString(), "--memory-limit", "60Mi");
+        assertThat(run.exitCode()).isEqualTo(2);
+        assertThat(run.err()).contains("line 2: timestamp_seconds 1795713042718 is epoch milliseconds, not seconds")
+                .contains("divide the column by 1000");
+    }
+
+    @Test
+    void aByteOrderMarkAndQuotedHeadersAndCellsAreTolerated() throws IOException {
+        StringBuilder csv = new StringBuilder("\uFEFF\"timestamp_seconds\",\"memory_bytes\"\n");
+        for (int t = 0; t < 600; t += 15) {
+            csv.append('"').append(t).append("\",\"").append(100_000_000).append("\"\n");
+        }
+        CliRun run = run("analyze", "--input", write(csv.toString()).toString(), "--memory-limit", "1Gi");
+        assertThat(run.exitCode()).as(run.err()).isZero();
+        assertThat(run.out()).contains("samples: 40");
+    }
+
+    /** The operator's rules, in the operator's words: a backtest with settings the operator refuses proves nothing. */
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', value = {
+        "horizon not shorter than window|--horizon,30m|--horizon (30m) must be shorter than --window (30m)",
+        "window under 8 intervals|--window,1m,--interval,15s|--window (1m) must hold at least 8 scrape intervals (15s each)",
+        "a d unit|--window,2d|--window: invalid duration '2d'",
+        "interval under 1s|--interval,500ms|--interval must be at least 1s, got 500ms"})
+    void settingsTheOperatorRejectsAreRejected(String name, String options, String message) throws IOException {
+        Path input = write("timestamp_seconds,memory_bytes\n1,100\n");
+        List<String> args = new java.util.ArrayList<>(List.of("analyze", "--input", input.toString(), "--memory-limit", "1Gi"));
+        args.addAll(List.of(options.split(",")));
+        CliRun run = run(args.toArray(String[]::new));
+        assertThat(run.exitCode()).isEqualTo(2);
+        assertThat(run.err()).contains(message).doesNotContain("PT");
+    }
+
+    @Test
+    void settingsComeFromAPolicyFileAndAreCheckedAsTheOperatorChecksThem() throws Exception {
+        Path policy = Files.writeString(directory.resolve("policy.yaml"), """
+                apiVersion: leakguard.dev/v1alpha1
+                kind: LeakPolicy
+                metadata: {name: redis, namespace: shop}
+                spec:
+                  selector: {matchLabels: {app: redis}}
+                  metrics: {port: metrics, interval: 1s}
+                  detection: {window: 2m, warmup: 20s, horizon: 1m, memoryLimit: 60Mi}
+                """);
+        CliRun run = run("analyze", "--input", recorded("go-redis-client-per-request.csv").toString(), "--policy", policy.toString(),
+                "--output", "json");
+        assertThat(run.exitCode()).as(run.err()).isZero();
+        assertThat(new ObjectMapper().readTree(run.out()).get("verdict").asText()).isEqualTo("leaking");
+
+        CliRun overridden = run("analyze", "--input", recorded("go-redis-client-per-request.csv").toString(), "--policy", policy.toString(),
+                "--horizon", "5m");
+        assertThat(overridden.exitCode()).isEqualTo(2);
+        assertThat(overridden.err()).contains("--horizon (5m) must be shorter than --window (2m)");
+    }
+
+    @Test
+    void textReportShowsHumanTimesATimelineAndASparkline() throws Exception {
+        CliRun run = run("analyze", "--input", recorded("go-redis-client-per-request.csv").toString(),
+                "--memory-limit", "60Mi", "--interval", "1s", "--window", "2m", "--warmup", "20s", "--horizon", "1m");
+        assertThat(run.exitCode()).as(run.err()).isZero();
+        assertThat(run.out()).doesNotContainPattern("\\b1795[0-9]{6}\\b").contains("would restart at 2026-11-26 ")
+                .contains("timeline:\n").contains("Z (+0s)  insufficient_data: warming up, 20s left\n")
+                .containsPattern("  2026-11-26 [0-9:]{8}Z \\(\\+[0-9ms]+\\)  leaking: memory floor rises clearly")
+                .containsPattern("memory: [▁▂▃▄▅▆▇█]{60}\n");
+    }
+
+    @Test
+    void aLimitBelowTheSeriesIsFlaggedAsAProbableUnitMistake() throws Exception {
+        CliRun run = run("analyze", "--input", recorded("go-redis-shared-client.csv").toString(), "--memory-limit", "20Ki",
+                "--interval", "1s", "--window", "2m", "--warmup", "20s", "--horizon", "1m");
+        assertThat(run.out()).contains("warning: the limit 20Ki is below most of the series; is it in the right unit");
+    }
+
+    @Test
+    void plotDrawsMemoryTheLimitTheTrendTheActionAndThePredictedOom() throws Exception {
+        Path svg = directory.resolve("leak.svg");
+        CliRun run = run("analyze", "--input", recorded("go-redis-client-per-request.csv").toString(),
+                "--memory-limit", "60Mi", "--interval", "1s", "--window", "2m", "--warmup", "20s", "--horizon", "1m",
+                "--plot", svg.toString());
+        assertThat(run.exitCode()).as(run.err()).isZero();
+        org.w3c.dom.Document document = javax.xml.parsers.DocumentBuilderFactory.newInstance().newDocumentBuilder()
+                .parse(svg.toFile());
+        assertThat(document.getDocumentElement().getTagName()).isEqualTo("svg");
+        java.util.Set<String> ids = new java.util.HashSet<>();
+        org.w3c.dom.NodeList all = document.getElementsByTagName("*");
+        for (int i = 0; i < all.getLength(); i++) {
+            ids.add(((org.w3c.dom.Element) all.item(i)).getAttribute("id"));
+        }
+        assertThat(ids).contains("memory", "limit", "warmup", "trend", "action", "predicted-oom");
+        String description = document.getElementsByTagName("desc").item(0).getTextContent();
+        assertThat(description).startsWith("Memory of 673 samples from 2026-11-26 ")
+                .contains("limit 60Mi. leakguard would restart at 2026-11-26 ").contains("the fitted trend reaches the limit at");
+        System.out.println("SVG description: " + description);
     }
 }

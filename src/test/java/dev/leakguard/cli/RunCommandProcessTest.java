@@ -16,6 +16,8 @@ import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import java.io.File;
+import java.io.IOException;
+import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -24,6 +26,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * {@code leakguard run --master http://127.0.0.1:PORT} as its own process, at real time, against an
@@ -79,6 +83,29 @@ class RunCommandProcessTest {
             }
             System.out.println("leakguard run output:\n" + Files.readString(log).lines().limit(40).reduce("", (a, b) -> a + b + "\n"));
             Files.deleteIfExists(log);
+        }
+    }
+
+    /** An unreachable or malformed --master: one line naming the URL and the cause, exit 1, long before fabric8's ~20 s of retries. */
+    @ParameterizedTest
+    @ValueSource(strings = {"closed-port", "not-a-url"})
+    void anUnusableMasterIsOneLineAndExit1(String kind) throws Exception {
+        String master = kind.equals("not-a-url") ? "not-a-url" : "http://127.0.0.1:" + closedPort();
+        long started = System.nanoTime();
+        Process process = new ProcessBuilder(javaBinary(), "-cp", System.getProperty("java.class.path"), Main.class.getName(),
+                "run", "--master", master, "--http-port", "0").redirectErrorStream(true).start();
+        String output = new String(process.getInputStream().readAllBytes());
+        assertThat(process.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        assertThat(process.exitValue()).as(output).isEqualTo(1);
+        assertThat(output.strip().lines()).as(output).hasSize(1);
+        assertThat(output).contains(master).contains(kind.equals("not-a-url") ? "is not an http(s) URL" : "Connection refused")
+                .doesNotContain("SSL").doesNotContain("Exception");
+        assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(15));
+    }
+
+    private static int closedPort() throws IOException {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            return socket.getLocalPort();
         }
     }
 

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.leakguard.decide.InFlightRules.EvictionProgress;
 import dev.leakguard.decide.InFlightRules.RolloutProgress;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -61,5 +62,15 @@ class InFlightRulesTest {
         LedgerEntry dry = new LedgerEntry("web-1", "uid-1", "Deployment/web", "ReplicaSet", "web-7d", "rs-uid",
                 RestartStrategy.Evict, AT, 5, null, true);
         assertThat(InFlightRules.evictionInFlight(dry, progress, now)).isFalse();
+    }
+
+    @Test
+    void aRolloutWithNoReadyPodOnItsNewTemplateWithinTheDeadlineIsGivenUpOneThatProgressesIsNot() {
+        long deadline = AT + InFlightRules.ROLLOUT_PROGRESS_DEADLINE.toMillis();
+        RolloutProgress nothingRolled = new RolloutProgress(true, "2027-01-15T08:00:00Z", 3, 3, 0);
+        RolloutProgress oneReady = new RolloutProgress(true, "2027-01-15T08:00:00Z", 3, 4, 1);
+        assertThat(InFlightRules.rolloutStalled(ROLLOUT, nothingRolled, deadline - 1)).isFalse();
+        assertThat(InFlightRules.rolloutStalled(ROLLOUT, nothingRolled, deadline)).isTrue();
+        assertThat(InFlightRules.rolloutStalled(ROLLOUT, oneReady, deadline + 3_600_000)).isFalse();
     }
 }

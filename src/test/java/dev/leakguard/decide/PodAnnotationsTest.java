@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.leakguard.trend.Verdict;
 import java.util.Map;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -45,5 +46,13 @@ class PodAnnotationsTest {
         boolean quiet = verdict == Verdict.HEALTHY || verdict == Verdict.INSUFFICIENT_DATA || verdict == Verdict.UNKNOWN;
         assertThat(PodAnnotations.staysUnannotated(Map.of(), verdict)).isEqualTo(quiet);
         assertThat(PodAnnotations.staysUnannotated(Map.of(PodAnnotations.VERDICT, "suspect"), verdict)).isFalse();
+    }
+
+    @Test
+    void secondsToLimitIsRoundedToTwoSignificantFiguresSoItIsNotRewrittenEveryScrape() {
+        assertThat(PodAnnotations.roundedSeconds(73)).isEqualTo("73");
+        assertThat(PodAnnotations.roundedSeconds(8412)).isEqualTo("8400");
+        assertThat(PodAnnotations.roundedSeconds(845)).isEqualTo("850");
+        assertThat(PodAnnotations.roundedSeconds(Double.POSITIVE_INFINITY)).isEqualTo("+Inf");
     }
 }

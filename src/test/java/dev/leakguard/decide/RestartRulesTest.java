@@ -22,7 +22,7 @@ class RestartRulesTest {
 
     /** A pod every rule lets through; each case breaks one or more facts. */
     private static RestartFacts fine() {
-        return new RestartFacts(false, true, false, false, THREE_REPLICAS, 0, OptionalLong.empty(), 0, 0, 100, NOW);
+        return new RestartFacts(false, true, false, false, THREE_REPLICAS, 0, OptionalLong.empty(), 0, 0, 100, NOW, OptionalLong.empty(), null);
     }
 
     private record Case(String name, UnaryOperator<RestartFacts> facts, String expectedRule) {
@@ -42,10 +42,15 @@ class RestartRulesTest {
                 new Case("terminating", f -> with(f, "terminating"), "terminating"),
                 new Case("already requested", f -> with(f, "alreadyRequested"), "already-requested"),
                 new Case("no controller", f -> new RestartFacts(false, true, false, false, WorkloadShape.NO_CONTROLLER, 0,
-                        OptionalLong.empty(), 0, 0, 100, NOW), "no-controller"),
+                        OptionalLong.empty(), 0, 0, 100, NOW, OptionalLong.empty(), null), "no-controller"),
                 new Case("max concurrent reached", f -> with(f, "inFlight"), "max-concurrent"),
                 new Case("max concurrent before cooldown", f -> with(with(f, "inFlight"), "justRestarted"), "max-concurrent"),
+                new Case("closer replica first", f -> with(f, "closerReplica"), "plan-order"),
+                new Case("max concurrent before plan order", f -> with(with(f, "closerReplica"), "inFlight"), "max-concurrent"),
+                new Case("plan order before cooldown", f -> with(with(f, "closerReplica"), "justRestarted"), "plan-order"),
                 new Case("cooldown", f -> with(f, "justRestarted"), "cooldown"),
+                new Case("a waived cooldown still leaves the budgets hard",
+                        f -> with(with(with(f, "justRestarted"), "cooldownOutlastsPlan"), "policyBudget"), "policy-budget"),
                 new Case("cooldown before budgets", f -> with(with(f, "justRestarted"), "policyBudget"), "cooldown"),
                 new Case("policy budget", f -> with(f, "policyBudget"), "policy-budget"),
                 new Case("policy budget before operator budget", f -> with(with(f, "policyBudget"), "operatorBudget"),
@@ -65,10 +70,10 @@ class RestartRulesTest {
     @Test
     void cooldownEndsExactlyWhenItSays() {
         RestartFacts restartedTenMinutesAgo = new RestartFacts(false, true, false, false, THREE_REPLICAS, 0,
-                OptionalLong.of(NOW - Duration.ofMinutes(10).toMillis()), 0, 0, 100, NOW);
+                OptionalLong.of(NOW - Duration.ofMinutes(10).toMillis()), 0, 0, 100, NOW, OptionalLong.empty(), null);
         assertThat(RestartRules.decide(EVICT, restartedTenMinutesAgo).allowed()).isTrue();
         RestartFacts oneMsEarlier = new RestartFacts(false, true, false, false, THREE_REPLICAS, 0,
-                OptionalLong.of(NOW - Duration.ofMinutes(10).toMillis() + 1), 0, 0, 100, NOW);
+                OptionalLong.of(NOW - Duration.ofMinutes(10).toMillis() + 1), 0, 0, 100, NOW, OptionalLong.empty(), null);
         assertThat(RestartRules.decide(EVICT, oneMsEarlier).blockedBy()).isEqualTo(BlockRule.COOLDOWN);
     }
 
@@ -111,10 +116,48 @@ class RestartRulesTest {
     @MethodSource("strategies")
     void theLeastDisruptiveStrategyIsChosen(ActionType type, WorkloadShape workload, RestartStrategy expected) {
         RestartSettings settings = new RestartSettings(type, false, 1, Duration.ZERO, 5, RestartLoopRule.DEFAULT);
-        RestartFacts facts = new RestartFacts(false, true, false, false, workload, 0, OptionalLong.empty(), 0, 0, 100, NOW);
+        RestartFacts facts = new RestartFacts(false, true, false, false, workload, 0, OptionalLong.empty(), 0, 0, 100, NOW, OptionalLong.empty(), null);
         RestartDecision decision = RestartRules.decide(settings, facts);
         assertThat(decision.allowed()).isTrue();
         assertThat(decision.strategy()).isEqualTo(expected);
+    }
+
+    @Test
+    void aWorkloadThatWillNotRollIsEvictedInsteadUnlessThatTakesItsOnlyReadyPod() {
+        RestartSettings rollout = new RestartSettings(ActionType.RolloutRestart, false, 1, Duration.ofMinutes(10), 5,
+                RestartLoopRule.DEFAULT);
+        WorkloadShape pausedThree = new WorkloadShape(WorkloadKind.DEPLOYMENT, 3, true, "Deployment web is paused (spec.paused: true)");
+        RestartDecision evicted = RestartRules.decide(rollout, new RestartFacts(false, true, false, false, pausedThree, 0,
+                OptionalLong.empty(), 0, 0, 100, NOW, OptionalLong.empty(), null));
+        assertThat(evicted.strategy()).isEqualTo(RestartStrategy.Evict);
+        assertThat(evicted.message()).isEqualTo("eviction instead of rollout restart: Deployment web is paused (spec.paused: true)");
+
+        WorkloadShape pausedOne = new WorkloadShape(WorkloadKind.DEPLOYMENT, 1, true, "Deployment web is paused (spec.paused: true)");
+        for (RestartSettings settings : List.of(rollout, EVICT)) {
+            RestartDecision blocked = RestartRules.decide(settings, new RestartFacts(false, true, false, false, pausedOne, 0,
+                    OptionalLong.empty(), 0, 0, 100, NOW, OptionalLong.empty(), null));
+            assertThat(blocked.blockedBy()).as(settings.type().name()).isEqualTo(BlockRule.WONT_ROLL);
+            assertThat(blocked.message()).contains("paused", "only Ready pod");
+        }
+        WorkloadShape onDeleteOne = new WorkloadShape(WorkloadKind.STATEFUL_SET, 1, false, "StatefulSet db has updateStrategy OnDelete");
+        RestartDecision deleted = RestartRules.decide(rollout, new RestartFacts(false, true, false, false, onDeleteOne, 0,
+                OptionalLong.empty(), 0, 0, 100, NOW, OptionalLong.empty(), null));
+        assertThat(deleted.strategy()).as("its rollout would take the pod down first anyway").isEqualTo(RestartStrategy.Evict);
+    }
+
+    @Test
+    void theCooldownGivesWayOnlyWhenWaitingForItWouldPassTheLatestStartInThePlan() {
+        long restarted = NOW - Duration.ofMinutes(1).toMillis();
+        long cooldownEnds = restarted + Duration.ofMinutes(10).toMillis();
+        RestartFacts startBeforeCooldownEnds = new RestartFacts(false, true, false, false, THREE_REPLICAS, 0,
+                OptionalLong.of(restarted), 0, 0, 100, NOW, OptionalLong.of(cooldownEnds - 1), null);
+        RestartDecision waived = RestartRules.decide(EVICT, startBeforeCooldownEnds);
+        assertThat(waived.allowed()).isTrue();
+        assertThat(waived.message()).contains("cooldown waived").contains("workload restarted 1m ago, cooldown 10m")
+                .contains("before its predicted OOM");
+        RestartFacts startAfterCooldownEnds = new RestartFacts(false, true, false, false, THREE_REPLICAS, 0,
+                OptionalLong.of(restarted), 0, 0, 100, NOW, OptionalLong.of(cooldownEnds), null);
+        assertThat(RestartRules.decide(EVICT, startAfterCooldownEnds).blockedBy()).isEqualTo(BlockRule.COOLDOWN);
     }
 
     @Test
@@ -136,6 +179,8 @@ class RestartRulesTest {
                 broken.equals("policyBudget") ? 5 : f.policyRestartsLastHour(),
                 broken.equals("operatorBudget") ? 100 : f.operatorRestartsLastHour(),
                 f.operatorMaxRestartsPerHour(),
-                f.nowMillis());
+                f.nowMillis(),
+                broken.equals("cooldownOutlastsPlan") ? OptionalLong.of(NOW + 60_000) : f.latestStartMillis(),
+                broken.equals("closerReplica") ? "web-1" : f.closerReplica());
     }
 }

@@ -75,18 +75,32 @@ class AlertRulesTest {
         assertThat(rule.at("/labels/severity").asText()).isIn("warning", "critical");
         assertThat(annotations.path("summary").asText()).isNotBlank();
         assertThat(annotations.path("description").asText()).isNotBlank();
-        assertThat(annotations.path("runbook").asText()).startsWith("kubectl ");
+        // runbook_url is the convention Alertmanager templates, Grafana and PagerDuty link; the commands live in docs/runbooks.md.
+        assertThat(annotations.has("runbook")).isFalse();
+        assertThat(annotations.path("runbook_url").asText()).isEqualTo(RUNBOOKS + alert.toLowerCase(java.util.Locale.ROOT));
+        String section = runbookSection(alert);
+        assertThat(section).contains("```sh\nkubectl ");
         if (rule.get("expr").asText().contains("policy")) {
-            assertThat(annotations.get("runbook").asText())
-                    .contains("kubectl describe lp -n {{ $labels.namespace }} {{ $labels.policy }}");
+            assertThat(section).contains("kubectl describe lp -n <namespace> <policy>");
         }
     }
 
     @Test
     void podAlertsPointAtThePodsEventsAndTheEvidence() {
-        assertThat(rule("LeakguardOOMPredicted").at("/annotations/runbook").asText()).contains(
-                "kubectl get events -n {{ $labels.namespace }} --field-selector involvedObject.name={{ $labels.pod }}",
-                "kubectl get configmap -n {{ $labels.namespace }} -l leakguard.dev/evidence=true");
+        assertThat(runbookSection("LeakguardOOMPredicted")).contains(
+                "kubectl get events -n <namespace> --field-selector involvedObject.name=<pod>",
+                "kubectl get configmap -n <namespace> -l leakguard.dev/evidence=true");
+    }
+
+    private static final String RUNBOOKS = "https://github.com/leakguard/leakguard/blob/main/docs/runbooks.md#";
+
+    /** The section "## alert" of docs/runbooks.md, the anchor runbook_url points at. */
+    private static String runbookSection(String alert) {
+        String runbooks = ProjectFiles.read(ProjectFiles.ROOT.resolve("docs/runbooks.md"));
+        int start = runbooks.indexOf("\n## " + alert + "\n");
+        assertThat(start).as("docs/runbooks.md has a section ## %s", alert).isNotNegative();
+        int end = runbooks.indexOf("\n## ", start + 1);
+        return runbooks.substring(start, end < 0 ? runbooks.length() : end);
     }
 
     @ParameterizedTest(name = "{0}")

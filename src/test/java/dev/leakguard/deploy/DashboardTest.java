@@ -31,6 +31,13 @@ class DashboardTest {
         assertThat(dashboard.get("uid").asText()).isEqualTo("leakguard");
         assertThat(dashboard.get("schemaVersion").asInt()).isPositive();
         assertThat(variable("datasource").get("type").asText()).isEqualTo("datasource");
+        // Grafana's import dialog asks for a data source only for what __inputs declares, then puts the choice
+        // wherever ${DS_PROMETHEUS} stands: here, the data source variable every panel uses.
+        JsonNode input = dashboard.get("__inputs").get(0);
+        assertThat(input.get("name").asText()).isEqualTo("DS_PROMETHEUS");
+        assertThat(input.get("type").asText()).isEqualTo("datasource");
+        assertThat(input.get("pluginId").asText()).isEqualTo("prometheus");
+        assertThat(variable("datasource").at("/current/value").asText()).isEqualTo("${DS_PROMETHEUS}");
         assertThat(variable("namespace").get("type").asText()).isEqualTo("query");
         assertThat(variable("policy").get("definition").asText()).contains("namespace=~\"$namespace\"");
     }

@@ -24,7 +24,7 @@ class DeploymentTest {
     void runsTwoReplicasOfTheOperatorWithLeaderElection() {
         assertThat(deployment.getSpec().getReplicas()).isEqualTo(2);
         assertThat(pod.getContainers()).hasSize(1);
-        assertThat(container.getImage()).isEqualTo("ghcr.io/leakguard/leakguard:0.1.0");
+        assertThat(container.getImage()).isEqualTo("leakguard:0.1.0");
         assertThat(container.getCommand()).as("the image's ENTRYPOINT runs the jar").isEmpty();
         assertThat(container.getArgs()).containsExactly("run", "--leader-election", "--http-port=8080", "--probe-port=8081");
         // The Lease lives in the operator's own namespace, which it learns from the downward API.

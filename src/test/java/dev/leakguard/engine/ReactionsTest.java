@@ -10,25 +10,25 @@ import org.junit.jupiter.api.Test;
 class ReactionsTest {
     @Test
     void suspicionIsAnnouncedOnceAndTakesABaseline() {
-        Reactions.Plan first = Reactions.plan(Reactions.Progress.NONE, assessment(Verdict.SUSPECT), true, ActionType.Evict);
+        Reactions.Plan first = Reactions.plan(Reactions.Progress.NONE, assessment(Verdict.SUSPECT), false, true, ActionType.Evict);
         assertThat(first.announceSuspicion()).isTrue();
         assertThat(first.takeProfileBaseline()).isTrue();
         assertThat(first.requestRestart()).isFalse();
-        Reactions.Plan again = Reactions.plan(first.next(), assessment(Verdict.SUSPECT), true, ActionType.Evict);
+        Reactions.Plan again = Reactions.plan(first.next(), assessment(Verdict.SUSPECT), false, true, ActionType.Evict);
         assertThat(again.announceSuspicion()).isFalse();
         assertThat(again.takeProfileBaseline()).isFalse();
     }
 
     @Test
     void leakingAnnouncesOomOnceCapturesEvidenceOnceAndRequestsRestartEachTime() {
-        Reactions.Plan first = Reactions.plan(Reactions.Progress.NONE, assessment(Verdict.LEAKING), false, ActionType.Evict);
+        Reactions.Plan first = Reactions.plan(Reactions.Progress.NONE, assessment(Verdict.LEAKING), false, false, ActionType.Evict);
         assertThat(first.announceOom()).isTrue();
         assertThat(first.captureEvidence()).isTrue();
         assertThat(first.requestRestart()).isTrue();
         assertThat(first.takeProfileBaseline()).isFalse();
-        Reactions.Plan wobble = Reactions.plan(first.next(), assessment(Verdict.SUSPECT), false, ActionType.Evict);
+        Reactions.Plan wobble = Reactions.plan(first.next(), assessment(Verdict.SUSPECT), false, false, ActionType.Evict);
         assertThat(wobble.announceSuspicion()).as("no step back to a milder announcement").isFalse();
-        Reactions.Plan back = Reactions.plan(wobble.next(), assessment(Verdict.LEAKING), false, ActionType.Evict);
+        Reactions.Plan back = Reactions.plan(wobble.next(), assessment(Verdict.LEAKING), false, false, ActionType.Evict);
         assertThat(back.announceOom()).isFalse();
         assertThat(back.captureEvidence()).isFalse();
         assertThat(back.requestRestart()).isTrue();
@@ -36,7 +36,7 @@ class ReactionsTest {
 
     @Test
     void annotateOnlyNeverRequestsARestartButStillKeepsEvidence() {
-        Reactions.Plan plan = Reactions.plan(Reactions.Progress.NONE, assessment(Verdict.LEAKING), true, ActionType.Annotate);
+        Reactions.Plan plan = Reactions.plan(Reactions.Progress.NONE, assessment(Verdict.LEAKING), false, true, ActionType.Annotate);
         assertThat(plan.requestRestart()).isFalse();
         assertThat(plan.captureEvidence()).isTrue();
         assertThat(plan.announceOom()).isTrue();
@@ -45,7 +45,7 @@ class ReactionsTest {
     @Test
     void healthyAndWarmingUpPodsCauseNothing() {
         for (Verdict verdict : new Verdict[] {Verdict.HEALTHY, Verdict.INSUFFICIENT_DATA}) {
-            Reactions.Plan plan = Reactions.plan(Reactions.Progress.NONE, assessment(verdict), true, ActionType.Evict);
+            Reactions.Plan plan = Reactions.plan(Reactions.Progress.NONE, assessment(verdict), false, true, ActionType.Evict);
             assertThat(plan.announceSuspicion() || plan.announceOom() || plan.takeProfileBaseline() || plan.captureEvidence()
                     || plan.requestRestart()).as(verdict.name()).isFalse();
         }

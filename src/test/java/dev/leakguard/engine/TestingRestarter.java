@@ -1,6 +1,8 @@
 package dev.leakguard.engine;
 
 import dev.leakguard.decide.RestartOutcome;
+import dev.leakguard.decide.RestartPace;
+import dev.leakguard.decide.RestartPlan;
 import dev.leakguard.decide.RestartStrategy;
 import java.util.ArrayList;
 import java.util.List;
@@ -26,7 +28,12 @@ final class TestingRestarter implements Restarter {
     }
 
     @Override
-    public RestartOutcome requestRestart(ResolvedPolicy policy, ScrapeTarget pod, String why) {
+    public RestartPace pace(PolicyRef policy, String workload) {
+        return RestartPace.ASSUMED;
+    }
+
+    @Override
+    public RestartOutcome requestRestart(ResolvedPolicy policy, ScrapeTarget pod, String why, RestartPlan plan) {
         try {
             if (!gate.await(10, TimeUnit.SECONDS)) {
                 throw new IllegalStateException("the test never released the restarter");

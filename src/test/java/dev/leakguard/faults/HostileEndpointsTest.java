@@ -33,7 +33,7 @@ class HostileEndpointsTest {
     /** The scrape result and a piece of the status message each behaviour must produce. */
     private static final Map<Behaviour, Expected> EXPECTED = new EnumMap<>(Map.ofEntries(
             Map.entry(Behaviour.OVERSIZED, new Expected("transport", "too_large", "larger than 10485760 bytes")),
-            Map.entry(Behaviour.SLOW_DRIP, new Expected("transport", "timeout", "no complete response within 10 s")),
+            Map.entry(Behaviour.SLOW_DRIP, new Expected("transport", "timeout", "no complete response within 10s")),
             Map.entry(Behaviour.REDIRECT, new Expected("transport", "redirect", "redirect 302")),
             // The first scrape fails inside the JDK client ("exchange failed: ProtocolException …"), later ones on the sniff.
             Map.entry(Behaviour.GARBAGE, new Expected("transport", "connection", "not HTTP: the answer starts with")),

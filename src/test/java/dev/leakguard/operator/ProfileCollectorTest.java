@@ -87,7 +87,7 @@ class ProfileCollectorTest {
         assertThat(PodPipeline.profileSummary(ProfileType.go, snapshot)).endsWith("; " + skipped + "\n");
 
         PodRisk risk = statusOf(new PodView(new PodKey("shop", "checkout-1"), Verdict.LEAKING, leaking(),
-                null, List.of("+900 goroutines " + REAPER_FRAME), skipped, "leakguard-evidence-checkout-1", LimitSource.CONTAINER_SPEC));
+                null, List.of("+900 goroutines " + REAPER_FRAME), skipped, "leakguard-evidence-checkout-1", LimitSource.CONTAINER_SPEC, null));
         assertThat(risk.getProfileSkipped()).isEqualTo(skipped);
     }
 

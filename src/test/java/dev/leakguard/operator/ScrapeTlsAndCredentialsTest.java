@@ -4,9 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.leakguard.act.EvidenceStore;
 import dev.leakguard.api.LeakPolicy;
-import dev.leakguard.api.PodRisk;
 import dev.leakguard.demo.DemoApiServer;
 import dev.leakguard.metrics.MicrometerOperatorMetrics;
+import dev.leakguard.testing.CapturedStderr;
 import dev.leakguard.testing.LeakingEndpoint;
 import dev.leakguard.testing.Poll;
 import dev.leakguard.testing.TestCertificates;
@@ -21,10 +21,7 @@ import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.OutputStream;
-import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -58,8 +55,7 @@ class ScrapeTlsAndCredentialsTest {
     @TempDir
     Path dir;
     private final List<LeakingEndpoint> endpoints = new ArrayList<>();
-    private final ByteArrayOutputStream logs = new ByteArrayOutputStream();
-    private PrintStream originalErr;
+    private CapturedStderr logs;
     private DemoApiServer api;
     private KubernetesClient client;
     private MicrometerOperatorMetrics metrics;
@@ -67,8 +63,7 @@ class ScrapeTlsAndCredentialsTest {
 
     @BeforeEach
     void start() {
-        originalErr = System.err;
-        System.setErr(new PrintStream(new Tee(originalErr, logs), true, StandardCharsets.UTF_8));
+        logs = new CapturedStderr();
         api = new DemoApiServer();
         client = api.client();
         client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(NS).endMetadata().build()).create();
@@ -82,7 +77,7 @@ class ScrapeTlsAndCredentialsTest {
         }
         endpoints.forEach(LeakingEndpoint::close);
         api.close();
-        System.setErr(originalErr);
+        logs.close();
     }
 
     @Test
@@ -154,14 +149,14 @@ class ScrapeTlsAndCredentialsTest {
             assertThat(client.pods().inNamespace(NS).withName(pod).get()).as("%s is never acted on", pod).isNotNull();
         }
 
-        assertThat(logs.toString(StandardCharsets.UTF_8)).as("the operator's log, captured").contains("leakpolicyreconciler");
+        assertThat(logs.text()).as("the operator's log, captured").contains("leakpolicyreconciler");
         String everywhere = String.join("\n",
                 client.getKubernetesSerialization().asYaml(client.v1().events().inNamespace(NS).list()),
                 client.getKubernetesSerialization().asYaml(client.resources(LeakPolicy.class).inNamespace(NS).list()),
                 client.getKubernetesSerialization().asYaml(client.pods().inNamespace(NS).list()),
                 evidence(),
                 metrics.scrape(),
-                logs.toString(StandardCharsets.UTF_8));
+                logs.text());
         assertThat(everywhere).as("Events, status, pods, evidence, /metrics and logs").contains("leaking-0")
                 .doesNotContain(SECRET_TOKEN).doesNotContain(OWN_TOKEN)
                 .doesNotContain(Base64.getEncoder().encodeToString((SECRET_TOKEN + "\n").getBytes(StandardCharsets.UTF_8)));
@@ -217,45 +212,11 @@ class ScrapeTlsAndCredentialsTest {
                 app + " read").assessment().memoryBytes();
     }
 
-    /** Waits for the pod to be unknown for {@code reason} (on a loaded machine a handshake may first time out). */
     private void unknownBecause(String app, String reason) {
-        Poll.until(Duration.ofSeconds(30), () -> risk(app),
-                r -> r != null && "unknown".equals(r.getVerdict()) && r.getMessage() != null && r.getMessage().contains(reason),
-                app + " unknown because " + reason);
+        TestPolicies.awaitUnknown(client, NS, app, app + "-0", reason);
     }
 
     private LeakPolicy policy(String app) {
         return client.resources(LeakPolicy.class).inNamespace(NS).withName(app).get();
-    }
-
-    private PodRisk risk(String app) {
-        LeakPolicy policy = policy(app);
-        if (policy == null || policy.getStatus() == null || policy.getStatus().getRiskiestPods() == null) {
-            return null;
-        }
-        return policy.getStatus().getRiskiestPods().stream().filter(r -> (app + "-0").equals(r.getPod())).findFirst().orElse(null);
-    }
-
-    /** Writes to two streams: the test's log stays visible while it is searched. */
-    private static final class Tee extends OutputStream {
-        private final OutputStream first;
-        private final OutputStream second;
-
-        Tee(OutputStream first, OutputStream second) {
-            this.first = first;
-            this.second = second;
-        }
-
-        @Override
-        public synchronized void write(int b) throws IOException {
-            first.write(b);
-            second.write(b);
-        }
-
-        @Override
-        public synchronized void write(byte[] b, int off, int len) throws IOException {
-            first.write(b, off, len);
-            second.write(b, off, len);
-        }
     }
 }

@@ -17,6 +17,8 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -93,13 +95,20 @@ class DefaultsTest {
         assertThat(RESOLVED.restart()).isEqualTo(RestartSettings.defaults());
     }
 
+    /**
+     * analyze's detection options have no defaults of their own (a --policy's values come between them and the
+     * defaults); unset, they resolve through the operator's rules to the policy defaults, which its help quotes.
+     */
     @Test
     void analyzeReplaysWithThePolicyDefaults() {
         CommandLine.Model.CommandSpec analyze = new CommandLine(new AnalyzeCommand()).getCommandSpec();
-        assertThat(analyze.findOption("--window").defaultValue()).isEqualTo(Defaults.WINDOW);
-        assertThat(analyze.findOption("--warmup").defaultValue()).isEqualTo(Defaults.WARMUP);
-        assertThat(analyze.findOption("--horizon").defaultValue()).isEqualTo(Defaults.HORIZON);
-        assertThat(analyze.findOption("--interval").defaultValue()).isEqualTo(Defaults.INTERVAL);
+        for (String option : List.of("--window", "--warmup", "--horizon", "--interval")) {
+            assertThat(analyze.findOption(option).defaultValue()).as(option).isNull();
+        }
+        assertThat(analyze.findOption("--window").description()[0]).contains(Defaults.WINDOW);
+        assertThat(analyze.findOption("--interval").description()[0]).contains(Defaults.INTERVAL);
+        assertThat(PolicyResolver.detection(null, null, null, null, "512Mi", PolicyResolver.DetectionFields.SPEC, new ArrayList<>()))
+                .isEqualTo(DetectionSettings.defaults(512.0 * 1024 * 1024));
     }
 
     private static String description(String field) {

@@ -40,6 +40,13 @@ class QuantitiesAndDurationsTest {
     }
 
     @ParameterizedTest
+    @CsvSource({"45000, 45s", "250000, 4m10s", "5400000, 1h30m", "1500, 1s500ms", "0, 0s", "90061001, 25h1m1s1ms"})
+    void formatsDurationsAsPoliciesWriteThemNeverIso(long millis, String text) {
+        assertThat(Durations.format(Duration.ofMillis(millis))).isEqualTo(text).doesNotContain("PT");
+        assertThat(Durations.parse(text)).isEqualTo(Duration.ofMillis(millis));
+    }
+
+    @ParameterizedTest
     @ValueSource(strings = {"", "15", "m", "1x", "15s garbage", "-5m", "1h 30m", " 5m ", "2d"})
     void rejectsMalformedDurations(String text) {
         assertThatThrownBy(() -> Durations.parse(text)).isInstanceOf(IllegalArgumentException.class)

@@ -8,6 +8,7 @@ import dev.leakguard.fixtures.MetricsFixtures;
 import dev.leakguard.scrape.FetchResult.Failure;
 import dev.leakguard.scrape.FetchResult.Success;
 import dev.leakguard.testing.BlackHoledListener;
+import dev.leakguard.testing.ProjectRoot;
 import dev.leakguard.text.BoundedText;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -208,7 +209,7 @@ class HttpFetcherTest {
         Failure failure = failure(fetcher.fetch(raw.uri("/metrics"), oneSecond));
 
         assertThat(failure.kind()).isEqualTo(FailureKind.TIMEOUT);
-        assertThat(failure.message()).isEqualTo("no complete response within 1 s");
+        assertThat(failure.message()).isEqualTo("no complete response within 1s");
         assertThat(raw.clientHungUp().await(HANG_GUARD_SECONDS, TimeUnit.SECONDS))
                 .as("the fetcher closed the connection").isTrue();
     }
@@ -221,7 +222,7 @@ class HttpFetcherTest {
                 new FetchLimits(ONE_MIB, Duration.ofSeconds(2), Duration.ofMillis(1500))));
 
         assertThat(failure.kind()).isEqualTo(FailureKind.TIMEOUT);
-        assertThat(failure.message()).isEqualTo("no complete response within 1500 ms");
+        assertThat(failure.message()).isEqualTo("no complete response within 1s500ms");
     }
 
     @Test
@@ -257,7 +258,21 @@ class HttpFetcherTest {
         Failure failure = failure(fetcher.fetch(uri("/metrics"), SMALL));
 
         assertThat(failure.kind()).isEqualTo(FailureKind.HTTP_STATUS);
-        assertThat(failure.message()).isEqualTo("HTTP status " + status);
+        assertThat(failure.message()).startsWith("HTTP status " + status);
+    }
+
+    @Test
+    void unauthorizedAndForbiddenSayWhatToChange() throws Exception {
+        server.enqueue(new MockResponse.Builder().code(401).build());
+        server.enqueue(new MockResponse.Builder().code(403).build());
+
+        assertThat(failure(fetcher.fetch(uri("/metrics"), SMALL)).message())
+                .isEqualTo("HTTP status 401: the endpoint did not authenticate the request (no bearer token, or one it rejects:"
+                        + " see spec.metrics.authorization)");
+        assertThat(failure(fetcher.fetch(uri("/metrics"), SMALL)).message())
+                .isEqualTo("HTTP status 403: the endpoint authenticated the operator but forbids it (behind kube-rbac-proxy,"
+                        + " grant its ServiceAccount get on /metrics: deploy/app-namespace/clusterrole-metrics-reader.yaml)");
+        assertThat(ProjectRoot.PATH.resolve(HttpFetcher.METRICS_READER_EXAMPLE)).as("the file the 403 names").exists();
     }
 
     @ParameterizedTest
@@ -545,7 +560,7 @@ class HttpFetcherTest {
                     new FetchLimits(ONE_MIB, Duration.ofSeconds(2), Duration.ofMillis(300))));
 
             assertThat(queued.kind()).isEqualTo(FailureKind.TIMEOUT);
-            assertThat(queued.message()).isEqualTo("no complete response within 300 ms (waited for a free fetch slot all that time)");
+            assertThat(queued.message()).isEqualTo("no complete response within 300ms (waited for a free fetch slot all that time)");
             assertThat(blocking).isNotDone();
         }
     }

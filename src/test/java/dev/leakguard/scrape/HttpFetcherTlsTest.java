@@ -35,7 +35,7 @@ class HttpFetcherTlsTest {
             assertThat(((FetchResult.Failure) otherName).message())
                     .startsWith("TLS handshake failed: the pod's certificate does not name spec.metrics.tlsConfig.serverName");
             assertThat(((FetchResult.Failure) otherName).kind()).isEqualTo(FailureKind.TLS);
-            assertThat(((FetchResult.Failure) noToken).message()).isEqualTo("HTTP status 401");
+            assertThat(((FetchResult.Failure) noToken).message()).startsWith("HTTP status 401: the endpoint did not authenticate");
         }
     }
 

@@ -15,4 +15,10 @@ public final class TestEvents {
         return client.v1().events().inNamespace(namespace).list().getItems().stream()
                 .filter(e -> name.equals(e.getInvolvedObject().getName())).toList();
     }
+
+    /** The Events in {@code namespace} with {@code reason}. */
+    public static List<Event> withReason(KubernetesClient client, String namespace, String reason) {
+        return client.v1().events().inNamespace(namespace).list().getItems().stream()
+                .filter(e -> reason.equals(e.getReason())).toList();
+    }
 }

@@ -119,7 +119,9 @@ class LeakDetectorScenariosTest {
         assertThat(first.secondsToLimitLower()).isLessThanOrEqualTo(first.secondsToLimit());
         assertThat(first.memoryGrowthBytesPerSecond()).isPositive();
         assertThat(first.significance()).isGreaterThan(0.95);
-        assertThat(first.reason()).contains("MiB/h");
+        // People read the reason in Events and status: one unit style (Format's "+1.2Mi/min"), no p-values, no "min" spelled out.
+        assertThat(first.reason()).containsPattern("memory floor rises clearly, \\+[0-9.]+(Ki|Mi|Gi)?/min")
+                .doesNotContain("p=").doesNotContain("MiB").doesNotContain(" min");
         assertThat(seen).contains(Verdict.INSUFFICIENT_DATA, Verdict.SUSPECT);
         double limitReachedMillis = firstReach(scenario);
         assertThat(limitReachedMillis - firstAt).as("lead time")

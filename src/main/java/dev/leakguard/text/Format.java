@@ -1,6 +1,4 @@
-package dev.leakguard.decide;
-
-import java.util.Locale;
+package dev.leakguard.text;
 
 /** Human-readable numbers for annotations, status and Events; rounded so they change only when it matters. */
 public final class Format {
@@ -23,9 +21,7 @@ public final class Format {
             value /= 1024;
             unit++;
         }
-        String number = value >= 100 || unit == 0 ? String.format(Locale.ROOT, "%.0f", value)
-                : value >= 10 ? String.format(Locale.ROOT, "%.1f", value) : String.format(Locale.ROOT, "%.2f", value);
-        number = stripZeros(number);
+        String number = decimals(value, value >= 100 || unit == 0 ? 0 : value >= 10 ? 1 : 2);
         return (bytes < 0 ? "-" : "") + number + BINARY_UNITS[unit];
     }
 
@@ -38,7 +34,10 @@ public final class Format {
         return (perMinute >= 0 ? "+" : "") + bytes(perMinute) + "/min";
     }
 
-    /** 45s, 14m, 2h5m, 3d4h; "never" for +Inf. Rounded to the unit below the largest so it changes slowly. */
+    /**
+     * 45s, 14m, 2h5m, 76h; "never" for +Inf. Rounded to the unit below the largest so it changes slowly.
+     * No days: the policy's durations have no d unit, so a message never shows one a user could not write.
+     */
     public static String duration(double seconds) {
         if (Double.isNaN(seconds)) {
             return "unknown";
@@ -58,7 +57,7 @@ public final class Format {
         if (hours < 48) {
             return hours + "h" + (minutes % 60 == 0 ? "" : (minutes % 60) + "m");
         }
-        return (hours / 24) + "d" + (hours % 24 == 0 ? "" : (hours % 24) + "h");
+        return hours + "h";
     }
 
     /** A count rate per minute, e.g. +12/min goroutines. */
@@ -67,15 +66,29 @@ public final class Format {
             return "unknown";
         }
         double perMinute = perSecond * 60;
-        String number = stripZeros(String.format(Locale.ROOT, Math.abs(perMinute) >= 10 ? "%.0f" : "%.2f", perMinute));
-        return (perMinute >= 0 ? "+" : "") + number + "/min";
+        String number = decimals(Math.abs(perMinute), Math.abs(perMinute) >= 10 ? 0 : 2);
+        return (perMinute >= 0 ? "+" : "-") + number + "/min";
     }
 
-    private static String stripZeros(String number) {
-        if (!number.contains(".")) {
-            return number;
+    /**
+     * A non-negative value rounded half-up to {@code digits} decimals without trailing zeros. Not
+     * String.format: the detector builds its reason with these on every sample, and String.format
+     * costs microseconds.
+     */
+    private static String decimals(double value, int digits) {
+        long scale = digits == 0 ? 1 : digits == 1 ? 10 : 100;
+        long scaled = Math.round(value * scale);
+        StringBuilder text = new StringBuilder().append(scaled / scale);
+        long fraction = scaled % scale;
+        if (fraction != 0) {
+            int width = digits;
+            while (fraction % 10 == 0) {
+                fraction /= 10;
+                width--;
+            }
+            String fractionDigits = Long.toString(fraction);
+            text.append('.').append("0".repeat(width - fractionDigits.length())).append(fractionDigits);
         }
-        String stripped = number.replaceAll("0+$", "");
-        return stripped.endsWith(".") ? stripped.substring(0, stripped.length() - 1) : stripped;
+        return text.toString();
     }
 }

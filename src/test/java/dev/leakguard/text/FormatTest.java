@@ -1,4 +1,4 @@
-package dev.leakguard.decide;
+package dev.leakguard.text;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -20,15 +20,9 @@ class FormatTest {
         assertThat(Format.duration(45)).isEqualTo("45s");
         assertThat(Format.duration(14 * 60 + 20)).isEqualTo("14m");
         assertThat(Format.duration(2 * 3600 + 5 * 60)).isEqualTo("2h5m");
+        assertThat(Format.duration(76 * 3600 + 5 * 60)).as("no d unit: the policy's durations have none").isEqualTo("76h");
         assertThat(Format.duration(Double.POSITIVE_INFINITY)).isEqualTo("never");
         assertThat(Format.countGrowth(25 / 60.0)).isEqualTo("+25/min");
     }
 
-    @Test
-    void secondsToLimitIsRoundedToTwoSignificantFiguresSoItIsNotRewrittenEveryScrape() {
-        assertThat(PodAnnotations.roundedSeconds(73)).isEqualTo("73");
-        assertThat(PodAnnotations.roundedSeconds(8412)).isEqualTo("8400");
-        assertThat(PodAnnotations.roundedSeconds(845)).isEqualTo("850");
-        assertThat(PodAnnotations.roundedSeconds(Double.POSITIVE_INFINITY)).isEqualTo("+Inf");
-    }
 }
