@@ -5,18 +5,6 @@ package dev.leakguard.engine;
  * a new leader resumes where the old one stopped. Implementations never throw on a missing record.
  */
 public interface SampleJournal {
-    /** Keeps nothing: every start is a fresh start. */
-    SampleJournal NONE = new SampleJournal() {
-        @Override
-        public String load(PolicyRef policy) {
-            return null;
-        }
-
-        @Override
-        public void save(PolicyRef policy, String archive, int pods) {
-        }
-    };
-
     /** The archive last saved for {@code policy}, or null when there is none (or it is not the policy's). */
     String load(PolicyRef policy);
 

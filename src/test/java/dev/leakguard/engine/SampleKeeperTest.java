@@ -37,6 +37,7 @@ class SampleKeeperTest {
         EngineFixture.LeakingPod restored = engine.new LeakingPod(policy, fresh, steady.state.target().containerStartMillis());
         restored.read();
 
+        assertThat(journal.podsSaved).containsExactly(1);
         assertThat(replayed).as("one window of samples at most").isBetween(2, 21);
         assertThat(restored.verdict()).as("first live reading after the takeover").isEqualTo(steady.verdict()).isEqualTo(Verdict.SUSPECT);
         int readings = 0;

@@ -301,7 +301,7 @@ class OperatorWritesTest {
         Poll.until(Duration.ofSeconds(60), () -> admin.configMaps().inNamespace(ns).withName(EvidenceStore.nameFor("ledger-0")).get(),
                 c -> c.getBinaryData() != null && !c.getBinaryData().isEmpty(), "ledger-0's evidence to replace the empty ConfigMap");
         List<ConfigMap> shelf = Poll.until(Duration.ofSeconds(30), () -> admin.configMaps().inNamespace(ns)
-                        .withLabel(EvidenceStore.POLICY_LABEL, "ledger").list().getItems(),
+                        .withLabel(EvidenceStore.POLICY_LABEL, "ledger").withLabel(EvidenceStore.LABEL, "true").list().getItems(),
                 items -> items.size() == EvidenceStore.MAX_PER_POLICY, "the ledger policy's shelf pruned back to " + EvidenceStore.MAX_PER_POLICY);
         assertThat(shelf).extracting(c -> c.getMetadata().getName()).contains(EvidenceStore.nameFor("ledger-0"))
                 .doesNotContain("leakguard-evidence-old-0");
