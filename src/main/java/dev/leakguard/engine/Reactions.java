@@ -31,11 +31,14 @@ public final class Reactions {
 
     /**
      * @param restartDue the workload's {@link dev.leakguard.decide.RestartPlan} says this replica's restart must start
-     *                   now, while its predicted OOM is still beyond its horizon: it is acted on as if it were leaking
+     *                   now, while its predicted OOM is still beyond its horizon: it is acted on as if it were leaking —
+     *                   one assessment after its baseline profile was asked for, so that the Event can still name what
+     *                   grew (the plan's margin, a third of the horizon, covers that interval)
      */
     public static Plan plan(Progress done, Assessment assessment, boolean restartDue, boolean profileConfigured, ActionType action) {
         Verdict verdict = assessment.verdict();
-        boolean leaking = verdict == Verdict.LEAKING || restartDue && verdict == Verdict.SUSPECT;
+        boolean planDue = restartDue && verdict == Verdict.SUSPECT && (!profileConfigured || done.baselineTaken());
+        boolean leaking = verdict == Verdict.LEAKING || planDue;
         boolean suspect = verdict == Verdict.SUSPECT && !leaking;
         boolean announceSuspicion = suspect && !done.suspicionAnnounced() && !done.oomAnnounced();
         boolean announceOom = leaking && !done.oomAnnounced();

@@ -43,6 +43,20 @@ class ReactionsTest {
     }
 
     @Test
+    void aReplicaThePlanWantsRestartedEarlyFirstHasItsBaselineTakenThenIsActedOnAtTheNextAssessment() {
+        Reactions.Plan first = Reactions.plan(Reactions.Progress.NONE, assessment(Verdict.SUSPECT), true, true, ActionType.Evict);
+        assertThat(first.takeProfileBaseline()).as("the baseline the Event's growth is ranked against").isTrue();
+        assertThat(first.announceOom() || first.captureEvidence() || first.requestRestart()).isFalse();
+        Reactions.Plan next = Reactions.plan(first.next(), assessment(Verdict.SUSPECT), true, true, ActionType.Evict);
+        assertThat(next.announceOom()).isTrue();
+        assertThat(next.captureEvidence()).isTrue();
+        assertThat(next.requestRestart()).isTrue();
+
+        Reactions.Plan withoutProfile = Reactions.plan(Reactions.Progress.NONE, assessment(Verdict.SUSPECT), true, false, ActionType.Evict);
+        assertThat(withoutProfile.requestRestart()).as("nothing to wait for without a profile").isTrue();
+    }
+
+    @Test
     void healthyAndWarmingUpPodsCauseNothing() {
         for (Verdict verdict : new Verdict[] {Verdict.HEALTHY, Verdict.INSUFFICIENT_DATA}) {
             Reactions.Plan plan = Reactions.plan(Reactions.Progress.NONE, assessment(verdict), false, true, ActionType.Evict);
