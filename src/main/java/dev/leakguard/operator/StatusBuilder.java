@@ -115,8 +115,8 @@ final class StatusBuilder {
             risk.setWatched(replicas.size());
             risk.setLeaking(leaking.size());
             risk.setSuspect((int) replicas.stream().filter(v -> v.verdict() == Verdict.SUSPECT).count());
-            risk.setTimeToLimit(Double.isFinite(soonest) ? Format.duration(soonest) : null);
-            risk.setTimeToLimitLower(Double.isFinite(soonestLower) ? Format.duration(soonestLower) : null);
+            risk.setTimeToLimit(timeLeft(soonest));
+            risk.setTimeToLimitLower(timeLeft(soonestLower));
             out.add(new Soonest(risk, soonestLower));
         });
         // Stable after the TreeMap's name order, so equal times keep a fixed order and the status is not rewritten.
@@ -136,14 +136,19 @@ final class StatusBuilder {
             risk.setLimit(Double.isNaN(a.memoryLimitBytes()) ? null : Format.bytes(a.memoryLimitBytes()));
             risk.setLimitSource(Double.isNaN(a.memoryLimitBytes()) || view.limitSource() == null ? null : view.limitSource().label());
             risk.setGrowth(Format.growth(a.memoryGrowthBytesPerSecond()));
-            risk.setTimeToLimit(Double.isFinite(a.secondsToLimit()) ? Format.duration(a.secondsToLimit()) : null);
-            risk.setTimeToLimitLower(Double.isFinite(a.secondsToLimitLower()) ? Format.duration(a.secondsToLimitLower()) : null);
+            risk.setTimeToLimit(timeLeft(a.secondsToLimit()));
+            risk.setTimeToLimitLower(timeLeft(a.secondsToLimitLower()));
             risk.setMessage(a.reason());
         }
         risk.setTopGroups(view.topGroups());
         risk.setProfileSkipped(view.profileSkipped());
         risk.setEvidence(view.evidence());
         return risk;
+    }
+
+    /** e.g. {@code 14m}; null (absent from status) when the limit is not being approached. */
+    private static String timeLeft(double seconds) {
+        return Double.isFinite(seconds) ? Format.duration(seconds) : null;
     }
 
     /** Leaking first (soonest limit first), then suspect, then unknown. */
