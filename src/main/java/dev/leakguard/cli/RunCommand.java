@@ -3,6 +3,7 @@ package dev.leakguard.cli;
 import dev.leakguard.Main;
 import dev.leakguard.metrics.HttpEndpoints;
 import dev.leakguard.metrics.MicrometerOperatorMetrics;
+import dev.leakguard.metrics.PodMetrics;
 import dev.leakguard.operator.LeakguardOperator;
 import dev.leakguard.operator.PrometheusPodLabels;
 import dev.leakguard.policy.Durations;
@@ -81,11 +82,32 @@ public final class RunCommand implements Callable<Integer> {
             description = "Label holding the namespace on series read from Prometheus (default ${DEFAULT-VALUE}).")
     String prometheusNamespaceLabel;
 
+    @Option(names = PodMetrics.FLAG, paramLabel = "all|at-risk|none", defaultValue = "at-risk",
+            description = "Which pods get leakguard_pod_* series on /metrics: all, none, or at-risk: pods judged suspect or leaking"
+                    + " now or within the last hour, which keeps /metrics small at thousands of pods (default ${DEFAULT-VALUE}).")
+    String podMetrics;
+
     /** The API server cannot be used: one line naming it and why, not a stack trace after fabric8's retries. */
     static final int EXIT_UNREACHABLE = 1;
 
     @Override
     public Integer call() throws Exception {
+        // Flags first: a typo is refused before any connection is tried.
+        PrometheusPodLabels prometheusLabels;
+        PrometheusUrlAllowList prometheusServers;
+        Duration saveEvery;
+        Duration lease;
+        PodMetrics podSeries;
+        try {
+            prometheusLabels = new PrometheusPodLabels(prometheusPodLabel, prometheusNamespaceLabel);
+            prometheusServers = PrometheusUrlAllowList.of(prometheusUrl, allowedPrometheusUrls == null ? List.of() : allowedPrometheusUrls);
+            saveEvery = positive("--save-samples-every", saveSamplesEvery);
+            lease = positive("--lease-duration", leaseDuration);
+            podSeries = PodMetrics.parse(podMetrics);
+        } catch (IllegalArgumentException e) {
+            System.err.println("leakguard: " + e.getMessage());
+            return 2;
+        }
         Config config = Config.autoConfigure(null);
         if (master != null) {
             String problem = masterProblem(master);
@@ -107,26 +129,14 @@ public final class RunCommand implements Callable<Integer> {
         } else if (System.getenv("LEAKGUARD_NAMESPACES") != null && !System.getenv("LEAKGUARD_NAMESPACES").isBlank()) {
             Arrays.stream(System.getenv("LEAKGUARD_NAMESPACES").split(",")).map(String::trim).filter(s -> !s.isEmpty()).forEach(watched::add);
         }
-        PrometheusPodLabels prometheusLabels;
-        PrometheusUrlAllowList prometheusServers;
-        Duration saveEvery;
-        Duration lease;
-        try {
-            prometheusLabels = new PrometheusPodLabels(prometheusPodLabel, prometheusNamespaceLabel);
-            prometheusServers = PrometheusUrlAllowList.of(prometheusUrl, allowedPrometheusUrls == null ? List.of() : allowedPrometheusUrls);
-            saveEvery = positive("--save-samples-every", saveSamplesEvery);
-            lease = positive("--lease-duration", leaseDuration);
-        } catch (IllegalArgumentException e) {
-            System.err.println("leakguard: " + e.getMessage());
-            return 2;
-        }
         LeakguardOperator.Settings.Builder settings = LeakguardOperator.Settings.builder()
                 .namespaces(watched)
                 .maxRestartsPerHour(maxRestartsPerHour)
                 .prometheusServers(prometheusServers)
                 .prometheusLabels(prometheusLabels)
                 .saveSamplesEvery(saveEvery)
-                .leaseDuration(lease);
+                .leaseDuration(lease)
+                .podMetrics(podSeries);
         if (leaderElection) {
             String leaseNs = leaseNamespace != null ? leaseNamespace : System.getenv("POD_NAMESPACE");
             if (leaseNs == null || leaseNs.isBlank()) {

@@ -16,6 +16,9 @@ import dev.leakguard.engine.PolicyKey;
 import dev.leakguard.engine.Ports;
 import dev.leakguard.engine.SampleKeeper;
 import dev.leakguard.metrics.MicrometerOperatorMetrics;
+import dev.leakguard.metrics.OperatorMetrics;
+import dev.leakguard.metrics.PodMetrics;
+import dev.leakguard.metrics.SelectedPodMetrics;
 import dev.leakguard.policy.MetricsSource;
 import dev.leakguard.policy.PrometheusUrlAllowList;
 import dev.leakguard.scrape.FetchLimits;
@@ -59,6 +62,7 @@ public final class LeakguardOperator implements AutoCloseable {
      * @param maxRestartsPerHour the operator-wide cap on restarts started in any hour, over all policies
      * @param leaseDuration      how long a leader's Lease holds without renewal; renewal and retry periods scale
      *                           with it as in JOSDK's defaults
+     * @param podMetrics         which pods get {@code leakguard_pod_*} series on /metrics
      */
     public record Settings(
             Set<String> namespaces,
@@ -76,7 +80,8 @@ public final class LeakguardOperator implements AutoCloseable {
             PrometheusPodLabels prometheusLabels,
             Duration leaseDuration,
             Path serviceAccountToken,
-            Duration saveSamplesEvery) {
+            Duration saveSamplesEvery,
+            PodMetrics podMetrics) {
 
         /** The default of {@code leakguard run --max-restarts-per-hour}. */
         public static final int MAX_RESTARTS_PER_HOUR = 20;
@@ -102,6 +107,7 @@ public final class LeakguardOperator implements AutoCloseable {
             private Duration leaseDuration = Duration.ofSeconds(15);
             private Path serviceAccountToken = ScrapeAccessReader.IN_CLUSTER_TOKEN;
             private Duration saveSamplesEvery = Duration.ofMinutes(2);
+            private PodMetrics podMetrics = PodMetrics.AT_RISK;
 
             private Builder() {
             }
@@ -168,10 +174,17 @@ public final class LeakguardOperator implements AutoCloseable {
                 return this;
             }
 
+            /** Which pods get per-pod series: the default {@link PodMetrics#AT_RISK} keeps /metrics small at thousands of pods. */
+            public Builder podMetrics(PodMetrics value) {
+                podMetrics = value;
+                return this;
+            }
+
             public Settings build() {
                 return new Settings(namespaces, leaderElection, "leakguard-leader", leaseNamespace, identity, exitOnStopLeading,
                         statusRefresh, maxRestartsPerHour, prometheusServers, 64, FetchLimits.metricsDefaults(),
-                        FetchLimits.profileDefaults(), prometheusLabels, leaseDuration, serviceAccountToken, saveSamplesEvery);
+                        FetchLimits.profileDefaults(), prometheusLabels, leaseDuration, serviceAccountToken, saveSamplesEvery,
+                        podMetrics);
             }
         }
     }
@@ -196,11 +209,12 @@ public final class LeakguardOperator implements AutoCloseable {
         PolicyCache policies = new PolicyCache();
         Ports ports = new Ports(events, disruptor, new EvidenceKeeper(fetcher, settings.metricsLimits(), new EvidenceStore(client)),
                 door, new ProfileCollector(fetcher, settings.profileLimits()));
-        PodPipeline pipeline = new PodPipeline(clock, ports, actions, metrics, pacer::verdictChanged);
+        OperatorMetrics podMetrics = SelectedPodMetrics.of(settings.podMetrics(), metrics, clock);
+        PodPipeline pipeline = new PodPipeline(clock, ports, actions, podMetrics, pacer::verdictChanged);
         this.scheduler = new ScrapeScheduler(clock, Map.of(
                 MetricsSource.pods, new PodMetricsSource(fetcher, settings.metricsLimits()),
                 MetricsSource.prometheus, new PrometheusSampleSource(fetcher, settings.metricsLimits(), settings.prometheusLabels())),
-                pipeline, metrics, policies::exists, new SampleKeeper(new ConfigMapSampleJournal(client)), settings.saveSamplesEvery());
+                pipeline, podMetrics, policies::exists, new SampleKeeper(new ConfigMapSampleJournal(client)), settings.saveSamplesEvery());
         PodEventSource.Listener podChanges = (oldPod, newPod) -> {
             if (newPod == null) {
                 door.podGone(oldPod.getMetadata().getUid());
@@ -210,7 +224,7 @@ public final class LeakguardOperator implements AutoCloseable {
         };
         LeakPolicyReconciler reconciler = new LeakPolicyReconciler(new PolicyResolver(settings.prometheusServers()),
                 new ScrapeAccessReader(client, settings.serviceAccountToken()), scheduler,
-                new StatusBuilder(clock), pacer, policies, podChanges, events, ledgers, metrics);
+                new StatusBuilder(clock), pacer, policies, podChanges, events, ledgers, podMetrics);
         this.operator = new Operator(o -> {
             o.withKubernetesClient(client)
                     .withCloseClientOnStop(false)

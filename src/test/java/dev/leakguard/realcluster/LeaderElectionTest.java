@@ -192,7 +192,8 @@ class LeaderElectionTest {
         Duration window = Duration.ofSeconds(60);
         Duration warmup = Duration.ofSeconds(5);
 
-        String[] flags = {"--save-samples-every", "1s", "--lease-duration", "4s"};
+        // Every pod's series, healthy ones too: the first verdict timed below may be a healthy one.
+        String[] flags = {"--save-samples-every", "1s", "--lease-duration", "4s", "--pod-metrics", "all"};
         Operator a = start("resume-a", ns, k8s.operatorKubeconfig(), flags);
         Poll.until(Duration.ofSeconds(60), () -> holder(admin), "resume-a"::equals, "resume-a to take the Lease");
         Operator b = start("resume-b", ns, k8s.operatorKubeconfig(), flags);
