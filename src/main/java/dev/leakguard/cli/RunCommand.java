@@ -82,7 +82,7 @@ public final class RunCommand implements Callable<Integer> {
             description = "Label holding the namespace on series read from Prometheus (default ${DEFAULT-VALUE}).")
     String prometheusNamespaceLabel;
 
-    @Option(names = PodMetrics.FLAG, paramLabel = "all|at-risk|none", defaultValue = "at-risk",
+    @Option(names = PodMetrics.FLAG, paramLabel = "all|at-risk|none", defaultValue = PodMetrics.DEFAULT_FLAG_VALUE,
             description = "Which pods get leakguard_pod_* series on /metrics: all, none, or at-risk: pods judged suspect or leaking"
                     + " now or within the last hour, which keeps /metrics small at thousands of pods (default ${DEFAULT-VALUE}).")
     String podMetrics;

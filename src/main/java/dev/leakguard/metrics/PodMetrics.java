@@ -18,6 +18,9 @@ public enum PodMetrics {
     NONE;
 
     public static final String FLAG = "--pod-metrics";
+    /** The one place the default is written: the flag's default, and the operator's settings through {@link #DEFAULT}. */
+    public static final String DEFAULT_FLAG_VALUE = "at-risk";
+    public static final PodMetrics DEFAULT = parse(DEFAULT_FLAG_VALUE);
 
     /** How the value is written on the command line and in the Helm values: all, at-risk, none. */
     public String flagValue() {

@@ -107,7 +107,7 @@ public final class LeakguardOperator implements AutoCloseable {
             private Duration leaseDuration = Duration.ofSeconds(15);
             private Path serviceAccountToken = ScrapeAccessReader.IN_CLUSTER_TOKEN;
             private Duration saveSamplesEvery = Duration.ofMinutes(2);
-            private PodMetrics podMetrics = PodMetrics.AT_RISK;
+            private PodMetrics podMetrics = PodMetrics.DEFAULT;
 
             private Builder() {
             }
