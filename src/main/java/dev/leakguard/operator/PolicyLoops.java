@@ -16,12 +16,27 @@ import java.util.concurrent.ScheduledFuture;
 final class PolicyLoops {
     private volatile ResolvedPolicy policy;
     private final Map<PodKey, Loop> byPod = new ConcurrentHashMap<>();
-    /** Samples an earlier leader saved, each handed to its pod's first loop only. */
-    private final Map<PodKey, PodSamples> saved;
+    /** Samples an earlier holder of the pods saved, each handed to its pod's first loop only. */
+    private final Map<PodKey, PodSamples> saved = new ConcurrentHashMap<>();
+    /** Shards whose saved samples were read since this replica took them: read once per taking. */
+    private final Set<Integer> restoredShards = ConcurrentHashMap.newKeySet();
 
-    PolicyLoops(ResolvedPolicy policy, Map<PodKey, PodSamples> saved) {
+    PolicyLoops(ResolvedPolicy policy) {
         this.policy = policy;
-        this.saved = new ConcurrentHashMap<>(saved);
+    }
+
+    boolean restored(int shard) {
+        return restoredShards.contains(shard);
+    }
+
+    void restored(int shard, Map<PodKey, PodSamples> samples) {
+        saved.putAll(samples);
+        restoredShards.add(shard);
+    }
+
+    /** The shards were given up: should they come back, what was saved meanwhile by their other holder is read again. */
+    void shardsLost(Set<Integer> shards) {
+        restoredShards.removeAll(shards);
     }
 
     /** The pod's saved samples, once; null when none were saved or they were taken already. */
