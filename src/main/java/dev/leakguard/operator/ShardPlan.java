@@ -14,7 +14,7 @@ import java.util.TreeSet;
  * the rules are tested on their own (kube-state-metrics and Prometheus shard the same way: a stable
  * hash of the object modulo the shard count).
  */
-final class ShardPlan {
+public final class ShardPlan {
     private ShardPlan() {
     }
 
@@ -23,7 +23,7 @@ final class ShardPlan {
      * differ only in their last characters still spread evenly), modulo {@code shards}. The same on
      * every replica and JVM: it depends on nothing but the UID.
      */
-    static int shardOf(String podUid, int shards) {
+    public static int shardOf(String podUid, int shards) {
         long hash = 0xcbf29ce484222325L;
         for (byte b : podUid.getBytes(StandardCharsets.UTF_8)) {
             hash = (hash ^ (b & 0xff)) * 0x100000001b3L;
@@ -80,7 +80,7 @@ final class ShardPlan {
     }
 
     /** The Lease of one shard; the shard count is in the name so that replicas run with different counts never share one. */
-    static String leaseName(int shard, int shards) {
+    public static String leaseName(int shard, int shards) {
         return "leakguard-shard-" + shard + "-of-" + shards;
     }
 
