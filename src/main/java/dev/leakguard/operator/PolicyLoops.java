@@ -18,25 +18,20 @@ final class PolicyLoops {
     private final Map<PodKey, Loop> byPod = new ConcurrentHashMap<>();
     /** Samples an earlier holder of the pods saved, each handed to its pod's first loop only. */
     private final Map<PodKey, PodSamples> saved = new ConcurrentHashMap<>();
-    /** Shards whose saved samples were read since this replica took them: read once per taking. */
-    private final Set<Integer> restoredShards = ConcurrentHashMap.newKeySet();
+    /** Per shard, the taking ({@link Shards#tenure}) whose saved samples were read: read once per taking. */
+    private final Map<Integer, Long> restoredTenures = new ConcurrentHashMap<>();
 
     PolicyLoops(ResolvedPolicy policy) {
         this.policy = policy;
     }
 
-    boolean restored(int shard) {
-        return restoredShards.contains(shard);
+    boolean restored(int shard, long tenure) {
+        return restoredTenures.getOrDefault(shard, -1L) == tenure;
     }
 
-    void restored(int shard, Map<PodKey, PodSamples> samples) {
+    void restored(int shard, long tenure, Map<PodKey, PodSamples> samples) {
         saved.putAll(samples);
-        restoredShards.add(shard);
-    }
-
-    /** The shards were given up: should they come back, what was saved meanwhile by their other holder is read again. */
-    void shardsLost(Set<Integer> shards) {
-        restoredShards.removeAll(shards);
+        restoredTenures.put(shard, tenure);
     }
 
     /** The pod's saved samples, once; null when none were saved or they were taken already. */

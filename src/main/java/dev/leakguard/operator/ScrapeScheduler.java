@@ -118,7 +118,6 @@ public final class ScrapeScheduler implements AutoCloseable {
      */
     void shardsLost(Set<Integer> lost) {
         for (PolicyLoops loops : List.copyOf(policies.values())) {
-            loops.shardsLost(lost);
             for (PodKey pod : loops.pods()) {
                 PolicyLoops.Loop loop = loops.get(pod);
                 if (loop != null && lost.contains(shards.shardOf(loop.state().target().podUid()))) {
@@ -164,6 +163,10 @@ public final class ScrapeScheduler implements AutoCloseable {
         Set<PodKey> present = new HashSet<>();
         for (Watched w : watched) {
             PodKey key = w.target().pod();
+            int shard = shards.shardOf(w.target().podUid());
+            if (!shards.holds(shard)) {
+                continue; // given up since the reconcile chose its pods: its loop, if any, stops below
+            }
             present.add(key);
             PolicyLoops.Loop existing = loops.get(key);
             if (existing != null && !reshaped && existing.state().target().sameSeries(w.target())) {
@@ -173,10 +176,10 @@ public final class ScrapeScheduler implements AutoCloseable {
             if (existing != null) {
                 existing.cancel();
             }
-            int shard = shards.shardOf(w.target().podUid());
-            if (policy.source() == MetricsSource.pods && !loops.restored(shard)) {
+            long tenure = shards.tenure(shard);
+            if (policy.source() == MetricsSource.pods && !loops.restored(shard, tenure)) {
                 // The first loop of this shard since this replica took it: what its earlier holder saw is read once, here.
-                loops.restored(shard, keeper.restore(policy.ref(), shards.journalPart(shard)));
+                loops.restored(shard, tenure, keeper.restore(policy.ref(), shards.journalPart(shard)));
             }
             PodState state = new PodState(w.target(), w.annotations(), policy.detection().withMemoryLimitBytes(w.target().memoryLimitBytes()));
             int replayed = SampleKeeper.replay(state, loops.takeSaved(key));

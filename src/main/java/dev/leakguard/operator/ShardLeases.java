@@ -25,6 +25,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -74,6 +75,9 @@ final class ShardLeases implements Shards, AutoCloseable {
 
     /** Shards held, with when each was last renewed (operator clock). */
     private final Map<Integer, Long> held = new ConcurrentHashMap<>();
+    /** Per shard, the number of its latest taking (see {@link #tenure}). */
+    private final Map<Integer, Long> tenures = new ConcurrentHashMap<>();
+    private final AtomicLong takings = new AtomicLong();
     /** Per shard, the resourceVersion last seen and since when (operator clock): a Lease unchanged for the lease duration is free. */
     private final Map<Integer, Seen> seen = new HashMap<>();
     private long heartbeatWrittenAt = Long.MIN_VALUE / 2;
@@ -116,9 +120,24 @@ final class ShardLeases implements Shards, AutoCloseable {
         return shards;
     }
 
+    /**
+     * Held, and renewed within the renew deadline: a replica whose lease thread is starved (a long GC pause, an
+     * overloaded node) stops acting on the shard by itself, before another replica may take it.
+     */
     @Override
     public boolean holds(int shard) {
-        return held.containsKey(shard);
+        Long renewed = held.get(shard);
+        return renewed != null && clock.millis() - renewed <= renewDeadlineMillis;
+    }
+
+    @Override
+    public long tenure(int shard) {
+        return tenures.getOrDefault(shard, 0L);
+    }
+
+    private void took(int shard, long now) {
+        tenures.put(shard, takings.incrementAndGet());
+        held.put(shard, now);
     }
 
     /** One round: heartbeat, read every shard's Lease, renew ours, drop lost ones, then give back or take to reach the fair share. */
@@ -148,8 +167,16 @@ final class ShardLeases implements Shards, AutoCloseable {
                 Lease renewed = write(entry.getKey(), entry.getValue(), identity);
                 if (renewed != null) {
                     entry.setValue(renewed);
-                    if (held.put(entry.getKey(), now) == null) {
-                        gained.add(entry.getKey());
+                    int shard = entry.getKey();
+                    boolean working = holds(shard);
+                    if (held.containsKey(shard)) {
+                        held.put(shard, now);
+                    } else {
+                        took(shard, now);
+                    }
+                    if (!working) {
+                        // Taken back, or renewed after this replica had stopped working on it past the renew deadline.
+                        gained.add(shard);
                     }
                 }
             }
@@ -172,7 +199,7 @@ final class ShardLeases implements Shards, AutoCloseable {
             for (int shard : moves.acquire()) {
                 Lease lease = leases().withName(ShardPlan.leaseName(shard, shards)).get();
                 if (write(shard, lease, identity) != null) {
-                    held.put(shard, now);
+                    took(shard, now);
                     taken.add(shard);
                 }
             }

@@ -11,6 +11,14 @@ interface Shards {
     /** Whether this replica holds the shard now. */
     boolean holds(int shard);
 
+    /**
+     * Which taking of the shard this is: a number that changes every time this replica takes the shard (again), so
+     * that what is read once per taking (the saved samples) is read again after the shard was away.
+     */
+    default long tenure(int shard) {
+        return 0;
+    }
+
     default int shardOf(String podUid) {
         return ShardPlan.shardOf(podUid, count());
     }

@@ -50,7 +50,7 @@ class ShardsTest {
     static final RealKubernetes k8s = new RealKubernetes();
     private static final int SHARDS = 3;
     private static final int FLEET = 600;
-    private static final Duration LEASE = Duration.ofSeconds(6);
+    private static final Duration LEASE = Duration.ofSeconds(8);
     private static final Duration FLEET_INTERVAL = Duration.ofSeconds(3);
     /**
      * What a takeover may take beyond the lease: a round of the survivor's lease loop (lease / 7.5), the reconcile
@@ -86,11 +86,11 @@ class ShardsTest {
         running.add(fleet);
         running.add(kubelet.serve(ns, Map.of("app", "fleet"), fleet::start));
         workloads.deployment("fleet", FLEET, Map.of("app", "fleet"), fleetPort, "256Mi");
-        // Five workloads of two replicas whose memory climbs 2 MB/s from 108 MB towards 256Mi: ten leaking pods, spread
-        // over the shards by their UIDs.
+        // Five workloads of two replicas whose memory climbs 2 MB/s from 188 MB towards 256Mi (reached 40 s after start): ten
+        // leaking pods, spread over the shards by their UIDs.
         int leakPort = Workloads.freePort();
         running.add(kubelet.serve(ns, Map.of("leaks", "true"), (pod, ip) ->
-                new LeakingEndpoint(new InetSocketAddress(ip, leakPort), System.currentTimeMillis(), 100 * MB, 2 * MB, 1)));
+                new LeakingEndpoint(new InetSocketAddress(ip, leakPort), System.currentTimeMillis(), 180 * MB, 2 * MB, 1)));
         for (int i = 0; i < 5; i++) {
             workloads.deployment("leak-" + i, 2, Map.of("app", "leak-" + i, "leaks", "true"), leakPort, "256Mi");
         }
@@ -102,13 +102,13 @@ class ShardsTest {
         admin.resources(LeakPolicy.class).inNamespace(ns).resource(TestPolicies.fromSpec(ns, "fleet", """
                 selector: {matchLabels: {app: fleet}}
                 metrics: {port: metrics, interval: 3s, memory: app_memory_bytes}
-                detection: {window: 60s, warmup: 0s, horizon: 15m}
+                detection: {window: 60s, warmup: 0s, horizon: 30s}
                 action: {type: Annotate}
                 """)).create();
         admin.resources(LeakPolicy.class).inNamespace(ns).resource(TestPolicies.fromSpec(ns, "leaks", """
                 selector: {matchLabels: {leaks: "true"}}
                 metrics: {port: metrics, interval: 1s, memory: app_memory_bytes, threads: go_goroutines}
-                detection: {window: 10s, warmup: 0s, horizon: 10m}
+                detection: {window: 20s, warmup: 0s, horizon: 19s}
                 action: {type: Evict, maxConcurrent: 10, cooldown: 10m, maxRestartsPerHour: 2}
                 """)).create();
 
