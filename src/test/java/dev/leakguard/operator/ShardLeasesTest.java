@@ -6,18 +6,17 @@ import dev.leakguard.testing.ControlPlane;
 import dev.leakguard.testing.CuttableProxy;
 import dev.leakguard.testing.Poll;
 import dev.leakguard.testing.RealKubernetes;
+import dev.leakguard.testing.RunningUntilTestEnds;
 import dev.leakguard.time.ScaledClock;
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.net.URI;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.stream.IntStream;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -32,16 +31,10 @@ class ShardLeasesTest {
     private static final int SHARDS = 4;
     private static final Duration LEASE = Duration.ofSeconds(3);
 
-    private final List<AutoCloseable> running = new ArrayList<>();
+    @RegisterExtension
+    final RunningUntilTestEnds running = new RunningUntilTestEnds();
     /** Every change any replica was told of, in order: "a-2" (a lost shard 2), "b+2" (b took shard 2). */
     private final List<String> changes = new CopyOnWriteArrayList<>();
-
-    @AfterEach
-    void stop() throws Exception {
-        for (int i = running.size() - 1; i >= 0; i--) {
-            running.get(i).close();
-        }
-    }
 
     @Test
     void replicasShareFairlyHandOverOnStopAndTakeOverACutOffOnesShardsAfterTheLease() throws Exception {

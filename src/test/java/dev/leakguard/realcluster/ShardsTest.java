@@ -10,6 +10,7 @@ import dev.leakguard.testing.Kubelet;
 import dev.leakguard.testing.LeakingEndpoint;
 import dev.leakguard.testing.Poll;
 import dev.leakguard.testing.RealKubernetes;
+import dev.leakguard.testing.RunningUntilTestEnds;
 import dev.leakguard.testing.TestPolicies;
 import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.Pod;
@@ -20,7 +21,6 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -33,7 +33,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Collectors;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -61,18 +60,8 @@ class ShardsTest {
     private static final String SERVICE_ACCOUNT = "system:serviceaccount:leakguard:leakguard";
     private static final double MB = 1_000_000;
 
-    private final List<AutoCloseable> running = new ArrayList<>();
-    private final List<Process> processes = new ArrayList<>();
-
-    @AfterEach
-    void stop() throws Exception {
-        for (Process process : processes) {
-            process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-        }
-        for (AutoCloseable closeable : running) {
-            closeable.close();
-        }
-    }
+    @RegisterExtension
+    final RunningUntilTestEnds running = new RunningUntilTestEnds();
 
     @Test
     void threeReplicasScrapeEachPodOnceTakeOverAKilledOnesShardAndHoldOneRestartBudget() throws Exception {
@@ -188,7 +177,7 @@ class ShardsTest {
         OperatorProcess process = OperatorProcess.start(identity, k8s.operatorKubeconfig(), List.of("--shards", String.valueOf(SHARDS),
                 "--lease-namespace", ControlPlane.OPERATOR_NAMESPACE, "--lease-duration", LEASE.toSeconds() + "s",
                 "--save-samples-every", "3s", "--namespace", namespace, "--http-port", "0", "--probe-port", "0"));
-        processes.add(process.process());
+        running.add(() -> process.process().destroyForcibly().waitFor(10, TimeUnit.SECONDS));
         return process;
     }
 
