@@ -237,7 +237,9 @@ public final class LeakguardOperator implements AutoCloseable {
         PodEventSource.Listener podChanges = (oldPod, newPod) -> {
             if (newPod == null) {
                 door.podGone(oldPod.getMetadata().getUid());
-            } else if (shards.holdsPod(newPod.getMetadata().getUid())) {
+            } else {
+                // Every replica, whatever shard the pod is in: the ledger records each kill once (the replica whose write
+                // adds it writes the Event), and a kill during a shard's handover is not lost.
                 policies.selecting(newPod).forEach(policy -> oomKills.podChanged(policy, oldPod, newPod));
             }
         };

@@ -168,14 +168,12 @@ final class ShardLeases implements Shards, AutoCloseable {
                 if (renewed != null) {
                     entry.setValue(renewed);
                     int shard = entry.getKey();
-                    boolean working = holds(shard);
-                    if (held.containsKey(shard)) {
+                    if (holds(shard)) {
                         held.put(shard, now);
                     } else {
+                        // Taken back, or renewed after this replica had stopped working on it past the renew deadline: a
+                        // new taking, whose pods start again from the samples saved for the shard.
                         took(shard, now);
-                    }
-                    if (!working) {
-                        // Taken back, or renewed after this replica had stopped working on it past the renew deadline.
                         gained.add(shard);
                     }
                 }
