@@ -54,6 +54,12 @@ public final class RunCommand implements Callable<Integer> {
     @Option(names = "--lease-namespace", paramLabel = "NS", description = "Namespace of the leader Lease (default: env POD_NAMESPACE).")
     String leaseNamespace;
 
+    @Option(names = "--shards", paramLabel = "N", defaultValue = "1",
+            description = "Split the pods into N shards by a hash of their UID; each replica scrapes and acts on the shards it holds a Lease"
+                    + " for (leakguard-shard-<i>-of-<N> in --lease-namespace), at most ceil(N / live replicas). 1 (default): one"
+                    + " replica works, the others wait (--leader-election). Set it to the replica count or a multiple of it.")
+    int shards;
+
     @Option(names = "--max-restarts-per-hour", defaultValue = "" + LeakguardOperator.Settings.MAX_RESTARTS_PER_HOUR, description = "Operator-wide cap on restarts per hour, over all policies (default ${DEFAULT-VALUE}).")
     int maxRestartsPerHour;
 
@@ -137,13 +143,23 @@ public final class RunCommand implements Callable<Integer> {
                 .saveSamplesEvery(saveEvery)
                 .leaseDuration(lease)
                 .podMetrics(podSeries);
-        if (leaderElection) {
+        if (shards < 1) {
+            System.err.println("leakguard: --shards must be 1 or more, got " + shards);
+            return 2;
+        }
+        if (leaderElection || shards > 1) {
+            String flag = shards > 1 ? "--shards" : "--leader-election";
             String leaseNs = leaseNamespace != null ? leaseNamespace : System.getenv("POD_NAMESPACE");
             if (leaseNs == null || leaseNs.isBlank()) {
-                System.err.println("leakguard: --leader-election needs --lease-namespace or env POD_NAMESPACE");
+                System.err.println("leakguard: " + flag + " needs --lease-namespace or env POD_NAMESPACE");
                 return 2;
             }
-            settings.leaderElection(leaseNs, System.getenv("HOSTNAME"), true);
+            String identity = System.getenv("HOSTNAME");
+            if (shards > 1 && (identity == null || identity.isBlank())) {
+                System.err.println("leakguard: --shards needs env HOSTNAME (the pod's name) to tell the replicas apart");
+                return 2;
+            }
+            settings.leaderElection(leaseNs, identity, true).shards(shards);
         }
         MicrometerOperatorMetrics metrics = new MicrometerOperatorMetrics(Main.version());
         KubernetesClient client = new KubernetesClientBuilder().withConfig(config).build();
