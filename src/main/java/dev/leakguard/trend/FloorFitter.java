@@ -23,13 +23,15 @@ final class FloorFitter {
     static final double MIN_THREAD_MEMORY_TAU = 0.3;
     /**
      * Practical significance for threads: over one window the thread floor must rise by at least
-     * this many, and by this share of where it started. A steady service whose goroutine count
-     * drifts by a handful is statistically "growing" yet leaks nothing worth a restart.
+     * this many, and by this share of the series' lowest count. A steady service whose goroutine
+     * count drifts by a handful, or by 40 in-flight requests under a traffic burst, is
+     * statistically "growing" yet leaks nothing worth a restart. The share is of the lowest count,
+     * not of the window's first: late in a thread leak the window starts high, and a share of it
+     * had hidden the leak (round 4).
      */
-    static final double MIN_THREAD_RISE = 10;
+    static final double MIN_THREAD_RISE = 20;
     static final double MIN_THREAD_RISE_FRACTION = 0.1;
 
-    private final long windowMillis;
     private final int erosionBuckets;
     private final int minPoints;
 
@@ -46,7 +48,6 @@ final class FloorFitter {
     private final double[] interval = new double[2];
 
     FloorFitter(DetectionSettings settings, int bucketsPerWindow) {
-        this.windowMillis = settings.window().toMillis();
         this.erosionBuckets = Math.max(1, (int) Math.round(bucketsPerWindow * EROSION_FRACTION));
         this.minPoints = Math.max(MIN_POINTS_FLOOR, (int) Math.round(bucketsPerWindow * MIN_POINTS_FRACTION));
         int capacity = bucketsPerWindow + 1;
@@ -91,9 +92,9 @@ final class FloorFitter {
         boolean threadsSteady = false;
         if (threadsKnown) {
             threads = fit(x, yThreads, 0, points);
-            double riseOverWindow = threads.slope() * windowMillis / 1000.0;
+            double riseOverWindow = threads.slope() * ring.bucketMillis() * ring.bucketsPerWindow() / 1000.0;
             threadEvidence = threads.risesAt(Z_THREADS)
-                    && riseOverWindow >= Math.max(MIN_THREAD_RISE, MIN_THREAD_RISE_FRACTION * yThreads[0]);
+                    && riseOverWindow >= Math.max(MIN_THREAD_RISE, MIN_THREAD_RISE_FRACTION * ring.lowestThreads());
             corroborated = threadEvidence
                     && RobustStatistics.kendallTau(yThreads, yFloor, 0, points) >= MIN_THREAD_MEMORY_TAU;
             threadsSteady = corroborated && concentratedRise(yThreads, points) == null;

@@ -35,7 +35,8 @@ final class TrendJudge {
      * The verdict after {@code sample}, which is in the open bucket of {@code buckets}.
      * {@code restart} prefixes the reason when this sample started a new series.
      */
-    Assessment judge(Sample sample, FloorFit fit, BucketRing buckets, int samples, String restart) {
+    Assessment judge(Sample sample, FloorFit fit, BucketRing buckets, FloorFit longFit, BucketRing longView, int samples,
+                     String restart) {
         Judgement judgement = new Judgement(settings, sample, samples, restart);
         double xNow = buckets.secondsSinceOrigin(sample.timestampMillis());
         boolean shifted = fit.levelShift() && !fit.threadsSteady();
@@ -46,6 +47,17 @@ final class TrendJudge {
         boolean memoryEvidence = trend.risesAt(zNeeded) && practicallySignificant(trend.slope(), sample.memoryBytes());
         judgement.fit(trend.slope(), threadGrowth, fit.fitQuality(), significance);
 
+        if (!memoryEvidence && steadyOverLongView(fit, longFit, zNeeded, sample.memoryBytes())) {
+            TrendLine longTrend = longFit.whole();
+            judgement.fit(longTrend.slope(), threadGrowth, longFit.fitQuality(), RobustStatistics.normalCdf(longTrend.z()));
+            judgement.evidence("memory floor rises steadily over " + Format.duration(longView.bucketMillis()
+                    * longView.bucketsPerWindow() / 1000.0) + ", " + Format.growth(longTrend.slope()));
+            if (!settings.limitKnown()) {
+                return judgement.notApproaching(Verdict.SUSPECT, "; no memory limit known");
+            }
+            double xLong = longView.secondsSinceOrigin(sample.timestampMillis());
+            return project(judgement, longFit, longView, longTrend, longTrend, xLong, Double.NEGATIVE_INFINITY);
+        }
         if (!memoryEvidence) {
             if (fit.threadEvidence()) {
                 return judgement.notApproaching(Verdict.SUSPECT, "threads grow " + Format.countGrowth(threadGrowth)
@@ -134,6 +146,24 @@ final class TrendJudge {
         Verdict verdict = secondsToLimit <= horizonSeconds ? Verdict.LEAKING : Verdict.SUSPECT;
         return judgement.verdict(verdict, secondsToLimit, Math.min(secondsToLimit, secondsToLimitLower),
                 ", slowing, but peaks still reach the limit in ~" + Format.duration(secondsToLimit));
+    }
+
+    /**
+     * A slow leak whose rise over one window drowns in noise: over several windows the floor rises
+     * significantly and without a level shift, its recent half still rises as fast, and the
+     * latest window does not contradict it (the upper end of its slope interval reaches the long slope).
+     */
+    private boolean steadyOverLongView(FloorFit fit, FloorFit longFit, double zNeeded, double memoryNow) {
+        if (longFit == null || !longFit.enough() || longFit.levelShift() && !longFit.threadsSteady()) {
+            return false;
+        }
+        TrendLine longTrend = longFit.whole();
+        TrendLine earlier = longFit.earlier();
+        TrendLine recent = longFit.recent();
+        boolean decelerating = recent.slope() < DECELERATION_RATIO * earlier.slope() && recent.upper() < earlier.slope();
+        return longTrend.risesAt(zNeeded) && practicallySignificant(longTrend.slope(), memoryNow)
+                && recent.risesAt(Z_HALF) && !decelerating
+                && fit.whole().slope() > 0 && fit.whole().upper() >= longTrend.slope();
     }
 
     /** The peak excursion above {@code line}, the open bucket's included. */
