@@ -82,6 +82,8 @@ final class FloorFitter {
         TrendLine whole = fit(x, yFloor, 0, points);
         double fitQuality = RobustStatistics.rSquared(x, yFloor, 0, points, whole.intercept(), whole.slope());
         int half = points / 2;
+        int onset = onset(yFloor, points);
+        TrendLine sinceOnset = onset < 0 ? null : fit(x, yFloor, onset, points);
         TrendLine earlier = fit(x, yFloor, 0, half);
         TrendLine recent = fit(x, yFloor, half, points);
         int[] shift = concentratedRise(yFloor, points);
@@ -101,7 +103,7 @@ final class FloorFitter {
         }
         return new FloorFit(closedSamples, covered, true, whole, earlier, recent, centre(0, half), centre(half, points),
                 fitQuality, aroundShift, shift == null ? Double.NaN : x[shift[1]], threads, threadEvidence, corroborated,
-                threadsSteady, Arrays.copyOf(bucketX, buckets), Arrays.copyOf(bucketPeak, buckets));
+                threadsSteady, Arrays.copyOf(bucketX, buckets), Arrays.copyOf(bucketPeak, buckets), sinceOnset);
     }
 
     /**
@@ -207,6 +209,33 @@ final class FloorFitter {
             }
         }
         return largestShortRise > PERSISTENCE_SHARE * rise ? new int[] {lastBefore, firstAfter} : null;
+    }
+
+    /**
+     * Where the floor's growth began, if it accelerated inside the window: the point lying deepest
+     * below the chord between the medians of the first and last eighths (a one-break piecewise-linear
+     * fit; the deepest point of a convex series is its knee), searched in the middle half so each
+     * side keeps a quarter of the points. Returns -1 when no point lies below the chord (a straight or
+     * slowing rise).
+     */
+    private int onset(double[] ys, int n) {
+        int edge = Math.max(1, n / 8);
+        System.arraycopy(ys, 0, values, 0, edge);
+        double start = RobustStatistics.median(values, edge);
+        System.arraycopy(ys, n - edge, values, 0, edge);
+        double end = RobustStatistics.median(values, edge);
+        double xStart = (x[0] + x[edge - 1]) / 2;
+        double chordSlope = (end - start) / ((x[n - edge] + x[n - 1]) / 2 - xStart);
+        int knee = -1;
+        double deepest = 0;
+        for (int k = n / 4; k <= n - n / 4; k++) {
+            double below = start + chordSlope * (x[k] - xStart) - ys[k];
+            if (below > deepest) {
+                deepest = below;
+                knee = k;
+            }
+        }
+        return knee;
     }
 
     private double centre(int from, int to) {

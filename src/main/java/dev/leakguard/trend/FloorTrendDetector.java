@@ -20,6 +20,9 @@ final class FloorTrendDetector implements LeakDetector {
     /** LEAKING must hold this share of the horizon before it is reported, so a passing burst is not acted on. */
     static final double CONFIRMATION_FRACTION = 0.2;
     static final int LONG_VIEW_WINDOWS = 4;
+    /** With overwhelming evidence ({@link #overwhelming}) LEAKING needs this share of the confirmation time. */
+    static final double OVERWHELMING_CONFIRMATION_SHARE = 0.5;
+    static final double OVERWHELMING_Z_FACTOR = 1.5;
     private static final long NONE = Long.MIN_VALUE;
 
     private final DetectionSettings settings;
@@ -35,7 +38,7 @@ final class FloorTrendDetector implements LeakDetector {
     private long lastTimestamp = NONE;
     private long seriesStartMillis = NONE;
     private long leakingSinceMillis = NONE;
-    /** The fit of the closed buckets, valid while the open bucket is {@code fittedOpenIndex}. */
+    /** The fits of the closed buckets, valid while the open bucket is {@code fittedOpenIndex} (of the long view: {@code longFittedOpenIndex}). */
     private FloorFit fit;
     private FloorFit longFit;
     private long fittedOpenIndex = NONE;
@@ -117,13 +120,24 @@ final class FloorTrendDetector implements LeakDetector {
         if (leakingSinceMillis == NONE) {
             leakingSinceMillis = now;
         }
-        if (now - leakingSinceMillis >= confirmationMillis) {
+        long needed = overwhelming() ? Math.round(confirmationMillis * OVERWHELMING_CONFIRMATION_SHARE) : confirmationMillis;
+        if (now - leakingSinceMillis >= needed) {
             return assessment;
         }
         return new Assessment(Verdict.SUSPECT, assessment.memoryBytes(), assessment.memoryLimitBytes(),
                 assessment.memoryGrowthBytesPerSecond(), assessment.threads(), assessment.threadGrowthPerSecond(),
                 assessment.secondsToLimit(), assessment.secondsToLimitLower(), assessment.fitQuality(),
                 assessment.significance(), assessment.samples(), assessment.reason() + " (confirming)");
+    }
+
+    /**
+     * Evidence far past the thresholds: the window's floor rises at {@value #OVERWHELMING_Z_FACTOR}
+     * times the z memory alone needs, and the long view, which looks four times further back, rises
+     * significantly too, without a level shift. Two scales agreeing is what a burst cannot fake.
+     */
+    private boolean overwhelming() {
+        return fit.enough() && fit.whole().z() >= OVERWHELMING_Z_FACTOR * TrendJudge.Z_MEMORY
+                && longFit.enough() && longFit.whole().risesAt(TrendJudge.Z_MEMORY) && !longFit.levelShift();
     }
 
     private void startSeries(long now) {

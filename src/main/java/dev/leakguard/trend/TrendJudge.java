@@ -85,6 +85,11 @@ final class TrendJudge {
             return judgement.notApproaching(Verdict.SUSPECT, " but not in the recent half");
         }
         TrendLine projected = recent.slope() > fit.whole().slope() ? recent : fit.whole();
+        // A leak that began inside the window is judged on its own slope, not diluted by the flat part before it.
+        TrendLine sinceOnset = fit.sinceOnset();
+        if (sinceOnset != null && sinceOnset.slope() > projected.slope() && sinceOnset.risesAt(Z_HALF)) {
+            projected = sinceOnset;
+        }
         if (!settings.limitKnown()) {
             return judgement.growth(projected.slope()).notApproaching(Verdict.SUSPECT, "; no memory limit known");
         }
