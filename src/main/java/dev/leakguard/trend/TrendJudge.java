@@ -37,27 +37,43 @@ final class TrendJudge {
      */
     Assessment judge(Sample sample, FloorFit fit, BucketRing buckets, FloorFit longFit, BucketRing longView, int samples,
                      String restart) {
+        // The long view is a second opinion: it can raise the verdict (a slow or burst-ridden leak
+        // the window cannot resolve), never lower one the window reached on its own evidence.
+        double zNeeded = fit.corroborated() ? Z_MEMORY_CORROBORATED : Z_MEMORY;
+        Assessment window = judgeWindow(sample, fit, buckets, samples, restart, zNeeded);
+        if (window.verdict() == Verdict.LEAKING || !steadyOverLongView(fit, longFit, zNeeded, sample.memoryBytes())) {
+            return window;
+        }
+        Assessment longer = judgeLongView(sample, fit, longFit, longView, samples, restart);
+        return longer.verdict() == Verdict.LEAKING || window.verdict() == Verdict.HEALTHY ? longer : window;
+    }
+
+    private Assessment judgeLongView(Sample sample, FloorFit fit, FloorFit longFit, BucketRing longView, int samples,
+                                     String restart) {
+        Judgement judgement = new Judgement(settings, sample, samples, restart);
+        TrendLine longTrend = longFit.whole();
+        judgement.fit(longTrend.slope(), fit.threadsKnown() ? fit.threads().slope() : Double.NaN, longFit.fitQuality(),
+                RobustStatistics.normalCdf(longTrend.z()));
+        judgement.evidence("memory floor rises clearly, " + Format.growth(longTrend.slope()) + " over the last "
+                + Format.duration(longView.bucketMillis() * longView.bucketsPerWindow() / 1000.0));
+        if (!settings.limitKnown()) {
+            return judgement.notApproaching(Verdict.SUSPECT, "; no memory limit known");
+        }
+        double xLong = longView.secondsSinceOrigin(sample.timestampMillis());
+        return project(judgement, longFit, longView, longTrend, longTrend, xLong, Double.NEGATIVE_INFINITY);
+    }
+
+    private Assessment judgeWindow(Sample sample, FloorFit fit, BucketRing buckets, int samples, String restart,
+                                   double zNeeded) {
         Judgement judgement = new Judgement(settings, sample, samples, restart);
         double xNow = buckets.secondsSinceOrigin(sample.timestampMillis());
         boolean shifted = fit.levelShift() && !fit.threadsSteady();
         TrendLine trend = shifted ? fit.aroundShift() : fit.whole();
         double significance = RobustStatistics.normalCdf(trend.z());
         double threadGrowth = fit.threadsKnown() ? fit.threads().slope() : Double.NaN;
-        double zNeeded = fit.corroborated() ? Z_MEMORY_CORROBORATED : Z_MEMORY;
         boolean memoryEvidence = trend.risesAt(zNeeded) && practicallySignificant(trend.slope(), sample.memoryBytes());
         judgement.fit(trend.slope(), threadGrowth, fit.fitQuality(), significance);
 
-        if (!memoryEvidence && steadyOverLongView(fit, longFit, zNeeded, sample.memoryBytes())) {
-            TrendLine longTrend = longFit.whole();
-            judgement.fit(longTrend.slope(), threadGrowth, longFit.fitQuality(), RobustStatistics.normalCdf(longTrend.z()));
-            judgement.evidence("memory floor rises steadily over " + Format.duration(longView.bucketMillis()
-                    * longView.bucketsPerWindow() / 1000.0) + ", " + Format.growth(longTrend.slope()));
-            if (!settings.limitKnown()) {
-                return judgement.notApproaching(Verdict.SUSPECT, "; no memory limit known");
-            }
-            double xLong = longView.secondsSinceOrigin(sample.timestampMillis());
-            return project(judgement, longFit, longView, longTrend, longTrend, xLong, Double.NEGATIVE_INFINITY);
-        }
         if (!memoryEvidence) {
             if (fit.threadEvidence()) {
                 return judgement.notApproaching(Verdict.SUSPECT, "threads grow " + Format.countGrowth(threadGrowth)
@@ -159,7 +175,10 @@ final class TrendJudge {
      * latest window does not contradict it (the upper end of its slope interval reaches the long slope).
      */
     private boolean steadyOverLongView(FloorFit fit, FloorFit longFit, double zNeeded, double memoryNow) {
-        if (longFit == null || !longFit.enough() || longFit.levelShift() && !longFit.threadsSteady()) {
+        if (longFit == null || !longFit.enough()) {
+            return false;
+        }
+        if (longFit.levelShift() && !longFit.threadsSteady()) {
             return false;
         }
         TrendLine longTrend = longFit.whole();
