@@ -20,11 +20,11 @@ import java.util.Map;
  * {@code -Dbench.args="--seed 7"} replays another corpus; 7 is the seed the detector is tuned on.
  * The default {@value #EVALUATION_SEED} is held out: it is run only to write the report, never
  * while changing the detector (20261101, the evaluation seed of earlier rounds, has been looked at
- * too often to count as held out).
+ * too often to count as held out, and 20261203, that of round 3, was looked at twice).
  */
 public final class DetectionBenchmark {
 
-    static final long EVALUATION_SEED = 20261203;
+    static final long EVALUATION_SEED = 20261204;
     static final DetectionSettings SETTINGS = new DetectionSettings(Duration.ofMinutes(30), Duration.ofMinutes(5),
             Duration.ofMinutes(15), Duration.ofSeconds(15), Double.NaN);
     /** A leak counts for "missed OOMs" only if it reaches the limit after warm-up plus two thirds of the window. */
