@@ -23,6 +23,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Collectors;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -38,13 +39,26 @@ class LedgerConflictsTest {
     static final RealKubernetes k8s = new RealKubernetes();
     private static final int WRITERS = 6;
     private static final int RESTARTS_EACH = 8;
+    /** The policy whose ledger this test fills with 40-odd made-up restarts. */
+    private LeakPolicy policy;
+
+    /**
+     * Deleted afterwards: operators of later tests on the same control plane watch every namespace, and made-up
+     * restarts left in a ledger would count against their operator-wide hourly cap (SeedCaseTest was refused so).
+     */
+    @AfterEach
+    void deletePolicy() {
+        if (policy != null) {
+            k8s.admin().resource(policy).delete();
+        }
+    }
 
     @Test
     void writersInSeveralReplicasLoseCleanlyRetryAndNeverLoseARestart() throws Exception {
         k8s.installLeakguard();
         KubernetesClient admin = k8s.admin();
         String ns = k8s.namespace("ledger-race");
-        LeakPolicy policy = admin.resources(LeakPolicy.class).inNamespace(ns).resource(TestPolicies.fromSpec(ns, "race", """
+        policy = admin.resources(LeakPolicy.class).inNamespace(ns).resource(TestPolicies.fromSpec(ns, "race", """
                 selector: {matchLabels: {app: race}}
                 metrics: {port: metrics}
                 action: {type: Evict}

@@ -33,6 +33,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Collectors;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -62,12 +63,24 @@ class ShardsTest {
 
     @RegisterExtension
     final RunningUntilTestEnds running = new RunningUntilTestEnds();
+    private String ns;
+
+    /**
+     * The policies go with the test: operators of later tests on the same control plane watch every namespace and
+     * would otherwise scrape 600 pods nobody serves any more and count these evictions against their hourly cap.
+     */
+    @AfterEach
+    void deletePolicies() {
+        if (ns != null) {
+            k8s.admin().resources(LeakPolicy.class).inNamespace(ns).delete();
+        }
+    }
 
     @Test
     void threeReplicasScrapeEachPodOnceTakeOverAKilledOnesShardAndHoldOneRestartBudget() throws Exception {
         k8s.installLeakguard();
         KubernetesClient admin = k8s.admin();
-        String ns = k8s.namespace("shards");
+        ns = k8s.namespace("shards");
         Workloads workloads = new Workloads(admin, ns);
         Kubelet kubelet = new Kubelet(admin);
         int fleetPort = Workloads.freePort();
