@@ -1,5 +1,6 @@
 package dev.leakguard.scrape;
 
+import java.nio.ByteBuffer;
 import java.util.Arrays;
 import java.util.zip.CRC32;
 import java.util.zip.DataFormatException;
@@ -37,16 +38,16 @@ final class StreamingGunzip {
         this.out = out;
     }
 
-    /** Feeds compressed bytes; false when the decompressed size went over the cap. */
-    boolean write(byte[] input, int offset, int length) throws ZipException {
-        byte[] buf = input;
-        int pos = offset;
-        int end = offset + length;
-        while (pos < end) {
+    /**
+     * Feeds the compressed bytes remaining in {@code input} (a direct buffer of the network layer is
+     * inflated in place, not copied); false when the decompressed size went over the cap.
+     */
+    boolean write(ByteBuffer input) throws ZipException {
+        ByteBuffer in = input;
+        while (in.hasRemaining()) {
             switch (part) {
                 case HEADER -> {
-                    appendPending(buf, pos, end);
-                    pos = end;
+                    appendPending(in, in.remaining());
                     int headerLength = headerLength();
                     if (headerLength < 0) {
                         if (pendingLength > MAX_HEADER_BYTES) {
@@ -54,9 +55,8 @@ final class StreamingGunzip {
                         }
                         continue;
                     }
-                    buf = Arrays.copyOfRange(pending, headerLength, pendingLength);
-                    pos = 0;
-                    end = buf.length;
+                    // The bytes after the header go on from a copy: pending is reused for the trailer.
+                    in = ByteBuffer.wrap(Arrays.copyOfRange(pending, headerLength, pendingLength));
                     pendingLength = 0;
                     inflater.reset();
                     crc.reset();
@@ -64,21 +64,18 @@ final class StreamingGunzip {
                     part = Part.DATA;
                 }
                 case DATA -> {
-                    inflater.setInput(buf, pos, end - pos);
+                    inflater.setInput(in); // advances in's position as it inflates
                     if (!inflateAvailable()) {
                         return false;
                     }
-                    pos = end - inflater.getRemaining();
                     if (inflater.finished()) {
                         part = Part.TRAILER;
-                    } else if (pos < end) {
+                    } else if (in.hasRemaining()) {
                         throw new ZipException("deflate data stopped making progress");
                     }
                 }
                 case TRAILER -> {
-                    int take = Math.min(TRAILER_BYTES - pendingLength, end - pos);
-                    appendPending(buf, pos, pos + take);
-                    pos += take;
+                    appendPending(in, Math.min(TRAILER_BYTES - pendingLength, in.remaining()));
                     if (pendingLength == TRAILER_BYTES) {
                         checkTrailer();
                         pendingLength = 0;
@@ -183,12 +180,11 @@ final class StreamingGunzip {
         return -1;
     }
 
-    private void appendPending(byte[] buf, int from, int to) {
-        int length = to - from;
+    private void appendPending(ByteBuffer in, int length) {
         if (pendingLength + length > pending.length) {
             pending = Arrays.copyOf(pending, Math.max(pendingLength + length, 2 * pending.length));
         }
-        System.arraycopy(buf, from, pending, pendingLength, length);
+        in.get(pending, pendingLength, length);
         pendingLength += length;
     }
 

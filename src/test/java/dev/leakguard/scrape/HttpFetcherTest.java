@@ -381,9 +381,8 @@ class HttpFetcherTest {
     }
 
     /**
-     * The JDK client leaves the socket of an answer it cannot parse open (CLOSE_WAIT) — one leaked
-     * file descriptor per scrape of such a pod. After the first, the peer is sniffed on a socket of
-     * the fetcher's own, which is always closed.
+     * An answer that is not HTTP must not leave its socket open (CLOSE_WAIT): one leaked file
+     * descriptor per scrape of such a pod. Every failed exchange closes its connection.
      */
     @ParameterizedTest(name = "{0}")
     @MethodSource("nonHttpPeers")
@@ -578,9 +577,8 @@ class HttpFetcherTest {
     }
 
     /**
-     * The HTTP client keeps a pooled connection's last exchange until the connection is used
-     * again; with one connection per watched pod, a body kept alive through it would cost one body
-     * per pod between scrapes.
+     * A kept-alive connection waits in the pool until its pod's next scrape; with one connection per
+     * watched pod, a body kept alive through it would cost one body per pod between scrapes.
      */
     @ParameterizedTest
     @ValueSource(booleans = {false, true})

@@ -2,7 +2,6 @@ package dev.leakguard.bench.scale;
 
 import dev.leakguard.metrics.MicrometerOperatorMetrics;
 import dev.leakguard.operator.LeakguardOperator;
-import dev.leakguard.scrape.JdkHttpTuning;
 import dev.leakguard.time.ScaledClock;
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.ConfigBuilder;
@@ -79,7 +78,6 @@ public final class ScaleBenchmark {
     }
 
     public static void main(String[] args) throws Exception {
-        JdkHttpTuning.apply();
         Thread.currentThread().setName("main");
         Options options = Options.parse(args);
         ScaleBenchmark bench = new ScaleBenchmark(options);
