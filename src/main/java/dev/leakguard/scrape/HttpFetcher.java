@@ -540,6 +540,7 @@ public final class HttpFetcher implements AutoCloseable {
         private String contentType;
         private CappedBuffer body;
         private StreamingGunzip gunzip;
+        private int lastBodyBytes;
 
         Connection(Peer peer) {
             this.peer = peer;
@@ -632,7 +633,9 @@ public final class HttpFetcher implements AutoCloseable {
             }
             keepAlive = HttpUtil.isKeepAlive(response);
             contentType = BoundedText.bounded(headers.get(HttpHeaderNames.CONTENT_TYPE, ""), 200);
-            body = new CappedBuffer(maxBodyBytes);
+            // Sized for the declared length, or for the peer's last body with room for its numbers to grow.
+            int expected = declaredLength >= 0 && !gzip ? (int) declaredLength : lastBodyBytes + lastBodyBytes / 8;
+            body = new CappedBuffer(maxBodyBytes, expected);
             gunzip = gzip ? new StreamingGunzip(body) : null;
         }
 
@@ -671,6 +674,7 @@ public final class HttpFetcher implements AutoCloseable {
 
         private void finish() {
             Fetch done = fetch;
+            lastBodyBytes = body.size();
             FetchResult outcome = status >= 200 && status < 300
                     ? new Success(body.array(), body.size(), contentType, done.elapsed())
                     : new ErrorResponse(status, body.array(), body.size(), contentType, done.elapsed());

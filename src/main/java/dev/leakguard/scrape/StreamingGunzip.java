@@ -16,7 +16,8 @@ final class StreamingGunzip {
 
     private static final int MAX_HEADER_BYTES = 64 * 1024;
     private static final int TRAILER_BYTES = 8;
-    private static final int INFLATE_STEP = 64 * 1024;
+    /** Inflating grows the buffer (by doubling) only when less than this is left in it. */
+    private static final int MIN_INFLATE_STEP = 4 * 1024;
     private static final int FHCRC = 2;
     private static final int FEXTRA = 4;
     private static final int FNAME = 8;
@@ -101,7 +102,7 @@ final class StreamingGunzip {
 
     private boolean inflateAvailable() throws ZipException {
         while (true) {
-            int step = Math.min(out.room(), INFLATE_STEP);
+            int step = Math.min(out.room(), Math.max(out.spare(), MIN_INFLATE_STEP));
             out.reserve(step);
             int produced;
             try {

@@ -49,7 +49,7 @@ class StreamingGunzipTest {
 
     @Test
     void stopsOneByteAfterTheCap() throws IOException {
-        CappedBuffer out = new CappedBuffer(1000);
+        CappedBuffer out = new CappedBuffer(1000, 0);
         StreamingGunzip gunzip = new StreamingGunzip(out);
         byte[] compressed = HttpFetcherTest.gzip(new byte[1_000_000]);
 
@@ -63,14 +63,14 @@ class StreamingGunzipTest {
     @Test
     void endingInsideAMemberIsTruncation() throws IOException {
         byte[] compressed = HttpFetcherTest.gzip(PLAIN);
-        StreamingGunzip gunzip = new StreamingGunzip(new CappedBuffer(1 << 20));
+        StreamingGunzip gunzip = new StreamingGunzip(new CappedBuffer(1 << 20, 0));
         gunzip.write(ByteBuffer.wrap(compressed, 0, compressed.length - 1));
 
         assertThatThrownBy(gunzip::finish).isInstanceOf(ZipException.class).hasMessage("truncated gzip stream");
     }
 
     private static byte[] inflateInChunks(byte[] compressed, int[] chunkSizes) throws ZipException {
-        CappedBuffer out = new CappedBuffer(1 << 20);
+        CappedBuffer out = new CappedBuffer(1 << 20, 0);
         StreamingGunzip gunzip = new StreamingGunzip(out);
         int pos = 0;
         for (int i = 0; pos < compressed.length; i++) {
