@@ -28,7 +28,12 @@ import org.slf4j.LoggerFactory;
 public final class AnnotationLedgerStore implements LedgerStore {
     private static final Logger log = LoggerFactory.getLogger(AnnotationLedgerStore.class);
     public static final String LEDGER_ANNOTATION = "leakguard.dev/restart-ledger";
-    private static final int WRITE_ATTEMPTS = 3;
+    /**
+     * Every conflicting round has a winner, so W writers at once need at most W attempts: with shards, the two action
+     * threads of each of several replicas can write one policy's ledger in the same instant (LedgerConflictsTest: 6
+     * writers gave up on half their writes with 3 attempts). A writer that still loses gives up with the 409.
+     */
+    private static final int WRITE_ATTEMPTS = 8;
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final KubernetesClient client;

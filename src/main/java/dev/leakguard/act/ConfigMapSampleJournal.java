@@ -11,7 +11,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Keeps each policy's recent samples in one ConfigMap, {@code leakguard-samples-<policy>} in the
- * policy's namespace, owned by the policy (deleting the policy deletes it) and labelled like the
+ * policy's namespace (with shards, one per shard: {@code leakguard-samples-<policy>-<i>-of-<N>}, written
+ * only by the shard's holder, so that replicas never overwrite each other's pods), owned by the policy (deleting the policy deletes it) and labelled like the
  * evidence ConfigMaps. The archive is the ConfigMap's {@code binaryData} {@value #KEY}. A ConfigMap of
  * that name that the policy does not own is not read.
  */
@@ -26,13 +27,14 @@ public final class ConfigMapSampleJournal implements SampleJournal {
         this.client = client;
     }
 
-    public static String nameFor(String policy) {
-        return ObjectNames.derivedName("leakguard-samples-", policy);
+    /** {@code leakguard-samples-<policy>}, with the part (a shard) appended when there is one. */
+    public static String nameFor(String policy, String part) {
+        return ObjectNames.derivedName("leakguard-samples-", policy + part);
     }
 
     @Override
-    public String load(PolicyRef policy) {
-        ConfigMap saved = client.configMaps().inNamespace(policy.namespace()).withName(nameFor(policy.name())).get();
+    public String load(PolicyRef policy, String part) {
+        ConfigMap saved = client.configMaps().inNamespace(policy.namespace()).withName(nameFor(policy.name(), part)).get();
         if (saved == null) {
             return null;
         }
@@ -41,17 +43,17 @@ public final class ConfigMapSampleJournal implements SampleJournal {
         Map<String, String> labels = saved.getMetadata().getLabels();
         if (!owned || labels == null || !"true".equals(labels.get(LABEL))) {
             log.warn("{}/{}: ConfigMap {} is not this policy's saved samples (owner or label {} missing); not read",
-                    policy.namespace(), policy.name(), nameFor(policy.name()), LABEL);
+                    policy.namespace(), policy.name(), nameFor(policy.name(), part), LABEL);
             return null;
         }
         return saved.getBinaryData() == null ? null : saved.getBinaryData().get(KEY);
     }
 
     @Override
-    public void save(PolicyRef policy, String archive, int pods) {
+    public void save(PolicyRef policy, String part, String archive, int pods) {
         ConfigMap samples = new ConfigMapBuilder()
                 .withNewMetadata()
-                .withName(nameFor(policy.name()))
+                .withName(nameFor(policy.name(), part))
                 .withNamespace(policy.namespace())
                 .withLabels(Map.of(LABEL, "true", EvidenceStore.POLICY_LABEL, EvidenceStore.policyLabel(policy.name())))
                 .withOwnerReferences(PolicyOwnership.ownerReference(policy))

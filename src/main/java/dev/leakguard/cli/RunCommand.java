@@ -3,6 +3,7 @@ package dev.leakguard.cli;
 import dev.leakguard.Main;
 import dev.leakguard.metrics.HttpEndpoints;
 import dev.leakguard.metrics.MicrometerOperatorMetrics;
+import dev.leakguard.metrics.PodMetrics;
 import dev.leakguard.operator.LeakguardOperator;
 import dev.leakguard.operator.PrometheusPodLabels;
 import dev.leakguard.policy.Durations;
@@ -53,6 +54,12 @@ public final class RunCommand implements Callable<Integer> {
     @Option(names = "--lease-namespace", paramLabel = "NS", description = "Namespace of the leader Lease (default: env POD_NAMESPACE).")
     String leaseNamespace;
 
+    @Option(names = "--shards", paramLabel = "N", defaultValue = "1",
+            description = "Split the pods into N shards by a hash of their UID; each replica scrapes and acts on the shards it holds a Lease"
+                    + " for (leakguard-shard-<i>-of-<N> in --lease-namespace), at most ceil(N / live replicas). 1 (default): one"
+                    + " replica works, the others wait (--leader-election). Set it to the replica count or a multiple of it.")
+    int shards;
+
     @Option(names = "--max-restarts-per-hour", defaultValue = "" + LeakguardOperator.Settings.MAX_RESTARTS_PER_HOUR, description = "Operator-wide cap on restarts per hour, over all policies (default ${DEFAULT-VALUE}).")
     int maxRestartsPerHour;
 
@@ -81,11 +88,32 @@ public final class RunCommand implements Callable<Integer> {
             description = "Label holding the namespace on series read from Prometheus (default ${DEFAULT-VALUE}).")
     String prometheusNamespaceLabel;
 
+    @Option(names = PodMetrics.FLAG, paramLabel = "all|at-risk|none", defaultValue = PodMetrics.DEFAULT_FLAG_VALUE,
+            description = "Which pods get leakguard_pod_* series on /metrics: all, none, or at-risk: pods judged suspect or leaking"
+                    + " now or within the last hour, which keeps /metrics small at thousands of pods (default ${DEFAULT-VALUE}).")
+    String podMetrics;
+
     /** The API server cannot be used: one line naming it and why, not a stack trace after fabric8's retries. */
     static final int EXIT_UNREACHABLE = 1;
 
     @Override
     public Integer call() throws Exception {
+        // Flags first: a typo is refused before any connection is tried.
+        PrometheusPodLabels prometheusLabels;
+        PrometheusUrlAllowList prometheusServers;
+        Duration saveEvery;
+        Duration lease;
+        PodMetrics podSeries;
+        try {
+            prometheusLabels = new PrometheusPodLabels(prometheusPodLabel, prometheusNamespaceLabel);
+            prometheusServers = PrometheusUrlAllowList.of(prometheusUrl, allowedPrometheusUrls == null ? List.of() : allowedPrometheusUrls);
+            saveEvery = positive("--save-samples-every", saveSamplesEvery);
+            lease = positive("--lease-duration", leaseDuration);
+            podSeries = PodMetrics.parse(podMetrics);
+        } catch (IllegalArgumentException e) {
+            System.err.println("leakguard: " + e.getMessage());
+            return 2;
+        }
         Config config = Config.autoConfigure(null);
         if (master != null) {
             String problem = masterProblem(master);
@@ -107,33 +135,31 @@ public final class RunCommand implements Callable<Integer> {
         } else if (System.getenv("LEAKGUARD_NAMESPACES") != null && !System.getenv("LEAKGUARD_NAMESPACES").isBlank()) {
             Arrays.stream(System.getenv("LEAKGUARD_NAMESPACES").split(",")).map(String::trim).filter(s -> !s.isEmpty()).forEach(watched::add);
         }
-        PrometheusPodLabels prometheusLabels;
-        PrometheusUrlAllowList prometheusServers;
-        Duration saveEvery;
-        Duration lease;
-        try {
-            prometheusLabels = new PrometheusPodLabels(prometheusPodLabel, prometheusNamespaceLabel);
-            prometheusServers = PrometheusUrlAllowList.of(prometheusUrl, allowedPrometheusUrls == null ? List.of() : allowedPrometheusUrls);
-            saveEvery = positive("--save-samples-every", saveSamplesEvery);
-            lease = positive("--lease-duration", leaseDuration);
-        } catch (IllegalArgumentException e) {
-            System.err.println("leakguard: " + e.getMessage());
-            return 2;
-        }
         LeakguardOperator.Settings.Builder settings = LeakguardOperator.Settings.builder()
                 .namespaces(watched)
                 .maxRestartsPerHour(maxRestartsPerHour)
                 .prometheusServers(prometheusServers)
                 .prometheusLabels(prometheusLabels)
                 .saveSamplesEvery(saveEvery)
-                .leaseDuration(lease);
-        if (leaderElection) {
+                .leaseDuration(lease)
+                .podMetrics(podSeries);
+        if (shards < 1) {
+            System.err.println("leakguard: --shards must be 1 or more, got " + shards);
+            return 2;
+        }
+        if (leaderElection || shards > 1) {
+            String flag = shards > 1 ? "--shards" : "--leader-election";
             String leaseNs = leaseNamespace != null ? leaseNamespace : System.getenv("POD_NAMESPACE");
             if (leaseNs == null || leaseNs.isBlank()) {
-                System.err.println("leakguard: --leader-election needs --lease-namespace or env POD_NAMESPACE");
+                System.err.println("leakguard: " + flag + " needs --lease-namespace or env POD_NAMESPACE");
                 return 2;
             }
-            settings.leaderElection(leaseNs, System.getenv("HOSTNAME"), true);
+            String identity = System.getenv("HOSTNAME");
+            if (shards > 1 && (identity == null || identity.isBlank())) {
+                System.err.println("leakguard: --shards needs env HOSTNAME (the pod's name) to tell the replicas apart");
+                return 2;
+            }
+            settings.leaderElection(leaseNs, identity, true).shards(shards);
         }
         MicrometerOperatorMetrics metrics = new MicrometerOperatorMetrics(Main.version());
         KubernetesClient client = new KubernetesClientBuilder().withConfig(config).build();

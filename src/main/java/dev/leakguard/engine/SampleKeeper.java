@@ -31,10 +31,13 @@ public final class SampleKeeper {
         this.maxArchiveChars = maxArchiveChars;
     }
 
-    /** The samples saved for the policy's pods, by pod; empty when none were saved or they cannot be read. */
-    public Map<PodKey, PodSamples> restore(PolicyRef policy) {
+    /**
+     * The samples saved for the policy's pods (those of {@code part}, see {@link SampleJournal}), by pod; empty when
+     * none were saved or they cannot be read.
+     */
+    public Map<PodKey, PodSamples> restore(PolicyRef policy, String part) {
         try {
-            String archive = journal.load(policy);
+            String archive = journal.load(policy, part);
             if (archive == null) {
                 return Map.of();
             }
@@ -42,7 +45,7 @@ public final class SampleKeeper {
             for (PodSamples pod : SampleArchive.decode(archive)) {
                 byPod.put(pod.pod(), pod);
             }
-            log.info("{}/{}: restored recent samples of {} pods", policy.namespace(), policy.name(), byPod.size());
+            log.info("{}/{}{}: restored recent samples of {} pods", policy.namespace(), policy.name(), part, byPod.size());
             return byPod;
         } catch (RuntimeException e) {
             log.warn("{}/{}: saved samples not used, starting fresh: {}", policy.namespace(), policy.name(), e.getMessage());
@@ -63,7 +66,7 @@ public final class SampleKeeper {
     }
 
     /** Saves the recent samples of the policy's pods, those nearest their limit first when not all fit. */
-    public void save(PolicyRef policy, Collection<PodState> pods) {
+    public void save(PolicyRef policy, String part, Collection<PodState> pods) {
         List<PodSamples> recent = pods.stream().map(PodState::recentSamples).filter(p -> !p.samples().isEmpty()).toList();
         if (recent.isEmpty()) {
             return;
@@ -74,7 +77,7 @@ public final class SampleKeeper {
                     + " after a leader change", policy.namespace(), policy.name(), encoded.dropped(), recent.size(), maxArchiveChars / 1024);
         }
         try {
-            journal.save(policy, encoded.base64(), encoded.kept());
+            journal.save(policy, part, encoded.base64(), encoded.kept());
         } catch (RuntimeException e) {
             log.warn("{}/{}: could not save recent samples: {}", policy.namespace(), policy.name(), e.getMessage());
         }

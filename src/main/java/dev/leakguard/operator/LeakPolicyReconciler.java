@@ -7,11 +7,15 @@ import dev.leakguard.api.LeakPolicy;
 import dev.leakguard.api.LeakPolicyStatus;
 import dev.leakguard.decide.EventReason;
 import dev.leakguard.engine.PodKey;
+import dev.leakguard.decide.PodAnnotations;
+import dev.leakguard.engine.PodView;
 import dev.leakguard.engine.PolicyKey;
 import dev.leakguard.engine.ResolvedPolicy;
+import dev.leakguard.kube.Pods;
 import dev.leakguard.kube.Refs;
 import dev.leakguard.metrics.OperatorMetrics;
 import dev.leakguard.scrape.ScrapeAccess;
+import dev.leakguard.trend.Verdict;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
@@ -46,6 +50,7 @@ public final class LeakPolicyReconciler implements Reconciler<LeakPolicy> {
     private final EventRecorder events;
     private final LedgerStore ledgers;
     private final OperatorMetrics metrics;
+    private final Shards shards;
     private volatile PodEventSource podSource;
     /** Keeps whole only the pods a policy selects: the informer sees every pod of the cluster. */
     private final SlimPodStore podStore;
@@ -54,7 +59,7 @@ public final class LeakPolicyReconciler implements Reconciler<LeakPolicy> {
 
     LeakPolicyReconciler(PolicyResolver resolver, ScrapeAccessReader accessReader, ScrapeScheduler scheduler, StatusBuilder statusBuilder, StatusPacer pacer,
                          PolicyCache policies, PodEventSource.Listener podChanges, EventRecorder events, LedgerStore ledgers,
-                         OperatorMetrics metrics) {
+                         OperatorMetrics metrics, Shards shards) {
         this.resolver = resolver;
         this.accessReader = accessReader;
         this.scheduler = scheduler;
@@ -66,6 +71,7 @@ public final class LeakPolicyReconciler implements Reconciler<LeakPolicy> {
         this.events = events;
         this.ledgers = ledgers;
         this.metrics = metrics;
+        this.shards = shards;
     }
 
     @Override
@@ -79,7 +85,10 @@ public final class LeakPolicyReconciler implements Reconciler<LeakPolicy> {
                 // leakguard's own annotation patches come back as updates; only changes that can move a target matter.
                 .withOnUpdateFilter((oldPod, newPod) -> !Objects.equals(oldPod.getMetadata().getLabels(), newPod.getMetadata().getLabels())
                         || !Objects.equals(oldPod.getStatus(), newPod.getStatus())
-                        || !Objects.equals(oldPod.getMetadata().getDeletionTimestamp(), newPod.getMetadata().getDeletionTimestamp()))
+                        || !Objects.equals(oldPod.getMetadata().getDeletionTimestamp(), newPod.getMetadata().getDeletionTimestamp())
+                        // With shards, the status writer learns other shards' verdicts from the annotations their holders write.
+                        || shards.count() > 1 && !Objects.equals(Pods.annotation(oldPod, PodAnnotations.VERDICT),
+                                Pods.annotation(newPod, PodAnnotations.VERDICT)))
                 .build();
         podSource = new PodEventSource(pods, context, podChanges);
         return List.of(podSource, pacer.verdictEvents());
@@ -99,13 +108,19 @@ public final class LeakPolicyReconciler implements Reconciler<LeakPolicy> {
                     .map(pod -> podStore.complete(pod, context.getClient())).filter(Objects::nonNull).toList();
             ScrapeAccess access = accessReader.read(key.namespace(), resolved.auth());
             List<ScrapeScheduler.Watched> watched = new ArrayList<>();
+            List<PodView> elsewhere = new ArrayList<>();
             Map<PodKey, String> unresolved = new LinkedHashMap<>();
             int portMissing = 0;
             String missingPort = null;
             for (Pod pod : selected) {
                 TargetResolver.Resolution resolution = TargetResolver.resolve(resolved, pod, access);
                 if (resolution instanceof TargetResolver.Resolved ok) {
-                    watched.add(new ScrapeScheduler.Watched(ok.target(), pod.getMetadata().getAnnotations()));
+                    int shard = shards.shardOf(ok.target().podUid());
+                    if (shards.holds(shard)) {
+                        watched.add(new ScrapeScheduler.Watched(ok.target(), pod.getMetadata().getAnnotations()));
+                    } else {
+                        elsewhere.add(StatusBuilder.judgedElsewhere(ok.target(), pod.getMetadata().getAnnotations(), shard));
+                    }
                 } else {
                     TargetResolver.Unresolved problem = (TargetResolver.Unresolved) resolution;
                     unresolved.put(Refs.podKey(pod), problem.reason());
@@ -120,12 +135,21 @@ public final class LeakPolicyReconciler implements Reconciler<LeakPolicy> {
             } else {
                 scheduler.sync(resolved, watched);
                 PolicyScore score = ledgers.score(policy);
-                status = statusBuilder.watching(policy, scheduler.views(key), unresolved, score.restarts(), score.oomKillsMissed());
+                List<PodView> here = scheduler.views(key);
+                List<PodView> all = new ArrayList<>(here);
+                all.addAll(elsewhere);
+                status = statusBuilder.watching(policy, all, unresolved, score.restarts(), score.oomKillsMissed());
                 if (resolved.auth().insecureSkipVerify()) {
                     status.setWarnings(List.of(INSECURE_SKIP_VERIFY));
                 }
-                metrics.policy(key.namespace(), key.name(), status.getWatched(), status.getLeaking(), true);
+                // This replica's pods only: summed over the replicas, the series count each pod once.
+                metrics.policy(key.namespace(), key.name(), here.size(),
+                        (int) here.stream().filter(v -> v.verdict() == Verdict.LEAKING).count(), true);
             }
+        }
+        if (!shards.writesStatusOf(policy.getMetadata().getUid())) {
+            // Another replica writes this policy's status, so that two never overwrite each other's counts.
+            return UpdateControl.<LeakPolicy>noUpdate().rescheduleAfter(pacer.refresh());
         }
         if (status.equals(policy.getStatus())) {
             return UpdateControl.<LeakPolicy>noUpdate().rescheduleAfter(pacer.refresh());
@@ -142,7 +166,9 @@ public final class LeakPolicyReconciler implements Reconciler<LeakPolicy> {
     /** An invalid policy watches nothing, says why in its status and in a Warning Event. */
     private LeakPolicyStatus invalid(LeakPolicy policy, PolicyKey key, String message) {
         scheduler.remove(key);
-        events.record(policy, EventReason.InvalidSpec, "LeakPolicy is invalid and watches nothing: " + message);
+        if (shards.writesStatusOf(policy.getMetadata().getUid())) {
+            events.record(policy, EventReason.InvalidSpec, "LeakPolicy is invalid and watches nothing: " + message);
+        }
         metrics.policy(key.namespace(), key.name(), 0, 0, false);
         return statusBuilder.invalid(policy, message);
     }

@@ -16,6 +16,9 @@ import dev.leakguard.engine.PolicyKey;
 import dev.leakguard.engine.Ports;
 import dev.leakguard.engine.SampleKeeper;
 import dev.leakguard.metrics.MicrometerOperatorMetrics;
+import dev.leakguard.metrics.OperatorMetrics;
+import dev.leakguard.metrics.PodMetrics;
+import dev.leakguard.metrics.SelectedPodMetrics;
 import dev.leakguard.policy.MetricsSource;
 import dev.leakguard.policy.PrometheusUrlAllowList;
 import dev.leakguard.scrape.FetchLimits;
@@ -57,7 +60,10 @@ public final class LeakguardOperator implements AutoCloseable {
      * @param statusRefresh      how often a quiet policy's status is rewritten, on the operator's clock
      * @param maxRestartsPerHour the operator-wide cap on restarts started in any hour, over all policies
      * @param leaseDuration      how long a leader's Lease holds without renewal; renewal and retry periods scale
-     *                           with it as in JOSDK's defaults
+     *                           with it as in JOSDK's defaults. Shard Leases use the same duration.
+     * @param shards             how many shards the pods are split into; 1 (the default) is one leader for all pods,
+     *                           more makes every replica work, each on the shards it holds a Lease for
+     * @param podMetrics         which pods get {@code leakguard_pod_*} series on /metrics
      */
     public record Settings(
             Set<String> namespaces,
@@ -75,7 +81,9 @@ public final class LeakguardOperator implements AutoCloseable {
             PrometheusPodLabels prometheusLabels,
             Duration leaseDuration,
             Path serviceAccountToken,
-            Duration saveSamplesEvery) {
+            Duration saveSamplesEvery,
+            PodMetrics podMetrics,
+            int shards) {
 
         /** The default of {@code leakguard run --max-restarts-per-hour}. */
         public static final int MAX_RESTARTS_PER_HOUR = 20;
@@ -101,6 +109,8 @@ public final class LeakguardOperator implements AutoCloseable {
             private Duration leaseDuration = Duration.ofSeconds(15);
             private Path serviceAccountToken = ScrapeAccessReader.IN_CLUSTER_TOKEN;
             private Duration saveSamplesEvery = Duration.ofMinutes(2);
+            private PodMetrics podMetrics = PodMetrics.DEFAULT;
+            private int shards = 1;
 
             private Builder() {
             }
@@ -167,10 +177,33 @@ public final class LeakguardOperator implements AutoCloseable {
                 return this;
             }
 
+            /** Which pods get per-pod series: the default {@link PodMetrics#AT_RISK} keeps /metrics small at thousands of pods. */
+            public Builder podMetrics(PodMetrics value) {
+                podMetrics = value;
+                return this;
+            }
+
+            /**
+             * Splits the pods into {@code value} shards by a hash of their UID. With more than one, every replica
+             * scrapes and acts on the shards it holds a Lease for, in the namespace given to {@link #leaderElection};
+             * JOSDK's own leader election is not used, so that no replica waits.
+             */
+            public Builder shards(int value) {
+                if (value < 1) {
+                    throw new IllegalArgumentException("--shards must be 1 or more, got " + value);
+                }
+                shards = value;
+                return this;
+            }
+
             public Settings build() {
+                if (shards > 1 && (leaseNamespace == null || identity == null)) {
+                    throw new IllegalArgumentException("--shards " + shards + " needs a lease namespace and an identity for the shard Leases");
+                }
                 return new Settings(namespaces, leaderElection, "leakguard-leader", leaseNamespace, identity, exitOnStopLeading,
                         statusRefresh, maxRestartsPerHour, prometheusServers, 64, FetchLimits.metricsDefaults(),
-                        FetchLimits.profileDefaults(), prometheusLabels, leaseDuration, serviceAccountToken, saveSamplesEvery);
+                        FetchLimits.profileDefaults(), prometheusLabels, leaseDuration, serviceAccountToken, saveSamplesEvery,
+                        podMetrics, shards);
             }
         }
     }
@@ -181,6 +214,9 @@ public final class LeakguardOperator implements AutoCloseable {
     private final ScrapeScheduler scheduler;
     private final CoalescingPodActions actions;
     private final OomKillTracker oomKills;
+    /** Null with one shard: then JOSDK's leader election (if any) decides who works. */
+    private final ShardLeases shardLeases;
+    private final ShardLeases.Listener onShardsChanged;
 
     public LeakguardOperator(KubernetesClient client, ScaledClock clock, MicrometerOperatorMetrics metrics, Settings settings) {
         this.events = new EventRecorder(client, clock, metrics, "leakguard", settings.identity() == null ? "leakguard" : settings.identity());
@@ -193,30 +229,43 @@ public final class LeakguardOperator implements AutoCloseable {
         this.oomKills = new OomKillTracker(ledgers, events, metrics);
         StatusPacer pacer = new StatusPacer(clock, settings.statusRefresh());
         PolicyCache policies = new PolicyCache();
+        this.shardLeases = settings.shards() > 1 ? new ShardLeases(client, clock, settings.leaseNamespace(), settings.identity(),
+                settings.shards(), settings.leaseDuration()) : null;
+        Shards shards = shardLeases == null ? Shards.ALL : shardLeases;
         Ports ports = new Ports(events, disruptor, new EvidenceKeeper(fetcher, settings.metricsLimits(), new EvidenceStore(client)),
                 door, new ProfileCollector(fetcher, settings.profileLimits()));
-        PodPipeline pipeline = new PodPipeline(clock, ports, actions, metrics, pacer::verdictChanged);
+        OperatorMetrics podMetrics = SelectedPodMetrics.of(settings.podMetrics(), metrics, clock);
+        PodPipeline pipeline = new PodPipeline(clock, ports, actions, podMetrics, pacer::verdictChanged);
         this.scheduler = new ScrapeScheduler(clock, Map.of(
                 MetricsSource.pods, new PodMetricsSource(fetcher, settings.metricsLimits()),
                 MetricsSource.prometheus, new PrometheusSampleSource(fetcher, settings.metricsLimits(), settings.prometheusLabels())),
-                pipeline, metrics, policies::exists, new SampleKeeper(new ConfigMapSampleJournal(client)), settings.saveSamplesEvery());
+                pipeline, podMetrics, policies::exists, new SampleKeeper(new ConfigMapSampleJournal(client)), settings.saveSamplesEvery(),
+                shards);
+        this.onShardsChanged = (gained, lost) -> {
+            if (!lost.isEmpty()) {
+                scheduler.shardsLost(lost);
+            }
+            policies.keys().forEach(pacer::reconcileNow);
+        };
         PodEventSource.Listener podChanges = (oldPod, newPod) -> {
             if (newPod == null) {
                 door.podGone(oldPod.getMetadata().getUid());
             } else {
+                // Every replica, whatever shard the pod is in: the ledger records each kill once (the replica whose write
+                // adds it writes the Event), and a kill during a shard's handover is not lost.
                 policies.selecting(newPod).forEach(policy -> oomKills.podChanged(policy, oldPod, newPod));
             }
         };
         LeakPolicyReconciler reconciler = new LeakPolicyReconciler(new PolicyResolver(settings.prometheusServers()),
                 new ScrapeAccessReader(client, settings.serviceAccountToken()), scheduler,
-                new StatusBuilder(clock), pacer, policies, podChanges, events, ledgers, metrics);
+                new StatusBuilder(clock), pacer, policies, podChanges, events, ledgers, podMetrics, shards);
         this.operator = new Operator(o -> {
             o.withKubernetesClient(client)
                     .withCloseClientOnStop(false)
                     // Status is patched with a JSON merge patch: server-side apply is not available everywhere (nor on test servers).
                     .withUseSSAToPatchPrimaryResource(false)
                     .withMetrics(MicrometerMetrics.withoutPerResourceMetrics(metrics.registry()));
-            if (settings.leaderElection()) {
+            if (settings.leaderElection() && shardLeases == null) {
                 LeaderElectionConfigurationBuilder election = LeaderElectionConfigurationBuilder
                         .aLeaderElectionConfiguration(settings.leaseName())
                         .withLeaseNamespace(settings.leaseNamespace())
@@ -246,6 +295,9 @@ public final class LeakguardOperator implements AutoCloseable {
 
     public void start() {
         operator.start();
+        if (shardLeases != null) {
+            shardLeases.start(onShardsChanged);
+        }
     }
 
     /**
@@ -296,6 +348,10 @@ public final class LeakguardOperator implements AutoCloseable {
 
     @Override
     public void close() {
+        if (shardLeases != null) {
+            // First: stops this replica's loops, then gives its shards back so that the others take over at once.
+            shardLeases.close();
+        }
         operator.stop();
         scheduler.close();
         actions.close();

@@ -2,6 +2,7 @@ package dev.leakguard.operator;
 
 import dev.leakguard.api.LeakPolicy;
 import dev.leakguard.engine.PolicyKey;
+import dev.leakguard.kube.Refs;
 import dev.leakguard.kube.Selectors;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.javaoperatorsdk.operator.api.reconciler.IndexedResourceCache;
@@ -25,6 +26,13 @@ final class PolicyCache {
     boolean exists(PolicyKey key) {
         IndexedResourceCache<LeakPolicy> current = cache;
         return current == null || current.get(new ResourceID(key.name(), key.namespace())).isPresent();
+    }
+
+    /** Every policy known. */
+    Stream<PolicyKey> keys() {
+        IndexedResourceCache<LeakPolicy> current = cache;
+        return current == null ? Stream.empty()
+                : current.list().map(Refs::policyKey);
     }
 
     /** The policies of the pod's namespace whose selector matches it. */

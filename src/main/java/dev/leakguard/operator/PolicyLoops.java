@@ -16,12 +16,22 @@ import java.util.concurrent.ScheduledFuture;
 final class PolicyLoops {
     private volatile ResolvedPolicy policy;
     private final Map<PodKey, Loop> byPod = new ConcurrentHashMap<>();
-    /** Samples an earlier leader saved, each handed to its pod's first loop only. */
-    private final Map<PodKey, PodSamples> saved;
+    /** Samples an earlier holder of the pods saved, each handed to its pod's first loop only. */
+    private final Map<PodKey, PodSamples> saved = new ConcurrentHashMap<>();
+    /** Per shard, the taking ({@link Shards#tenure}) whose saved samples were read: read once per taking. */
+    private final Map<Integer, Long> restoredTenures = new ConcurrentHashMap<>();
 
-    PolicyLoops(ResolvedPolicy policy, Map<PodKey, PodSamples> saved) {
+    PolicyLoops(ResolvedPolicy policy) {
         this.policy = policy;
-        this.saved = new ConcurrentHashMap<>(saved);
+    }
+
+    boolean restored(int shard, long tenure) {
+        return restoredTenures.getOrDefault(shard, -1L) == tenure;
+    }
+
+    void restored(int shard, long tenure, Map<PodKey, PodSamples> samples) {
+        saved.putAll(samples);
+        restoredTenures.put(shard, tenure);
     }
 
     /** The pod's saved samples, once; null when none were saved or they were taken already. */

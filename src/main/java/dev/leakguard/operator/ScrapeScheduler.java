@@ -24,6 +24,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
+import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -51,6 +52,7 @@ public final class ScrapeScheduler implements AutoCloseable {
     private final Predicate<PolicyKey> policyExists;
     private final Heartbeat heartbeat;
     private final SampleKeeper keeper;
+    private final Shards shards;
     /** Saves the policies' recent samples apart from the scrape timer: a slow API server must not stall scrapes or the heartbeat. */
     private final ScheduledExecutorService saver;
 
@@ -60,8 +62,9 @@ public final class ScrapeScheduler implements AutoCloseable {
      * sweep every {@value #SWEEP_SECONDS} s.
      */
     ScrapeScheduler(ScaledClock clock, Map<MetricsSource, SampleSource> sources, PodPipeline pipeline, OperatorMetrics metrics,
-                    Predicate<PolicyKey> policyExists, SampleKeeper keeper, Duration saveSamplesEvery) {
+                    Predicate<PolicyKey> policyExists, SampleKeeper keeper, Duration saveSamplesEvery, Shards shards) {
         this.clock = clock;
+        this.shards = shards;
         this.keeper = keeper;
         this.policyExists = policyExists;
         this.sources = Map.copyOf(sources);
@@ -85,16 +88,40 @@ public final class ScrapeScheduler implements AutoCloseable {
 
     /**
      * Only loops of {@code source: pods} keep their samples: a Prometheus source backfills from its own
-     * history. Only the leader has loops, so only the leader writes.
+     * history. Only the leader has loops, so only the leader writes; with shards, each holder writes its
+     * shards' pods, one journal part per shard, and never a shard it no longer holds.
      */
     private void saveSamples() {
         for (PolicyLoops loops : List.copyOf(policies.values())) {
             ResolvedPolicy policy = loops.policy();
-            if (policy.source() == MetricsSource.pods && policies.get(policy.key()) == loops) {
+            if (policy.source() != MetricsSource.pods || policies.get(policy.key()) != loops) {
+                continue;
+            }
+            Map<Integer, List<PodState>> byShard = loops.states().stream()
+                    .collect(Collectors.groupingBy(state -> shards.shardOf(state.target().podUid())));
+            byShard.forEach((shard, states) -> {
+                if (!shards.holds(shard)) {
+                    return;
+                }
                 try {
-                    keeper.save(policy.ref(), loops.states());
+                    keeper.save(policy.ref(), shards.journalPart(shard), states);
                 } catch (RuntimeException e) {
                     log.warn("saving the recent samples of {} failed", policy.key(), e);
+                }
+            });
+        }
+    }
+
+    /**
+     * Stops at once the loops of pods in shards given up, before their Leases are written for the next holder;
+     * the reconcile that follows would stop them too, but later.
+     */
+    void shardsLost(Set<Integer> lost) {
+        for (PolicyLoops loops : List.copyOf(policies.values())) {
+            for (PodKey pod : loops.pods()) {
+                PolicyLoops.Loop loop = loops.get(pod);
+                if (loop != null && lost.contains(shards.shardOf(loop.state().target().podUid()))) {
+                    stop(loops, pod);
                 }
             }
         }
@@ -130,17 +157,16 @@ public final class ScrapeScheduler implements AutoCloseable {
 
     /** Makes the running loops of {@code policy} match {@code watched}: starts, keeps, restarts and stops loops. */
     void sync(ResolvedPolicy policy, List<Watched> watched) {
-        PolicyLoops loops = policies.get(policy.key());
-        if (loops == null) {
-            // The first sync of a policy in this process: what an earlier leader saw of its pods is read once, here.
-            Map<PodKey, PodSamples> saved = policy.source() == MetricsSource.pods ? keeper.restore(policy.ref()) : Map.of();
-            loops = policies.computeIfAbsent(policy.key(), k -> new PolicyLoops(policy, saved));
-        }
+        PolicyLoops loops = policies.computeIfAbsent(policy.key(), k -> new PolicyLoops(policy));
         boolean reshaped = !policy.sameScrapeShape(loops.policy());
         loops.policy(policy);
         Set<PodKey> present = new HashSet<>();
         for (Watched w : watched) {
             PodKey key = w.target().pod();
+            int shard = shards.shardOf(w.target().podUid());
+            if (!shards.holds(shard)) {
+                continue; // given up since the reconcile chose its pods: its loop, if any, stops below
+            }
             present.add(key);
             PolicyLoops.Loop existing = loops.get(key);
             if (existing != null && !reshaped && existing.state().target().sameSeries(w.target())) {
@@ -149,6 +175,11 @@ public final class ScrapeScheduler implements AutoCloseable {
             }
             if (existing != null) {
                 existing.cancel();
+            }
+            long tenure = shards.tenure(shard);
+            if (policy.source() == MetricsSource.pods && !loops.restored(shard, tenure)) {
+                // The first loop of this shard since this replica took it: what its earlier holder saw is read once, here.
+                loops.restored(shard, tenure, keeper.restore(policy.ref(), shards.journalPart(shard)));
             }
             PodState state = new PodState(w.target(), w.annotations(), policy.detection().withMemoryLimitBytes(w.target().memoryLimitBytes()));
             int replayed = SampleKeeper.replay(state, loops.takeSaved(key));
@@ -239,7 +270,8 @@ public final class ScrapeScheduler implements AutoCloseable {
             forget(policy.key());
             return;
         }
-        if (!state.tryStartScrape()) {
+        if (!shards.holdsPod(state.target().podUid()) || !state.tryStartScrape()) {
+            // A shard given up: its loop stops with the next reconcile.
             return;
         }
         long now = clock.millis();

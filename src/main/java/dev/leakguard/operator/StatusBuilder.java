@@ -8,6 +8,7 @@ import dev.leakguard.text.Format;
 import dev.leakguard.decide.PodAnnotations;
 import dev.leakguard.engine.PodKey;
 import dev.leakguard.engine.PodView;
+import dev.leakguard.engine.ScrapeTarget;
 import dev.leakguard.trend.Assessment;
 import dev.leakguard.trend.Verdict;
 import io.fabric8.kubernetes.api.model.Condition;
@@ -124,6 +125,39 @@ final class StatusBuilder {
         return out.stream().limit(MAX_RISKIEST).map(Soonest::risk).toList();
     }
 
+    /**
+     * A pod of a shard another replica holds, as its holder annotated it ({@link PodAnnotations}): the verdict and
+     * the seconds to the limit, so that the replica writing the policy's status counts it and ranks it. A pod
+     * its holder has not annotated has nothing to report: it counts as watched and healthy.
+     */
+    static PodView judgedElsewhere(ScrapeTarget target, Map<String, String> annotations, int shard) {
+        String label = annotations == null ? null : annotations.get(PodAnnotations.VERDICT);
+        Verdict verdict = Verdict.HEALTHY;
+        for (Verdict v : Verdict.values()) {
+            if (PodAnnotations.verdictLabel(v).equals(label)) {
+                verdict = v;
+            }
+        }
+        double seconds = parseSeconds(annotations == null ? null : annotations.get(PodAnnotations.SECONDS_TO_LIMIT));
+        String growth = annotations == null ? null : annotations.get(PodAnnotations.MEMORY_GROWTH);
+        String reason = "judged by the replica holding shard " + shard + (growth == null ? "" : "; memory growth " + growth);
+        Assessment assessment = new Assessment(verdict, Double.NaN, target.memoryLimitBytes(), Double.NaN, Double.NaN, Double.NaN,
+                seconds, seconds, Double.NaN, Double.NaN, 0, reason);
+        return new PodView(target.pod(), verdict, assessment, verdict == Verdict.UNKNOWN ? reason : null, List.of(), null,
+                annotations == null ? null : annotations.get(PodAnnotations.EVIDENCE), target.limitSource(), target.workload());
+    }
+
+    private static double parseSeconds(String text) {
+        if (text == null) {
+            return Double.POSITIVE_INFINITY;
+        }
+        try {
+            return Double.parseDouble(text.replace("+Inf", "Infinity"));
+        } catch (NumberFormatException e) {
+            return Double.POSITIVE_INFINITY;
+        }
+    }
+
     private static PodRisk risk(PodView view) {
         Assessment a = view.assessment();
         PodRisk risk = new PodRisk();
@@ -132,10 +166,10 @@ final class StatusBuilder {
         if (view.verdict() == Verdict.UNKNOWN) {
             risk.setMessage(view.scrapeError());
         } else {
-            risk.setMemory(Format.bytes(a.memoryBytes()));
+            risk.setMemory(Double.isNaN(a.memoryBytes()) ? null : Format.bytes(a.memoryBytes()));
             risk.setLimit(Double.isNaN(a.memoryLimitBytes()) ? null : Format.bytes(a.memoryLimitBytes()));
             risk.setLimitSource(Double.isNaN(a.memoryLimitBytes()) || view.limitSource() == null ? null : view.limitSource().label());
-            risk.setGrowth(Format.growth(a.memoryGrowthBytesPerSecond()));
+            risk.setGrowth(Double.isNaN(a.memoryGrowthBytesPerSecond()) ? null : Format.growth(a.memoryGrowthBytesPerSecond()));
             risk.setTimeToLimit(timeLeft(a.secondsToLimit()));
             risk.setTimeToLimitLower(timeLeft(a.secondsToLimitLower()));
             risk.setMessage(a.reason());

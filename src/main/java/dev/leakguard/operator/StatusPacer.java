@@ -49,6 +49,13 @@ final class StatusPacer {
         });
     }
 
+    /** Asks for a reconcile at once, outside the gap: the shards this replica holds changed, and with them its pods. */
+    void reconcileNow(PolicyKey key) {
+        if (verdictEvents.isRunning()) {
+            verdictEvents.propagateEvent(new ResourceID(key.name(), key.namespace()));
+        }
+    }
+
     /** Clock milliseconds until the policy's status may be written again; zero or less when it may be now. */
     long untilGapEnds(PolicyKey key) {
         return lastWriteMillis.getOrDefault(key, Long.MIN_VALUE / 2) + refresh.dividedBy(4).toMillis() - clock.millis();

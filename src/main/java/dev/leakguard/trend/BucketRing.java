@@ -22,6 +22,7 @@ final class BucketRing {
     private final double[] threadFloor;
     private final int[] count;
     private long originMillis = NONE;
+    private double lowestThreads = Double.NaN;
     private long openIndex;
 
     BucketRing(long bucketMillis, int bucketsPerWindow) {
@@ -39,6 +40,7 @@ final class BucketRing {
     /** Forgets every bucket; the next sample starts the series' time origin. */
     void clear() {
         originMillis = NONE;
+        lowestThreads = Double.NaN;
         Arrays.fill(bucketIndex, NONE);
     }
 
@@ -50,6 +52,9 @@ final class BucketRing {
         if (originMillis == NONE) {
             originMillis = timestampMillis;
             openIndex = 0;
+        }
+        if (Double.isNaN(lowestThreads) || threads < lowestThreads) {
+            lowestThreads = threads;
         }
         long index = (timestampMillis - originMillis) / bucketMillis;
         double closedFloor = Double.NaN;
@@ -122,6 +127,11 @@ final class BucketRing {
         return floor[slot(index)];
     }
 
+    /** The lowest thread count of the series; {@code NaN} while none is known. */
+    double lowestThreads() {
+        return lowestThreads;
+    }
+
     double peak(long index) {
         return peak[slot(index)];
     }
@@ -149,7 +159,7 @@ final class BucketRing {
 
     /** Bytes of the ring's arrays including their headers. */
     long retainedBytes() {
-        return 8L * (bucketIndex.length + floor.length + peak.length + threadFloor.length) + 4L * count.length + 5 * 16;
+        return 8L * (bucketIndex.length + floor.length + peak.length + threadFloor.length) + 4L * count.length + 5 * 16 + 8;
     }
 
     private int slot(long index) {

@@ -21,15 +21,17 @@ package dev.leakguard.trend;
  * @param threadsSteady    ... and steadily, not in a level shift
  * @param bucketX          centres of the closed buckets (seconds), oldest first
  * @param bucketPeak       their peaks
+ * @param sinceOnset       floor trend from where growth began inside the window (the knee of an
+ *                         accelerating rise); {@code null} when the rise did not accelerate
  */
 record FloorFit(int closedSamples, int covered, boolean enough, TrendLine whole, TrendLine earlier, TrendLine recent,
                 double earlierCentre, double recentCentre, double fitQuality, TrendLine aroundShift, double afterShiftX,
                 TrendLine threads, boolean threadEvidence, boolean corroborated, boolean threadsSteady,
-                double[] bucketX, double[] bucketPeak) {
+                double[] bucketX, double[] bucketPeak, TrendLine sinceOnset) {
 
     static FloorFit insufficient(int closedSamples, int covered) {
         return new FloorFit(closedSamples, covered, false, null, null, null, Double.NaN, Double.NaN, 0, null,
-                Double.NaN, null, false, false, false, new double[0], new double[0]);
+                Double.NaN, null, false, false, false, new double[0], new double[0], null);
     }
 
     boolean levelShift() {
@@ -72,6 +74,6 @@ record FloorFit(int closedSamples, int covered, boolean enough, TrendLine whole,
 
     /** Bytes a fit of up to {@code buckets} closed buckets holds: its lines, its arrays and its own fields. */
     static long retainedBytes(int buckets) {
-        return 5 * 48 + 2 * (16 + 8L * buckets) + 120;
+        return 6 * 48 + 2 * (16 + 8L * buckets) + 128;
     }
 }

@@ -23,13 +23,15 @@ final class FloorFitter {
     static final double MIN_THREAD_MEMORY_TAU = 0.3;
     /**
      * Practical significance for threads: over one window the thread floor must rise by at least
-     * this many, and by this share of where it started. A steady service whose goroutine count
-     * drifts by a handful is statistically "growing" yet leaks nothing worth a restart.
+     * this many, and by this share of the series' lowest count. A steady service whose goroutine
+     * count drifts by a handful, or by 40 in-flight requests under a traffic burst, is
+     * statistically "growing" yet leaks nothing worth a restart. The share is of the lowest count,
+     * not of the window's first: late in a thread leak the window starts high, and a share of it
+     * had hidden the leak (round 4).
      */
-    static final double MIN_THREAD_RISE = 10;
+    static final double MIN_THREAD_RISE = 20;
     static final double MIN_THREAD_RISE_FRACTION = 0.1;
 
-    private final long windowMillis;
     private final int erosionBuckets;
     private final int minPoints;
 
@@ -46,7 +48,6 @@ final class FloorFitter {
     private final double[] interval = new double[2];
 
     FloorFitter(DetectionSettings settings, int bucketsPerWindow) {
-        this.windowMillis = settings.window().toMillis();
         this.erosionBuckets = Math.max(1, (int) Math.round(bucketsPerWindow * EROSION_FRACTION));
         this.minPoints = Math.max(MIN_POINTS_FLOOR, (int) Math.round(bucketsPerWindow * MIN_POINTS_FRACTION));
         int capacity = bucketsPerWindow + 1;
@@ -81,6 +82,8 @@ final class FloorFitter {
         TrendLine whole = fit(x, yFloor, 0, points);
         double fitQuality = RobustStatistics.rSquared(x, yFloor, 0, points, whole.intercept(), whole.slope());
         int half = points / 2;
+        int onset = onset(yFloor, points);
+        TrendLine sinceOnset = onset < 0 ? null : fit(x, yFloor, onset, points);
         TrendLine earlier = fit(x, yFloor, 0, half);
         TrendLine recent = fit(x, yFloor, half, points);
         int[] shift = concentratedRise(yFloor, points);
@@ -91,16 +94,16 @@ final class FloorFitter {
         boolean threadsSteady = false;
         if (threadsKnown) {
             threads = fit(x, yThreads, 0, points);
-            double riseOverWindow = threads.slope() * windowMillis / 1000.0;
+            double riseOverWindow = threads.slope() * ring.bucketMillis() * ring.bucketsPerWindow() / 1000.0;
             threadEvidence = threads.risesAt(Z_THREADS)
-                    && riseOverWindow >= Math.max(MIN_THREAD_RISE, MIN_THREAD_RISE_FRACTION * yThreads[0]);
+                    && riseOverWindow >= Math.max(MIN_THREAD_RISE, MIN_THREAD_RISE_FRACTION * ring.lowestThreads());
             corroborated = threadEvidence
                     && RobustStatistics.kendallTau(yThreads, yFloor, 0, points) >= MIN_THREAD_MEMORY_TAU;
             threadsSteady = corroborated && concentratedRise(yThreads, points) == null;
         }
         return new FloorFit(closedSamples, covered, true, whole, earlier, recent, centre(0, half), centre(half, points),
                 fitQuality, aroundShift, shift == null ? Double.NaN : x[shift[1]], threads, threadEvidence, corroborated,
-                threadsSteady, Arrays.copyOf(bucketX, buckets), Arrays.copyOf(bucketPeak, buckets));
+                threadsSteady, Arrays.copyOf(bucketX, buckets), Arrays.copyOf(bucketPeak, buckets), sinceOnset);
     }
 
     /**
@@ -206,6 +209,33 @@ final class FloorFitter {
             }
         }
         return largestShortRise > PERSISTENCE_SHARE * rise ? new int[] {lastBefore, firstAfter} : null;
+    }
+
+    /**
+     * Where the floor's growth began, if it accelerated inside the window: the point lying deepest
+     * below the chord between the medians of the first and last eighths (a one-break piecewise-linear
+     * fit; the deepest point of a convex series is its knee), searched in the middle half so each
+     * side keeps a quarter of the points. Returns -1 when no point lies below the chord (a straight or
+     * slowing rise).
+     */
+    private int onset(double[] ys, int n) {
+        int edge = Math.max(1, n / 8);
+        System.arraycopy(ys, 0, values, 0, edge);
+        double start = RobustStatistics.median(values, edge);
+        System.arraycopy(ys, n - edge, values, 0, edge);
+        double end = RobustStatistics.median(values, edge);
+        double xStart = (x[0] + x[edge - 1]) / 2;
+        double chordSlope = (end - start) / ((x[n - edge] + x[n - 1]) / 2 - xStart);
+        int knee = -1;
+        double deepest = 0;
+        for (int k = n / 4; k <= n - n / 4; k++) {
+            double below = start + chordSlope * (x[k] - xStart) - ys[k];
+            if (below > deepest) {
+                deepest = below;
+                knee = k;
+            }
+        }
+        return knee;
     }
 
     private double centre(int from, int to) {

@@ -19,12 +19,18 @@ final class FloorTrendDetector implements LeakDetector {
     static final int BUCKETS_PER_WINDOW = 30;
     /** LEAKING must hold this share of the horizon before it is reported, so a passing burst is not acted on. */
     static final double CONFIRMATION_FRACTION = 0.2;
+    static final int LONG_VIEW_WINDOWS = 4;
+    /** With overwhelming evidence ({@link #overwhelming}) LEAKING needs this share of the confirmation time. */
+    static final double OVERWHELMING_CONFIRMATION_SHARE = 0.5;
+    static final double OVERWHELMING_Z_FACTOR = 1.5;
     private static final long NONE = Long.MIN_VALUE;
 
     private final DetectionSettings settings;
     private final long warmupMillis;
     private final long confirmationMillis;
     private final BucketRing buckets;
+    /** The same samples in buckets {@value #LONG_VIEW_WINDOWS} times wider: the floor over several windows. */
+    private final BucketRing longView;
     private final SeriesResetDetector resets = new SeriesResetDetector();
     private final FloorFitter fitter;
     private final TrendJudge judge;
@@ -32,9 +38,11 @@ final class FloorTrendDetector implements LeakDetector {
     private long lastTimestamp = NONE;
     private long seriesStartMillis = NONE;
     private long leakingSinceMillis = NONE;
-    /** The fit of the closed buckets, valid while the open bucket is {@code fittedOpenIndex}. */
+    /** The fits of the closed buckets, valid while the open bucket is {@code fittedOpenIndex} (of the long view: {@code longFittedOpenIndex}). */
     private FloorFit fit;
+    private FloorFit longFit;
     private long fittedOpenIndex = NONE;
+    private long longFittedOpenIndex = NONE;
     private Assessment current;
 
     FloorTrendDetector(DetectionSettings settings) {
@@ -43,6 +51,7 @@ final class FloorTrendDetector implements LeakDetector {
         long bucketMillis = Math.max(settings.interval().toMillis(), Math.floorDiv(windowMillis, BUCKETS_PER_WINDOW));
         int bucketsPerWindow = (int) Math.max(4, windowMillis / bucketMillis);
         this.buckets = new BucketRing(bucketMillis, bucketsPerWindow);
+        this.longView = new BucketRing(bucketMillis * LONG_VIEW_WINDOWS, bucketsPerWindow);
         this.fitter = new FloorFitter(settings, bucketsPerWindow);
         this.judge = new TrendJudge(settings, bucketsPerWindow);
         this.warmupMillis = settings.warmup().toMillis();
@@ -80,6 +89,7 @@ final class FloorTrendDetector implements LeakDetector {
             return current;
         }
         resets.bucketClosed(buckets.add(now, sample.memoryBytes(), sample.threads()));
+        longView.add(now, sample.memoryBytes(), sample.threads());
         current = confirm(assess(sample, restart), now);
         return current;
     }
@@ -89,12 +99,16 @@ final class FloorTrendDetector implements LeakDetector {
             fit = fitter.fit(buckets);
             fittedOpenIndex = buckets.openIndex();
         }
+        if (longFittedOpenIndex != longView.openIndex()) {
+            longFit = fitter.fit(longView);
+            longFittedOpenIndex = longView.openIndex();
+        }
         int samples = fit.closedSamples() + buckets.openCount();
         if (!fit.enough()) {
             return new Judgement(settings, sample, samples, restart).insufficient("collecting data, " + fit.covered()
                     + " of " + fitter.minPoints() + " buckets of " + Durations.format(Duration.ofMillis(buckets.bucketMillis())));
         }
-        return judge.judge(sample, fit, buckets, samples, restart);
+        return judge.judge(sample, fit, buckets, longFit, longView, samples, restart);
     }
 
     /** Downgrades LEAKING to SUSPECT until it has held for the confirmation time. */
@@ -106,7 +120,8 @@ final class FloorTrendDetector implements LeakDetector {
         if (leakingSinceMillis == NONE) {
             leakingSinceMillis = now;
         }
-        if (now - leakingSinceMillis >= confirmationMillis) {
+        long needed = overwhelming() ? Math.round(confirmationMillis * OVERWHELMING_CONFIRMATION_SHARE) : confirmationMillis;
+        if (now - leakingSinceMillis >= needed) {
             return assessment;
         }
         return new Assessment(Verdict.SUSPECT, assessment.memoryBytes(), assessment.memoryLimitBytes(),
@@ -115,19 +130,31 @@ final class FloorTrendDetector implements LeakDetector {
                 assessment.significance(), assessment.samples(), assessment.reason() + " (confirming)");
     }
 
+    /**
+     * Evidence far past the thresholds: the window's floor rises at {@value #OVERWHELMING_Z_FACTOR}
+     * times the z memory alone needs, and the long view, which looks four times further back, rises
+     * significantly too, without a level shift. Two scales agreeing is what a burst cannot fake.
+     */
+    private boolean overwhelming() {
+        return fit.enough() && fit.whole().z() >= OVERWHELMING_Z_FACTOR * TrendJudge.Z_MEMORY
+                && longFit.enough() && longFit.whole().risesAt(TrendJudge.Z_MEMORY) && !longFit.levelShift();
+    }
+
     private void startSeries(long now) {
         seriesStartMillis = now;
         leakingSinceMillis = NONE;
         fittedOpenIndex = NONE;
+        longFittedOpenIndex = NONE;
         resets.startSeries();
         buckets.clear();
+        longView.clear();
     }
 
     /** Bytes this detector keeps: the ring, the fitter's scratch space, the latest fit and its own objects. */
     long retainedBytes() {
         long objects = 160 + 48 + 64; // the detector, the reset detector and the fitter
-        return buckets.retainedBytes() + fitter.retainedBytes() + judge.retainedBytes()
-                + FloorFit.retainedBytes(buckets.bucketsPerWindow()) + objects;
+        return buckets.retainedBytes() + longView.retainedBytes() + fitter.retainedBytes() + judge.retainedBytes()
+                + 2 * FloorFit.retainedBytes(buckets.bucketsPerWindow()) + objects;
     }
 
     int bucketsPerWindow() {

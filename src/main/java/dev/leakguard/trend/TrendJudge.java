@@ -35,14 +35,42 @@ final class TrendJudge {
      * The verdict after {@code sample}, which is in the open bucket of {@code buckets}.
      * {@code restart} prefixes the reason when this sample started a new series.
      */
-    Assessment judge(Sample sample, FloorFit fit, BucketRing buckets, int samples, String restart) {
+    Assessment judge(Sample sample, FloorFit fit, BucketRing buckets, FloorFit longFit, BucketRing longView, int samples,
+                     String restart) {
+        // The long view is a second opinion: it can raise the verdict (a slow or burst-ridden leak
+        // the window cannot resolve), never lower one the window reached on its own evidence.
+        double zNeeded = fit.corroborated() ? Z_MEMORY_CORROBORATED : Z_MEMORY;
+        Assessment window = judgeWindow(sample, fit, buckets, samples, restart, zNeeded);
+        if (window.verdict() == Verdict.LEAKING || !steadyOverLongView(fit, longFit, zNeeded, sample.memoryBytes())) {
+            return window;
+        }
+        Assessment longer = judgeLongView(sample, fit, longFit, longView, samples, restart);
+        return longer.verdict() == Verdict.LEAKING || window.verdict() == Verdict.HEALTHY ? longer : window;
+    }
+
+    private Assessment judgeLongView(Sample sample, FloorFit fit, FloorFit longFit, BucketRing longView, int samples,
+                                     String restart) {
+        Judgement judgement = new Judgement(settings, sample, samples, restart);
+        TrendLine longTrend = longFit.whole();
+        judgement.fit(longTrend.slope(), fit.threadsKnown() ? fit.threads().slope() : Double.NaN, longFit.fitQuality(),
+                RobustStatistics.normalCdf(longTrend.z()));
+        judgement.evidence("memory floor rises clearly, " + Format.growth(longTrend.slope()) + " over the last "
+                + Format.duration(longView.bucketMillis() * longView.bucketsPerWindow() / 1000.0));
+        if (!settings.limitKnown()) {
+            return judgement.notApproaching(Verdict.SUSPECT, "; no memory limit known");
+        }
+        double xLong = longView.secondsSinceOrigin(sample.timestampMillis());
+        return project(judgement, longFit, longView, longTrend, longTrend, xLong, Double.NEGATIVE_INFINITY);
+    }
+
+    private Assessment judgeWindow(Sample sample, FloorFit fit, BucketRing buckets, int samples, String restart,
+                                   double zNeeded) {
         Judgement judgement = new Judgement(settings, sample, samples, restart);
         double xNow = buckets.secondsSinceOrigin(sample.timestampMillis());
         boolean shifted = fit.levelShift() && !fit.threadsSteady();
         TrendLine trend = shifted ? fit.aroundShift() : fit.whole();
         double significance = RobustStatistics.normalCdf(trend.z());
         double threadGrowth = fit.threadsKnown() ? fit.threads().slope() : Double.NaN;
-        double zNeeded = fit.corroborated() ? Z_MEMORY_CORROBORATED : Z_MEMORY;
         boolean memoryEvidence = trend.risesAt(zNeeded) && practicallySignificant(trend.slope(), sample.memoryBytes());
         judgement.fit(trend.slope(), threadGrowth, fit.fitQuality(), significance);
 
@@ -73,6 +101,11 @@ final class TrendJudge {
             return judgement.notApproaching(Verdict.SUSPECT, " but not in the recent half");
         }
         TrendLine projected = recent.slope() > fit.whole().slope() ? recent : fit.whole();
+        // A leak that began inside the window is judged on its own slope, not diluted by the flat part before it.
+        TrendLine sinceOnset = fit.sinceOnset();
+        if (sinceOnset != null && sinceOnset.slope() > projected.slope() && sinceOnset.risesAt(Z_HALF)) {
+            projected = sinceOnset;
+        }
         if (!settings.limitKnown()) {
             return judgement.growth(projected.slope()).notApproaching(Verdict.SUSPECT, "; no memory limit known");
         }
@@ -134,6 +167,27 @@ final class TrendJudge {
         Verdict verdict = secondsToLimit <= horizonSeconds ? Verdict.LEAKING : Verdict.SUSPECT;
         return judgement.verdict(verdict, secondsToLimit, Math.min(secondsToLimit, secondsToLimitLower),
                 ", slowing, but peaks still reach the limit in ~" + Format.duration(secondsToLimit));
+    }
+
+    /**
+     * A slow leak whose rise over one window drowns in noise: over several windows the floor rises
+     * significantly and without a level shift, its recent half still rises as fast, and the
+     * latest window does not contradict it (the upper end of its slope interval reaches the long slope).
+     */
+    private boolean steadyOverLongView(FloorFit fit, FloorFit longFit, double zNeeded, double memoryNow) {
+        if (longFit == null || !longFit.enough()) {
+            return false;
+        }
+        if (longFit.levelShift() && !longFit.threadsSteady()) {
+            return false;
+        }
+        TrendLine longTrend = longFit.whole();
+        TrendLine earlier = longFit.earlier();
+        TrendLine recent = longFit.recent();
+        boolean decelerating = recent.slope() < DECELERATION_RATIO * earlier.slope() && recent.upper() < earlier.slope();
+        return longTrend.risesAt(zNeeded) && practicallySignificant(longTrend.slope(), memoryNow)
+                && recent.risesAt(Z_HALF) && !decelerating
+                && fit.whole().slope() > 0 && fit.whole().upper() >= longTrend.slope();
     }
 
     /** The peak excursion above {@code line}, the open bucket's included. */

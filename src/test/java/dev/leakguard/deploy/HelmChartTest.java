@@ -94,4 +94,23 @@ class HelmChartTest {
                 .filter(kind -> !List.of("ServiceMonitor", "PrometheusRule", "Namespace").contains(kind)).toList();
         assertThat(kinds).containsExactlyInAnyOrderElementsOf(base);
     }
+
+    /** The operator's own default (at-risk) is left off the command line; the others are passed, a typo is refused. */
+    @Test
+    void podMetricsIsPassedToTheOperatorAndCheckedByHelm() {
+        assertThat(operatorArgs()).noneMatch(arg -> arg.startsWith("--pod-metrics"));
+        assertThat(operatorArgs("--set", "podMetrics=at-risk")).noneMatch(arg -> arg.startsWith("--pod-metrics"));
+        assertThat(operatorArgs("--set", "podMetrics=all")).contains("--pod-metrics=all");
+        assertThat(operatorArgs("--set", "podMetrics=none")).contains("--pod-metrics=none");
+
+        List<String> command = List.of("template", "leakguard", CHART, "--set", "podMetrics=atrisk");
+        ExternalTool.Result typo = ExternalTool.helm().run(ProjectFiles.ROOT, command.toArray(String[]::new));
+        assertThat(typo.exitCode()).isNotZero();
+        assertThat(typo.output()).contains("podMetrics must be one of all, at-risk, none, got \"atrisk\"");
+    }
+
+    private static List<String> operatorArgs(String... args) {
+        Deployment deployment = (Deployment) render(args).stream().filter(o -> o instanceof Deployment).findFirst().orElseThrow();
+        return deployment.getSpec().getTemplate().getSpec().getContainers().get(0).getArgs();
+    }
 }

@@ -1,6 +1,7 @@
 package dev.leakguard.engine;
 
 import dev.leakguard.policy.ScrapeAuth;
+import dev.leakguard.testing.TestingClock;
 import dev.leakguard.decide.PodSelector;
 import dev.leakguard.decide.RestartLoopRule;
 import dev.leakguard.decide.RestartSettings;

@@ -27,13 +27,13 @@ class SampleKeeperTest {
         EngineFixture.LeakingPod steady = engine.pod(policy, "checkout-0");
         // Warm-up (1 m) and window (5 m) are over and the leak is suspected: the old leader saves and dies.
         engine.readUntil(Verdict.SUSPECT, actions::runAll, steady);
-        keeper.save(policy.ref(), List.of(steady.state));
+        keeper.save(policy.ref(), "", List.of(steady.state));
         // The Lease runs out, the new leader starts: two scrapes are missed.
         engine.clock.advance(EngineFixture.INTERVAL.multipliedBy(2));
         steady.read();
 
         PodState fresh = new PodState(steady.state.target(), Map.of(), policy.detection().withMemoryLimitBytes(EngineFixture.LIMIT));
-        int replayed = SampleKeeper.replay(fresh, keeper.restore(policy.ref()).get(steady.state.target().pod()));
+        int replayed = SampleKeeper.replay(fresh, keeper.restore(policy.ref(), "").get(steady.state.target().pod()));
         EngineFixture.LeakingPod restored = engine.new LeakingPod(policy, fresh, steady.state.target().containerStartMillis());
         restored.read();
 
@@ -58,7 +58,7 @@ class SampleKeeperTest {
         engine.readUntil(Verdict.SUSPECT, actions::runAll, steady);
 
         PodState fresh = new PodState(steady.state.target(), Map.of(), policy.detection().withMemoryLimitBytes(EngineFixture.LIMIT));
-        assertThat(SampleKeeper.replay(fresh, keeper.restore(policy.ref()).get(steady.state.target().pod()))).isZero();
+        assertThat(SampleKeeper.replay(fresh, keeper.restore(policy.ref(), "").get(steady.state.target().pod()))).isZero();
         engine.new LeakingPod(policy, fresh, steady.state.target().containerStartMillis()).read();
 
         assertThat(fresh.effectiveVerdict()).isEqualTo(Verdict.INSUFFICIENT_DATA);
@@ -68,8 +68,8 @@ class SampleKeeperTest {
     void samplesOfAnotherContainerInstanceOrPodAreNotReplayed() {
         EngineFixture.LeakingPod steady = engine.pod(policy, "checkout-0");
         engine.readUntil(Verdict.SUSPECT, actions::runAll, steady);
-        keeper.save(policy.ref(), List.of(steady.state));
-        PodSamples saved = keeper.restore(policy.ref()).get(steady.state.target().pod());
+        keeper.save(policy.ref(), "", List.of(steady.state));
+        PodSamples saved = keeper.restore(policy.ref(), "").get(steady.state.target().pod());
         ScrapeTarget before = steady.state.target();
         ScrapeTarget restarted = new ScrapeTarget(before.pod(), before.podUid(), before.container(), before.metricsUri(), before.profileUri(),
                 before.memoryLimitBytes(), before.limitSource(), engine.clock.millis(), before.restartCount() + 1);
@@ -83,23 +83,23 @@ class SampleKeeperTest {
     @Test
     void aCorruptOrUnreadableJournalMeansAFreshStartNotAFailure() {
         journal.saved.put(policy.ref(), "H4sIAAAAAAAA/8tIzcnJBwCGphA2BQAAAA==");
-        assertThat(keeper.restore(policy.ref())).isEmpty();
+        assertThat(keeper.restore(policy.ref(), "")).isEmpty();
 
         SampleJournal broken = new SampleJournal() {
             @Override
-            public String load(PolicyRef ref) {
+            public String load(PolicyRef ref, String part) {
                 throw new IllegalStateException("connection refused");
             }
 
             @Override
-            public void save(PolicyRef ref, String archive, int pods) {
+            public void save(PolicyRef ref, String part, String archive, int pods) {
                 throw new IllegalStateException("connection refused");
             }
         };
         EngineFixture.LeakingPod steady = engine.pod(policy, "checkout-0");
         steady.read();
-        assertThat(new SampleKeeper(broken).restore(policy.ref())).isEmpty();
-        new SampleKeeper(broken).save(policy.ref(), List.of(steady.state));
+        assertThat(new SampleKeeper(broken).restore(policy.ref(), "")).isEmpty();
+        new SampleKeeper(broken).save(policy.ref(), "", List.of(steady.state));
     }
 
     @Test
@@ -125,12 +125,12 @@ class SampleKeeperTest {
         final List<Integer> podsSaved = new ArrayList<>();
 
         @Override
-        public String load(PolicyRef policy) {
+        public String load(PolicyRef policy, String part) {
             return saved.get(policy);
         }
 
         @Override
-        public void save(PolicyRef policy, String archive, int pods) {
+        public void save(PolicyRef policy, String part, String archive, int pods) {
             saved.put(policy, archive);
             podsSaved.add(pods);
         }

@@ -2,7 +2,6 @@ package dev.leakguard.realcluster;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.leakguard.Main;
 import dev.leakguard.api.LeakPolicy;
 import dev.leakguard.testing.ControlPlane;
 import dev.leakguard.testing.CuttableProxy;
@@ -17,15 +16,9 @@ import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.IntOrString;
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import java.io.File;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -33,10 +26,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import java.util.stream.Collectors;
-import java.util.stream.DoubleStream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -79,9 +69,9 @@ class LeaderElectionTest {
         running.add(new Kubelet(admin).serve(ns, Map.of("app", "checkout"),
                 (pod, ip) -> new LeakingEndpoint(new InetSocketAddress(ip, port), System.currentTimeMillis(), 150 * MB, 2 * MB, 1)));
 
-        Operator a = start("failover-a", ns);
+        OperatorProcess a = start("failover-a", ns);
         Poll.until(Duration.ofSeconds(60), () -> holder(admin), "failover-a"::equals, "failover-a to take the Lease");
-        Operator b = start("failover-b", ns);
+        OperatorProcess b = start("failover-b", ns);
         admin.resources(LeakPolicy.class).inNamespace(ns).resource(TestPolicies.fromSpec(ns, "checkout", """
                 selector: {matchLabels: {app: checkout}}
                 metrics: {port: metrics, interval: 1s, memory: app_memory_bytes, threads: go_goroutines}
@@ -126,44 +116,6 @@ class LeaderElectionTest {
                 });
     }
 
-    /** A `leakguard run` process and the /metrics port it printed. */
-    record Operator(Process process, Path log) {
-        String output() {
-            try {
-                return Files.readString(log);
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
-        }
-
-        double metric(String name) {
-            return metricValues(name, "").sum();
-        }
-
-        /** The values of the metric's series whose labels match {@code labels} (a regular expression, found anywhere). */
-        DoubleStream metricValues(String name, String labels) {
-            String body;
-            try {
-                Matcher port = Pattern.compile("/metrics on :(\\d+)").matcher(Files.readString(log));
-                if (!port.find()) {
-                    return DoubleStream.empty();
-                }
-                body = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port.group(1) + "/metrics"))
-                        .build(), HttpResponse.BodyHandlers.ofString()).body();
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IllegalStateException(e);
-            }
-            Pattern matching = Pattern.compile(labels);
-            return body.lines().filter(l -> l.startsWith(name + "{") || l.startsWith(name + " "))
-                    .filter(l -> matching.matcher(l.substring(0, l.lastIndexOf(' '))).find())
-                    .map(l -> l.substring(l.lastIndexOf(' ') + 1))
-                    .mapToDouble(v -> v.equals("+Inf") ? Double.POSITIVE_INFINITY : Double.parseDouble(v));
-        }
-    }
-
     /**
      * Failover mid-leak with {@code source: pods}: the leader has judged the pods (warm-up and window are over) and
      * the leak is growing towards the limit but not yet acted on when it is SIGKILLed. The new leader replays the recent
@@ -192,10 +144,11 @@ class LeaderElectionTest {
         Duration window = Duration.ofSeconds(60);
         Duration warmup = Duration.ofSeconds(5);
 
-        String[] flags = {"--save-samples-every", "1s", "--lease-duration", "4s"};
-        Operator a = start("resume-a", ns, k8s.operatorKubeconfig(), flags);
+        // Every pod's series, healthy ones too: the first verdict timed below may be a healthy one.
+        String[] flags = {"--save-samples-every", "1s", "--lease-duration", "4s", "--pod-metrics", "all"};
+        OperatorProcess a = start("resume-a", ns, k8s.operatorKubeconfig(), flags);
         Poll.until(Duration.ofSeconds(60), () -> holder(admin), "resume-a"::equals, "resume-a to take the Lease");
-        Operator b = start("resume-b", ns, k8s.operatorKubeconfig(), flags);
+        OperatorProcess b = start("resume-b", ns, k8s.operatorKubeconfig(), flags);
         // Someone else's ConfigMap under the name: not read (the policy does not own it), then replaced by the leader's save.
         admin.configMaps().inNamespace(ns).resource(new ConfigMapBuilder().withNewMetadata().withName("leakguard-samples-checkout")
                 .endMetadata().withBinaryData(Map.of("samples.bin.gz", "bm90IGFuIGFyY2hpdmU=")).build()).create();
@@ -265,9 +218,9 @@ class LeaderElectionTest {
         running.add(proxy);
         Path throughProxy = k8s.plane().writeKubeconfig("leakguard-cut-off", k8s.operatorToken(), proxy.url());
 
-        Operator a = start("cut-off-a", ns, throughProxy);
+        OperatorProcess a = start("cut-off-a", ns, throughProxy);
         Poll.until(Duration.ofSeconds(60), () -> holder(admin), "cut-off-a"::equals, "cut-off-a to take the Lease");
-        Operator b = start("cut-off-b", ns, k8s.operatorKubeconfig());
+        OperatorProcess b = start("cut-off-b", ns, k8s.operatorKubeconfig());
         Poll.until(Duration.ofSeconds(60), b::output, log -> log.contains("/metrics on :"), "cut-off-b running");
 
         long cut = System.nanoTime();
@@ -285,22 +238,17 @@ class LeaderElectionTest {
         assertThat(takeover).as("time to a new leader").isLessThanOrEqualTo(LEASE.multipliedBy(2));
     }
 
-    private Operator start(String identity, String namespace) throws IOException {
+    private OperatorProcess start(String identity, String namespace) throws IOException {
         return start(identity, namespace, k8s.operatorKubeconfig());
     }
 
-    private Operator start(String identity, String namespace, Path kubeconfig, String... flags) throws IOException {
-        Path log = Files.createTempFile("leakguard-" + identity, ".log");
-        List<String> command = new ArrayList<>(List.of(System.getProperty("java.home") + File.separator + "bin" + File.separator + "java",
-                "-cp", System.getProperty("java.class.path"), Main.class.getName(), "run", "--leader-election",
-                "--lease-namespace", ControlPlane.OPERATOR_NAMESPACE, "--namespace", namespace, "--http-port", "0", "--probe-port", "0"));
-        command.addAll(List.of(flags));
-        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
-        builder.environment().put("KUBECONFIG", kubeconfig.toString());
-        builder.environment().put("HOSTNAME", identity);
-        Process process = builder.start();
-        processes.add(process);
-        return new Operator(process, log);
+    private OperatorProcess start(String identity, String namespace, Path kubeconfig, String... flags) throws IOException {
+        List<String> args = new ArrayList<>(List.of("--leader-election", "--lease-namespace", ControlPlane.OPERATOR_NAMESPACE,
+                "--namespace", namespace, "--http-port", "0", "--probe-port", "0"));
+        args.addAll(List.of(flags));
+        OperatorProcess process = OperatorProcess.start(identity, kubeconfig, args);
+        processes.add(process.process());
+        return process;
     }
 
     private static String holder(KubernetesClient admin) {

@@ -145,14 +145,47 @@ class LeakDetectorScenariosTest {
         return Double.POSITIVE_INFINITY;
     }
 
-    @Test
-    void threadGrowthAloneIsSuspect() {
-        Scenario threadsOnly = new Scenario("threads leak, memory flat", 3, constant(0.4), 0.05, 60, t -> 40 + t / 20, 0);
+    static Stream<Arguments> threadsOnly() {
+        return Stream.of(
+                Arguments.of(new Scenario("threads leak, memory flat", 3, constant(0.4), 0.05, 60, t -> 40 + t / 20, 0), 0.05),
+                // 40 threads per window on top of 40 at the start: late in the leak the window starts above 600,
+                // yet 40 more every 30 minutes is still a leak (the rise is judged against the series' lowest count).
+                Arguments.of(new Scenario("late in a thread leak", 8, constant(0.4), 0.05, 60, t -> 40 + t / 45, 0), 1 / 45.0));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("threadsOnly")
+    void threadGrowthAloneIsSuspect(Scenario scenario, double threadsPerSecond) {
         LeakDetector detector = LeakDetectors.create(SETTINGS);
-        threadsOnly.samples(3).forEach(detector::observe);
+        scenario.samples(3).forEach(detector::observe);
         assertThat(detector.current().verdict()).isEqualTo(Verdict.SUSPECT);
-        assertThat(detector.current().threadGrowthPerSecond()).isCloseTo(0.05, org.assertj.core.api.Assertions.within(0.01));
+        assertThat(detector.current().threadGrowthPerSecond())
+                .isCloseTo(threadsPerSecond, org.assertj.core.api.Assertions.within(threadsPerSecond / 5));
         assertThat(detector.current().reason()).contains("threads grow");
+    }
+
+    @Test
+    void aSlowMemoryOnlyLeakUnderASlowSawtoothIsActedOnFromTheLongView() {
+        // RSS rises 2.5 % of the limit per 30 minutes under a 25 % sawtooth of 5.5 minutes, threads flat: over one
+        // window the floor's rise is not significant, over the long view (four windows) it is.
+        Scenario slow = new Scenario("slow RSS-only leak", 14, t -> 0.2 + 0.05 * t / 3600, 0.25, 330, constant(40), 0);
+        LeakDetector detector = LeakDetectors.create(SETTINGS);
+        Assessment first = null;
+        long firstAt = -1;
+        for (Sample sample : slow.samples(8)) {
+            if (sample.memoryBytes() >= LIMIT) {
+                break;
+            }
+            Assessment assessment = detector.observe(sample);
+            if (first == null && assessment.verdict() == Verdict.LEAKING) {
+                first = assessment;
+                firstAt = sample.timestampMillis();
+            }
+        }
+        assertThat(first).isNotNull();
+        assertThat(first.reason()).contains("over the last 2h");
+        assertThat(firstReach(slow) - firstAt).as("lead time").isGreaterThan(SETTINGS.horizon().toMillis() * 0.5);
+        assertThat(first.memoryGrowthBytesPerSecond() * 3600 / LIMIT).as("growth per hour").isBetween(0.04, 0.06);
     }
 
     @Test

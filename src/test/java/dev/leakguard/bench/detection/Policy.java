@@ -57,10 +57,12 @@ interface Policy {
     }
 
     /**
-     * The common Prometheus alert {@code predict_linear(memory[window], horizon) >= limit} with
-     * {@code for: 5m}: ordinary least squares over the window, extrapolated to now + horizon.
+     * The common Prometheus alert {@code predict_linear(memory[range], horizon) >= limit} with
+     * {@code for: 5m}: ordinary least squares over the range, extrapolated to now + horizon. The
+     * range is {@code windows} times the detection window (30m and 6h at the benchmark's 30 m
+     * window), so it scales with a recording's shorter settings, as {@link #forMillis} does.
      */
-    static Policy predictLinear(String name, long windowMillis) {
+    static Policy predictLinear(String name, int windows) {
         return new Policy() {
             @Override
             public String name() {
@@ -72,6 +74,7 @@ interface Policy {
                 long[] t = trace.timestampMillis();
                 double[] y = trace.memoryBytes();
                 double horizon = settings.horizon().toMillis() / 1000.0;
+                long windowMillis = settings.window().toMillis() * windows;
                 boolean[] condition = new boolean[t.length];
                 int from = 0;
                 for (int k = 0; k < t.length; k++) {
@@ -80,12 +83,12 @@ interface Policy {
                     }
                     condition[k] = k > from && predict(t, y, from, k, horizon) >= trace.limitBytes();
                 }
-                return Replay.actionsOnly(sustained(t, condition));
+                return Replay.actionsOnly(sustained(t, condition, forMillis(settings)));
             }
         };
     }
 
-    /** {@code memory >= 90% of limit} with {@code for: 5m}. */
+    /** {@code memory >= 90% of limit} with {@code for: 5m} (see {@link #forMillis}). */
     static Policy fixedThreshold(String name, double fraction) {
         return new Policy() {
             @Override
@@ -99,7 +102,7 @@ interface Policy {
                 for (int k = 0; k < trace.size(); k++) {
                     condition[k] = trace.memoryBytes()[k] >= fraction * trace.limitBytes();
                 }
-                return Replay.actionsOnly(sustained(trace.timestampMillis(), condition));
+                return Replay.actionsOnly(sustained(trace.timestampMillis(), condition, forMillis(settings)));
             }
         };
     }
@@ -127,8 +130,16 @@ interface Policy {
         return valueNow + slope * horizonSeconds;
     }
 
-    /** An alert's {@code for: 5m}: the condition must have held at every evaluation for five minutes. */
-    private static boolean[] sustained(long[] t, boolean[] condition) {
+    /**
+     * An alert's {@code for:} duration, a third of the horizon: 5m at the benchmark's 15 m horizon,
+     * 1m at a recording's 3 m (a fixed 5m would outlast the whole horizon there).
+     */
+    private static long forMillis(DetectionSettings settings) {
+        return settings.horizon().toMillis() / 3;
+    }
+
+    /** An alert's {@code for:}: the condition must have held at every evaluation for {@code forMillis}. */
+    private static boolean[] sustained(long[] t, boolean[] condition, long forMillis) {
         boolean[] act = new boolean[t.length];
         long since = -1;
         for (int k = 0; k < t.length; k++) {
@@ -139,7 +150,7 @@ interface Policy {
             if (since < 0) {
                 since = t[k];
             }
-            act[k] = t[k] - since >= 5 * 60_000;
+            act[k] = t[k] - since >= forMillis;
         }
         return act;
     }

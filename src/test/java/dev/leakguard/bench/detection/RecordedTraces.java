@@ -1,45 +1,65 @@
 package dev.leakguard.bench.detection;
 
 import dev.leakguard.cli.TraceCsv;
+import dev.leakguard.trend.DetectionSettings;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 
 /**
  * Traces recorded from real programs ({@code src/test/resources/traces}, see the recording
- * scripts in {@code src/test/go} and {@code src/test/scripts}). They were sampled once per second;
- * the benchmark stretches time by {@value #TIME_SCALE} so each sample stands for a 15 s scrape.
- * The limit is set from the recording: for a leak just under its highest value (so the limit is
- * reached near the end), for a healthy program 10 % above its highest value.
+ * scripts in {@code src/test/go} and {@code src/test/scripts}), sampled once per second. They are
+ * replayed in real time, as an operator scraping every second would see them, each with its own
+ * settings: a recording lasts 12–15 minutes, so the benchmark's 30 m window and 15 m horizon
+ * would never fill. The limit is set from the recording: for a leak just under its highest value
+ * (so the limit is reached near the end), for a healthy program 10 % above its highest value.
  */
 final class RecordedTraces {
 
-    static final double TIME_SCALE = 15;
     static final String FAMILY = "recorded";
 
-    private record Recording(String file, boolean leaks) {
+    /**
+     * 1 s scrapes, a 5 m window and a 3 m horizon (a quarter of a recording); 1 m warm-up for a JVM,
+     * whose RSS climbs for its first minute while the JIT compiles and the heap is committed.
+     */
+    private static final DetectionSettings JVM = shortWindow(Duration.ofMinutes(1));
+    /** The same with 20 s warm-up for a Go or Python process, at its working size within seconds. */
+    private static final DetectionSettings QUICK_START = shortWindow(Duration.ofSeconds(20));
+
+    private record Recording(String file, boolean leaks, DetectionSettings settings) {
     }
 
     private static final List<Recording> RECORDINGS = List.of(
-            new Recording("go-redis-client-per-request.csv", true),
-            new Recording("go-redis-shared-client.csv", false),
-            new Recording("jvm-executor-per-request.csv", true),
-            new Recording("jvm-shared-executor.csv", false));
+            new Recording("go-redis-client-per-request.csv", true, QUICK_START),
+            new Recording("go-redis-shared-client.csv", false, QUICK_START),
+            new Recording("jvm-executor-per-request.csv", true, JVM),
+            new Recording("jvm-shared-executor.csv", false, JVM),
+            new Recording("jvm-direct-buffer-per-request.csv", true, JVM),
+            new Recording("jvm-direct-buffer-pool.csv", false, JVM),
+            new Recording("go-session-map-unbounded.csv", true, QUICK_START),
+            new Recording("go-session-map-bounded.csv", false, QUICK_START),
+            new Recording("python-lru-cache-unbounded.csv", true, QUICK_START),
+            new Recording("python-lru-cache-bounded.csv", false, QUICK_START));
 
     private RecordedTraces() {
     }
 
-    static List<Trace> load() {
-        List<Trace> traces = new ArrayList<>();
+    private static DetectionSettings shortWindow(Duration warmup) {
+        return new DetectionSettings(Duration.ofMinutes(5), warmup, Duration.ofMinutes(3), Duration.ofSeconds(1), Double.NaN);
+    }
+
+    static List<DetectionBenchmark.Case> load() {
+        List<DetectionBenchmark.Case> cases = new ArrayList<>();
         for (Recording recording : RECORDINGS) {
-            traces.add(load(recording));
+            cases.add(new DetectionBenchmark.Case(load(recording), recording.settings()));
         }
-        return traces;
+        return cases;
     }
 
     private static Trace load(Recording recording) {
@@ -55,7 +75,7 @@ final class RecordedTraces {
         int n = series.size();
         long[] t = new long[n];
         for (int k = 0; k < n; k++) {
-            t[k] = Math.round((series.timestampSeconds()[k] - series.timestampSeconds()[0]) * 1000 * TIME_SCALE);
+            t[k] = Math.round((series.timestampSeconds()[k] - series.timestampSeconds()[0]) * 1000);
         }
         double highest = Arrays.stream(series.memoryBytes()).max().orElseThrow();
         double limit = recording.leaks() ? highest * 0.98 : highest * 1.1;

@@ -1,4 +1,4 @@
-package dev.leakguard.engine;
+package dev.leakguard.testing;
 
 import java.time.Clock;
 import java.time.Duration;
@@ -7,14 +7,14 @@ import java.time.ZoneId;
 import java.time.ZoneOffset;
 
 /** A clock that moves only when told to. */
-final class TestingClock extends Clock {
+public final class TestingClock extends Clock {
     private volatile Instant now;
 
-    TestingClock(Instant start) {
+    public TestingClock(Instant start) {
         this.now = start;
     }
 
-    void advance(Duration by) {
+    public void advance(Duration by) {
         now = now.plus(by);
     }
 
@@ -30,6 +30,6 @@ final class TestingClock extends Clock {
 
     @Override
     public Clock withZone(ZoneId zone) {
-        throw new UnsupportedOperationException("the engine's tests use UTC");
+        throw new UnsupportedOperationException("the tests use UTC");
     }
 }
