@@ -4,7 +4,6 @@ import dev.leakguard.cli.AnalyzeCommand;
 import dev.leakguard.cli.DemoCommand;
 import dev.leakguard.cli.RunCommand;
 import dev.leakguard.cli.VersionCommand;
-import dev.leakguard.scrape.JdkHttpTuning;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -25,7 +24,6 @@ public final class Main implements Callable<Integer> {
     CommandSpec spec;
 
     public static void main(String[] args) {
-        JdkHttpTuning.apply();
         System.exit(new CommandLine(new Main()).execute(args));
     }
 

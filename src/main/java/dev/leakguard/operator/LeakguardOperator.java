@@ -23,7 +23,6 @@ import dev.leakguard.policy.MetricsSource;
 import dev.leakguard.policy.PrometheusUrlAllowList;
 import dev.leakguard.scrape.FetchLimits;
 import dev.leakguard.scrape.HttpFetcher;
-import dev.leakguard.scrape.JdkHttpTuning;
 import dev.leakguard.time.ScaledClock;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.javaoperatorsdk.operator.Operator;
@@ -295,7 +294,6 @@ public final class LeakguardOperator implements AutoCloseable {
     }
 
     public void start() {
-        JdkHttpTuning.problem().ifPresent(problem -> log.warn("scraping will cost more than it should: {}", problem));
         operator.start();
         if (shardLeases != null) {
             shardLeases.start(onShardsChanged);

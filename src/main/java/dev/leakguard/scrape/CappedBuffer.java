@@ -9,15 +9,21 @@ import java.util.Arrays;
  */
 final class CappedBuffer {
 
-    private static final int INITIAL_CAPACITY = 16 * 1024;
+    private static final int MIN_CAPACITY = 1024;
+    private static final int UNKNOWN_SIZE_CAPACITY = 16 * 1024;
 
     private final int cap;
     private byte[] data;
     private int size;
 
-    CappedBuffer(long cap) {
+    /**
+     * {@code expectedSize} sizes the first array (a declared length, the peer's last body), so that it rarely grows;
+     * 0 when unknown.
+     */
+    CappedBuffer(long cap, int expectedSize) {
         this.cap = Math.toIntExact(cap);
-        this.data = new byte[Math.min(this.cap + 1, INITIAL_CAPACITY)];
+        int initial = expectedSize > 0 ? Math.max(MIN_CAPACITY, expectedSize) : UNKNOWN_SIZE_CAPACITY;
+        this.data = new byte[Math.min(this.cap + 1, initial)];
     }
 
     boolean overCap() {
@@ -39,6 +45,11 @@ final class CappedBuffer {
         chunk.get(data, size, length);
         size += length;
         return !overCap();
+    }
+
+    /** Bytes that fit in the current array without growing it. */
+    int spare() {
+        return data.length - size;
     }
 
     /** Bytes that may still be added, counting the one byte past the cap. */

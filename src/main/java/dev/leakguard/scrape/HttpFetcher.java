@@ -1,56 +1,85 @@
 package dev.leakguard.scrape;
 
 import dev.leakguard.policy.Durations;
+import dev.leakguard.scrape.FetchResult.ErrorResponse;
 import dev.leakguard.scrape.FetchResult.Failure;
+import dev.leakguard.scrape.FetchResult.Success;
 import dev.leakguard.text.BoundedText;
+import io.netty.bootstrap.Bootstrap;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoop;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.IoHandlerFactory;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.epoll.Epoll;
+import io.netty.channel.epoll.EpollIoHandler;
+import io.netty.channel.epoll.EpollSocketChannel;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.handler.codec.http.DefaultFullHttpRequest;
+import io.netty.handler.codec.http.HttpClientCodec;
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.handler.ssl.SslHandler;
+import io.netty.handler.ssl.SslHandshakeCompletionEvent;
+import io.netty.handler.ssl.SslHandshakeTimeoutException;
+import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.FastThreadLocalThread;
 import java.io.IOException;
 import java.net.ConnectException;
-import java.net.InetSocketAddress;
-import java.net.ProtocolException;
-import java.net.Socket;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpConnectTimeoutException;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse.BodySubscriber;
-import java.net.http.HttpResponse;
-import java.net.http.HttpTimeoutException;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.OptionalLong;
 import java.util.Set;
-import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.zip.ZipException;
+import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLException;
 
 /**
  * Fetches metrics and profiles from pods over HTTP/1.1 (plain or TLS, with a bearer token when the
- * {@link ScrapeAccess} has one) with hard limits, without blocking the
- * caller: at most {@code maxConcurrentFetches} exchanges run at once (further fetches wait in
- * order; a peer whose last connect timed out waits for a few slots of its own instead, so that
- * black-holed pods cannot starve the others), redirects are never followed, the total timeout covers the whole body (a server that
- * sends headers and then one byte per second is cut off), and a body is never buffered beyond its
- * cap — gzip bodies are limited by their decompressed size. A peer whose last answer was not
- * HTTP is sniffed on a socket of leakguard's own before the next exchange (see {@code sniff}).
+ * {@link ScrapeAccess} has one) with hard limits, without blocking the caller, on one Netty event
+ * loop: connections are kept alive per pod and reused by its next scrape (as Prometheus does), a
+ * response is read, inflated and handed over on the loop's thread as its chunks arrive, and the
+ * result completes there too — so what a caller chains on the returned future without an executor
+ * runs on that thread and must not block.
+ *
+ * <p>At most {@code maxConcurrentFetches} exchanges run at once (further fetches wait in order; a
+ * peer whose last connect timed out waits for a few slots of its own instead, so that black-holed
+ * pods cannot starve the others), redirects are never followed, the total timeout covers the whole
+ * body (a server that sends headers and then one byte per second is cut off), a body is never
+ * buffered beyond its cap — gzip bodies are limited by their decompressed size — and a peer that
+ * does not answer with an HTTP/1 status line is cut off at its first bytes. Every failed exchange
+ * closes its connection.
  *
  * <p>The returned future never completes exceptionally unless the caller cancels it (which
  * abandons the exchange); every problem becomes a {@link Failure} with a bounded, printable message.
@@ -60,26 +89,34 @@ public final class HttpFetcher implements AutoCloseable {
     /** Prefers OpenMetrics, accepts the 0.0.4 text format, and anything else (profiles, dumps). */
     public static final String ACCEPT =
             "application/openmetrics-text;version=1.0.0;q=0.5,text/plain;version=0.0.4;q=0.4,*/*;q=0.1";
-    private static final int HTTP_THREADS = 2;
-    private static final int REMEMBERED_PEERS = 4096;
-    private static final String HTTP_1 = "HTTP/1.";
     /** The shipped ClusterRole and binding that let the operator's ServiceAccount past kube-rbac-proxy's default check. */
     static final String METRICS_READER_EXAMPLE = "deploy/app-namespace/clusterrole-metrics-reader.yaml";
-    private static final long SNIFF_READ_MILLIS = 2000;
+    private static final byte[] HTTP_1 = "HTTP/1.".getBytes(StandardCharsets.US_ASCII);
+    private static final int REMEMBERED_PEERS = 4096;
     private static final AtomicInteger FETCHER_IDS = new AtomicInteger();
-    /** Distinct TLS settings (CA bundles, server names) kept with a client of their own; a dropped client is collected. */
-    private static final int MAX_CLIENTS = 32;
+    /** Distinct TLS settings (CA bundles, server names) kept with an SSL context of their own. */
+    private static final int MAX_TLS_CONTEXTS = 32;
     private static final int UNANSWERING_SLOTS = 4;
+    /** Idle connections kept per peer: the scrape loop's, and one of a profile or evidence fetch that ran beside it. */
+    private static final int IDLE_CONNECTIONS_PER_PEER = 2;
+    /** As Prometheus: a connection idle this long (a pod no longer scraped, or scraped rarely) is closed. */
+    private static final long IDLE_TIMEOUT_NANOS = TimeUnit.MINUTES.toNanos(5);
+    private static final int MAX_INITIAL_LINE_BYTES = 4096;
+    private static final int MAX_HEADER_BYTES = 16 * 1024;
+    private static final int MAX_CHUNK_BYTES = 64 * 1024;
 
-    private final ExecutorService httpExecutor;
-    private final ScheduledThreadPoolExecutor deadlines;
-    /** One client per connect timeout and TLS setting (an SSL context is per client); the least recently used goes first. */
-    private final Map<ClientKey, HttpClient> clients = new LinkedHashMap<>(16, 0.75f, true) {
+    private final EventLoopGroup loops;
+    /** The one thread every exchange runs on; the idle connections and each connection's state are only touched there. */
+    private final EventLoop loop;
+    private final Bootstrap bootstrap;
+    private final Map<ScrapeAccess.Tls, SSLContext> sslContexts = new LinkedHashMap<>(16, 0.75f, true) {
         @Override
-        protected boolean removeEldestEntry(Map.Entry<ClientKey, HttpClient> eldest) {
-            return size() > MAX_CLIENTS;
+        protected boolean removeEldestEntry(Map.Entry<ScrapeAccess.Tls, SSLContext> eldest) {
+            return size() > MAX_TLS_CONTEXTS;
         }
     };
+    /** Kept-alive connections waiting for their peer's next fetch, most recently used last. Event loop only. */
+    private final Map<Peer, Deque<Connection>> idle = new HashMap<>();
     private final Set<Fetch> unfinished = ConcurrentHashMap.newKeySet();
     /** The slots every fetch shares. */
     private final Lane shared;
@@ -96,24 +133,22 @@ public final class HttpFetcher implements AutoCloseable {
             return size() > REMEMBERED_PEERS;
         }
     };
-    /** Peers ("host:port") whose last answer the JDK client could not parse, most recent last. */
-    private final Map<String, Boolean> notHttp = new LinkedHashMap<>(16, 0.75f, true) {
-        @Override
-        protected boolean removeEldestEntry(Map.Entry<String, Boolean> eldest) {
-            return size() > REMEMBERED_PEERS;
-        }
-    };
-    private boolean closed;
+    private volatile boolean closed;
 
     public HttpFetcher(int maxConcurrentFetches) {
         if (maxConcurrentFetches < 1) {
             throw new IllegalArgumentException("maxConcurrentFetches must be at least 1, was " + maxConcurrentFetches);
         }
         this.shared = new Lane(maxConcurrentFetches);
-        int id = FETCHER_IDS.incrementAndGet();
-        this.httpExecutor = Executors.newFixedThreadPool(HTTP_THREADS, daemonThreads("leakguard-http-" + id + "-"));
-        this.deadlines = new ScheduledThreadPoolExecutor(1, daemonThreads("leakguard-http-deadline-" + id + "-"));
-        this.deadlines.setRemoveOnCancelPolicy(true);
+        boolean epoll = Epoll.isAvailable();
+        IoHandlerFactory io = epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
+        this.loops = new MultiThreadIoEventLoopGroup(1, daemonThreads("leakguard-http-" + FETCHER_IDS.incrementAndGet()), io);
+        this.loop = loops.next();
+        // Netty's default allocator pools buffers; a response's chunks are read into them and released once consumed.
+        this.bootstrap = new Bootstrap().group(loop)
+                .channel(epoll ? EpollSocketChannel.class : NioSocketChannel.class)
+                .option(ChannelOption.TCP_NODELAY, true);
+        loop.scheduleWithFixedDelay(this::closeLongIdleConnections, 1, 1, TimeUnit.MINUTES);
     }
 
     /**
@@ -141,7 +176,6 @@ public final class HttpFetcher implements AutoCloseable {
     }
 
     private CompletableFuture<FetchResult> start(Fetch fetch) {
-        FetchLimits limits = fetch.limits;
         if (fetch.access.problem() != null) {
             fetch.fail(FailureKind.CREDENTIALS, fetch.access.problem());
             return fetch.result;
@@ -153,7 +187,7 @@ public final class HttpFetcher implements AutoCloseable {
                 return fetch.result;
             }
             unfinished.add(fetch);
-            fetch.lane = timedOutLastTime(fetch.uri) ? unanswering : shared;
+            fetch.lane = timedOutLastTime(fetch.peer) ? unanswering : shared;
             startNow = fetch.lane.running < fetch.lane.slots;
             if (startNow) {
                 fetch.lane.running++;
@@ -164,7 +198,7 @@ public final class HttpFetcher implements AutoCloseable {
         }
         fetch.result.whenComplete((result, error) -> fetch.cleanUp());
         try {
-            fetch.deadline = deadlines.schedule(fetch::timeOut, limits.totalTimeout().toNanos(), TimeUnit.NANOSECONDS);
+            fetch.deadline = loop.schedule(fetch::timeOut, fetch.limits.totalTimeout().toNanos(), TimeUnit.NANOSECONDS);
         } catch (RejectedExecutionException e) {
             fetch.fail(FailureKind.CONNECTION, "fetcher is closed");
         }
@@ -174,7 +208,7 @@ public final class HttpFetcher implements AutoCloseable {
         return fetch.result;
     }
 
-    /** Fails every unfinished fetch and stops the fetcher's threads. */
+    /** Fails every unfinished fetch, closes every connection and stops the event loop. */
     @Override
     public void close() {
         List<Fetch> abandoned;
@@ -183,8 +217,7 @@ public final class HttpFetcher implements AutoCloseable {
             abandoned = new ArrayList<>(unfinished);
         }
         abandoned.forEach(fetch -> fetch.fail(FailureKind.CONNECTION, "fetcher is closed"));
-        deadlines.shutdownNow();
-        httpExecutor.shutdownNow();
+        loops.shutdownGracefully(0, 2, TimeUnit.SECONDS);
     }
 
     private void releaseSlot(Fetch finished) {
@@ -228,68 +261,103 @@ public final class HttpFetcher implements AutoCloseable {
         }
     }
 
-    private boolean timedOutLastTime(URI uri) {
+    private boolean timedOutLastTime(Peer peer) {
         synchronized (connectTimedOut) {
-            return connectTimedOut.containsKey(uri.getRawAuthority());
+            return connectTimedOut.containsKey(peer.authority());
         }
     }
 
-    /** A connect that timed out puts the peer in the unanswering lane; any answer takes it out again. */
-    private void connectOutcome(URI uri, boolean timedOut) {
+    /** A connect that timed out puts the peer in the unanswering lane; a connect that succeeds takes it out again. */
+    private void connectOutcome(Peer peer, boolean timedOut) {
         synchronized (connectTimedOut) {
             if (timedOut) {
-                connectTimedOut.put(uri.getRawAuthority(), Boolean.TRUE);
+                connectTimedOut.put(peer.authority(), Boolean.TRUE);
             } else {
-                connectTimedOut.remove(uri.getRawAuthority());
+                connectTimedOut.remove(peer.authority());
             }
         }
     }
 
-    private boolean spokeHttp(URI uri) {
-        synchronized (notHttp) {
-            return !notHttp.containsKey(uri.getRawAuthority());
+    private SSLContext sslContext(ScrapeAccess.Tls tls) throws GeneralSecurityException {
+        synchronized (sslContexts) {
+            SSLContext context = sslContexts.get(tls);
+            if (context == null) {
+                context = ScrapeAccess.sslContext(tls);
+                sslContexts.put(tls, context);
+            }
+            return context;
         }
     }
 
-    private void rememberNotHttp(URI uri) {
-        synchronized (notHttp) {
-            notHttp.put(uri.getRawAuthority(), Boolean.TRUE);
+    // ---- kept-alive connections (event loop only) ---------------------------------------------------
+
+    private Connection takeIdle(Peer peer) {
+        Deque<Connection> waiting = idle.get(peer);
+        while (waiting != null && !waiting.isEmpty()) {
+            Connection connection = waiting.pollLast();
+            if (waiting.isEmpty()) {
+                idle.remove(peer);
+            }
+            if (connection.channel.isActive()) {
+                return connection;
+            }
+        }
+        return null;
+    }
+
+    private void keepIdle(Connection connection) {
+        Deque<Connection> waiting = idle.computeIfAbsent(connection.peer, peer -> new ArrayDeque<>(IDLE_CONNECTIONS_PER_PEER));
+        if (closed || waiting.size() >= IDLE_CONNECTIONS_PER_PEER) {
+            connection.channel.close();
+            return;
+        }
+        connection.idleSince = System.nanoTime();
+        waiting.addLast(connection);
+    }
+
+    private void forgetIdle(Connection connection) {
+        Deque<Connection> waiting = idle.get(connection.peer);
+        if (waiting != null && waiting.remove(connection) && waiting.isEmpty()) {
+            idle.remove(connection.peer);
         }
     }
 
-    private void forgetNotHttp(URI uri) {
-        synchronized (notHttp) {
-            notHttp.remove(uri.getRawAuthority());
-        }
-    }
-
-    private record ClientKey(Duration connectTimeout, ScrapeAccess.Tls tls) {
-    }
-
-    private HttpClient client(Duration connectTimeout, ScrapeAccess.Tls tls) throws GeneralSecurityException {
-        ClientKey key = new ClientKey(connectTimeout, tls);
-        synchronized (clients) {
-            HttpClient client = clients.get(key);
-            if (client == null) {
-                HttpClient.Builder builder = HttpClient.newBuilder()
-                        .version(HttpClient.Version.HTTP_1_1)
-                        .followRedirects(HttpClient.Redirect.NEVER)
-                        .proxy(HttpClient.Builder.NO_PROXY)
-                        .connectTimeout(connectTimeout)
-                        .executor(httpExecutor);
-                if (tls != null) {
-                    builder.sslContext(ScrapeAccess.sslContext(tls)).sslParameters(ScrapeAccess.sslParameters(tls));
+    private void closeLongIdleConnections() {
+        long now = System.nanoTime();
+        List<Connection> expired = new ArrayList<>();
+        for (Deque<Connection> waiting : idle.values()) {
+            for (Connection connection : waiting) {
+                if (now - connection.idleSince > IDLE_TIMEOUT_NANOS) {
+                    expired.add(connection);
                 }
-                client = builder.build();
-                clients.put(key, client);
             }
-            return client;
+        }
+        for (Connection connection : expired) {
+            forgetIdle(connection);
+            connection.channel.close();
+        }
+    }
+
+    /** Where a fetch goes: connections are kept and reused per host, port and TLS setting. */
+    private record Peer(String host, int port, ScrapeAccess.Tls tls) {
+        static Peer of(URI uri, ScrapeAccess access) {
+            String host = uri.getHost() == null ? "" : uri.getHost();
+            if (host.startsWith("[")) {
+                host = host.substring(1, host.length() - 1);
+            }
+            int port = uri.getPort() != -1 ? uri.getPort() : "https".equalsIgnoreCase(uri.getScheme()) ? 443 : 80;
+            return new Peer(host, port, access.tls());
+        }
+
+        String authority() {
+            return host + ":" + port;
         }
     }
 
     /** One fetch from call to result; its result completes exactly once, by whichever path ends first. */
     private final class Fetch {
         final URI uri;
+        final Peer peer;
         final FetchLimits limits;
         final boolean keepErrorBodies;
         final ScrapeAccess access;
@@ -298,206 +366,148 @@ public final class HttpFetcher implements AutoCloseable {
         boolean holdsSlot;
         Lane lane;
         volatile ScheduledFuture<?> deadline;
-        volatile CompletableFuture<?> exchange;
-        volatile BodyCollector body;
-        final DetachableHandler handler = new DetachableHandler(this);
+        volatile boolean started;
+        /** The connection carrying this fetch's exchange; event loop only. */
+        Connection connection;
+        /** Whether the exchange runs on a connection that served an earlier one (which the peer may have closed meanwhile). */
+        boolean reused;
 
         Fetch(URI uri, FetchLimits limits, boolean keepErrorBodies, ScrapeAccess access) {
             this.uri = uri;
+            this.peer = Peer.of(uri, access);
             this.limits = limits;
             this.keepErrorBodies = keepErrorBodies;
             this.access = access;
         }
 
         void start() {
-            if (result.isDone()) {
-                return;
-            }
-            if (!spokeHttp(uri)) {
+            started = true;
+            if (loop.inEventLoop()) {
+                startOnLoop();
+            } else {
                 try {
-                    httpExecutor.execute(this::sniffThenSend);
+                    loop.execute(this::startOnLoop);
                 } catch (RejectedExecutionException e) {
                     fail(FailureKind.CONNECTION, "fetcher is closed");
                 }
+            }
+        }
+
+        private void startOnLoop() {
+            if (result.isDone()) {
                 return;
             }
-            send();
-        }
-
-        /** For a peer that answered something other than HTTP last time: look at its answer on our own socket first. */
-        private void sniffThenSend() {
-            String notHttp = sniff();
-            if (notHttp != null) {
-                fail(FailureKind.CONNECTION, notHttp);
-                return;
-            }
-            forgetNotHttp(uri);
-            send();
-        }
-
-        /** Null when the peer answers a HEAD with an HTTP/1 status line, else what went wrong. The socket is always closed. */
-        private String sniff() {
-            String host = uri.getHost().startsWith("[") ? uri.getHost().substring(1, uri.getHost().length() - 1) : uri.getHost();
-            try (Socket socket = new Socket()) {
-                socket.connect(new InetSocketAddress(host, uri.getPort()), (int) limits.connectTimeout().toMillis());
-                socket.setSoTimeout((int) Math.max(1, Math.min(remaining().toMillis(), SNIFF_READ_MILLIS)));
-                String path = uri.getRawQuery() == null ? uri.getRawPath() : uri.getRawPath() + "?" + uri.getRawQuery();
-                socket.getOutputStream().write(("HEAD " + path + " HTTP/1.1\r\nHost: " + uri.getRawAuthority()
-                        + "\r\nConnection: close\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
-                String head = new String(socket.getInputStream().readNBytes(HTTP_1.length()), StandardCharsets.ISO_8859_1);
-                return head.equals(HTTP_1) ? null : "not HTTP: the answer starts with " + BoundedText.quote(head);
-            } catch (IOException e) {
-                return describe("exchange failed", e);
+            Connection kept = takeIdle(peer);
+            if (kept != null) {
+                kept.send(this, true);
+            } else {
+                connect();
             }
         }
 
-        private void send() {
+        private void connect() {
+            SSLContext ssl;
             try {
-                HttpRequest.Builder request = HttpRequest.newBuilder(uri)
-                        .GET()
-                        .timeout(remaining())
-                        .header("Accept", ACCEPT)
-                        .header("Accept-Encoding", "gzip");
-                if (access.bearerToken() != null) {
-                    request.header("Authorization", "Bearer " + access.bearerToken());
-                }
-                CompletableFuture<HttpResponse<BodyCollector.Handoff>> sent =
-                        client(limits.connectTimeout(), access.tls()).sendAsync(request.build(), handler);
-                exchange = sent;
-                sent.whenComplete((response, error) -> {
-                    if (error == null) {
-                        FetchResult outcome = response.body().take();
-                        if (outcome != null) {
-                            result.complete(outcome);
-                        }
-                    } else {
-                        result.complete(failureFor(error));
-                    }
-                });
-                if (result.isDone()) {
-                    sent.cancel(true);
-                }
+                ssl = peer.tls() == null ? null : sslContext(peer.tls());
             } catch (GeneralSecurityException e) {
                 fail(FailureKind.TLS, describe("cannot set up TLS", e));
-            } catch (RuntimeException e) {
-                fail(FailureKind.CONNECTION, describe("cannot send request", e));
+                return;
             }
+            Connection connection = new Connection(peer);
+            Bootstrap connecting = bootstrap.clone()
+                    .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.max(1, limits.connectTimeout().toMillis()))
+                    .handler(new ChannelInitializer<SocketChannel>() {
+                        @Override
+                        protected void initChannel(SocketChannel channel) {
+                            if (ssl != null) {
+                                SslHandler tls = new SslHandler(ScrapeAccess.clientEngine(ssl, peer.tls(), peer.host(), peer.port()));
+                                // A plain-HTTP port often just waits for the rest of what it takes for a request line.
+                                tls.setHandshakeTimeoutMillis(Math.max(1, limits.connectTimeout().toMillis()));
+                                channel.pipeline().addLast(tls);
+                            }
+                            channel.pipeline().addLast(connection.statusLineCheck,
+                                    new HttpClientCodec(MAX_INITIAL_LINE_BYTES, MAX_HEADER_BYTES, MAX_CHUNK_BYTES), connection);
+                        }
+                    });
+            connecting.connect(peer.host(), peer.port()).addListener(connected -> {
+                if (connected.isSuccess()) {
+                    connectOutcome(peer, false);
+                    connection.send(this, false);
+                } else {
+                    Throwable cause = connected.cause();
+                    boolean timedOut = cause instanceof io.netty.channel.ConnectTimeoutException;
+                    connectOutcome(peer, timedOut);
+                    result.complete(timedOut
+                            ? failure(FailureKind.TIMEOUT, "connect timed out after " + Durations.format(limits.connectTimeout()))
+                            : failureFor(cause));
+                }
+            });
         }
 
-        private BodySubscriber<BodyCollector.Handoff> collectorFor(HttpResponse.ResponseInfo response) {
-            BodyCollector collector = chooseCollector(response);
-            body = collector;
-            if (result.isDone()) {
-                collector.cancel();
-            }
-            return collector;
+        /** A kept-alive connection the peer closed before answering: the exchange is tried once more on a new one. */
+        void retryOnNewConnection() {
+            reused = false;
+            connection = null;
+            connect();
         }
 
-        private BodyCollector chooseCollector(HttpResponse.ResponseInfo response) {
-            connectOutcome(uri, false);
-            int status = response.statusCode();
-            if (status >= 300 && status < 400) {
-                String location = response.headers().firstValue("Location").orElse("");
-                return rejecting(FailureKind.REDIRECT, "redirect " + status + " to " + BoundedText.quote(location)
-                        + " not followed");
-            }
-            if ((status < 200 || status >= 300) && !(keepErrorBodies && status >= 400)) {
-                return rejecting(FailureKind.HTTP_STATUS, statusMessage(status));
-            }
-            String encoding = response.headers().firstValue("Content-Encoding").orElse("").trim().toLowerCase(Locale.ROOT);
-            boolean gzip = encoding.equals("gzip") || encoding.equals("x-gzip");
-            if (!gzip && !encoding.isEmpty() && !encoding.equals("identity")) {
-                return rejecting(FailureKind.BAD_ENCODING, "unsupported Content-Encoding " + BoundedText.quote(encoding));
-            }
-            OptionalLong declaredLength = declaredLength(response);
-            if (!gzip && declaredLength.isPresent() && declaredLength.getAsLong() > limits.maxBodyBytes()) {
-                return rejecting(FailureKind.TOO_LARGE, "Content-Length " + declaredLength.getAsLong()
-                        + " is larger than " + limits.maxBodyBytes() + " bytes");
-            }
-            String contentType = BoundedText.bounded(response.headers().firstValue("Content-Type").orElse(""), 200);
-            return BodyCollector.collecting(limits.maxBodyBytes(), status, gzip, contentType, this::elapsed);
-        }
-
-        /**
-         * The status, and for the two an authenticating proxy such as kube-rbac-proxy answers, what it means and
-         * what to change: a bare "403" sends people looking at the pod instead of at the operator's rights.
-         */
-        private static String statusMessage(int status) {
-            return switch (status) {
-                case 401 -> "HTTP status 401: the endpoint did not authenticate the request (no bearer token, or one it rejects:"
-                        + " see spec.metrics.authorization)";
-                case 403 -> "HTTP status 403: the endpoint authenticated the operator but forbids it (behind kube-rbac-proxy,"
-                        + " grant its ServiceAccount get on /metrics: " + METRICS_READER_EXAMPLE + ")";
-                default -> "HTTP status " + status;
-            };
-        }
-
-        private BodyCollector rejecting(FailureKind kind, String message) {
-            return BodyCollector.rejecting(new Failure(kind, safeMessage(message), elapsed()));
-        }
-
-        private OptionalLong declaredLength(HttpResponse.ResponseInfo response) {
-            try {
-                return response.headers().firstValueAsLong("Content-Length");
-            } catch (NumberFormatException e) {
-                return OptionalLong.empty();
-            }
+        String requestTarget() {
+            String path = uri.getRawPath() == null || uri.getRawPath().isEmpty() ? "/" : uri.getRawPath();
+            return uri.getRawQuery() == null ? path : path + "?" + uri.getRawQuery();
         }
 
         void timeOut() {
             fail(FailureKind.TIMEOUT, "no complete response within " + Durations.format(limits.totalTimeout())
-                    + (exchange == null ? " (waited for a free fetch slot all that time)" : ""));
+                    + (started ? "" : " (waited for a free fetch slot all that time)"));
         }
 
         void fail(FailureKind kind, String message) {
-            result.complete(new Failure(kind, safeMessage(message), elapsed()));
+            result.complete(failure(kind, message));
         }
 
-        /** Runs once the result is known: stops the timer and the exchange, frees the slot. */
+        /** Runs once the result is known: stops the timer and an unfinished exchange, frees the slot. */
         void cleanUp() {
-            handler.detach();
             ScheduledFuture<?> timer = deadline;
             if (timer != null) {
                 timer.cancel(false);
             }
-            BodyCollector collector = body;
-            if (collector != null) {
-                collector.cancel();
-            }
-            CompletableFuture<?> running = exchange;
-            if (running != null && !running.isDone()) {
-                running.cancel(true);
+            if (loop.inEventLoop()) {
+                abandonExchange();
+            } else if (!loops.isShuttingDown()) {
+                try {
+                    loop.execute(this::abandonExchange);
+                } catch (RejectedExecutionException e) {
+                    // the loop is stopping and closes every connection
+                }
             }
             releaseSlot(this);
         }
 
-        private Failure failureFor(Throwable error) {
+        private void abandonExchange() {
+            Connection running = connection;
+            connection = null;
+            if (running != null) {
+                running.abandon(this);
+            }
+        }
+
+        Failure failureFor(Throwable error) {
             Throwable cause = error;
-            while ((cause instanceof CompletionException || cause instanceof ExecutionException) && cause.getCause() != null) {
+            while (cause.getCause() != null && !(cause instanceof SSLException) && !(cause instanceof IOException)) {
                 cause = cause.getCause();
             }
-            connectOutcome(uri, cause instanceof HttpConnectTimeoutException);
-            if (cause instanceof HttpConnectTimeoutException) {
-                // The JDK counts the TLS handshake in the connect timeout: a plain-http port often just waits for more bytes.
-                return failure(FailureKind.TIMEOUT, "connect timed out after " + Durations.format(limits.connectTimeout())
-                        + (access.tls() == null ? "" : " (connection or TLS handshake: does the port speak TLS?)"));
-            }
-            if (cause instanceof HttpTimeoutException) {
-                return failure(FailureKind.TIMEOUT, "no response headers within " + Durations.format(limits.totalTimeout()));
-            }
-            if (cause instanceof CancellationException) {
-                return failure(FailureKind.CONNECTION, "exchange cancelled");
-            }
-            if (cause instanceof ConnectException) {
-                return failure(FailureKind.CONNECTION, describe("connect failed", cause));
+            if (cause instanceof SslHandshakeTimeoutException) {
+                connectOutcome(peer, true);
+                return failure(FailureKind.TIMEOUT, "TLS handshake timed out after " + Durations.format(limits.connectTimeout())
+                        + ": does the port speak TLS?");
             }
             if (cause instanceof SSLException) {
                 return failure(FailureKind.TLS, TlsFailures.describe(cause, access.tls()));
             }
-            if (cause instanceof ProtocolException && access.tls() == null) {
-                // The JDK client does not close the socket of an answer it cannot parse (still so in JDK 25): every
-                // such exchange would leak a file descriptor. The next fetches of this peer sniff it on a socket of ours.
-                rememberNotHttp(uri);
+            if (cause instanceof ConnectException) {
+                // Netty's subclass only adds the address to the message.
+                return failure(FailureKind.CONNECTION, "connect failed: ConnectException"
+                        + (cause.getMessage() == null ? "" : ": " + cause.getMessage()));
             }
             if (cause instanceof IOException) {
                 return failure(FailureKind.CONNECTION, describe("exchange failed", cause));
@@ -505,13 +515,8 @@ public final class HttpFetcher implements AutoCloseable {
             return failure(FailureKind.CONNECTION, describe("request failed", cause));
         }
 
-        private Failure failure(FailureKind kind, String message) {
+        Failure failure(FailureKind kind, String message) {
             return new Failure(kind, safeMessage(message), elapsed());
-        }
-
-        private Duration remaining() {
-            Duration left = limits.totalTimeout().minus(elapsed());
-            return left.compareTo(Duration.ofMillis(1)) < 0 ? Duration.ofMillis(1) : left;
         }
 
         Duration elapsed() {
@@ -520,26 +525,286 @@ public final class HttpFetcher implements AutoCloseable {
     }
 
     /**
-     * The body handler the HTTP client keeps with a pooled connection's last exchange; it lets go
-     * of its fetch (and so of the fetch's result and body) as soon as the fetch is over.
+     * One connection to a peer and the exchange running on it, if any: sends the request, checks that the
+     * answer starts like HTTP/1, and reads the response as its chunks arrive into a capped buffer (gunzipped on
+     * the way). Lives on the event loop; between exchanges it waits in the idle pool holding no body.
      */
-    private static final class DetachableHandler implements HttpResponse.BodyHandler<BodyCollector.Handoff> {
-        private volatile Fetch fetch;
+    private final class Connection extends ChannelInboundHandlerAdapter {
+        final Peer peer;
+        final StatusLineCheck statusLineCheck = new StatusLineCheck(this);
+        Channel channel;
+        long idleSince;
+        private Fetch fetch;
+        private boolean keepAlive;
+        private int status;
+        private String contentType;
+        private CappedBuffer body;
+        private StreamingGunzip gunzip;
+        private int lastBodyBytes;
 
-        DetachableHandler(Fetch fetch) {
-            this.fetch = fetch;
+        Connection(Peer peer) {
+            this.peer = peer;
         }
 
         @Override
-        public BodySubscriber<BodyCollector.Handoff> apply(HttpResponse.ResponseInfo response) {
-            Fetch current = fetch;
-            return current != null ? current.collectorFor(response)
-                    : BodyCollector.rejecting(new Failure(FailureKind.CONNECTION, "fetch is over", Duration.ZERO));
+        public void handlerAdded(ChannelHandlerContext context) {
+            channel = context.channel();
         }
 
-        void detach() {
-            fetch = null;
+        void send(Fetch next, boolean kept) {
+            if (next.result.isDone()) {
+                keepIdle(this);
+                return;
+            }
+            fetch = next;
+            next.connection = this;
+            next.reused = kept;
+            statusLineCheck.expectResponse();
+            DefaultFullHttpRequest request = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET,
+                    next.requestTarget(), Unpooled.EMPTY_BUFFER);
+            HttpHeaders headers = request.headers();
+            headers.set(HttpHeaderNames.HOST, next.uri.getRawAuthority());
+            headers.set(HttpHeaderNames.ACCEPT, ACCEPT);
+            headers.set(HttpHeaderNames.ACCEPT_ENCODING, "gzip");
+            if (next.access.bearerToken() != null) {
+                headers.set(HttpHeaderNames.AUTHORIZATION, "Bearer " + next.access.bearerToken());
+            }
+            channel.writeAndFlush(request).addListener(written -> {
+                if (!written.isSuccess()) {
+                    broken(written.cause());
+                }
+            });
         }
+
+        /** The fetch ended elsewhere (timeout, close, cancel): its exchange is cut off with the connection. */
+        void abandon(Fetch ended) {
+            if (fetch == ended) {
+                endExchange();
+                channel.close();
+            }
+        }
+
+        @Override
+        public void channelRead(ChannelHandlerContext context, Object message) {
+            try {
+                if (fetch == null || fetch.result.isDone()) {
+                    endExchange();
+                    channel.close(); // an answer nobody asked for, on an idle connection or after the fetch ended
+                    return;
+                }
+                if (message instanceof HttpResponse response) {
+                    head(response);
+                }
+                if (fetch != null && message instanceof HttpContent content) {
+                    content(content);
+                }
+            } finally {
+                ReferenceCountUtil.release(message);
+            }
+        }
+
+        private void head(HttpResponse response) {
+            if (response.decoderResult().isFailure()) {
+                failAndClose(FailureKind.CONNECTION, describe("invalid HTTP response", response.decoderResult().cause()));
+                return;
+            }
+            status = response.status().code();
+            HttpHeaders headers = response.headers();
+            if (status >= 300 && status < 400) {
+                String location = headers.get(HttpHeaderNames.LOCATION, "");
+                failAndClose(FailureKind.REDIRECT, "redirect " + status + " to " + BoundedText.quote(location) + " not followed");
+                return;
+            }
+            if ((status < 200 || status >= 300) && !(fetch.keepErrorBodies && status >= 400)) {
+                failAndClose(FailureKind.HTTP_STATUS, statusMessage(status));
+                return;
+            }
+            String encoding = headers.get(HttpHeaderNames.CONTENT_ENCODING, "").trim().toLowerCase(Locale.ROOT);
+            boolean gzip = encoding.equals("gzip") || encoding.equals("x-gzip");
+            if (!gzip && !encoding.isEmpty() && !encoding.equals("identity")) {
+                failAndClose(FailureKind.BAD_ENCODING, "unsupported Content-Encoding " + BoundedText.quote(encoding));
+                return;
+            }
+            long declaredLength = HttpUtil.getContentLength(response, -1L);
+            long maxBodyBytes = fetch.limits.maxBodyBytes();
+            if (!gzip && declaredLength > maxBodyBytes) {
+                failAndClose(FailureKind.TOO_LARGE, "Content-Length " + declaredLength + " is larger than " + maxBodyBytes + " bytes");
+                return;
+            }
+            keepAlive = HttpUtil.isKeepAlive(response);
+            contentType = BoundedText.bounded(headers.get(HttpHeaderNames.CONTENT_TYPE, ""), 200);
+            // Sized for the declared length, or for the peer's last body with room for its numbers to grow.
+            int expected = declaredLength >= 0 && !gzip ? (int) declaredLength : lastBodyBytes + lastBodyBytes / 8;
+            body = new CappedBuffer(maxBodyBytes, expected);
+            gunzip = gzip ? new StreamingGunzip(body) : null;
+        }
+
+        private void content(HttpContent content) {
+            if (content.decoderResult().isFailure()) {
+                failAndClose(FailureKind.CONNECTION, describe("invalid HTTP response", content.decoderResult().cause()));
+                return;
+            }
+            ByteBuf bytes = content.content();
+            try {
+                if (bytes.isReadable() && !append(bytes)) {
+                    failAndClose(FailureKind.TOO_LARGE, "body is larger than " + fetch.limits.maxBodyBytes() + " bytes"
+                            + (gunzip != null ? " after gunzip" : ""));
+                    return;
+                }
+                if (content instanceof LastHttpContent) {
+                    if (gunzip != null) {
+                        gunzip.finish();
+                    }
+                    finish();
+                }
+            } catch (ZipException e) {
+                failAndClose(FailureKind.BAD_ENCODING, "invalid gzip body: " + e.getMessage());
+            }
+        }
+
+        /** Adds a chunk straight from the network buffer; false when the body is now over its cap. */
+        private boolean append(ByteBuf bytes) throws ZipException {
+            for (ByteBuffer chunk : bytes.nioBuffers()) {
+                if (!(gunzip == null ? body.append(chunk) : gunzip.write(chunk))) {
+                    return false;
+                }
+            }
+            return true;
+        }
+
+        private void finish() {
+            Fetch done = fetch;
+            lastBodyBytes = body.size();
+            FetchResult outcome = status >= 200 && status < 300
+                    ? new Success(body.array(), body.size(), contentType, done.elapsed())
+                    : new ErrorResponse(status, body.array(), body.size(), contentType, done.elapsed());
+            endExchange();
+            if (keepAlive) {
+                keepIdle(this);
+            } else {
+                channel.close();
+            }
+            done.result.complete(outcome);
+        }
+
+        private void failAndClose(FailureKind kind, String message) {
+            Fetch failed = fetch;
+            endExchange();
+            channel.close();
+            failed.fail(kind, message);
+        }
+
+        /** Drops the exchange and its body: a connection waiting in the pool must not keep a pod's last body alive. */
+        private void endExchange() {
+            if (fetch != null && fetch.connection == this) {
+                fetch.connection = null;
+            }
+            fetch = null;
+            body = null;
+            contentType = null;
+            if (gunzip != null) {
+                gunzip.release();
+                gunzip = null;
+            }
+        }
+
+        /** The first bytes of the answer were not an HTTP/1 status line. */
+        void notHttp(String head) {
+            if (fetch != null) {
+                failAndClose(FailureKind.CONNECTION, "not HTTP: the answer starts with " + BoundedText.quote(head));
+            } else {
+                channel.close();
+            }
+        }
+
+        @Override
+        public void userEventTriggered(ChannelHandlerContext context, Object event) {
+            if (event instanceof SslHandshakeCompletionEvent handshake && !handshake.isSuccess()) {
+                broken(handshake.cause());
+            }
+            context.fireUserEventTriggered(event);
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext context, Throwable cause) {
+            broken(cause);
+        }
+
+        @Override
+        public void channelInactive(ChannelHandlerContext context) {
+            forgetIdle(this);
+            broken(new IOException("the peer closed the connection before the response was complete"));
+        }
+
+        private void broken(Throwable cause) {
+            Fetch failed = fetch;
+            endExchange();
+            channel.close();
+            if (failed == null || failed.result.isDone()) {
+                return;
+            }
+            if (failed.reused && !statusLineCheck.answered() && cause instanceof IOException) {
+                failed.retryOnNewConnection();
+            } else {
+                failed.result.complete(failed.failureFor(cause));
+            }
+        }
+    }
+
+    /**
+     * Sits in front of the HTTP decoder and looks at the first bytes of each answer: a peer that is not an HTTP
+     * server (SSH, a database, a TLS port's alert, binary garbage) is cut off with those bytes quoted, instead of
+     * being fed to the decoder.
+     */
+    private static final class StatusLineCheck extends ChannelInboundHandlerAdapter {
+        private final Connection connection;
+        private final byte[] head = new byte[HTTP_1.length];
+        private int seen;
+
+        StatusLineCheck(Connection connection) {
+            this.connection = connection;
+        }
+
+        void expectResponse() {
+            seen = 0;
+        }
+
+        boolean answered() {
+            return seen > 0;
+        }
+
+        @Override
+        public void channelRead(ChannelHandlerContext context, Object message) {
+            if (seen < HTTP_1.length && message instanceof ByteBuf bytes) {
+                for (int i = bytes.readerIndex(); i < bytes.writerIndex() && seen < HTTP_1.length; i++) {
+                    byte next = bytes.getByte(i);
+                    head[seen++] = next;
+                    if (next != HTTP_1[seen - 1]) {
+                        // Quote as many of the first bytes as this read holds, up to the length of "HTTP/1.".
+                        int quoted = Math.min(HTTP_1.length, seen + bytes.writerIndex() - i - 1);
+                        bytes.getBytes(i + 1, head, seen, quoted - seen);
+                        bytes.release();
+                        connection.notHttp(new String(head, 0, quoted, StandardCharsets.ISO_8859_1));
+                        return;
+                    }
+                }
+            }
+            context.fireChannelRead(message);
+        }
+    }
+
+    /**
+     * The status, and for the two an authenticating proxy such as kube-rbac-proxy answers, what it means and
+     * what to change: a bare "403" sends people looking at the pod instead of at the operator's rights.
+     */
+    private static String statusMessage(int status) {
+        return switch (status) {
+            case 401 -> "HTTP status 401: the endpoint did not authenticate the request (no bearer token, or one it rejects:"
+                    + " see spec.metrics.authorization)";
+            case 403 -> "HTTP status 403: the endpoint authenticated the operator but forbids it (behind kube-rbac-proxy,"
+                    + " grant its ServiceAccount get on /metrics: " + METRICS_READER_EXAMPLE + ")";
+            default -> "HTTP status " + status;
+        };
     }
 
     /** "what: ExceptionType: message", for exceptions whose own message may be missing or hostile. */
@@ -555,7 +820,8 @@ public final class HttpFetcher implements AutoCloseable {
     private static ThreadFactory daemonThreads(String prefix) {
         AtomicInteger count = new AtomicInteger();
         return runnable -> {
-            Thread thread = new Thread(runnable, prefix + count.incrementAndGet());
+            // Netty's FastThreadLocal (its buffer pool's thread caches) is fastest on its own thread class.
+            Thread thread = new FastThreadLocalThread(runnable, prefix + "-" + count.incrementAndGet());
             thread.setDaemon(true);
             return thread;
         };

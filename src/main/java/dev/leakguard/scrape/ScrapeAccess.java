@@ -31,7 +31,7 @@ public final class ScrapeAccess {
     public static final ScrapeAccess PLAIN_HTTP = new ScrapeAccess(false, null, null, null);
 
     /**
-     * The TLS side of an endpoint; equal settings share one HTTP client.
+     * The TLS side of an endpoint; equal settings share one SSL context and the kept-alive connections to a pod.
      *
      * @param caPem              PEM bundle the server's chain must end in, or null for the JVM's trusted roots
      * @param serverName         the name the certificate must carry, also sent as SNI, or null to check the URL's host
@@ -98,7 +98,7 @@ public final class ScrapeAccess {
         return problem;
     }
 
-    /** An SSL context trusting what {@code tls} says, and the parameters naming the server. */
+    /** An SSL context trusting what {@code tls} says. */
     static SSLContext sslContext(Tls tls) throws GeneralSecurityException {
         TrustManager[] trust;
         if (tls.insecureSkipVerify()) {
@@ -125,13 +125,23 @@ public final class ScrapeAccess {
         return context;
     }
 
-    static SSLParameters sslParameters(Tls tls) {
-        SSLParameters parameters = new SSLParameters();
+    /**
+     * A client engine for {@code host:port} that checks the certificate against {@code tls.serverName()} (also sent
+     * as SNI) or else against {@code host}, an IP literal for a pod — unless {@code insecureSkipVerify}.
+     */
+    static SSLEngine clientEngine(SSLContext context, Tls tls, String host, int port) {
+        SSLEngine engine = context.createSSLEngine(host, port);
+        engine.setUseClientMode(true);
+        SSLParameters parameters = engine.getSSLParameters();
+        if (!tls.insecureSkipVerify()) {
+            parameters.setEndpointIdentificationAlgorithm("HTTPS");
+        }
         if (tls.serverName() != null) {
-            // The JDK checks the certificate against the SNI name when there is one, and sends none for an IP literal URL.
+            // The JDK checks the certificate against the SNI name when there is one, and sends none for an IP literal.
             parameters.setServerNames(List.of(new SNIHostName(tls.serverName())));
         }
-        return parameters;
+        engine.setSSLParameters(parameters);
+        return engine;
     }
 
     private static Collection<? extends Certificate> certificates(String pem) {

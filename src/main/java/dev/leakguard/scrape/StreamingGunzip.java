@@ -1,5 +1,6 @@
 package dev.leakguard.scrape;
 
+import java.nio.ByteBuffer;
 import java.util.Arrays;
 import java.util.zip.CRC32;
 import java.util.zip.DataFormatException;
@@ -15,7 +16,8 @@ final class StreamingGunzip {
 
     private static final int MAX_HEADER_BYTES = 64 * 1024;
     private static final int TRAILER_BYTES = 8;
-    private static final int INFLATE_STEP = 64 * 1024;
+    /** Inflating grows the buffer (by doubling) only when less than this is left in it. */
+    private static final int MIN_INFLATE_STEP = 4 * 1024;
     private static final int FHCRC = 2;
     private static final int FEXTRA = 4;
     private static final int FNAME = 8;
@@ -37,16 +39,16 @@ final class StreamingGunzip {
         this.out = out;
     }
 
-    /** Feeds compressed bytes; false when the decompressed size went over the cap. */
-    boolean write(byte[] input, int offset, int length) throws ZipException {
-        byte[] buf = input;
-        int pos = offset;
-        int end = offset + length;
-        while (pos < end) {
+    /**
+     * Feeds the compressed bytes remaining in {@code input} (a direct buffer of the network layer is
+     * inflated in place, not copied); false when the decompressed size went over the cap.
+     */
+    boolean write(ByteBuffer input) throws ZipException {
+        ByteBuffer in = input;
+        while (in.hasRemaining()) {
             switch (part) {
                 case HEADER -> {
-                    appendPending(buf, pos, end);
-                    pos = end;
+                    appendPending(in, in.remaining());
                     int headerLength = headerLength();
                     if (headerLength < 0) {
                         if (pendingLength > MAX_HEADER_BYTES) {
@@ -54,9 +56,8 @@ final class StreamingGunzip {
                         }
                         continue;
                     }
-                    buf = Arrays.copyOfRange(pending, headerLength, pendingLength);
-                    pos = 0;
-                    end = buf.length;
+                    // The bytes after the header go on from a copy: pending is reused for the trailer.
+                    in = ByteBuffer.wrap(Arrays.copyOfRange(pending, headerLength, pendingLength));
                     pendingLength = 0;
                     inflater.reset();
                     crc.reset();
@@ -64,21 +65,18 @@ final class StreamingGunzip {
                     part = Part.DATA;
                 }
                 case DATA -> {
-                    inflater.setInput(buf, pos, end - pos);
+                    inflater.setInput(in); // advances in's position as it inflates
                     if (!inflateAvailable()) {
                         return false;
                     }
-                    pos = end - inflater.getRemaining();
                     if (inflater.finished()) {
                         part = Part.TRAILER;
-                    } else if (pos < end) {
+                    } else if (in.hasRemaining()) {
                         throw new ZipException("deflate data stopped making progress");
                     }
                 }
                 case TRAILER -> {
-                    int take = Math.min(TRAILER_BYTES - pendingLength, end - pos);
-                    appendPending(buf, pos, pos + take);
-                    pos += take;
+                    appendPending(in, Math.min(TRAILER_BYTES - pendingLength, in.remaining()));
                     if (pendingLength == TRAILER_BYTES) {
                         checkTrailer();
                         pendingLength = 0;
@@ -104,7 +102,7 @@ final class StreamingGunzip {
 
     private boolean inflateAvailable() throws ZipException {
         while (true) {
-            int step = Math.min(out.room(), INFLATE_STEP);
+            int step = Math.min(out.room(), Math.max(out.spare(), MIN_INFLATE_STEP));
             out.reserve(step);
             int produced;
             try {
@@ -183,12 +181,11 @@ final class StreamingGunzip {
         return -1;
     }
 
-    private void appendPending(byte[] buf, int from, int to) {
-        int length = to - from;
+    private void appendPending(ByteBuffer in, int length) {
         if (pendingLength + length > pending.length) {
             pending = Arrays.copyOf(pending, Math.max(pendingLength + length, 2 * pending.length));
         }
-        System.arraycopy(buf, from, pending, pendingLength, length);
+        in.get(pending, pendingLength, length);
         pendingLength += length;
     }
 

@@ -4,7 +4,6 @@ import com.sun.net.httpserver.HttpServer;
 import dev.leakguard.scrape.FetchLimits;
 import dev.leakguard.scrape.FetchResult;
 import dev.leakguard.scrape.HttpFetcher;
-import dev.leakguard.scrape.JdkHttpTuning;
 import dev.leakguard.testing.BlackHoledListener;
 import java.io.IOException;
 import java.net.InetAddress;
@@ -39,7 +38,6 @@ public final class BlackHoledTargetsBench {
     }
 
     public static void main(String[] args) throws Exception {
-        JdkHttpTuning.apply();
         int targets = intArg(args, "--targets", 2000);
         int blackHoledPercent = intArg(args, "--black-holed", 10);
         int intervalSeconds = intArg(args, "--interval-seconds", 15);

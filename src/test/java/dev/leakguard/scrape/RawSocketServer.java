@@ -13,6 +13,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A loopback TCP server whose handler writes whatever bytes a test wants — including things no
@@ -28,6 +29,7 @@ final class RawSocketServer implements AutoCloseable {
     private final ExecutorService threads = Executors.newCachedThreadPool();
     private final Set<Socket> connections = ConcurrentHashMap.newKeySet();
     private final CountDownLatch clientHungUp = new CountDownLatch(1);
+    private final AtomicInteger accepted = new AtomicInteger();
 
     RawSocketServer(Handler handler) throws IOException {
         serverSocket = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
@@ -36,6 +38,11 @@ final class RawSocketServer implements AutoCloseable {
 
     URI uri(String path) {
         return URI.create("http://127.0.0.1:" + serverSocket.getLocalPort() + path);
+    }
+
+    /** Connections accepted so far. */
+    int acceptedConnections() {
+        return accepted.get();
     }
 
     /** Released once a write to the client failed because the client closed the connection. */
@@ -47,6 +54,7 @@ final class RawSocketServer implements AutoCloseable {
         while (!serverSocket.isClosed()) {
             try {
                 Socket socket = serverSocket.accept();
+                accepted.incrementAndGet();
                 connections.add(socket);
                 threads.execute(() -> serve(socket, handler));
             } catch (IOException e) {
@@ -67,14 +75,18 @@ final class RawSocketServer implements AutoCloseable {
         }
     }
 
-    /** Reads the request head, so that answering does not race the client's write. */
-    static void readRequestHead(InputStream in) throws IOException {
+    /**
+     * Reads the request head, so that answering does not race the client's write; false when the client closed
+     * the connection first.
+     */
+    static boolean readRequestHead(InputStream in) throws IOException {
         int matched = 0;
         byte[] terminator = "\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
-        int b;
+        int b = 0;
         while (matched < terminator.length && (b = in.read()) >= 0) {
             matched = b == terminator[matched] ? matched + 1 : (b == '\r' ? 1 : 0);
         }
+        return matched == terminator.length;
     }
 
     static void write(OutputStream out, String text) throws IOException {

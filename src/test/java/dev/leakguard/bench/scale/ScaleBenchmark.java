@@ -2,7 +2,6 @@ package dev.leakguard.bench.scale;
 
 import dev.leakguard.metrics.MicrometerOperatorMetrics;
 import dev.leakguard.operator.LeakguardOperator;
-import dev.leakguard.scrape.JdkHttpTuning;
 import dev.leakguard.time.ScaledClock;
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.ConfigBuilder;
@@ -20,6 +19,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 
 /**
@@ -28,9 +28,9 @@ import java.util.stream.Collectors;
  *
  * <p>Everything that is not the operator runs in child processes, so that this JVM's CPU and heap
  * are the operator's (GC and JIT threads included, which per-thread accounting would miss): the API
- * server ({@link ClusterApi}, fabric8 CRUD mock holding the N pods) and the endpoints
- * ({@link EndpointShard}s, one listening socket per pod). The harness's own threads (main and
- * {@code scale-bench-*}) are measured and subtracted.
+ * server ({@link ClusterApi}, fabric8 CRUD mock holding the N pods), the endpoints
+ * ({@link EndpointShard}s, one listening socket per pod) and, during the warm-up, the bare fetch floor
+ * ({@link BareFetchLoop}). The harness's own threads (main and {@code scale-bench-*}) are measured and subtracted.
  *
  * <pre>
  * mvn -B test-compile exec:exec@bench -Dbench.main=dev.leakguard.bench.scale.ScaleBenchmark \
@@ -44,6 +44,8 @@ import java.util.stream.Collectors;
 public final class ScaleBenchmark {
     static final Duration INTERVAL = Duration.ofSeconds(15);
     private static final int PODS_PER_SHARD = 4000;
+    /** Time between the bare fetch floor's end and the operator's window, for the child to exit. */
+    private static final long BARE_FETCH_STOP_MARGIN_SECONDS = 20;
 
     record Options(List<Integer> pods, double minutes, int warmupSeconds, String window, boolean prometheus, Path out) {
         static Options parse(String[] args) {
@@ -79,7 +81,6 @@ public final class ScaleBenchmark {
     }
 
     public static void main(String[] args) throws Exception {
-        JdkHttpTuning.apply();
         Thread.currentThread().setName("main");
         Options options = Options.parse(args);
         ScaleBenchmark bench = new ScaleBenchmark(options);
@@ -147,7 +148,7 @@ public final class ScaleBenchmark {
                     System.out.println("    Prometheus is not installed (no " + ReferencePrometheus.BINARY + " on the PATH): leakguard is reported alone");
                 }
             }
-            return measure(pods, baselineHeap, api, url, shards, prometheus);
+            return measure(pods, baselineHeap, api, url, shards, bindings, prometheus);
         } finally {
             if (prometheus != null) {
                 prometheus.close();
@@ -159,7 +160,7 @@ public final class ScaleBenchmark {
         }
     }
 
-    private ScaleReport.Run measure(int pods, long baselineHeap, ChildJvm api, String url, List<ChildJvm> shards,
+    private ScaleReport.Run measure(int pods, long baselineHeap, ChildJvm api, String url, List<ChildJvm> shards, Path bindings,
                                     ReferencePrometheus prometheus) throws Exception {
         MicrometerOperatorMetrics metrics = new MicrometerOperatorMetrics("bench");
         try (KubernetesClient client = client(url);
@@ -174,7 +175,9 @@ public final class ScaleBenchmark {
             }
             System.out.printf("    operator watches all %d pods %.1f s after start; warming up %d s%n", pods,
                     (System.nanoTime() - started) / 1e9, INTERVAL.toSeconds() + options.warmupSeconds());
-            Thread.sleep(INTERVAL.toMillis() + options.warmupSeconds() * 1000L);
+            long warmupEnd = System.nanoTime() + TimeUnit.SECONDS.toNanos(INTERVAL.toSeconds() + options.warmupSeconds());
+            ScaleReport.BareFetch bareFetch = bareFetchFloor(pods, bindings, warmupEnd);
+            Thread.sleep(Math.max(0, TimeUnit.NANOSECONDS.toMillis(warmupEnd - System.nanoTime())));
 
             long self = ProcessHandle.current().pid();
             List<Long> generatorPids = new ArrayList<>(shards.stream().map(ChildJvm::pid).toList());
@@ -238,7 +241,41 @@ public final class ScaleBenchmark {
             double prometheusCores = prometheusResult == null ? 0 : prometheusResult.cpuShare();
             ScaleReport.Load load = new ScaleReport.Load(busy, operatorResult.cpuShare(), prometheusCores, generator,
                     Math.max(0, busy - operatorResult.cpuShare() - prometheusCores - generator), ProcStats.loadAverage());
-            return new ScaleReport.Run(pods, shards.size(), wallSeconds, operatorResult, apiResult, spread, prometheusResult, load);
+            return new ScaleReport.Run(pods, shards.size(), wallSeconds, operatorResult, apiResult, spread, prometheusResult, bareFetch, load);
+        }
+    }
+
+    /**
+     * The floor under the operator: {@link BareFetchLoop} in a JVM with the operator's options fetches the same
+     * bodies from the same endpoints at the same rate with the same client, and nothing else. It runs inside the
+     * operator's warm-up (which the operator's figures do not count), next to the operator and Prometheus as in
+     * the window: it warms up first, is measured for the window's length (less when the warm-up is too short for
+     * both), and is gone before the operator's window starts, so it neither shares the endpoints nor the cores
+     * with the operator's measurement. Its CPU is the process's (JIT and GC included), read from /proc.
+     */
+    private ScaleReport.BareFetch bareFetchFloor(int pods, Path bindings, long stopBy) throws Exception {
+        List<String> jvmOptions = ManagementFactory.getRuntimeMXBean().getInputArguments().stream()
+                .filter(option -> option.startsWith("-X")).toList();
+        try (ChildJvm bare = ChildJvm.start("bare-fetch-" + pods, jvmOptions, BareFetchLoop.class,
+                List.of(bindings.toString(), String.valueOf(INTERVAL.toSeconds())), workDir)) {
+            bare.await("READY", Duration.ofMinutes(1));
+            long available = TimeUnit.NANOSECONDS.toSeconds(stopBy - System.nanoTime()) - BARE_FETCH_STOP_MARGIN_SECONDS;
+            long measureSeconds = Math.min(Math.round(options.minutes() * 60), available * 3 / 5);
+            long warmupSeconds = available - measureSeconds;
+            System.out.printf("    bare fetch floor: warming up %d s, measuring %d s%n", warmupSeconds, measureSeconds);
+            Thread.sleep(TimeUnit.SECONDS.toMillis(warmupSeconds));
+            double cpuBefore = ProcStats.cpuSeconds(bare.pid());
+            String[] countBefore = bare.askLine("COUNT", "COUNT", Duration.ofSeconds(30)).split(" ");
+            long start = System.nanoTime();
+            Thread.sleep(TimeUnit.SECONDS.toMillis(measureSeconds));
+            double cpuAfter = ProcStats.cpuSeconds(bare.pid());
+            String[] countAfter = bare.askLine("COUNT", "COUNT", Duration.ofSeconds(30)).split(" ");
+            double seconds = (System.nanoTime() - start) / 1e9;
+            double cpu = cpuAfter - cpuBefore;
+            long fetches = Long.parseLong(countAfter[1]) - Long.parseLong(countBefore[1]);
+            long failed = Long.parseLong(countAfter[2]) - Long.parseLong(countBefore[2]);
+            return new ScaleReport.BareFetch(cpu, cpu / seconds, fetches, fetches / seconds, failed, 1000 * cpu / fetches, seconds,
+                    warmupSeconds);
         }
     }
 

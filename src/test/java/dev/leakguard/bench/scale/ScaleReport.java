@@ -30,7 +30,7 @@ record ScaleReport(ScaleBenchmark.Options options, Machine machine, long baselin
     }
 
     record Run(int pods, int endpointProcesses, double windowSeconds, Operator operator, Api api, Spread spread, Prometheus prometheus,
-               Load load) {
+               BareFetch bareFetch, Load load) {
         String summary() {
             return String.format("%d pods: operator %.3f cores, %.3f CPU s/1000 scrapes, heap %.0f MiB (%.1f KiB/pod), decision p50 %.2f ms "
                             + "p99 %.2f ms, API %.1f req/min beyond events/status, status writes %.2f/min%s",
@@ -38,7 +38,8 @@ record ScaleReport(ScaleBenchmark.Options options, Machine machine, long baselin
                     operator.heapPerPodBytes / 1024, operator.decisionP50Millis, operator.decisionP99Millis,
                     api.otherRequestsPerMinute, api.statusWritesPerMinute,
                     prometheus == null ? "" : String.format("; Prometheus %.3f cores, RSS %.0f MiB", prometheus.cpuShare,
-                            prometheus.rssBytes / MI));
+                            prometheus.rssBytes / MI))
+                    + String.format("; bare fetch floor %.3f cores, %.3f CPU s/1000 fetches", bareFetch.cpuShare, bareFetch.cpuSecondsPer1000Fetches);
         }
     }
 
@@ -95,6 +96,14 @@ record ScaleReport(ScaleBenchmark.Options options, Machine machine, long baselin
                       long maxRssBytes, double targetsUp, double meanScrapeMillis) {
     }
 
+    /**
+     * The same client fetching the same bodies at the same rate and nothing else (BareFetchLoop), measured for
+     * {@code windowSeconds} during the operator's warm-up after {@code warmupSeconds} of its own.
+     */
+    record BareFetch(double cpuSeconds, double cpuShare, long fetches, double fetchesPerSecond, long failed,
+                     double cpuSecondsPer1000Fetches, double windowSeconds, long warmupSeconds) {
+    }
+
     /** Cores busy on the machine during the window, and whose. */
     record Load(double machineBusyCores, double operatorCores, double prometheusCores, double loadGeneratorCores, double otherCores,
                 String loadAverage) {
@@ -148,6 +157,11 @@ record ScaleReport(ScaleBenchmark.Options options, Machine machine, long baselin
         } else {
             md.append("\nPrometheus was not run (no ").append(ReferencePrometheus.BINARY).append(" on the PATH, or --no-prometheus).\n");
         }
+        row(md, "bare fetch floor CPU (share of one core)", r -> f3(r.bareFetch().cpuShare()));
+        row(md, "bare fetch floor CPU s per 1,000 fetches", r -> f3(r.bareFetch().cpuSecondsPer1000Fetches()));
+        row(md, "bare fetch floor: fetches/s (failed), measured / own warm-up", r -> String.format("%.1f (%d), %.0f s / %d s",
+                r.bareFetch().fetchesPerSecond(), r.bareFetch().failed(), r.bareFetch().windowSeconds(), r.bareFetch().warmupSeconds()));
+        row(md, "operator CPU / bare fetch floor", r -> String.format("%.2f", r.operator().cpuShare() / r.bareFetch().cpuShare()));
         row(md, "machine busy cores: all / operator / Prometheus / load generator / others", r -> String.format("%.2f / %.2f / %.2f / %.2f / %.2f",
                 r.load().machineBusyCores(), r.load().operatorCores(), r.load().prometheusCores(), r.load().loadGeneratorCores(),
                 r.load().otherCores()));

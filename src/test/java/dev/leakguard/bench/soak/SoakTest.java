@@ -11,7 +11,6 @@ import dev.leakguard.faults.FaultInjectingDispatcher;
 import dev.leakguard.faults.HostileEndpoint;
 import dev.leakguard.metrics.MicrometerOperatorMetrics;
 import dev.leakguard.operator.LeakguardOperator;
-import dev.leakguard.scrape.JdkHttpTuning;
 import dev.leakguard.testing.TestPods;
 import dev.leakguard.time.ScaledClock;
 import io.fabric8.kubernetes.api.model.Event;
@@ -163,7 +162,6 @@ public class SoakTest {
     }
 
     public static void main(String[] args) throws Exception {
-        JdkHttpTuning.apply();
         double minutes = 10;
         for (int i = 0; i < args.length; i++) {
             if (args[i].equals("--minutes") && i + 1 < args.length) {
