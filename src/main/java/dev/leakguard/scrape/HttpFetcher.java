@@ -1,5 +1,6 @@
 package dev.leakguard.scrape;
 
+import dev.leakguard.Main;
 import dev.leakguard.policy.Durations;
 import dev.leakguard.scrape.FetchResult.ErrorResponse;
 import dev.leakguard.scrape.FetchResult.Failure;
@@ -87,6 +88,8 @@ import javax.net.ssl.SSLException;
 public final class HttpFetcher implements AutoCloseable {
 
     /** Prefers OpenMetrics, accepts the 0.0.4 text format, and anything else (profiles, dumps). */
+    /** Names leakguard in the pods' access logs and in a kube-rbac-proxy's, as Prometheus names itself. */
+    static final String USER_AGENT = "leakguard/" + Main.version();
     public static final String ACCEPT =
             "application/openmetrics-text;version=1.0.0;q=0.5,text/plain;version=0.0.4;q=0.4,*/*;q=0.1";
     /** The shipped ClusterRole and binding that let the operator's ServiceAccount past kube-rbac-proxy's default check. */
@@ -566,6 +569,7 @@ public final class HttpFetcher implements AutoCloseable {
             headers.set(HttpHeaderNames.HOST, next.uri.getRawAuthority());
             headers.set(HttpHeaderNames.ACCEPT, ACCEPT);
             headers.set(HttpHeaderNames.ACCEPT_ENCODING, "gzip");
+            headers.set(HttpHeaderNames.USER_AGENT, USER_AGENT);
             if (next.access.bearerToken() != null) {
                 headers.set(HttpHeaderNames.AUTHORIZATION, "Bearer " + next.access.bearerToken());
             }

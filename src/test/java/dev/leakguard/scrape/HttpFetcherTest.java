@@ -92,6 +92,7 @@ class HttpFetcherTest {
         assertThat(request.getHeaders().get("Accept")).isEqualTo(
                 "application/openmetrics-text;version=1.0.0;q=0.5,text/plain;version=0.0.4;q=0.4,*/*;q=0.1");
         assertThat(request.getHeaders().get("Accept-Encoding")).isEqualTo("gzip");
+        assertThat(request.getHeaders().get("User-Agent")).startsWith("leakguard/");
     }
 
     @Test
