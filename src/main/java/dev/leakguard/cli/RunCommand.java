@@ -104,12 +104,14 @@ public final class RunCommand implements Callable<Integer> {
         Duration saveEvery;
         Duration lease;
         PodMetrics podSeries;
+        LeakguardOperator.Settings.Builder settings = LeakguardOperator.Settings.builder();
         try {
             prometheusLabels = new PrometheusPodLabels(prometheusPodLabel, prometheusNamespaceLabel);
             prometheusServers = PrometheusUrlAllowList.of(prometheusUrl, allowedPrometheusUrls == null ? List.of() : allowedPrometheusUrls);
             saveEvery = positive("--save-samples-every", saveSamplesEvery);
             lease = positive("--lease-duration", leaseDuration);
             podSeries = PodMetrics.parse(podMetrics);
+            settings.shards(shards);
         } catch (IllegalArgumentException e) {
             System.err.println("leakguard: " + e.getMessage());
             return 2;
@@ -135,18 +137,13 @@ public final class RunCommand implements Callable<Integer> {
         } else if (System.getenv("LEAKGUARD_NAMESPACES") != null && !System.getenv("LEAKGUARD_NAMESPACES").isBlank()) {
             Arrays.stream(System.getenv("LEAKGUARD_NAMESPACES").split(",")).map(String::trim).filter(s -> !s.isEmpty()).forEach(watched::add);
         }
-        LeakguardOperator.Settings.Builder settings = LeakguardOperator.Settings.builder()
-                .namespaces(watched)
+        settings.namespaces(watched)
                 .maxRestartsPerHour(maxRestartsPerHour)
                 .prometheusServers(prometheusServers)
                 .prometheusLabels(prometheusLabels)
                 .saveSamplesEvery(saveEvery)
                 .leaseDuration(lease)
                 .podMetrics(podSeries);
-        if (shards < 1) {
-            System.err.println("leakguard: --shards must be 1 or more, got " + shards);
-            return 2;
-        }
         if (leaderElection || shards > 1) {
             String flag = shards > 1 ? "--shards" : "--leader-election";
             String leaseNs = leaseNamespace != null ? leaseNamespace : System.getenv("POD_NAMESPACE");
@@ -159,7 +156,7 @@ public final class RunCommand implements Callable<Integer> {
                 System.err.println("leakguard: --shards needs env HOSTNAME (the pod's name) to tell the replicas apart");
                 return 2;
             }
-            settings.leaderElection(leaseNs, identity, true).shards(shards);
+            settings.leaderElection(leaseNs, identity, true);
         }
         MicrometerOperatorMetrics metrics = new MicrometerOperatorMetrics(Main.version());
         KubernetesClient client = new KubernetesClientBuilder().withConfig(config).build();

@@ -33,6 +33,16 @@ public final class PodAnnotations {
         return verdict.name().toLowerCase(Locale.ROOT);
     }
 
+    /** The verdict a {@link #VERDICT} annotation names; null when it names none (absent or written by someone else). */
+    public static Verdict verdictOf(String label) {
+        for (Verdict verdict : Verdict.values()) {
+            if (verdictLabel(verdict).equals(label)) {
+                return verdict;
+            }
+        }
+        return null;
+    }
+
     /** The three annotations describing an assessment: verdict, seconds to limit (+Inf when none), growth. */
     public static Map<String, String> describe(Verdict effective, Assessment assessment) {
         Map<String, String> values = new LinkedHashMap<>();
@@ -81,6 +91,18 @@ public final class PodAnnotations {
 
     private static final Set<String> QUIET_VERDICTS =
             Set.of(verdictLabel(Verdict.HEALTHY), verdictLabel(Verdict.INSUFFICIENT_DATA), verdictLabel(Verdict.UNKNOWN));
+
+    /** What a {@link #SECONDS_TO_LIMIT} annotation says, read back; +Inf when it is absent or unreadable, as when none was predicted. */
+    public static double secondsToLimitOf(String text) {
+        if (text == null) {
+            return Double.POSITIVE_INFINITY;
+        }
+        try {
+            return Double.parseDouble(text.replace("+Inf", "Infinity"));
+        } catch (NumberFormatException e) {
+            return Double.POSITIVE_INFINITY;
+        }
+    }
 
     /** Two significant figures: 8412 → 8400, 73 → 73; a countdown then changes a few times, not every scrape. */
     static String roundedSeconds(double seconds) {

@@ -130,32 +130,17 @@ final class StatusBuilder {
      * the seconds to the limit, so that the replica writing the policy's status counts it and ranks it. A pod
      * its holder has not annotated has nothing to report: it counts as watched and healthy.
      */
-    static PodView judgedElsewhere(ScrapeTarget target, Map<String, String> annotations, int shard) {
-        String label = annotations == null ? null : annotations.get(PodAnnotations.VERDICT);
-        Verdict verdict = Verdict.HEALTHY;
-        for (Verdict v : Verdict.values()) {
-            if (PodAnnotations.verdictLabel(v).equals(label)) {
-                verdict = v;
-            }
-        }
-        double seconds = parseSeconds(annotations == null ? null : annotations.get(PodAnnotations.SECONDS_TO_LIMIT));
-        String growth = annotations == null ? null : annotations.get(PodAnnotations.MEMORY_GROWTH);
+    static PodView judgedElsewhere(ScrapeTarget target, Map<String, String> podAnnotations, int shard) {
+        Map<String, String> annotations = podAnnotations == null ? Map.of() : podAnnotations;
+        Verdict annotated = PodAnnotations.verdictOf(annotations.get(PodAnnotations.VERDICT));
+        Verdict verdict = annotated == null ? Verdict.HEALTHY : annotated;
+        double seconds = PodAnnotations.secondsToLimitOf(annotations.get(PodAnnotations.SECONDS_TO_LIMIT));
+        String growth = annotations.get(PodAnnotations.MEMORY_GROWTH);
         String reason = "judged by the replica holding shard " + shard + (growth == null ? "" : "; memory growth " + growth);
         Assessment assessment = new Assessment(verdict, Double.NaN, target.memoryLimitBytes(), Double.NaN, Double.NaN, Double.NaN,
                 seconds, seconds, Double.NaN, Double.NaN, 0, reason);
         return new PodView(target.pod(), verdict, assessment, verdict == Verdict.UNKNOWN ? reason : null, List.of(), null,
-                annotations == null ? null : annotations.get(PodAnnotations.EVIDENCE), target.limitSource(), target.workload());
-    }
-
-    private static double parseSeconds(String text) {
-        if (text == null) {
-            return Double.POSITIVE_INFINITY;
-        }
-        try {
-            return Double.parseDouble(text.replace("+Inf", "Infinity"));
-        } catch (NumberFormatException e) {
-            return Double.POSITIVE_INFINITY;
-        }
+                annotations.get(PodAnnotations.EVIDENCE), target.limitSource(), target.workload());
     }
 
     private static PodRisk risk(PodView view) {
