@@ -33,23 +33,25 @@ final class TrendJudge {
 
     /**
      * The verdict after {@code sample}, which is in the open bucket of {@code buckets}.
-     * {@code restart} prefixes the reason when this sample started a new series.
+     * {@code restart} prefixes the reason when this sample started a new series. {@code burstExcursion}
+     * is the highest excursion of the peaks above the long view's floor line seen in the series.
      */
     Assessment judge(Sample sample, FloorFit fit, BucketRing buckets, FloorFit longFit, BucketRing longView, int samples,
-                     String restart) {
+                     String restart, double burstExcursion) {
         // The long view is a second opinion: it can raise the verdict (a slow or burst-ridden leak
         // the window cannot resolve), never lower one the window reached on its own evidence.
         double zNeeded = fit.corroborated() ? Z_MEMORY_CORROBORATED : Z_MEMORY;
-        Assessment window = judgeWindow(sample, fit, buckets, samples, restart, zNeeded);
+        double burstHeadroom = headroomBelowBursts(sample, longFit, longView, zNeeded, burstExcursion);
+        Assessment window = judgeWindow(sample, fit, buckets, samples, restart, zNeeded, burstHeadroom);
         if (window.verdict() == Verdict.LEAKING || !steadyOverLongView(fit, longFit, zNeeded, sample.memoryBytes())) {
             return window;
         }
-        Assessment longer = judgeLongView(sample, fit, longFit, longView, samples, restart);
+        Assessment longer = judgeLongView(sample, fit, longFit, longView, samples, restart, burstHeadroom);
         return longer.verdict() == Verdict.LEAKING || window.verdict() == Verdict.HEALTHY ? longer : window;
     }
 
     private Assessment judgeLongView(Sample sample, FloorFit fit, FloorFit longFit, BucketRing longView, int samples,
-                                     String restart) {
+                                     String restart, double burstHeadroom) {
         Judgement judgement = new Judgement(settings, sample, samples, restart);
         TrendLine longTrend = longFit.whole();
         judgement.fit(longTrend.slope(), fit.threadsKnown() ? fit.threads().slope() : Double.NaN, longFit.fitQuality(),
@@ -60,11 +62,11 @@ final class TrendJudge {
             return judgement.notApproaching(Verdict.SUSPECT, "; no memory limit known");
         }
         double xLong = longView.secondsSinceOrigin(sample.timestampMillis());
-        return project(judgement, longFit, longView, longTrend, longTrend, xLong, Double.NEGATIVE_INFINITY);
+        return project(judgement, longFit, longView, longTrend, longTrend, xLong, Double.NEGATIVE_INFINITY, burstHeadroom);
     }
 
     private Assessment judgeWindow(Sample sample, FloorFit fit, BucketRing buckets, int samples, String restart,
-                                   double zNeeded) {
+                                   double zNeeded, double burstHeadroom) {
         Judgement judgement = new Judgement(settings, sample, samples, restart);
         double xNow = buckets.secondsSinceOrigin(sample.timestampMillis());
         boolean shifted = fit.levelShift() && !fit.threadsSteady();
@@ -88,7 +90,8 @@ final class TrendJudge {
             if (!settings.limitKnown()) {
                 return judgement.notApproaching(Verdict.SUSPECT, "; no memory limit known");
             }
-            return project(judgement, fit, buckets, fit.aroundShift(), fit.aroundShift(), xNow, fit.afterShiftX());
+            return project(judgement, fit, buckets, fit.aroundShift(), fit.aroundShift(), xNow, fit.afterShiftX(),
+                    burstHeadroom);
         }
         TrendLine earlier = fit.earlier();
         TrendLine recent = fit.recent();
@@ -109,7 +112,7 @@ final class TrendJudge {
         if (!settings.limitKnown()) {
             return judgement.growth(projected.slope()).notApproaching(Verdict.SUSPECT, "; no memory limit known");
         }
-        return project(judgement, fit, buckets, projected, fit.whole(), xNow, Double.NEGATIVE_INFINITY);
+        return project(judgement, fit, buckets, projected, fit.whole(), xNow, Double.NEGATIVE_INFINITY, burstHeadroom);
     }
 
     /**
@@ -121,12 +124,15 @@ final class TrendJudge {
      * half, which is biased towards the steeper). On the benchmark's tuning seed, at the action, the
      * highest excursion predicted 0.42 of the time really left at the median, this estimate 1.10.
      * The pessimistic bound divides the highest excursion's headroom by the upper end of Sen's interval.
+     * {@code burstHeadroom} caps the headroom when the series has seen bursts higher than the window
+     * holds ({@link #headroomBelowBursts}).
      */
     private Assessment project(Judgement judgement, FloorFit fit, BucketRing buckets, TrendLine line,
-                               TrendLine typical, double xNow, double fromX) {
+                               TrendLine typical, double xNow, double fromX, double burstHeadroom) {
         double openExcursion = buckets.openPeak() - line.at(buckets.centreSeconds(buckets.openIndex()));
         double floorNow = line.at(xNow);
-        double headroom = settings.memoryLimitBytes() - floorNow - fit.peakAbove(line, fromX, openExcursion);
+        double peakHeadroom = settings.memoryLimitBytes() - floorNow - fit.peakAbove(line, fromX, openExcursion);
+        double headroom = Math.min(burstHeadroom, peakHeadroom);
         double highestPeakSeconds = Math.max(0, headroom / line.slope());
         double secondsToLimitLower = Math.max(0, headroom / Math.max(line.upper(), line.slope()));
         double typicalHeadroom = settings.memoryLimitBytes() - floorNow
@@ -134,7 +140,8 @@ final class TrendJudge {
         double secondsToLimit = Math.max(highestPeakSeconds, typicalHeadroom / typical.slope());
         Verdict verdict = highestPeakSeconds <= horizonSeconds ? Verdict.LEAKING : Verdict.SUSPECT;
         return judgement.growth(line.slope()).verdict(verdict, secondsToLimit, secondsToLimitLower,
-                "; peaks reach the limit in ~" + Format.duration(secondsToLimit) + " (the highest in ~"
+                "; peaks reach the limit in ~" + Format.duration(secondsToLimit)
+                        + (burstHeadroom < peakHeadroom ? " (the highest burst seen so far in ~" : " (the highest in ~")
                         + Format.duration(highestPeakSeconds) + ")");
     }
 
@@ -175,19 +182,41 @@ final class TrendJudge {
      * latest window does not contradict it (the upper end of its slope interval reaches the long slope).
      */
     private boolean steadyOverLongView(FloorFit fit, FloorFit longFit, double zNeeded, double memoryNow) {
-        if (longFit == null || !longFit.enough()) {
-            return false;
-        }
-        if (longFit.levelShift() && !longFit.threadsSteady()) {
+        if (!risesOverLongView(longFit, zNeeded, memoryNow) || longFit.levelShift() && !longFit.threadsSteady()) {
             return false;
         }
         TrendLine longTrend = longFit.whole();
+        return longFit.recent().risesAt(Z_HALF) && fit.whole().slope() > 0 && fit.whole().upper() >= longTrend.slope();
+    }
+
+    /**
+     * Over several windows the floor rises significantly, by a practically relevant amount, and its
+     * recent half has not slowed down (bursts and level shifts allowed).
+     */
+    private boolean risesOverLongView(FloorFit longFit, double zNeeded, double memoryNow) {
+        if (longFit == null || !longFit.enough()) {
+            return false;
+        }
         TrendLine earlier = longFit.earlier();
         TrendLine recent = longFit.recent();
         boolean decelerating = recent.slope() < DECELERATION_RATIO * earlier.slope() && recent.upper() < earlier.slope();
-        return longTrend.risesAt(zNeeded) && practicallySignificant(longTrend.slope(), memoryNow)
-                && recent.risesAt(Z_HALF) && !decelerating
-                && fit.whole().slope() > 0 && fit.whole().upper() >= longTrend.slope();
+        return longFit.whole().risesAt(zNeeded) && practicallySignificant(longFit.whole().slope(), memoryNow) && !decelerating;
+    }
+
+    /**
+     * The headroom left above the long view's floor line now once the highest burst the series has
+     * seen comes on top of it (round 6). Under traffic bursts a slow leak is OOM-killed by a burst
+     * higher than any in the window, at a floor of 65–80 % of the limit; the window's highest peak
+     * cannot foresee it, the series' highest burst does. Only while the floor rises over the long
+     * view: without a leak, a burst seen once is no reason to act. +∞ otherwise.
+     */
+    private double headroomBelowBursts(Sample sample, FloorFit longFit, BucketRing longView, double zNeeded,
+                                       double burstExcursion) {
+        if (!settings.limitKnown() || !risesOverLongView(longFit, zNeeded, sample.memoryBytes())) {
+            return Double.POSITIVE_INFINITY;
+        }
+        double floorNow = longFit.whole().at(longView.secondsSinceOrigin(sample.timestampMillis()));
+        return settings.memoryLimitBytes() - floorNow - burstExcursion;
     }
 
     /** The peak excursion above {@code line}, the open bucket's included. */
