@@ -39,11 +39,18 @@ final class TrendJudge {
     Assessment judge(Sample sample, FloorFit fit, BucketRing buckets, FloorFit longFit, BucketRing longView, int samples,
                      String restart, double burstExcursion) {
         // The long view is a second opinion: it can raise the verdict (a slow or burst-ridden leak
-        // the window cannot resolve), never lower one the window reached on its own evidence.
+        // the window cannot resolve), never lower one the window reached on its own evidence. It is
+        // asked when it rises steadily, or when the window's floor rises clearly too and the highest
+        // burst of the series on top of the long view's floor reaches the limit within the horizon.
         double zNeeded = fit.corroborated() ? Z_MEMORY_CORROBORATED : Z_MEMORY;
         double burstHeadroom = headroomBelowBursts(sample, longFit, longView, zNeeded, burstExcursion);
         Assessment window = judgeWindow(sample, fit, buckets, samples, restart, zNeeded, burstHeadroom);
-        if (window.verdict() == Verdict.LEAKING || !steadyOverLongView(fit, longFit, zNeeded, sample.memoryBytes())) {
+        if (window.verdict() == Verdict.LEAKING) {
+            return window;
+        }
+        boolean burstReaches = Double.isFinite(burstHeadroom)
+                && burstHeadroom <= horizonSeconds * longFit.whole().slope() && windowTrend(fit).risesAt(zNeeded);
+        if (!burstReaches && !steadyOverLongView(fit, longFit, zNeeded, sample.memoryBytes())) {
             return window;
         }
         Assessment longer = judgeLongView(sample, fit, longFit, longView, samples, restart, burstHeadroom);
@@ -70,7 +77,7 @@ final class TrendJudge {
         Judgement judgement = new Judgement(settings, sample, samples, restart);
         double xNow = buckets.secondsSinceOrigin(sample.timestampMillis());
         boolean shifted = fit.levelShift() && !fit.threadsSteady();
-        TrendLine trend = shifted ? fit.aroundShift() : fit.whole();
+        TrendLine trend = windowTrend(fit);
         double significance = RobustStatistics.normalCdf(trend.z());
         double threadGrowth = fit.threadsKnown() ? fit.threads().slope() : Double.NaN;
         boolean memoryEvidence = trend.risesAt(zNeeded) && practicallySignificant(trend.slope(), sample.memoryBytes());
@@ -176,17 +183,20 @@ final class TrendJudge {
                 ", slowing, but peaks still reach the limit in ~" + Format.duration(secondsToLimit));
     }
 
+    /** The window's floor trend: beside a level shift when there is one (and threads do not rise steadily). */
+    private static TrendLine windowTrend(FloorFit fit) {
+        return fit.levelShift() && !fit.threadsSteady() ? fit.aroundShift() : fit.whole();
+    }
+
     /**
      * A slow leak whose rise over one window drowns in noise: over several windows the floor rises
-     * significantly and without a level shift, its recent half still rises as fast, and the
-     * latest window does not contradict it (the upper end of its slope interval reaches the long slope).
+     * significantly, its recent half still rises as fast, and the latest window does not contradict
+     * it (the upper end of its slope interval reaches the long slope). Since round 6 a level shift in
+     * the long view no longer vetoes it: over four windows a leak under traffic always has some.
      */
     private boolean steadyOverLongView(FloorFit fit, FloorFit longFit, double zNeeded, double memoryNow) {
-        if (!risesOverLongView(longFit, zNeeded, memoryNow) || longFit.levelShift() && !longFit.threadsSteady()) {
-            return false;
-        }
-        TrendLine longTrend = longFit.whole();
-        return longFit.recent().risesAt(Z_HALF) && fit.whole().slope() > 0 && fit.whole().upper() >= longTrend.slope();
+        return risesOverLongView(longFit, zNeeded, memoryNow) && longFit.recent().risesAt(Z_HALF)
+                && fit.whole().slope() > 0 && fit.whole().upper() >= longFit.whole().slope();
     }
 
     /**
@@ -200,7 +210,8 @@ final class TrendJudge {
         TrendLine earlier = longFit.earlier();
         TrendLine recent = longFit.recent();
         boolean decelerating = recent.slope() < DECELERATION_RATIO * earlier.slope() && recent.upper() < earlier.slope();
-        return longFit.whole().risesAt(zNeeded) && practicallySignificant(longFit.whole().slope(), memoryNow) && !decelerating;
+        TrendLine longTrend = longFit.whole();
+        return longTrend.risesAt(zNeeded) && practicallySignificant(longTrend.slope(), memoryNow) && !decelerating;
     }
 
     /**
