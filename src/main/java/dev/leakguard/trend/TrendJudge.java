@@ -16,7 +16,8 @@ final class TrendJudge {
     static final double Z_MEMORY_CORROBORATED = 1.645;
     /** One-sided α = 10 % for the recent half of the window, which has half the points. */
     static final double Z_HALF = 1.282;
-    static final double DECELERATION_RATIO = 0.7;
+    /** A recent half growing less than this share of the earlier one is slowing down (0.7 until round 6). */
+    static final double DECELERATION_RATIO = 0.8;
     /** Practical significance for memory: the floor must rise by 2 % of the limit over one window. */
     static final double MIN_MEMORY_RISE_FRACTION = 0.02;
 
