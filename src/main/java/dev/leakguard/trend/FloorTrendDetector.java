@@ -161,7 +161,7 @@ final class FloorTrendDetector implements LeakDetector {
 
     /** Bytes this detector keeps: the ring, the fitter's scratch space, the latest fit and its own objects. */
     long retainedBytes() {
-        long objects = 160 + 48 + 64; // the detector, the reset detector and the fitter
+        long objects = 168 + 48 + 64; // the detector, the reset detector and the fitter
         return buckets.retainedBytes() + longView.retainedBytes() + fitter.retainedBytes() + judge.retainedBytes()
                 + 2 * FloorFit.retainedBytes(buckets.bucketsPerWindow()) + objects;
     }

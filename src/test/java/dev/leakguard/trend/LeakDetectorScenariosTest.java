@@ -55,7 +55,15 @@ class LeakDetectorScenariosTest {
                 Arguments.of(new Scenario("flat with lost scrapes", 6, constant(0.6), 0.2, 60, constant(40), 0.3)),
                 // A burst lifts the floor by 30 % of the limit within minutes, holds 40 minutes, falls back.
                 Arguments.of(new Scenario("traffic burst close to the limit", 5, t -> 0.45 + burst(t, 5400, 2400, 0.3, 60),
-                        0.1, 60, t -> 40 + 40 * burst(t, 5400, 2400, 0.3, 60), 0)));
+                        0.1, 60, t -> 40 + 40 * burst(t, 5400, 2400, 0.3, 60), 0)),
+                Arguments.of(new Scenario("recurring traffic bursts, no leak", 8, t -> 0.45 + recurringBursts(t), 0.05, 60,
+                        t -> 40 + 40 * recurringBursts(t), 0)));
+    }
+
+    /** Bursts of 25 % of the limit, 15 minutes long, every 100 minutes from the first hour on. */
+    private static double recurringBursts(double t) {
+        // Each burst has decayed to nothing (time constant 1 minute) long before the next one starts.
+        return t < 3600 ? 0 : burst((t - 3600) % 6000, 0, 900, 0.25, 60);
     }
 
     /** A level shift of the given height starting at {@code start}, rising and falling with time constant tau. */
@@ -186,6 +194,33 @@ class LeakDetectorScenariosTest {
         assertThat(first.reason()).contains("over the last 2h");
         assertThat(firstReach(slow) - firstAt).as("lead time").isGreaterThan(SETTINGS.horizon().toMillis() * 0.5);
         assertThat(first.memoryGrowthBytesPerSecond() * 3600 / LIMIT).as("growth per hour").isBetween(0.04, 0.06);
+    }
+
+    @Test
+    void aSlowLeakUnderBurstsIsActedOnBeforeTheBurstThatReachesTheLimit() {
+        // The floor rises 7 % of the limit per hour; every 100 minutes a burst adds 25 % for 15 minutes. The
+        // burst at 6.1 h reaches the limit; between bursts the window holds only the 5 % sawtooth, so its own
+        // peaks put the limit hours away. The highest burst of the series, on top of the floor, does not.
+        Scenario leak = new Scenario("slow leak under bursts", 8, t -> 0.3 + 0.07 * t / 3600 + recurringBursts(t), 0.05,
+                60, t -> 40 + 40 * recurringBursts(t), 0);
+        LeakDetector detector = LeakDetectors.create(SETTINGS);
+        Assessment first = null;
+        long firstAt = -1;
+        for (Sample sample : leak.samples(3)) {
+            if (sample.memoryBytes() >= LIMIT) {
+                break;
+            }
+            Assessment assessment = detector.observe(sample);
+            if (first == null && assessment.verdict() == Verdict.LEAKING) {
+                first = assessment;
+                firstAt = sample.timestampMillis();
+            }
+        }
+        double lastBurstStart = (3600 + 3 * 6000) * 1000.0;
+        assertThat(firstReach(leak)).as("the limit is reached in the fourth burst").isGreaterThan(lastBurstStart);
+        assertThat(first).isNotNull();
+        assertThat(firstAt).as("acted on before the burst that reaches the limit").isLessThan((long) lastBurstStart);
+        assertThat(first.reason()).contains("the highest burst seen so far");
     }
 
     @Test
