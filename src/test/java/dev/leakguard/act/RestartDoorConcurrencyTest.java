@@ -108,7 +108,8 @@ class RestartDoorConcurrencyTest {
         };
         Clock clock = RestartCluster.frozenClock(Duration.ZERO);
         EventRecorder events = new EventRecorder(cluster.client, clock, metrics, "leakguard", "test-host");
-        RestartDoor door = new RestartDoor(new WorkloadFacts(cluster.client), racing, new Disruptor(cluster.client), events, metrics,
+        RestartDoor door = new RestartDoor(new WorkloadFacts(cluster.client), racing, cluster.operatorLedger(racing, clock),
+                new Disruptor(cluster.client), events, metrics,
                 clock, 100);
 
         RestartOutcome outcome = door.requestRestart(RestartCluster.resolved(policy, ONE_AT_A_TIME),
