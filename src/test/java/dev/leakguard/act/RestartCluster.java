@@ -122,13 +122,19 @@ public final class RestartCluster implements AutoCloseable {
     /** The restart door and OOM-kill tracker as a fresh operator instance would build them, on a clock frozen at {@code START + offset}. */
     public Door door(TestingMetrics metrics, Duration offset, int operatorCap) {
         Clock clock = frozenClock(offset);
-        EventRecorder events = new EventRecorder(client, clock, metrics, "leakguard", "test-host");
-        recorders.add(events);
+        EventRecorder events = eventRecorder(clock, metrics);
         LedgerStore ledgers = new AnnotationLedgerStore(client);
         OomKillTracker oomKills = new OomKillTracker(ledgers, events, metrics);
         trackers.add(oomKills);
         return new Door(new RestartDoor(new WorkloadFacts(client), ledgers, operatorLedger(ledgers, clock), new Disruptor(client), events,
                 metrics, clock, operatorCap), oomKills, ledgers);
+    }
+
+    /** An event recorder as the operator's, closed with the cluster. */
+    public EventRecorder eventRecorder(Clock clock, TestingMetrics metrics) {
+        EventRecorder events = new EventRecorder(client, clock, metrics, "leakguard", "test-host");
+        recorders.add(events);
+        return events;
     }
 
     /** The operator-wide ledger as replicas with leader election keep it: one Lease, which every door built here shares. */

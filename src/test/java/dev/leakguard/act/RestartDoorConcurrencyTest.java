@@ -6,15 +6,19 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.leakguard.api.LeakPolicy;
 import dev.leakguard.decide.EventReason;
 import dev.leakguard.decide.LedgerEntry;
+import dev.leakguard.decide.OperatorLedger;
+import dev.leakguard.decide.PodAnnotations;
 import dev.leakguard.decide.RestartLedger;
 import dev.leakguard.decide.RestartLoopRule;
 import dev.leakguard.decide.RestartOutcome;
 import dev.leakguard.decide.RestartSettings;
 import dev.leakguard.decide.RestartStrategy;
 import dev.leakguard.engine.PolicyRef;
+import dev.leakguard.kube.Refs;
 import dev.leakguard.policy.ActionType;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.apps.ReplicaSet;
+import io.fabric8.kubernetes.client.KubernetesClientException;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Map;
@@ -120,5 +124,86 @@ class RestartDoorConcurrencyTest {
         assertThat(outcome.rule()).isEqualTo("max-concurrent");
         assertThat(cluster.requests("create", "pods", "eviction", null)).isZero();
         assertThat(racing.score(cluster.reread(policy)).restarts()).as("only the other writer's restart is recorded").isEqualTo(1);
+    }
+
+    /**
+     * Two replicas deciding for two different policies write two different policy ledgers, so neither conflicts there:
+     * the other replica takes the operator's last slot after this door decided on its (older) copy of the operator-wide
+     * ledger. The door's slot is taken on the ledger as stored, so it is refused with the operator-budget reason, gives
+     * its policy entry back and starts nothing.
+     */
+    @Test
+    void anotherReplicaTakingTheLastOperatorSlotFirstBlocksTheRestartAndItsPolicyEntryIsGivenBack() {
+        cluster.deployment("web", 3, "RollingUpdate", "1");
+        LeakPolicy policy = cluster.policy("web-leaks", ActionType.Evict, false, 1, "0m", 10);
+        Clock clock = RestartCluster.frozenClock(Duration.ZERO);
+        AnnotationLedgerStore ledgers = new AnnotationLedgerStore(cluster.client);
+        OperatorLedgerStore stored = cluster.operatorLedger(ledgers, clock);
+        OperatorLedgerStore otherReplica = cluster.operatorLedger(new AnnotationLedgerStore(cluster.client), clock);
+        OperatorLedger.Start othersRestart = new OperatorLedger.Start("other-policy-uid", "other-pod-uid",
+                RestartCluster.START.toEpochMilli(), false);
+        AtomicBoolean raced = new AtomicBoolean();
+        OperatorLedgerStore racing = new OperatorLedgerStore() {
+            @Override
+            public OperatorLedger update(UnaryOperator<OperatorLedger> change) {
+                if (raced.compareAndSet(false, true)) {
+                    otherReplica.update(l -> l.reserve(othersRestart, 1).ledger());
+                }
+                return stored.update(change);
+            }
+
+            @Override
+            public OperatorLedger known() {
+                return stored.known();
+            }
+        };
+
+        RestartOutcome outcome = request(doorWith(ledgers, racing, clock, 1), policy);
+
+        assertThat(raced).as("the slot was taken on the stored ledger, after deciding").isTrue();
+        assertThat(outcome.result()).isEqualTo(RestartOutcome.Result.blocked);
+        assertThat(outcome.rule()).isEqualTo("operator-budget");
+        assertThat(outcome.message()).contains("1 restart(s) operator-wide in the last hour, the operator cap is 1");
+        assertThat(cluster.requests("create", "pods", "eviction", null)).isZero();
+        assertThat(cluster.pod("web-0").getMetadata().getAnnotations()).doesNotContainKey(PodAnnotations.RESTART_REQUESTED_AT);
+        assertThat(ledgers.update(Refs.policyRef(policy), l -> l).after().entries()).as("the policy entry given back").isEmpty();
+        assertThat(stored.update(UnaryOperator.identity()).starts()).containsExactly(othersRestart);
+    }
+
+    /** The policy's ledger recorded the restart but its operator-wide slot could not be written: nothing starts, the entry goes. */
+    @Test
+    void aFailedOperatorLedgerWriteStartsNothingAndGivesThePolicyEntryBack() {
+        cluster.deployment("web", 3, "RollingUpdate", "1");
+        LeakPolicy policy = cluster.policy("web-leaks", ActionType.Evict, false, 1, "0m", 10);
+        Clock clock = RestartCluster.frozenClock(Duration.ZERO);
+        AnnotationLedgerStore ledgers = new AnnotationLedgerStore(cluster.client);
+        OperatorLedgerStore unwritable = new OperatorLedgerStore() {
+            @Override
+            public OperatorLedger update(UnaryOperator<OperatorLedger> change) {
+                throw new KubernetesClientException("the server is currently unable to handle the request", 503, null);
+            }
+
+            @Override
+            public OperatorLedger known() {
+                return OperatorLedger.EMPTY;
+            }
+        };
+
+        RestartOutcome outcome = request(doorWith(ledgers, unwritable, clock, 100), policy);
+
+        assertThat(outcome.result()).isEqualTo(RestartOutcome.Result.failed);
+        assertThat(outcome.message()).contains("could not record the restart in the operator-wide ledger");
+        assertThat(cluster.requests("create", "pods", "eviction", null)).isZero();
+        assertThat(cluster.pod("web-0").getMetadata().getAnnotations()).doesNotContainKey(PodAnnotations.RESTART_REQUESTED_AT);
+        assertThat(ledgers.update(Refs.policyRef(policy), l -> l).after().entries()).as("the policy entry given back").isEmpty();
+    }
+
+    private RestartDoor doorWith(LedgerStore ledgers, OperatorLedgerStore operatorLedger, Clock clock, int operatorCap) {
+        return new RestartDoor(new WorkloadFacts(cluster.client), ledgers, operatorLedger, new Disruptor(cluster.client),
+                cluster.eventRecorder(clock, metrics), metrics, clock, operatorCap);
+    }
+
+    private RestartOutcome request(RestartDoor door, LeakPolicy policy) {
+        return door.requestRestart(RestartCluster.resolved(policy, ONE_AT_A_TIME), RestartCluster.target(cluster.pod("web-0")), WHY, null);
     }
 }
