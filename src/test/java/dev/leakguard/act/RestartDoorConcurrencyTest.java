@@ -35,6 +35,8 @@ class RestartDoorConcurrencyTest {
             RestartLoopRule.DEFAULT);
     private final RestartCluster cluster = new RestartCluster();
     private final TestingMetrics metrics = new TestingMetrics();
+    private final Clock frozen = RestartCluster.frozenClock(Duration.ZERO);
+    private final AnnotationLedgerStore ledgers = new AnnotationLedgerStore(cluster.client);
 
     @AfterEach
     void stop() {
@@ -134,12 +136,9 @@ class RestartDoorConcurrencyTest {
      */
     @Test
     void anotherReplicaTakingTheLastOperatorSlotFirstBlocksTheRestartAndItsPolicyEntryIsGivenBack() {
-        cluster.deployment("web", 3, "RollingUpdate", "1");
-        LeakPolicy policy = cluster.policy("web-leaks", ActionType.Evict, false, 1, "0m", 10);
-        Clock clock = RestartCluster.frozenClock(Duration.ZERO);
-        AnnotationLedgerStore ledgers = new AnnotationLedgerStore(cluster.client);
-        OperatorLedgerStore stored = cluster.operatorLedger(ledgers, clock);
-        OperatorLedgerStore otherReplica = cluster.operatorLedger(new AnnotationLedgerStore(cluster.client), clock);
+        LeakPolicy policy = webLeaks();
+        OperatorLedgerStore stored = cluster.operatorLedger(ledgers, frozen);
+        OperatorLedgerStore otherReplica = cluster.operatorLedger(new AnnotationLedgerStore(cluster.client), frozen);
         OperatorLedger.Start othersRestart = new OperatorLedger.Start("other-policy-uid", "other-pod-uid",
                 RestartCluster.START.toEpochMilli(), false);
         AtomicBoolean raced = new AtomicBoolean();
@@ -158,7 +157,7 @@ class RestartDoorConcurrencyTest {
             }
         };
 
-        RestartOutcome outcome = request(doorWith(ledgers, racing, clock, 1), policy);
+        RestartOutcome outcome = request(doorWith(racing, 1), policy);
 
         assertThat(raced).as("the slot was taken on the stored ledger, after deciding").isTrue();
         assertThat(outcome.result()).isEqualTo(RestartOutcome.Result.blocked);
@@ -173,10 +172,7 @@ class RestartDoorConcurrencyTest {
     /** The policy's ledger recorded the restart but its operator-wide slot could not be written: nothing starts, the entry goes. */
     @Test
     void aFailedOperatorLedgerWriteStartsNothingAndGivesThePolicyEntryBack() {
-        cluster.deployment("web", 3, "RollingUpdate", "1");
-        LeakPolicy policy = cluster.policy("web-leaks", ActionType.Evict, false, 1, "0m", 10);
-        Clock clock = RestartCluster.frozenClock(Duration.ZERO);
-        AnnotationLedgerStore ledgers = new AnnotationLedgerStore(cluster.client);
+        LeakPolicy policy = webLeaks();
         OperatorLedgerStore unwritable = new OperatorLedgerStore() {
             @Override
             public OperatorLedger update(UnaryOperator<OperatorLedger> change) {
@@ -189,7 +185,7 @@ class RestartDoorConcurrencyTest {
             }
         };
 
-        RestartOutcome outcome = request(doorWith(ledgers, unwritable, clock, 100), policy);
+        RestartOutcome outcome = request(doorWith(unwritable, 100), policy);
 
         assertThat(outcome.result()).isEqualTo(RestartOutcome.Result.failed);
         assertThat(outcome.message()).contains("could not record the restart in the operator-wide ledger");
@@ -198,9 +194,16 @@ class RestartDoorConcurrencyTest {
         assertThat(ledgers.update(Refs.policyRef(policy), l -> l).after().entries()).as("the policy entry given back").isEmpty();
     }
 
-    private RestartDoor doorWith(LedgerStore ledgers, OperatorLedgerStore operatorLedger, Clock clock, int operatorCap) {
+    /** Three Ready replicas of Deployment web and a policy that evicts them one at a time. */
+    private LeakPolicy webLeaks() {
+        cluster.deployment("web", 3, "RollingUpdate", "1");
+        return cluster.policy("web-leaks", ActionType.Evict, false, 1, "0m", 10);
+    }
+
+    /** A door on {@link #ledgers} and the given operator-wide ledger. */
+    private RestartDoor doorWith(OperatorLedgerStore operatorLedger, int operatorCap) {
         return new RestartDoor(new WorkloadFacts(cluster.client), ledgers, operatorLedger, new Disruptor(cluster.client),
-                cluster.eventRecorder(clock, metrics), metrics, clock, operatorCap);
+                cluster.eventRecorder(frozen, metrics), metrics, frozen, operatorCap);
     }
 
     private RestartOutcome request(RestartDoor door, LeakPolicy policy) {
