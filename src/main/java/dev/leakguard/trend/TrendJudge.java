@@ -219,8 +219,9 @@ final class TrendJudge {
      * The headroom left above the long view's floor line now once the highest burst the series has
      * seen comes on top of it (round 6). Under traffic bursts a slow leak is OOM-killed by a burst
      * higher than any in the window, at a floor of 65–80 % of the limit; the window's highest peak
-     * cannot foresee it, the series' highest burst does. Only while the floor rises over the long
-     * view: without a leak, a burst seen once is no reason to act. +∞ otherwise.
+     * cannot foresee it, the series' highest burst is the best guess of how high the next one goes.
+     * Only while the floor rises over the long view: without a leak, a burst seen once is no reason
+     * to act. +∞ otherwise.
      */
     private double headroomBelowBursts(Sample sample, FloorFit longFit, BucketRing longView, double zNeeded,
                                        double burstExcursion) {
