@@ -10,7 +10,6 @@ package dev.leakguard.trend;
  * @param whole            floor trend over the window
  * @param earlier          floor trend over the earlier half of the floor points
  * @param recent           floor trend over the recent half
- * @param earlierCentre    centre (seconds) of the earlier half
  * @param recentCentre     centre (seconds) of the recent half
  * @param fitQuality       R² of the whole-window line
  * @param aroundShift      the trend beside a concentrated rise of the floor; {@code null} when there is none
@@ -23,15 +22,19 @@ package dev.leakguard.trend;
  * @param bucketPeak       their peaks
  * @param sinceOnset       floor trend from where growth began inside the window (the knee of an
  *                         accelerating rise); {@code null} when the rise did not accelerate
+ * @param plateauTau       time constant (seconds) of the exponential approach to a plateau that fits
+ *                         the floor points best, when the rise is slowing down
+ *                         ({@link TrendJudge#decelerating}); NaN otherwise, +∞ when the longest τ of
+ *                         the grid (a straight line over the window) fits best
  */
 record FloorFit(int closedSamples, int covered, boolean enough, TrendLine whole, TrendLine earlier, TrendLine recent,
-                double earlierCentre, double recentCentre, double fitQuality, TrendLine aroundShift, double afterShiftX,
+                double recentCentre, double fitQuality, TrendLine aroundShift, double afterShiftX,
                 TrendLine threads, boolean threadEvidence, boolean corroborated, boolean threadsSteady,
-                double[] bucketX, double[] bucketPeak, TrendLine sinceOnset) {
+                double[] bucketX, double[] bucketPeak, TrendLine sinceOnset, double plateauTau) {
 
     static FloorFit insufficient(int closedSamples, int covered) {
-        return new FloorFit(closedSamples, covered, false, null, null, null, Double.NaN, Double.NaN, 0, null,
-                Double.NaN, null, false, false, false, new double[0], new double[0], null);
+        return new FloorFit(closedSamples, covered, false, null, null, null, Double.NaN, 0, null,
+                Double.NaN, null, false, false, false, new double[0], new double[0], null, Double.NaN);
     }
 
     boolean levelShift() {

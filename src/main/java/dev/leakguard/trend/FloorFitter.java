@@ -31,6 +31,12 @@ final class FloorFitter {
      */
     static final double MIN_THREAD_RISE = 20;
     static final double MIN_THREAD_RISE_FRACTION = 0.1;
+    /** The grid of {@link #plateauTau}: from this share of the floor points' span ... */
+    static final double PLATEAU_TAU_SHORTEST = 0.05;
+    /** ... to this multiple of it (a plateau that far off rises as a straight line over the window) ... */
+    static final double PLATEAU_TAU_LONGEST = 20;
+    /** ... in this many geometric steps. */
+    static final int PLATEAU_TAU_STEPS = 40;
 
     private final int erosionBuckets;
     private final int minPoints;
@@ -101,9 +107,10 @@ final class FloorFitter {
                     && RobustStatistics.kendallTau(yThreads, yFloor, 0, points) >= MIN_THREAD_MEMORY_TAU;
             threadsSteady = corroborated && concentratedRise(yThreads, points) == null;
         }
-        return new FloorFit(closedSamples, covered, true, whole, earlier, recent, centre(0, half), centre(half, points),
+        return new FloorFit(closedSamples, covered, true, whole, earlier, recent, centre(half, points),
                 fitQuality, aroundShift, shift == null ? Double.NaN : x[shift[1]], threads, threadEvidence, corroborated,
-                threadsSteady, Arrays.copyOf(bucketX, buckets), Arrays.copyOf(bucketPeak, buckets), sinceOnset);
+                threadsSteady, Arrays.copyOf(bucketX, buckets), Arrays.copyOf(bucketPeak, buckets), sinceOnset,
+                TrendJudge.decelerating(earlier, recent) ? plateauTau(points) : Double.NaN);
     }
 
     /**
@@ -236,6 +243,48 @@ final class FloorFitter {
             }
         }
         return knee;
+    }
+
+    /**
+     * The time constant of the exponential approach to a plateau, y = a − b·e^(−x/τ), that fits the
+     * floor points best in least squares: τ on a geometric grid, a and b in closed form for each.
+     * Every point counts, where the ratio of the two half slopes rests on two noisy slopes, and
+     * its logarithm near 0 (halves rising almost alike) inflates τ. +∞ when the longest τ fits best.
+     */
+    private double plateauTau(int points) {
+        double span = x[points - 1] - x[0];
+        double bestTau = Double.POSITIVE_INFINITY;
+        double bestResidual = Double.POSITIVE_INFINITY;
+        for (int step = 0; step < PLATEAU_TAU_STEPS; step++) {
+            double tau = span * PLATEAU_TAU_SHORTEST * Math.pow(PLATEAU_TAU_LONGEST / PLATEAU_TAU_SHORTEST,
+                    step / (PLATEAU_TAU_STEPS - 1.0));
+            double meanF = 0;
+            double meanY = 0;
+            for (int i = 0; i < points; i++) {
+                values[i] = Math.exp(-(x[i] - x[0]) / tau);
+                meanF += values[i];
+                meanY += yFloor[i];
+            }
+            meanF /= points;
+            meanY /= points;
+            double sff = 0;
+            double sfy = 0;
+            for (int i = 0; i < points; i++) {
+                sff += (values[i] - meanF) * (values[i] - meanF);
+                sfy += (values[i] - meanF) * (yFloor[i] - meanY);
+            }
+            double b = sfy / sff;
+            double residual = 0;
+            for (int i = 0; i < points; i++) {
+                double r = yFloor[i] - meanY - b * (values[i] - meanF);
+                residual += r * r;
+            }
+            if (b < 0 && residual < bestResidual) {
+                bestResidual = residual;
+                bestTau = step == PLATEAU_TAU_STEPS - 1 ? Double.POSITIVE_INFINITY : tau;
+            }
+        }
+        return bestTau;
     }
 
     private double centre(int from, int to) {

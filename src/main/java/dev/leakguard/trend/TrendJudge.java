@@ -93,6 +93,12 @@ final class TrendJudge {
         }
         // Words, not p-values: the p-value is in analyze's JSON output, named for what it is.
         judgement.evidence("memory floor rises clearly, " + Format.growth(trend.slope()) + (fit.corroborated() ? ", threads too" : ""));
+        // A rise that slows down is judged as an approach to a plateau, beside a level shift too
+        // (round 7): a warm-up's first minutes rise within a third of the window, which reads as a
+        // level shift, and its slow tail was then projected linearly towards the limit.
+        if (decelerating(fit.earlier(), fit.recent()) && !fit.threadsSteady()) {
+            return judgePlateau(judgement, fit, buckets, xNow);
+        }
         if (shifted) {
             judgement.evidence(" beside a level shift");
             if (!settings.limitKnown()) {
@@ -101,13 +107,7 @@ final class TrendJudge {
             return project(judgement, fit, buckets, fit.aroundShift(), fit.aroundShift(), xNow, fit.afterShiftX(),
                     burstHeadroom);
         }
-        TrendLine earlier = fit.earlier();
         TrendLine recent = fit.recent();
-        boolean decelerating = earlier.slope() > 0 && recent.slope() < DECELERATION_RATIO * earlier.slope()
-                && recent.upper() < earlier.slope();
-        if (decelerating && !fit.threadsSteady()) {
-            return judgePlateau(judgement, fit, buckets, xNow);
-        }
         if (!recent.risesAt(Z_HALF)) {
             return judgement.notApproaching(Verdict.SUSPECT, " but not in the recent half");
         }
@@ -154,17 +154,28 @@ final class TrendJudge {
     }
 
     /**
-     * Growth is slowing: model it as an exponential approach to a plateau. With half slopes
-     * s1 &gt; s2 &gt; 0 whose centres are Δ apart, τ = Δ / ln(s1/s2); the floor will still grow by
-     * s(now)·τ, and reaches a headroom h after −τ·ln(1 − h / (s(now)·τ)).
+     * The floor rises, but its recent half clearly slower than its earlier half: less than
+     * {@value #DECELERATION_RATIO} of its slope, and the upper end of the recent half's interval
+     * below it (a noisy half does not fake a slowdown).
+     */
+    static boolean decelerating(TrendLine earlier, TrendLine recent) {
+        return earlier.slope() > 0 && recent.slope() < DECELERATION_RATIO * earlier.slope()
+                && recent.upper() < earlier.slope();
+    }
+
+    /**
+     * Growth is slowing: model it as an exponential approach to a plateau with the time constant τ
+     * that fits the floor points best ({@link FloorFit#plateauTau}; until round 7 τ = Δ / ln(s1/s2)
+     * from the half slopes, which noise inflated). From the recent half's slope s2 at its centre,
+     * the slope now is s(now) = s2·e^(−(now − centre)/τ); the floor will still grow by s(now)·τ,
+     * and reaches a headroom h after −τ·ln(1 − h / (s(now)·τ)) (h / s(now) when τ is infinite).
      */
     private Assessment judgePlateau(Judgement judgement, FloorFit fit, BucketRing buckets, double xNow) {
         TrendLine recent = fit.recent();
         if (recent.slope() <= 0) {
             return judgement.notApproaching(Verdict.HEALTHY, " but has levelled off");
         }
-        double centreDistance = fit.recentCentre() - fit.earlierCentre();
-        double tau = centreDistance / Math.log(fit.earlier().slope() / recent.slope());
+        double tau = fit.plateauTau();
         double slopeNow = recent.slope() * Math.exp(-(xNow - fit.recentCentre()) / tau);
         double remainingGrowth = slopeNow * tau;
         judgement.growth(slopeNow);
@@ -178,7 +189,8 @@ final class TrendJudge {
             return judgement.verdict(Verdict.HEALTHY, Double.POSITIVE_INFINITY, secondsToLimitLower,
                     " but is levelling off about " + Format.bytes(remainingGrowth) + " higher, below the limit");
         }
-        double secondsToLimit = headroom <= 0 ? 0 : -tau * Math.log(1 - headroom / remainingGrowth);
+        double secondsToLimit = headroom <= 0 ? 0
+                : Double.isInfinite(tau) ? headroom / slopeNow : -tau * Math.log(1 - headroom / remainingGrowth);
         Verdict verdict = secondsToLimit <= horizonSeconds ? Verdict.LEAKING : Verdict.SUSPECT;
         return judgement.verdict(verdict, secondsToLimit, Math.min(secondsToLimit, secondsToLimitLower),
                 ", slowing, but peaks still reach the limit in ~" + Format.duration(secondsToLimit));

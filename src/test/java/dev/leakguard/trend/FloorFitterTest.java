@@ -36,4 +36,15 @@ class FloorFitterTest {
     void aSlowingRiseHasNoOnset() {
         assertThat(fitWindow(t -> 0.4 + 0.2 * (1 - Math.exp(-t / 900))).sinceOnset()).isNull();
     }
+
+    @Test
+    void aSlowingRiseIsFittedAsAnApproachToAPlateauWithItsTimeConstant() {
+        FloorFit fit = fitWindow(t -> 0.4 + 0.3 * (1 - Math.exp(-t / 600)));
+        assertThat(fit.plateauTau()).isCloseTo(600, within(120.0));
+    }
+
+    @Test
+    void aSteadyRiseHasNoPlateau() {
+        assertThat(fitWindow(t -> 0.4 + 0.2 * t / 3600).plateauTau()).isNaN();
+    }
 }
