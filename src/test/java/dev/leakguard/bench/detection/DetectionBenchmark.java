@@ -25,7 +25,7 @@ import java.util.Map;
  */
 public final class DetectionBenchmark {
 
-    static final long EVALUATION_SEED = 20261206;
+    static final long EVALUATION_SEED = 20261207;
     static final DetectionSettings SETTINGS = new DetectionSettings(Duration.ofMinutes(30), Duration.ofMinutes(5),
             Duration.ofMinutes(15), Duration.ofSeconds(15), Double.NaN);
     static final String TOTAL = "total";
