@@ -31,9 +31,10 @@ public final class AnnotationLedgerStore implements LedgerStore {
     /**
      * Every conflicting round has a winner, so W writers at once need at most W attempts: with shards, the two action
      * threads of each of several replicas can write one policy's ledger in the same instant (LedgerConflictsTest: 6
-     * writers gave up on half their writes with 3 attempts). A writer that still loses gives up with the 409.
+     * writers gave up on half their writes with 3 attempts). A writer that still loses gives up with the 409. The
+     * operator-wide ledger ({@link LeaseOperatorLedgerStore}) has as many writers and the same bound.
      */
-    private static final int WRITE_ATTEMPTS = 8;
+    static final int WRITE_ATTEMPTS = 8;
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final KubernetesClient client;

@@ -28,7 +28,10 @@ public interface LedgerStore {
      */
     LedgerWrite update(PolicyRef policy, UnaryOperator<RestartLedger> change);
 
-    /** The newest copy of each policy's ledger this store has seen, by policy uid: the operator-wide budget counts them all. */
+    /**
+     * The newest copy of each policy's ledger this store has seen, by policy uid: the measured restart paces, and
+     * where the operator-wide ledger starts from when there is none yet ({@link dev.leakguard.decide.OperatorLedger#startingFrom}).
+     */
     Map<String, RestartLedger> known();
 
     /** Restarts done and OOM kills missed for the policy's status, from {@code policy} as the informer has it or a newer copy. */

@@ -15,6 +15,8 @@ public final class ObjectNames {
     static final int MAX_NAME = 253;
     static final int MAX_LABEL_VALUE = 63;
     private static final int HASH_CHARS = 10;
+    /** The Lease in the operator's namespace that holds the {@link dev.leakguard.decide.OperatorLedger}. */
+    public static final String OPERATOR_LEDGER = "leakguard-operator-restarts";
 
     private ObjectNames() {
     }

@@ -4,6 +4,7 @@ import dev.leakguard.decide.BlockRule;
 import dev.leakguard.decide.EventReason;
 import dev.leakguard.decide.InFlightRules;
 import dev.leakguard.decide.LedgerEntry;
+import dev.leakguard.decide.OperatorLedger;
 import dev.leakguard.decide.PodAnnotations;
 import dev.leakguard.decide.RestartDecision;
 import dev.leakguard.decide.RestartFacts;
@@ -32,12 +33,12 @@ import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map.Entry;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.UnaryOperator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -61,6 +62,14 @@ import org.slf4j.LoggerFactory;
  * both decide on the ledger they read; the second writer's conflict makes it decide again on the
  * first one's ledger, so maxConcurrent, cooldown and the budgets hold without a JVM lock. Only the
  * in-memory backoff maps are guarded, never while a request is sent.
+ *
+ * <p><b>The operator-wide cap across replicas.</b> Two replicas (or action threads) deciding for two different
+ * policies write two different ledgers, so neither write conflicts with the other; the operator-wide cap is held
+ * by a second record, the restart's slot in the {@link OperatorLedger} ({@link OperatorLedgerStore}), taken with
+ * the same optimistic concurrency right after the policy's ledger allowed and recorded the restart, and before
+ * anything is marked or evicted. A restart starts only with both records; when no slot is left or the slot cannot
+ * be written, the policy's entry is given back. A restart that does not happen gives both back. One more write
+ * per restart; requests that are blocked write nothing more.
  */
 public final class RestartDoor implements Restarter {
     private static final Logger log = LoggerFactory.getLogger(RestartDoor.class);
@@ -70,6 +79,7 @@ public final class RestartDoor implements Restarter {
 
     private final WorkloadFacts facts;
     private final LedgerStore ledgers;
+    private final OperatorLedgerStore operatorLedger;
     private final Disruptor disruptor;
     private final EventRecorder events;
     private final OperatorMetrics metrics;
@@ -87,13 +97,15 @@ public final class RestartDoor implements Restarter {
     /** The restart-budget shortfall last reported per policy and workload, so that it is said once. */
     private final Map<String, String> lastShortfall = bounded();
 
-    public RestartDoor(WorkloadFacts facts, LedgerStore ledgers, Disruptor disruptor, EventRecorder events,
-                       OperatorMetrics metrics, Clock clock, int operatorMaxRestartsPerHour) {
-        if (operatorMaxRestartsPerHour < 0) {
-            throw new IllegalArgumentException("the operator-wide restart cap must be >= 0");
+    public RestartDoor(WorkloadFacts facts, LedgerStore ledgers, OperatorLedgerStore operatorLedger, Disruptor disruptor,
+                       EventRecorder events, OperatorMetrics metrics, Clock clock, int operatorMaxRestartsPerHour) {
+        if (operatorMaxRestartsPerHour < 0 || operatorMaxRestartsPerHour > OperatorLedger.MAX_CAP) {
+            throw new IllegalArgumentException("the operator-wide restart cap must be between 0 and " + OperatorLedger.MAX_CAP
+                    + ", got " + operatorMaxRestartsPerHour);
         }
         this.facts = facts;
         this.ledgers = ledgers;
+        this.operatorLedger = operatorLedger;
         this.disruptor = disruptor;
         this.events = events;
         this.metrics = metrics;
@@ -168,7 +180,9 @@ public final class RestartDoor implements Restarter {
         }
         Pod fresh;
         WorkloadFacts.Snapshot cluster;
+        int operatorRestarts;
         try {
+            operatorRestarts = operatorRestartsLastHour(call);
             fresh = facts.pod(call.namespace, call.podName);
             if (fresh == null || !call.podUid.equals(fresh.getMetadata().getUid())) {
                 podGone(call.podUid);
@@ -187,7 +201,7 @@ public final class RestartDoor implements Restarter {
         try {
             written = ledgers.update(call.policy, stored -> {
                 RestartLedger ledger = cluster.withMeasuredPaces(stored, call.now);
-                RestartFacts restartFacts = facts(call, fresh, cluster, ledger);
+                RestartFacts restartFacts = facts(call, fresh, cluster, ledger, operatorRestarts);
                 RestartDecision decision = RestartRules.decide(settings, restartFacts);
                 found.set(restartFacts);
                 decided.set(decision);
@@ -220,7 +234,55 @@ public final class RestartDoor implements Restarter {
         if (!decision.allowed()) {
             return blocked(call, intended, fresh, decision.blockedBy(), decision.message());
         }
+        RestartOutcome notReserved = reserveOperatorSlot(call, fresh, intended, decision, recorded.get());
+        if (notReserved != null) {
+            return notReserved;
+        }
         return act(call, fresh, workload, decision, recorded.get(), written.after());
+    }
+
+    /**
+     * Restarts all policies started in the last hour (or would have, for a dry run), as decided on: the copy of the
+     * operator-wide ledger last seen, or, when that copy says the cap is reached, the ledger as stored, since another
+     * replica may have given a slot back meanwhile. The API server is asked only at the cap, never on every request.
+     */
+    private int operatorRestartsLastHour(Call call) {
+        long hourAgo = RestartRules.hourAgo(call.now);
+        boolean dryRun = call.settings.dryRun();
+        int seen = operatorLedger.known().startedSince(hourAgo, dryRun);
+        if (RestartRules.operatorBudget(seen, operatorMaxRestartsPerHour) == null) {
+            return seen;
+        }
+        return operatorLedger.update(UnaryOperator.identity()).startedSince(hourAgo, dryRun);
+    }
+
+    /**
+     * The second of a restart's two records: its slot of the operator-wide cap, taken on the operator-wide ledger as
+     * stored (another replica may have taken the last one since this one decided). Written after the policy's ledger,
+     * so that only a restart the policy's rules allowed takes a slot; when no slot is left or the write fails, the
+     * policy's entry is given back and nothing is restarted. Null when the slot is taken.
+     */
+    private RestartOutcome reserveOperatorSlot(Call call, Pod pod, String intended, RestartDecision decision, LedgerEntry entry) {
+        OperatorLedger.Start start = OperatorLedger.Start.of(call.policy.uid(), entry);
+        AtomicReference<RestartDecision> refused = new AtomicReference<>();
+        try {
+            operatorLedger.update(stored -> {
+                OperatorLedger.Reservation reservation = stored.reserve(start, operatorMaxRestartsPerHour);
+                refused.set(reservation.refusal());
+                return reservation.ledger();
+            });
+        } catch (KubernetesClientException e) {
+            // The write may have been carried out all the same (an error answer proves nothing): the slot is given back too.
+            releaseEntry(call, entry);
+            releaseSlot(call, entry);
+            return failed(call, decision.strategy().metricType(), decision.strategy(),
+                    "could not record the restart in the operator-wide ledger: " + e.getMessage());
+        }
+        if (refused.get() != null) {
+            releaseEntry(call, entry);
+            return blocked(call, intended, pod, refused.get().blockedBy(), refused.get().message());
+        }
+        return null;
     }
 
     /**
@@ -266,18 +328,12 @@ public final class RestartDoor implements Restarter {
         }
     }
 
-    /** What the rules need, from the cluster as read and the ledger as stored. */
-    private RestartFacts facts(Call call, Pod pod, WorkloadFacts.Snapshot cluster, RestartLedger ledger) {
+    /** What the rules need, from the cluster as read, the policy's ledger as stored and the operator-wide count. */
+    private RestartFacts facts(Call call, Pod pod, WorkloadFacts.Snapshot cluster, RestartLedger ledger, int operatorRestarts) {
         boolean dryRun = call.settings.dryRun();
         WorkloadFacts.Workload workload = cluster.workload();
         WorkloadFacts.Flights flights = cluster.inFlight(ledger, call.now);
         long hourAgo = RestartRules.hourAgo(call.now);
-        int operatorRestarts = ledger.startedSince(hourAgo, dryRun);
-        for (Entry<String, RestartLedger> other : ledgers.known().entrySet()) {
-            if (!other.getKey().equals(call.policy.uid())) {
-                operatorRestarts += other.getValue().startedSince(hourAgo, dryRun);
-            }
-        }
         OptionalLong latestStart = call.plan == null ? OptionalLong.empty()
                 : call.plan.slotOf(call.podUid).map(s -> OptionalLong.of(s.startByMillis())).orElse(OptionalLong.empty());
         return new RestartFacts(
@@ -457,19 +513,33 @@ public final class RestartDoor implements Restarter {
         }
     }
 
-    /** Undoes the records of a restart that did not happen: the ledger entry and the pod's marker. */
+    /** Undoes the records of a restart that did not happen: the ledger entry, its operator-wide slot and the pod's marker. */
     private void takeBack(Call call, LedgerEntry entry) {
+        releaseEntry(call, entry);
+        releaseSlot(call, entry);
+        try {
+            disruptor.unmark(call.namespace, call.podName, PodAnnotations.RESTART_REQUESTED_AT);
+        } catch (KubernetesClientException e) {
+            log.warn("could not remove {} from pod {}/{}: {}", PodAnnotations.RESTART_REQUESTED_AT, call.namespace, call.podName,
+                    e.getMessage());
+        }
+    }
+
+    private void releaseEntry(Call call, LedgerEntry entry) {
         try {
             ledgers.update(call.policy, l -> l.withoutRestart(entry));
         } catch (KubernetesClientException e) {
             // The entry stays; InFlightRules.STALE_REQUEST releases its slot once the pod is seen still serving.
             log.warn("could not take back the ledger entry for pod {}/{}: {}", call.namespace, call.podName, e.getMessage());
         }
+    }
+
+    private void releaseSlot(Call call, LedgerEntry entry) {
         try {
-            disruptor.unmark(call.namespace, call.podName, PodAnnotations.RESTART_REQUESTED_AT);
+            operatorLedger.update(l -> l.without(OperatorLedger.Start.of(call.policy.uid(), entry)));
         } catch (KubernetesClientException e) {
-            log.warn("could not remove {} from pod {}/{}: {}", PodAnnotations.RESTART_REQUESTED_AT, call.namespace, call.podName,
-                    e.getMessage());
+            // The slot stays taken until it is an hour old: the cap errs on the side of fewer restarts.
+            log.warn("could not give back the operator-wide slot of pod {}/{}: {}", call.namespace, call.podName, e.getMessage());
         }
     }
 

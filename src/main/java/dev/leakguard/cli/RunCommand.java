@@ -111,7 +111,7 @@ public final class RunCommand implements Callable<Integer> {
             saveEvery = positive("--save-samples-every", saveSamplesEvery);
             lease = positive("--lease-duration", leaseDuration);
             podSeries = PodMetrics.parse(podMetrics);
-            settings.shards(shards);
+            settings.shards(shards).maxRestartsPerHour(maxRestartsPerHour);
         } catch (IllegalArgumentException e) {
             System.err.println("leakguard: " + e.getMessage());
             return 2;
@@ -138,7 +138,6 @@ public final class RunCommand implements Callable<Integer> {
             Arrays.stream(System.getenv("LEAKGUARD_NAMESPACES").split(",")).map(String::trim).filter(s -> !s.isEmpty()).forEach(watched::add);
         }
         settings.namespaces(watched)
-                .maxRestartsPerHour(maxRestartsPerHour)
                 .prometheusServers(prometheusServers)
                 .prometheusLabels(prometheusLabels)
                 .saveSamplesEvery(saveEvery)

@@ -13,7 +13,7 @@ import java.util.OptionalLong;
  * @param inFlight                 restarts of this policy still in flight (replacement not Ready yet)
  * @param lastWorkloadRestartMillis the last restart of the owning workload, if any
  * @param policyRestartsLastHour   restarts this policy started in the last hour
- * @param operatorRestartsLastHour restarts all policies started in the last hour
+ * @param operatorRestartsLastHour restarts all policies started in the last hour, as the door's copy of the {@link OperatorLedger} shows them
  * @param operatorMaxRestartsPerHour the operator-wide cap (a command-line flag)
  * @param nowMillis                now, on the operator's clock
  * @param latestStartMillis        the latest start the workload's {@link RestartPlan} gives this replica, if it is in one

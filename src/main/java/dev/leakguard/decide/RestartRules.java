@@ -21,7 +21,7 @@ import java.time.Duration;
  *       stops restart storms, it must never be what lets a replica be OOM-killed, so it gives way (still
  *       one restart at a time, still through the PodDisruptionBudget) and the decision says so;</li>
  *   <li>{@code policy-budget} — {@code action.maxRestartsPerHour} reached for this policy;</li>
- *   <li>{@code operator-budget} — the operator-wide hourly cap reached.</li>
+ *   <li>{@code operator-budget} — the operator-wide hourly cap reached ({@link OperatorLedger}).</li>
  * </ol>
  *
  * <p><b>Strategy: the least disruptive restart.</b> The policy's type is used, except:
@@ -98,9 +98,9 @@ public final class RestartRules {
             return RestartDecision.block(BlockRule.POLICY_BUDGET, facts.policyRestartsLastHour()
                     + " restart(s) by this policy in the last hour, maxRestartsPerHour is " + settings.maxRestartsPerHour());
         }
-        if (facts.operatorRestartsLastHour() >= facts.operatorMaxRestartsPerHour()) {
-            return RestartDecision.block(BlockRule.OPERATOR_BUDGET, facts.operatorRestartsLastHour()
-                    + " restart(s) operator-wide in the last hour, the operator cap is " + facts.operatorMaxRestartsPerHour());
+        RestartDecision overCap = operatorBudget(facts.operatorRestartsLastHour(), facts.operatorMaxRestartsPerHour());
+        if (overCap != null) {
+            return overCap;
         }
         RestartStrategy strategy = strategy(settings.type(), facts.workload());
         String wontRoll = facts.workload().wontRoll();
@@ -114,6 +114,18 @@ public final class RestartRules {
                     "eviction instead of rollout restart: " + wontRoll + cooldownWaived);
         }
         return RestartDecision.allow(strategy, settings.dryRun(), reason(settings.type(), strategy, facts.workload()) + cooldownWaived);
+    }
+
+    /**
+     * The {@code operator-budget} rule alone, or null when a slot is left. The door decides on the copy of the
+     * {@link OperatorLedger} it last saw, then checks this again on the ledger as stored when it takes the slot there.
+     */
+    public static RestartDecision operatorBudget(int operatorRestartsLastHour, int operatorMaxRestartsPerHour) {
+        if (operatorRestartsLastHour < operatorMaxRestartsPerHour) {
+            return null;
+        }
+        return RestartDecision.block(BlockRule.OPERATOR_BUDGET, operatorRestartsLastHour
+                + " restart(s) operator-wide in the last hour, the operator cap is " + operatorMaxRestartsPerHour);
     }
 
     /** The strategy rule documented on the class; only meaningful for a pod that has a controller. */

@@ -5,10 +5,15 @@ import dev.leakguard.act.ConfigMapSampleJournal;
 import dev.leakguard.act.Disruptor;
 import dev.leakguard.act.EventRecorder;
 import dev.leakguard.act.EvidenceStore;
+import dev.leakguard.act.InMemoryOperatorLedgerStore;
+import dev.leakguard.act.LeaseOperatorLedgerStore;
 import dev.leakguard.act.LedgerStore;
+import dev.leakguard.act.ObjectNames;
 import dev.leakguard.act.OomKillTracker;
+import dev.leakguard.act.OperatorLedgerStore;
 import dev.leakguard.act.RestartDoor;
 import dev.leakguard.act.WorkloadFacts;
+import dev.leakguard.decide.OperatorLedger;
 import dev.leakguard.engine.CoalescingPodActions;
 import dev.leakguard.engine.PodPipeline;
 import dev.leakguard.engine.PodView;
@@ -42,6 +47,7 @@ import java.util.Set;
 import java.util.TreeMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import java.util.function.Supplier;
 
 /**
  * Assembles the operator: the JOSDK controller for LeakPolicies, the scrape scheduler, and the edges
@@ -136,6 +142,10 @@ public final class LeakguardOperator implements AutoCloseable {
             }
 
             public Builder maxRestartsPerHour(int value) {
+                if (value < 0 || value > OperatorLedger.MAX_CAP) {
+                    throw new IllegalArgumentException("--max-restarts-per-hour must be between 0 and " + OperatorLedger.MAX_CAP
+                            + " (the operator-wide ledger holds an hour of them), got " + value);
+                }
                 maxRestartsPerHour = value;
                 return this;
             }
@@ -223,8 +233,12 @@ public final class LeakguardOperator implements AutoCloseable {
         this.fetcher = new HttpFetcher(settings.maxConcurrentScrapes());
         this.actions = new CoalescingPodActions(2, "leakguard-actions");
         LedgerStore ledgers = new AnnotationLedgerStore(client);
+        Supplier<OperatorLedger> firstOperatorLedger = () -> OperatorLedger.startingFrom(ledgers.known(), clock.millis());
+        // Replicas that share the work (or wait for it) share the operator-wide ledger in their namespace; one alone keeps it.
+        OperatorLedgerStore operatorLedger = settings.leaseNamespace() == null ? new InMemoryOperatorLedgerStore(firstOperatorLedger)
+                : new LeaseOperatorLedgerStore(client, settings.leaseNamespace(), ObjectNames.OPERATOR_LEDGER, firstOperatorLedger);
         Disruptor disruptor = new Disruptor(client);
-        RestartDoor door = new RestartDoor(new WorkloadFacts(client), ledgers, disruptor, events, metrics, clock,
+        RestartDoor door = new RestartDoor(new WorkloadFacts(client), ledgers, operatorLedger, disruptor, events, metrics, clock,
                 settings.maxRestartsPerHour());
         this.oomKills = new OomKillTracker(ledgers, events, metrics);
         StatusPacer pacer = new StatusPacer(clock, settings.statusRefresh());

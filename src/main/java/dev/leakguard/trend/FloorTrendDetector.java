@@ -44,6 +44,11 @@ final class FloorTrendDetector implements LeakDetector {
     private long fittedOpenIndex = NONE;
     private long longFittedOpenIndex = NONE;
     private Assessment current;
+    /**
+     * The highest excursion of the peaks above the long view's floor line seen in this series: how
+     * high traffic bursts go above the floor, remembered after they leave the long view.
+     */
+    private double burstExcursion;
 
     FloorTrendDetector(DetectionSettings settings) {
         this.settings = settings;
@@ -102,13 +107,16 @@ final class FloorTrendDetector implements LeakDetector {
         if (longFittedOpenIndex != longView.openIndex()) {
             longFit = fitter.fit(longView);
             longFittedOpenIndex = longView.openIndex();
+            if (longFit.enough()) {
+                burstExcursion = Math.max(burstExcursion, longFit.peakAbove(longFit.whole(), Double.NEGATIVE_INFINITY, 0));
+            }
         }
         int samples = fit.closedSamples() + buckets.openCount();
         if (!fit.enough()) {
             return new Judgement(settings, sample, samples, restart).insufficient("collecting data, " + fit.covered()
                     + " of " + fitter.minPoints() + " buckets of " + Durations.format(Duration.ofMillis(buckets.bucketMillis())));
         }
-        return judge.judge(sample, fit, buckets, longFit, longView, samples, restart);
+        return judge.judge(sample, fit, buckets, longFit, longView, samples, restart, burstExcursion);
     }
 
     /** Downgrades LEAKING to SUSPECT until it has held for the confirmation time. */
@@ -142,6 +150,7 @@ final class FloorTrendDetector implements LeakDetector {
 
     private void startSeries(long now) {
         seriesStartMillis = now;
+        burstExcursion = 0;
         leakingSinceMillis = NONE;
         fittedOpenIndex = NONE;
         longFittedOpenIndex = NONE;
@@ -152,7 +161,7 @@ final class FloorTrendDetector implements LeakDetector {
 
     /** Bytes this detector keeps: the ring, the fitter's scratch space, the latest fit and its own objects. */
     long retainedBytes() {
-        long objects = 160 + 48 + 64; // the detector, the reset detector and the fitter
+        long objects = 168 + 48 + 64; // the detector, the reset detector and the fitter
         return buckets.retainedBytes() + longView.retainedBytes() + fitter.retainedBytes() + judge.retainedBytes()
                 + 2 * FloorFit.retainedBytes(buckets.bucketsPerWindow()) + objects;
     }

@@ -16,7 +16,8 @@ final class TrendJudge {
     static final double Z_MEMORY_CORROBORATED = 1.645;
     /** One-sided α = 10 % for the recent half of the window, which has half the points. */
     static final double Z_HALF = 1.282;
-    static final double DECELERATION_RATIO = 0.7;
+    /** A recent half growing less than this share of the earlier one is slowing down (0.7 until round 6). */
+    static final double DECELERATION_RATIO = 0.8;
     /** Practical significance for memory: the floor must rise by 2 % of the limit over one window. */
     static final double MIN_MEMORY_RISE_FRACTION = 0.02;
 
@@ -33,23 +34,32 @@ final class TrendJudge {
 
     /**
      * The verdict after {@code sample}, which is in the open bucket of {@code buckets}.
-     * {@code restart} prefixes the reason when this sample started a new series.
+     * {@code restart} prefixes the reason when this sample started a new series. {@code burstExcursion}
+     * is the highest excursion of the peaks above the long view's floor line seen in the series.
      */
     Assessment judge(Sample sample, FloorFit fit, BucketRing buckets, FloorFit longFit, BucketRing longView, int samples,
-                     String restart) {
+                     String restart, double burstExcursion) {
         // The long view is a second opinion: it can raise the verdict (a slow or burst-ridden leak
-        // the window cannot resolve), never lower one the window reached on its own evidence.
+        // the window cannot resolve), never lower one the window reached on its own evidence. It is
+        // asked when it rises steadily, or when the window's floor rises clearly too and the highest
+        // burst of the series on top of the long view's floor reaches the limit within the horizon.
         double zNeeded = fit.corroborated() ? Z_MEMORY_CORROBORATED : Z_MEMORY;
-        Assessment window = judgeWindow(sample, fit, buckets, samples, restart, zNeeded);
-        if (window.verdict() == Verdict.LEAKING || !steadyOverLongView(fit, longFit, zNeeded, sample.memoryBytes())) {
+        double burstHeadroom = headroomBelowBursts(sample, longFit, longView, zNeeded, burstExcursion);
+        Assessment window = judgeWindow(sample, fit, buckets, samples, restart, zNeeded, burstHeadroom);
+        if (window.verdict() == Verdict.LEAKING) {
             return window;
         }
-        Assessment longer = judgeLongView(sample, fit, longFit, longView, samples, restart);
+        boolean burstReaches = Double.isFinite(burstHeadroom)
+                && burstHeadroom <= horizonSeconds * longFit.whole().slope() && windowTrend(fit).risesAt(zNeeded);
+        if (!burstReaches && !steadyOverLongView(fit, longFit, zNeeded, sample.memoryBytes())) {
+            return window;
+        }
+        Assessment longer = judgeLongView(sample, fit, longFit, longView, samples, restart, burstHeadroom);
         return longer.verdict() == Verdict.LEAKING || window.verdict() == Verdict.HEALTHY ? longer : window;
     }
 
     private Assessment judgeLongView(Sample sample, FloorFit fit, FloorFit longFit, BucketRing longView, int samples,
-                                     String restart) {
+                                     String restart, double burstHeadroom) {
         Judgement judgement = new Judgement(settings, sample, samples, restart);
         TrendLine longTrend = longFit.whole();
         judgement.fit(longTrend.slope(), fit.threadsKnown() ? fit.threads().slope() : Double.NaN, longFit.fitQuality(),
@@ -60,15 +70,15 @@ final class TrendJudge {
             return judgement.notApproaching(Verdict.SUSPECT, "; no memory limit known");
         }
         double xLong = longView.secondsSinceOrigin(sample.timestampMillis());
-        return project(judgement, longFit, longView, longTrend, longTrend, xLong, Double.NEGATIVE_INFINITY);
+        return project(judgement, longFit, longView, longTrend, longTrend, xLong, Double.NEGATIVE_INFINITY, burstHeadroom);
     }
 
     private Assessment judgeWindow(Sample sample, FloorFit fit, BucketRing buckets, int samples, String restart,
-                                   double zNeeded) {
+                                   double zNeeded, double burstHeadroom) {
         Judgement judgement = new Judgement(settings, sample, samples, restart);
         double xNow = buckets.secondsSinceOrigin(sample.timestampMillis());
         boolean shifted = fit.levelShift() && !fit.threadsSteady();
-        TrendLine trend = shifted ? fit.aroundShift() : fit.whole();
+        TrendLine trend = windowTrend(fit);
         double significance = RobustStatistics.normalCdf(trend.z());
         double threadGrowth = fit.threadsKnown() ? fit.threads().slope() : Double.NaN;
         boolean memoryEvidence = trend.risesAt(zNeeded) && practicallySignificant(trend.slope(), sample.memoryBytes());
@@ -88,7 +98,8 @@ final class TrendJudge {
             if (!settings.limitKnown()) {
                 return judgement.notApproaching(Verdict.SUSPECT, "; no memory limit known");
             }
-            return project(judgement, fit, buckets, fit.aroundShift(), fit.aroundShift(), xNow, fit.afterShiftX());
+            return project(judgement, fit, buckets, fit.aroundShift(), fit.aroundShift(), xNow, fit.afterShiftX(),
+                    burstHeadroom);
         }
         TrendLine earlier = fit.earlier();
         TrendLine recent = fit.recent();
@@ -109,7 +120,7 @@ final class TrendJudge {
         if (!settings.limitKnown()) {
             return judgement.growth(projected.slope()).notApproaching(Verdict.SUSPECT, "; no memory limit known");
         }
-        return project(judgement, fit, buckets, projected, fit.whole(), xNow, Double.NEGATIVE_INFINITY);
+        return project(judgement, fit, buckets, projected, fit.whole(), xNow, Double.NEGATIVE_INFINITY, burstHeadroom);
     }
 
     /**
@@ -121,12 +132,15 @@ final class TrendJudge {
      * half, which is biased towards the steeper). On the benchmark's tuning seed, at the action, the
      * highest excursion predicted 0.42 of the time really left at the median, this estimate 1.10.
      * The pessimistic bound divides the highest excursion's headroom by the upper end of Sen's interval.
+     * {@code burstHeadroom} caps the headroom when the series has seen bursts higher than the window
+     * holds ({@link #headroomBelowBursts}).
      */
     private Assessment project(Judgement judgement, FloorFit fit, BucketRing buckets, TrendLine line,
-                               TrendLine typical, double xNow, double fromX) {
+                               TrendLine typical, double xNow, double fromX, double burstHeadroom) {
         double openExcursion = buckets.openPeak() - line.at(buckets.centreSeconds(buckets.openIndex()));
         double floorNow = line.at(xNow);
-        double headroom = settings.memoryLimitBytes() - floorNow - fit.peakAbove(line, fromX, openExcursion);
+        double peakHeadroom = settings.memoryLimitBytes() - floorNow - fit.peakAbove(line, fromX, openExcursion);
+        double headroom = Math.min(burstHeadroom, peakHeadroom);
         double highestPeakSeconds = Math.max(0, headroom / line.slope());
         double secondsToLimitLower = Math.max(0, headroom / Math.max(line.upper(), line.slope()));
         double typicalHeadroom = settings.memoryLimitBytes() - floorNow
@@ -134,7 +148,8 @@ final class TrendJudge {
         double secondsToLimit = Math.max(highestPeakSeconds, typicalHeadroom / typical.slope());
         Verdict verdict = highestPeakSeconds <= horizonSeconds ? Verdict.LEAKING : Verdict.SUSPECT;
         return judgement.growth(line.slope()).verdict(verdict, secondsToLimit, secondsToLimitLower,
-                "; peaks reach the limit in ~" + Format.duration(secondsToLimit) + " (the highest in ~"
+                "; peaks reach the limit in ~" + Format.duration(secondsToLimit)
+                        + (burstHeadroom < peakHeadroom ? " (the highest burst seen so far in ~" : " (the highest in ~")
                         + Format.duration(highestPeakSeconds) + ")");
     }
 
@@ -169,25 +184,52 @@ final class TrendJudge {
                 ", slowing, but peaks still reach the limit in ~" + Format.duration(secondsToLimit));
     }
 
+    /** The window's floor trend: beside a level shift when there is one (and threads do not rise steadily). */
+    private static TrendLine windowTrend(FloorFit fit) {
+        return fit.levelShift() && !fit.threadsSteady() ? fit.aroundShift() : fit.whole();
+    }
+
     /**
      * A slow leak whose rise over one window drowns in noise: over several windows the floor rises
-     * significantly and without a level shift, its recent half still rises as fast, and the
-     * latest window does not contradict it (the upper end of its slope interval reaches the long slope).
+     * significantly, its recent half still rises as fast, and the latest window does not contradict
+     * it (the upper end of its slope interval reaches the long slope). Since round 6 a level shift in
+     * the long view no longer vetoes it: over four windows a leak under traffic always has some.
      */
     private boolean steadyOverLongView(FloorFit fit, FloorFit longFit, double zNeeded, double memoryNow) {
+        return risesOverLongView(longFit, zNeeded, memoryNow) && longFit.recent().risesAt(Z_HALF)
+                && fit.whole().slope() > 0 && fit.whole().upper() >= longFit.whole().slope();
+    }
+
+    /**
+     * Over several windows the floor rises significantly, by a practically relevant amount, and its
+     * recent half has not slowed down (bursts and level shifts allowed).
+     */
+    private boolean risesOverLongView(FloorFit longFit, double zNeeded, double memoryNow) {
         if (longFit == null || !longFit.enough()) {
             return false;
         }
-        if (longFit.levelShift() && !longFit.threadsSteady()) {
-            return false;
-        }
-        TrendLine longTrend = longFit.whole();
         TrendLine earlier = longFit.earlier();
         TrendLine recent = longFit.recent();
         boolean decelerating = recent.slope() < DECELERATION_RATIO * earlier.slope() && recent.upper() < earlier.slope();
-        return longTrend.risesAt(zNeeded) && practicallySignificant(longTrend.slope(), memoryNow)
-                && recent.risesAt(Z_HALF) && !decelerating
-                && fit.whole().slope() > 0 && fit.whole().upper() >= longTrend.slope();
+        TrendLine longTrend = longFit.whole();
+        return longTrend.risesAt(zNeeded) && practicallySignificant(longTrend.slope(), memoryNow) && !decelerating;
+    }
+
+    /**
+     * The headroom left above the long view's floor line now once the highest burst the series has
+     * seen comes on top of it (round 6). Under traffic bursts a slow leak is OOM-killed by a burst
+     * higher than any in the window, at a floor of 65–80 % of the limit; the window's highest peak
+     * cannot foresee it, the series' highest burst is the best guess of how high the next one goes.
+     * Only while the floor rises over the long view: without a leak, a burst seen once is no reason
+     * to act. +∞ otherwise.
+     */
+    private double headroomBelowBursts(Sample sample, FloorFit longFit, BucketRing longView, double zNeeded,
+                                       double burstExcursion) {
+        if (!settings.limitKnown() || !risesOverLongView(longFit, zNeeded, sample.memoryBytes())) {
+            return Double.POSITIVE_INFINITY;
+        }
+        double floorNow = longFit.whole().at(longView.secondsSinceOrigin(sample.timestampMillis()));
+        return settings.memoryLimitBytes() - floorNow - burstExcursion;
     }
 
     /** The peak excursion above {@code line}, the open bucket's included. */

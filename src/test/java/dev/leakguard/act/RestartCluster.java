@@ -3,6 +3,7 @@ package dev.leakguard.act;
 import dev.leakguard.policy.ScrapeAuth;
 import dev.leakguard.api.LeakPolicy;
 import dev.leakguard.decide.EventReason;
+import dev.leakguard.decide.OperatorLedger;
 import dev.leakguard.decide.RestartOutcome;
 import dev.leakguard.decide.RestartSettings;
 import dev.leakguard.demo.ApiRequest;
@@ -61,6 +62,7 @@ import java.util.function.BooleanSupplier;
  */
 public final class RestartCluster implements AutoCloseable {
     public static final String NS = "shop";
+    public static final String OPERATOR_NAMESPACE = "leakguard";
     public static final Instant START = Instant.parse("2027-01-15T08:00:00Z");
     public static final String WHY = "memory 410Mi of 512Mi, +2.1Mi/min, limit in 12m; top groups: redis.(*Pool).reaper x1001";
 
@@ -120,13 +122,25 @@ public final class RestartCluster implements AutoCloseable {
     /** The restart door and OOM-kill tracker as a fresh operator instance would build them, on a clock frozen at {@code START + offset}. */
     public Door door(TestingMetrics metrics, Duration offset, int operatorCap) {
         Clock clock = frozenClock(offset);
-        EventRecorder events = new EventRecorder(client, clock, metrics, "leakguard", "test-host");
-        recorders.add(events);
+        EventRecorder events = eventRecorder(clock, metrics);
         LedgerStore ledgers = new AnnotationLedgerStore(client);
         OomKillTracker oomKills = new OomKillTracker(ledgers, events, metrics);
         trackers.add(oomKills);
-        return new Door(new RestartDoor(new WorkloadFacts(client), ledgers, new Disruptor(client), events, metrics, clock, operatorCap),
-                oomKills, ledgers);
+        return new Door(new RestartDoor(new WorkloadFacts(client), ledgers, operatorLedger(ledgers, clock), new Disruptor(client), events,
+                metrics, clock, operatorCap), oomKills, ledgers);
+    }
+
+    /** An event recorder as the operator's, closed with the cluster. */
+    public EventRecorder eventRecorder(Clock clock, TestingMetrics metrics) {
+        EventRecorder events = new EventRecorder(client, clock, metrics, "leakguard", "test-host");
+        recorders.add(events);
+        return events;
+    }
+
+    /** The operator-wide ledger as replicas with leader election keep it: one Lease, which every door built here shares. */
+    public OperatorLedgerStore operatorLedger(LedgerStore ledgers, Clock clock) {
+        return new LeaseOperatorLedgerStore(client, OPERATOR_NAMESPACE, ObjectNames.OPERATOR_LEDGER,
+                () -> OperatorLedger.startingFrom(ledgers.known(), clock.millis()));
     }
 
     /** The door's calls in the terms of these tests: the LeakPolicy and Pod objects, and explicit restart settings. */

@@ -6,15 +6,19 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.leakguard.api.LeakPolicy;
 import dev.leakguard.decide.EventReason;
 import dev.leakguard.decide.LedgerEntry;
+import dev.leakguard.decide.OperatorLedger;
+import dev.leakguard.decide.PodAnnotations;
 import dev.leakguard.decide.RestartLedger;
 import dev.leakguard.decide.RestartLoopRule;
 import dev.leakguard.decide.RestartOutcome;
 import dev.leakguard.decide.RestartSettings;
 import dev.leakguard.decide.RestartStrategy;
 import dev.leakguard.engine.PolicyRef;
+import dev.leakguard.kube.Refs;
 import dev.leakguard.policy.ActionType;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.apps.ReplicaSet;
+import io.fabric8.kubernetes.client.KubernetesClientException;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Map;
@@ -31,6 +35,8 @@ class RestartDoorConcurrencyTest {
             RestartLoopRule.DEFAULT);
     private final RestartCluster cluster = new RestartCluster();
     private final TestingMetrics metrics = new TestingMetrics();
+    private final Clock frozen = RestartCluster.frozenClock(Duration.ZERO);
+    private final AnnotationLedgerStore ledgers = new AnnotationLedgerStore(cluster.client);
 
     @AfterEach
     void stop() {
@@ -108,7 +114,8 @@ class RestartDoorConcurrencyTest {
         };
         Clock clock = RestartCluster.frozenClock(Duration.ZERO);
         EventRecorder events = new EventRecorder(cluster.client, clock, metrics, "leakguard", "test-host");
-        RestartDoor door = new RestartDoor(new WorkloadFacts(cluster.client), racing, new Disruptor(cluster.client), events, metrics,
+        RestartDoor door = new RestartDoor(new WorkloadFacts(cluster.client), racing, cluster.operatorLedger(racing, clock),
+                new Disruptor(cluster.client), events, metrics,
                 clock, 100);
 
         RestartOutcome outcome = door.requestRestart(RestartCluster.resolved(policy, ONE_AT_A_TIME),
@@ -119,5 +126,87 @@ class RestartDoorConcurrencyTest {
         assertThat(outcome.rule()).isEqualTo("max-concurrent");
         assertThat(cluster.requests("create", "pods", "eviction", null)).isZero();
         assertThat(racing.score(cluster.reread(policy)).restarts()).as("only the other writer's restart is recorded").isEqualTo(1);
+    }
+
+    /**
+     * Two replicas deciding for two different policies write two different policy ledgers, so neither conflicts there:
+     * the other replica takes the operator's last slot after this door decided on its (older) copy of the operator-wide
+     * ledger. The door's slot is taken on the ledger as stored, so it is refused with the operator-budget reason, gives
+     * its policy entry back and starts nothing.
+     */
+    @Test
+    void anotherReplicaTakingTheLastOperatorSlotFirstBlocksTheRestartAndItsPolicyEntryIsGivenBack() {
+        LeakPolicy policy = webLeaks();
+        OperatorLedgerStore stored = cluster.operatorLedger(ledgers, frozen);
+        OperatorLedgerStore otherReplica = cluster.operatorLedger(new AnnotationLedgerStore(cluster.client), frozen);
+        OperatorLedger.Start othersRestart = new OperatorLedger.Start("other-policy-uid", "other-pod-uid",
+                RestartCluster.START.toEpochMilli(), false);
+        AtomicBoolean raced = new AtomicBoolean();
+        OperatorLedgerStore racing = new OperatorLedgerStore() {
+            @Override
+            public OperatorLedger update(UnaryOperator<OperatorLedger> change) {
+                if (raced.compareAndSet(false, true)) {
+                    otherReplica.update(l -> l.reserve(othersRestart, 1).ledger());
+                }
+                return stored.update(change);
+            }
+
+            @Override
+            public OperatorLedger known() {
+                return stored.known();
+            }
+        };
+
+        RestartOutcome outcome = request(doorWith(racing, 1), policy);
+
+        assertThat(raced).as("the slot was taken on the stored ledger, after deciding").isTrue();
+        assertThat(outcome.result()).isEqualTo(RestartOutcome.Result.blocked);
+        assertThat(outcome.rule()).isEqualTo("operator-budget");
+        assertThat(outcome.message()).contains("1 restart(s) operator-wide in the last hour, the operator cap is 1");
+        assertThat(cluster.requests("create", "pods", "eviction", null)).isZero();
+        assertThat(cluster.pod("web-0").getMetadata().getAnnotations()).doesNotContainKey(PodAnnotations.RESTART_REQUESTED_AT);
+        assertThat(ledgers.update(Refs.policyRef(policy), l -> l).after().entries()).as("the policy entry given back").isEmpty();
+        assertThat(stored.update(UnaryOperator.identity()).starts()).containsExactly(othersRestart);
+    }
+
+    /** The policy's ledger recorded the restart but its operator-wide slot could not be written: nothing starts, the entry goes. */
+    @Test
+    void aFailedOperatorLedgerWriteStartsNothingAndGivesThePolicyEntryBack() {
+        LeakPolicy policy = webLeaks();
+        OperatorLedgerStore unwritable = new OperatorLedgerStore() {
+            @Override
+            public OperatorLedger update(UnaryOperator<OperatorLedger> change) {
+                throw new KubernetesClientException("the server is currently unable to handle the request", 503, null);
+            }
+
+            @Override
+            public OperatorLedger known() {
+                return OperatorLedger.EMPTY;
+            }
+        };
+
+        RestartOutcome outcome = request(doorWith(unwritable, 100), policy);
+
+        assertThat(outcome.result()).isEqualTo(RestartOutcome.Result.failed);
+        assertThat(outcome.message()).contains("could not record the restart in the operator-wide ledger");
+        assertThat(cluster.requests("create", "pods", "eviction", null)).isZero();
+        assertThat(cluster.pod("web-0").getMetadata().getAnnotations()).doesNotContainKey(PodAnnotations.RESTART_REQUESTED_AT);
+        assertThat(ledgers.update(Refs.policyRef(policy), l -> l).after().entries()).as("the policy entry given back").isEmpty();
+    }
+
+    /** Three Ready replicas of Deployment web and a policy that evicts them one at a time. */
+    private LeakPolicy webLeaks() {
+        cluster.deployment("web", 3, "RollingUpdate", "1");
+        return cluster.policy("web-leaks", ActionType.Evict, false, 1, "0m", 10);
+    }
+
+    /** A door on {@link #ledgers} and the given operator-wide ledger. */
+    private RestartDoor doorWith(OperatorLedgerStore operatorLedger, int operatorCap) {
+        return new RestartDoor(new WorkloadFacts(cluster.client), ledgers, operatorLedger, new Disruptor(cluster.client),
+                cluster.eventRecorder(frozen, metrics), metrics, frozen, operatorCap);
+    }
+
+    private RestartOutcome request(RestartDoor door, LeakPolicy policy) {
+        return door.requestRestart(RestartCluster.resolved(policy, ONE_AT_A_TIME), RestartCluster.target(cluster.pod("web-0")), WHY, null);
     }
 }

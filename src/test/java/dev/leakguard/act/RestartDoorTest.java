@@ -24,6 +24,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -101,6 +102,8 @@ class RestartDoorTest {
         assertThat(cluster.pod("web-0")).isNotNull();
         assertThat(cluster.pod("web-0").getMetadata().getAnnotations()).doesNotContainKey(PodAnnotations.RESTART_REQUESTED_AT);
         assertThat(restarter.score(cluster.reread(policy)).restarts()).isZero();
+        assertThat(cluster.operatorLedger(restarter.ledgers(), RestartCluster.frozenClock(Duration.ZERO)).update(UnaryOperator.identity())
+                .starts()).as("the operator-wide slot given back").isEmpty();
         assertThat(cluster.events(EventReason.RestartBlocked)).singleElement()
                 .satisfies(e -> assertThat(e.getMessage()).contains("disruption-budget", "web-pdb", "never bypasses", WHY));
         assertThat(metrics.actions()).containsExactly("evict:pdb_blocked", "evict:pdb_blocked", "evict:pdb_blocked");

@@ -79,4 +79,19 @@ class CommandLineTest {
         assertThat(run.exitCode()).isEqualTo(2);
         assertThat(err).isEqualTo("leakguard: --pod-metrics must be one of all, at-risk, none, got '" + value + "'" + System.lineSeparator());
     }
+
+    /** The operator-wide ledger holds an hour of restarts in one Lease: a cap it cannot hold is refused before any connection. */
+    @ParameterizedTest
+    @ValueSource(strings = {"-1", "501"})
+    void anOperatorCapTheLedgerCannotHoldIsRefusedAtStart(String value) {
+        CliRun run;
+        String err;
+        try (CapturedStderr stderr = new CapturedStderr()) {
+            run = run("run", "--max-restarts-per-hour", value, "--master", "http://127.0.0.1:1");
+            err = stderr.text();
+        }
+        assertThat(run.exitCode()).isEqualTo(2);
+        assertThat(err).isEqualTo("leakguard: --max-restarts-per-hour must be between 0 and 500 (the operator-wide ledger holds an hour "
+                + "of them), got " + value + System.lineSeparator());
+    }
 }

@@ -55,6 +55,7 @@ class LeaderElectionTest {
         for (AutoCloseable closeable : running) {
             closeable.close();
         }
+        k8s.deleteOperatorLedger();
     }
 
     @Test

@@ -5,7 +5,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.leakguard.act.EvidenceStore;
 import dev.leakguard.act.AnnotationLedgerStore;
 import dev.leakguard.act.Disruptor;
+import dev.leakguard.act.LeaseOperatorLedgerStore;
+import dev.leakguard.act.ObjectNames;
 import dev.leakguard.api.LeakPolicy;
+import dev.leakguard.decide.OperatorLedger;
 import dev.leakguard.decide.PodAnnotations;
 import dev.leakguard.demo.SimulatedContainer;
 import dev.leakguard.metrics.MicrometerOperatorMetrics;
@@ -36,6 +39,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -165,6 +169,7 @@ class OperatorWritesTest {
         if (operator != null) {
             operator.close();
         }
+        k8s.deleteOperatorLedger();
         for (AutoCloseable closeable : running) {
             closeable.close();
         }
@@ -225,6 +230,17 @@ class OperatorWritesTest {
         });
         assertThat(status.getStatus().getWatched()).isEqualTo(2);
         assertThat(status.getMetadata().getAnnotations()).containsKey(AnnotationLedgerStore.LEDGER_ANNOTATION);
+
+        // The restart's slot of the operator-wide cap: on the Lease all replicas share, created and then updated (with the
+        // resourceVersion it was read at) by the operator's ServiceAccount.
+        OperatorLedger operatorWide = new LeaseOperatorLedgerStore(admin, ControlPlane.OPERATOR_NAMESPACE, ObjectNames.OPERATOR_LEDGER,
+                () -> OperatorLedger.EMPTY).update(UnaryOperator.identity());
+        assertThat(operatorWide.starts()).anySatisfy(start -> assertThat(start.policyUid()).isEqualTo(policy.getMetadata().getUid()));
+        List<String> ledgerWrites = Poll.until(Duration.ofSeconds(20), () -> k8s.plane().auditedRequests(SERVICE_ACCOUNT).stream()
+                        .filter(r -> r.resource().equals("leases") && ObjectNames.OPERATOR_LEDGER.equals(r.name()) && r.code() < 300)
+                        .map(ControlPlane.AuditedRequest::verb).distinct().toList(),
+                verbs -> verbs.containsAll(List.of("create", "update")), "the operator-wide ledger created and updated in the audit log");
+        assertThat(ledgerWrites).doesNotContain("patch", "delete");
     }
 
     @Test

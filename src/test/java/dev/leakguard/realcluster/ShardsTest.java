@@ -74,6 +74,7 @@ class ShardsTest {
         if (ns != null) {
             k8s.admin().resources(LeakPolicy.class).inNamespace(ns).delete();
         }
+        k8s.deleteOperatorLedger();
     }
 
     @Test

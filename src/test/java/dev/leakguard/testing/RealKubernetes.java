@@ -2,6 +2,7 @@ package dev.leakguard.testing;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.leakguard.act.ObjectNames;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
@@ -77,6 +78,15 @@ public final class RealKubernetes implements BeforeAllCallback {
 
     public KubernetesClient admin() {
         return plane.admin();
+    }
+
+    /**
+     * Deletes the operator-wide restart ledger that operators with leader election or shards keep in the operator's
+     * namespace: the restarts of one test's operators (on a compressed clock, hours ahead) would count against the
+     * operator-wide cap of the next test's.
+     */
+    public void deleteOperatorLedger() {
+        admin().leases().inNamespace(ControlPlane.OPERATOR_NAMESPACE).withName(ObjectNames.OPERATOR_LEDGER).delete();
     }
 
     /**
