@@ -3,6 +3,7 @@ package dev.leakguard.operator;
 import dev.leakguard.time.ScaledClock;
 import java.time.Duration;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -15,6 +16,7 @@ final class Heartbeat {
     private final ScaledClock clock;
     private final long staleAfterRealMillis;
     private volatile long lastBeatMillis;
+    private ScheduledFuture<?> beats;
 
     private Heartbeat(ScaledClock clock, Duration staleAfter) {
         this.clock = clock;
@@ -28,8 +30,13 @@ final class Heartbeat {
      */
     static Heartbeat on(ScheduledExecutorService thread, ScaledClock clock, Duration every, Duration staleAfter) {
         Heartbeat heartbeat = new Heartbeat(clock, staleAfter);
-        thread.scheduleAtFixedRate(heartbeat::beat, 0, every.toMillis(), TimeUnit.MILLISECONDS);
+        heartbeat.beats = thread.scheduleAtFixedRate(heartbeat::beat, 0, every.toMillis(), TimeUnit.MILLISECONDS);
         return heartbeat;
+    }
+
+    /** Stops beating, for a shutdown that leaves the thread running. */
+    void stop() {
+        beats.cancel(false);
     }
 
     private void beat() {

@@ -51,6 +51,7 @@ public final class LeakPolicyReconciler implements Reconciler<LeakPolicy> {
     private final LedgerStore ledgers;
     private final OperatorMetrics metrics;
     private final Shards shards;
+    private final TargetResolver.Memo targets = new TargetResolver.Memo();
     private volatile PodEventSource podSource;
     /** Keeps whole only the pods a policy selects: the informer sees every pod of the cluster. */
     private final SlimPodStore podStore;
@@ -112,8 +113,11 @@ public final class LeakPolicyReconciler implements Reconciler<LeakPolicy> {
             Map<PodKey, String> unresolved = new LinkedHashMap<>();
             int portMissing = 0;
             String missingPort = null;
-            for (Pod pod : selected) {
-                TargetResolver.Resolution resolution = TargetResolver.resolve(resolved, pod, access);
+            targets.retainOnly(policies::exists);
+            List<TargetResolver.Resolution> resolutions = targets.resolveAll(key, resolved, selected, access);
+            for (int i = 0; i < selected.size(); i++) {
+                Pod pod = selected.get(i);
+                TargetResolver.Resolution resolution = resolutions.get(i);
                 if (resolution instanceof TargetResolver.Resolved ok) {
                     int shard = shards.shardOf(ok.target().podUid());
                     if (shards.holds(shard)) {
@@ -166,6 +170,7 @@ public final class LeakPolicyReconciler implements Reconciler<LeakPolicy> {
     /** An invalid policy watches nothing, says why in its status and in a Warning Event. */
     private LeakPolicyStatus invalid(LeakPolicy policy, PolicyKey key, String message) {
         scheduler.remove(key);
+        targets.forget(key);
         if (shards.writesStatusOf(policy.getMetadata().getUid())) {
             events.record(policy, EventReason.InvalidSpec, "LeakPolicy is invalid and watches nothing: " + message);
         }

@@ -250,7 +250,7 @@ public final class LeakguardOperator implements AutoCloseable {
                 door, new ProfileCollector(fetcher, settings.profileLimits()));
         OperatorMetrics podMetrics = SelectedPodMetrics.of(settings.podMetrics(), metrics, clock);
         PodPipeline pipeline = new PodPipeline(clock, ports, actions, podMetrics, pacer::verdictChanged);
-        this.scheduler = new ScrapeScheduler(clock, Map.of(
+        this.scheduler = new ScrapeScheduler(clock, fetcher.timer(), Map.of(
                 MetricsSource.pods, new PodMetricsSource(fetcher, settings.metricsLimits()),
                 MetricsSource.prometheus, new PrometheusSampleSource(fetcher, settings.metricsLimits(), settings.prometheusLabels())),
                 pipeline, podMetrics, policies::exists, new SampleKeeper(new ConfigMapSampleJournal(client)), settings.saveSamplesEvery(),

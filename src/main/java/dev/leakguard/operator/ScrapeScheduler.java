@@ -22,6 +22,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 import java.util.stream.Collectors;
@@ -33,6 +34,9 @@ import org.slf4j.LoggerFactory;
  * hands over the current set of targets. Each loop starts at a pod-specific offset inside the
  * interval, so thousands of pods do not all scrape in the same millisecond; a loop whose previous
  * scrape is still running skips a beat rather than piling up requests.
+ *
+ * <p>The loops tick on the fetcher's event loop ({@link dev.leakguard.scrape.HttpFetcher#timer()}), the thread their
+ * scrapes run and complete on: a scrape is sent from its tick with no hand-over between threads.
  */
 public final class ScrapeScheduler implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(ScrapeScheduler.class);
@@ -45,7 +49,9 @@ public final class ScrapeScheduler implements AutoCloseable {
     private final Map<MetricsSource, SampleSource> sources;
     private final PodPipeline pipeline;
     private final OperatorMetrics metrics;
+    /** Runs the ticks, the sweep and the heartbeat; not this scheduler's to shut down. */
     private final ScheduledExecutorService timer;
+    private final ScheduledFuture<?> sweep;
     private final Map<PolicyKey, PolicyLoops> policies = new ConcurrentHashMap<>();
     /** Every policy reconciled, valid or not, so that a deleted one is forgotten even when it had no loops. */
     private final Set<PolicyKey> known = ConcurrentHashMap.newKeySet();
@@ -59,10 +65,10 @@ public final class ScrapeScheduler implements AutoCloseable {
     /**
      * Policies are not given finalizers (an uninstalled operator must never block deleting a
      * policy), so a deletion is noticed here: {@code policyExists} is asked at every tick and by a
-     * sweep every {@value #SWEEP_SECONDS} s.
+     * sweep every {@value #SWEEP_SECONDS} s. Everything runs on {@code timer}, whose tasks must not block.
      */
-    ScrapeScheduler(ScaledClock clock, Map<MetricsSource, SampleSource> sources, PodPipeline pipeline, OperatorMetrics metrics,
-                    Predicate<PolicyKey> policyExists, SampleKeeper keeper, Duration saveSamplesEvery, Shards shards) {
+    ScrapeScheduler(ScaledClock clock, ScheduledExecutorService timer, Map<MetricsSource, SampleSource> sources, PodPipeline pipeline,
+                    OperatorMetrics metrics, Predicate<PolicyKey> policyExists, SampleKeeper keeper, Duration saveSamplesEvery, Shards shards) {
         this.clock = clock;
         this.shards = shards;
         this.keeper = keeper;
@@ -70,12 +76,8 @@ public final class ScrapeScheduler implements AutoCloseable {
         this.sources = Map.copyOf(sources);
         this.pipeline = pipeline;
         this.metrics = metrics;
-        this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "leakguard-scrape-timer");
-            t.setDaemon(true);
-            return t;
-        });
-        timer.scheduleWithFixedDelay(this::forgetDeletedPolicies, SWEEP_SECONDS, SWEEP_SECONDS, TimeUnit.SECONDS);
+        this.timer = timer;
+        this.sweep = timer.scheduleWithFixedDelay(this::forgetDeletedPolicies, SWEEP_SECONDS, SWEEP_SECONDS, TimeUnit.SECONDS);
         this.heartbeat = Heartbeat.on(timer, clock, BEAT_EVERY, BEAT_STALE_AFTER);
         this.saver = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "leakguard-sample-saver");
@@ -299,7 +301,8 @@ public final class ScrapeScheduler implements AutoCloseable {
         for (PolicyKey key : Set.copyOf(policies.keySet())) {
             remove(key);
         }
-        timer.shutdownNow();
+        sweep.cancel(false);
+        heartbeat.stop();
         saver.shutdownNow();
     }
 }

@@ -2,6 +2,7 @@ package dev.leakguard.operator;
 
 import dev.leakguard.engine.LimitSource;
 import dev.leakguard.engine.MetricsPort;
+import dev.leakguard.engine.PolicyKey;
 import dev.leakguard.engine.ResolvedPolicy;
 import dev.leakguard.engine.ScrapeTarget;
 import dev.leakguard.kube.Pods;
@@ -16,7 +17,12 @@ import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.ResourceRequirements;
 import java.net.URI;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Predicate;
 
 /**
  * Turns (policy, pod) into a scrape target. The host is always the pod's {@code status.podIP}; the
@@ -90,6 +96,59 @@ public final class TargetResolver {
     }
 
     private record PortMatch(Container container, int port) {
+    }
+
+    /** What of a policy and its access {@link #resolve} reads: under equal inputs, the same pod resolves alike. */
+    private record Inputs(MetricsPort port, MetricsPort profilePort, String metricsPath, String profilePath, double memoryLimitBytes,
+                          ScrapeAccess access) {
+        static Inputs of(ResolvedPolicy policy, ScrapeAccess access) {
+            return new Inputs(policy.port(), policy.hasProfile() ? policy.profilePort() : null, policy.metricsPath(),
+                    policy.hasProfile() ? policy.profilePath() : null, policy.detection().memoryLimitBytes(), access);
+        }
+    }
+
+    /**
+     * The last resolution of each policy's pods, reused for a pod whose informer object is the one resolved
+     * last time (the informer replaces a pod's object when the pod changes) under equal inputs. Every reconcile
+     * resolves every selected pod, and between two of them nearly all are unchanged: parsing their start times
+     * and building their URLs again was most of a reconcile's CPU in a fleet of thousands.
+     */
+    static final class Memo {
+        private record Entry(Pod pod, Inputs inputs, Resolution resolution) {
+        }
+
+        private final Map<PolicyKey, Map<String, Entry>> byPolicy = new ConcurrentHashMap<>();
+
+        /** Resolves {@code pods} for {@code policy}; remembers these pods' resolutions in place of the last ones. */
+        List<Resolution> resolveAll(PolicyKey key, ResolvedPolicy policy, List<Pod> pods, ScrapeAccess access) {
+            Inputs inputs = Inputs.of(policy, access);
+            Map<String, Entry> last = byPolicy.getOrDefault(key, Map.of());
+            Map<String, Entry> now = new HashMap<>(pods.size() * 2);
+            List<Resolution> resolutions = new ArrayList<>(pods.size());
+            for (Pod pod : pods) {
+                String uid = pod.getMetadata().getUid();
+                Entry entry = uid == null ? null : last.get(uid);
+                if (entry == null || entry.pod() != pod || !entry.inputs().equals(inputs)) {
+                    entry = new Entry(pod, inputs, resolve(policy, pod, access));
+                }
+                if (uid != null) {
+                    now.put(uid, entry);
+                }
+                resolutions.add(entry.resolution());
+            }
+            byPolicy.put(key, now);
+            return resolutions;
+        }
+
+        /** Drops what is kept for the policies that no longer exist. */
+        void retainOnly(Predicate<PolicyKey> exists) {
+            byPolicy.keySet().removeIf(exists.negate());
+        }
+
+        /** Drops what is kept for a policy that watches nothing. */
+        void forget(PolicyKey key) {
+            byPolicy.remove(key);
+        }
     }
 
     /** Why no container of the pod serves the policy's port: a spec problem, not a transient one. */

@@ -157,6 +157,18 @@ public final class ScrapeAccess {
         }
     }
 
+    /** Same scheme, TLS settings, token and problem: fetches under either go the same way. */
+    @Override
+    public boolean equals(Object other) {
+        return other instanceof ScrapeAccess that && https == that.https && Objects.equals(tls, that.tls)
+                && Objects.equals(bearerToken, that.bearerToken) && Objects.equals(problem, that.problem);
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(https, tls, bearerToken, problem);
+    }
+
     @Override
     public String toString() {
         return problem != null ? "unusable (" + problem + ")"

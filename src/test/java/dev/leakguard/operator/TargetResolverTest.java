@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.leakguard.api.LeakPolicy;
 import dev.leakguard.engine.LimitSource;
+import dev.leakguard.engine.PolicyKey;
 import dev.leakguard.engine.ResolvedPolicy;
 import dev.leakguard.engine.ScrapeTarget;
 import dev.leakguard.policy.PrometheusUrlAllowList;
@@ -17,6 +18,7 @@ import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import java.net.URI;
 import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -129,6 +131,33 @@ class TargetResolverTest {
         assertLimit(target("port: metrics", noLimit), Double.NaN, null);
         ResolvedPolicy withLimit = policy("port: metrics", "{memoryLimit: 300Mi}");
         assertLimit(((TargetResolver.Resolved) TargetResolver.resolve(withLimit, resized, ScrapeAccess.PLAIN_HTTP)).target(), 300 * MIB, LimitSource.POLICY);
+    }
+
+    @Test
+    void theMemoReusesAResolutionOnlyForTheSamePodObjectUnderEqualInputs() {
+        TargetResolver.Memo memo = new TargetResolver.Memo();
+        PolicyKey key = new PolicyKey("shop", "checkout");
+        Pod pod = new PodBuilder(app()).editMetadata().withUid("uid-1").endMetadata().build();
+        TargetResolver.Resolution first = memo.resolveAll(key, policy("port: 9090", "{}"), List.of(pod), ScrapeAccess.PLAIN_HTTP).get(0);
+        assertThat(memo.resolveAll(key, policy("port: 9090", "{}"), List.of(pod), ScrapeAccess.PLAIN_HTTP).get(0))
+                .as("the same pod object, and a policy resolved again alike").isSameAs(first);
+
+        Pod moved = new PodBuilder(pod).editStatus().withPodIP("10.9.9.9").endStatus().build();
+        assertThat(((TargetResolver.Resolved) memo.resolveAll(key, policy("port: 9090", "{}"), List.of(moved), ScrapeAccess.PLAIN_HTTP)
+                .get(0)).target().metricsUri()).as("the informer's new object for a changed pod").isEqualTo(URI.create("http://10.9.9.9:9090/metrics"));
+        assertThat(((TargetResolver.Resolved) memo.resolveAll(key, policy("port: 9091", "{}"), List.of(moved), ScrapeAccess.PLAIN_HTTP)
+                .get(0)).target().metricsUri()).as("a policy naming another port").isEqualTo(URI.create("http://10.9.9.9:9091/metrics"));
+        ScrapeAccess https = ScrapeAccess.of(new ScrapeAccess.Tls(null, null, false), null);
+        assertThat(((TargetResolver.Resolved) memo.resolveAll(key, policy("port: 9091", "{}"), List.of(moved), https).get(0))
+                .target().metricsUri().getScheme()).as("other access").isEqualTo("https");
+        assertThat(memo.resolveAll(key, policy("port: 9091", "{}"), List.of(moved), ScrapeAccess.of(new ScrapeAccess.Tls(null, null, false), null))
+                .get(0).equals(memo.resolveAll(key, policy("port: 9091", "{}"), List.of(moved), https).get(0))).isTrue();
+        TargetResolver.Resolution limited = memo.resolveAll(key, policy("port: 9091", "{memoryLimit: 1Gi}"), List.of(moved), https).get(0);
+        assertLimit(((TargetResolver.Resolved) limited).target(), 1024 * MIB, LimitSource.POLICY);
+
+        memo.retainOnly(other -> false);
+        assertThat(memo.resolveAll(key, policy("port: 9091", "{memoryLimit: 1Gi}"), List.of(moved), https).get(0))
+                .as("forgotten with its policy").isNotSameAs(limited).isEqualTo(limited);
     }
 
     private static void assertLimit(ScrapeTarget target, double bytes, LimitSource source) {

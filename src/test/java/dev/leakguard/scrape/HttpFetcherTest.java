@@ -96,6 +96,45 @@ class HttpFetcherTest {
     }
 
     @Test
+    void aKeptConnectionAsksEachFetchForItsOwnTargetAndCredentials() throws Exception {
+        for (int i = 0; i < 3; i++) {
+            server.enqueue(new MockResponse.Builder().body("a 1\n").build());
+        }
+        ScrapeAccess withToken = ScrapeAccess.of(null, "s3cret");
+
+        success(fetcher.fetch(uri("/metrics"), SMALL));
+        success(fetcher.fetch(uri("/debug/pprof/goroutine?debug=1"), SMALL, withToken));
+        success(fetcher.fetch(uri("/metrics"), SMALL));
+
+        RecordedRequest metrics = server.takeRequest();
+        RecordedRequest profile = server.takeRequest();
+        RecordedRequest again = server.takeRequest();
+        assertThat(List.of(metrics.getTarget(), profile.getTarget(), again.getTarget()))
+                .containsExactly("/metrics", "/debug/pprof/goroutine?debug=1", "/metrics");
+        assertThat(again.getConnectionIndex()).as("one kept-alive connection").isEqualTo(metrics.getConnectionIndex())
+                .isEqualTo(profile.getConnectionIndex());
+        assertThat(metrics.getHeaders().get("Authorization")).isNull();
+        assertThat(profile.getHeaders().get("Authorization")).isEqualTo("Bearer s3cret");
+        assertThat(again.getHeaders().get("Authorization")).isNull();
+        assertThat(again.getHeaders().get("Host")).isEqualTo(uri("/").getRawAuthority());
+    }
+
+    @Test
+    void aTaskOnItsTimerStartsAFetchOnTheThreadThatCompletesIt() throws Exception {
+        server.enqueue(new MockResponse.Builder().body("a 1\n").build());
+        CompletableFuture<Thread> ticked = new CompletableFuture<>();
+        CompletableFuture<Thread> completed = new CompletableFuture<>();
+
+        fetcher.timer().schedule(() -> {
+            ticked.complete(Thread.currentThread());
+            fetcher.fetch(uri("/metrics"), SMALL).thenRun(() -> completed.complete(Thread.currentThread()));
+        }, 1, TimeUnit.MILLISECONDS);
+
+        assertThat(completed.get(10, TimeUnit.SECONDS)).as("no hand-over between a scrape loop's tick and its fetch")
+                .isSameAs(ticked.get(10, TimeUnit.SECONDS));
+    }
+
+    @Test
     void emptyBodyIsASuccess() throws Exception {
         server.enqueue(new MockResponse.Builder().code(204).build());
 

@@ -12,15 +12,14 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Child process for the scale benchmark's floor: the operator's {@link HttpFetcher} with the operator's
- * limits and slots, fetching every pod's {@code /metrics} once per interval from a single timer thread
- * (as the operator's scrape scheduler does), and doing nothing with the bodies: no parsing, no
+ * limits and slots, fetching every pod's {@code /metrics} once per interval from the fetcher's event loop
+ * (where the operator's scrape scheduler ticks), and doing nothing with the bodies: no parsing, no
  * detection, no Kubernetes. Its process CPU is what the I/O alone costs; the operator's CPU above it is
  * what parsing, detection and the rest add.
  *
@@ -40,12 +39,8 @@ public final class BareFetchLoop {
         FetchLimits limits = settings.metricsLimits();
         AtomicLong fetched = new AtomicLong();
         AtomicLong failed = new AtomicLong();
-        ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(runnable -> {
-            Thread thread = new Thread(runnable, "bare-fetch-timer");
-            thread.setDaemon(true);
-            return thread;
-        });
         try (HttpFetcher fetcher = new HttpFetcher(settings.maxConcurrentScrapes())) {
+            ScheduledExecutorService timer = fetcher.timer();
             for (int i = 0; i < targets.size(); i++) {
                 URI target = targets.get(i);
                 // Spread evenly over the interval, as the operator's loops are (by a hash of the pod UID).
@@ -66,8 +61,6 @@ public final class BareFetchLoop {
                     System.out.flush();
                 }
             }
-        } finally {
-            timer.shutdownNow();
         }
     }
 }
