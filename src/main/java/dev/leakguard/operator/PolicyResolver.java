@@ -166,7 +166,10 @@ public final class PolicyResolver {
         return MetricsPort.named(spec.getStrVal());
     }
 
-    /** scheme, tlsConfig and authorization, checked here too for clusters whose CRD is older than the operator. */
+    /**
+     * scheme, tlsConfig and authorization, checked here too for clusters whose CRD is older than the operator, and
+     * enableCompression.
+     */
     private static ScrapeAuth scrapeAuth(MetricsSpec metrics, List<String> problems) {
         Scheme scheme = metrics.getScheme() == null ? Scheme.http : metrics.getScheme();
         TlsConfig tls = metrics.getTlsConfig();
@@ -201,7 +204,8 @@ public final class PolicyResolver {
                 }
             }
         }
-        return new ScrapeAuth(scheme, ca, serverName, insecure, token, serviceAccount);
+        boolean compression = metrics.getEnableCompression() == null ? Defaults.ENABLE_COMPRESSION : metrics.getEnableCompression();
+        return new ScrapeAuth(scheme, ca, serverName, insecure, token, serviceAccount, compression);
     }
 
     private static ScrapeAuth.KeyRef caRef(CaSource ca, List<String> problems) {

@@ -17,7 +17,9 @@ import java.util.concurrent.CompletableFuture;
 
 /**
  * Fetches a pod's goroutine profile or thread dump and groups it. The raw bytes are kept with the
- * groups because evidence stores the profile itself, not only its summary.
+ * groups because evidence stores the profile itself, not only its summary. A profile is always asked for gzip,
+ * whatever the policy's enableCompression: it is fetched once per suspicion rather than every interval, so
+ * compressing it costs the pod little, while a dump is large (up to 32 MiB) and text that shrinks about tenfold.
  */
 final class ProfileCollector implements ProfileSource {
     private final HttpFetcher fetcher;
@@ -30,7 +32,7 @@ final class ProfileCollector implements ProfileSource {
 
     @Override
     public CompletableFuture<ProfileSnapshot> capture(ProfileType type, URI uri, ScrapeAccess access) {
-        return fetcher.fetch(uri, limits, access).thenApply(result -> {
+        return fetcher.fetch(uri, limits, access.withCompression(true)).thenApply(result -> {
             if (result instanceof FetchResult.Failure failure) {
                 return new ProfileSnapshot(null, null, null, 0, "profile " + failure.kind().label() + ": " + failure.message());
             }

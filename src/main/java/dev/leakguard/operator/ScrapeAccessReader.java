@@ -14,7 +14,7 @@ import java.util.Base64;
 import java.util.Map;
 
 /**
- * Reads the TLS CA and bearer token a policy names, at each reconcile (so rotated Secrets and the
+ * Reads the TLS CA and bearer token a policy names (and carries its enableCompression), at each reconcile (so rotated Secrets and the
  * kubelet-rotated projected token are picked up), with one {@code get} per object: the operator
  * needs no list or watch on Secrets, so a namespace may grant it {@code get} on the one Secret by
  * name. A missing object, a missing key or a refused read becomes an unusable access with a reason
@@ -43,7 +43,7 @@ final class ScrapeAccessReader {
                     : null;
             String token = auth.bearerToken() != null ? value(namespace, auth.bearerToken()).trim()
                     : auth.serviceAccountToken() ? ownToken() : null;
-            return ScrapeAccess.of(tls, token);
+            return ScrapeAccess.of(tls, token).withCompression(auth.compression());
         } catch (IllegalArgumentException e) {
             return ScrapeAccess.unusable(auth.https(), e.getMessage());
         }

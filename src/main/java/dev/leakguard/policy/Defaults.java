@@ -10,6 +10,7 @@ package dev.leakguard.policy;
 public final class Defaults {
     public static final String SOURCE = "pods";
     public static final String METRICS_PATH = "/metrics";
+    public static final boolean ENABLE_COMPRESSION = true;
     public static final String INTERVAL = "15s";
     public static final String MEMORY_SERIES = "process_resident_memory_bytes";
 

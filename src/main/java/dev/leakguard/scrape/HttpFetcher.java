@@ -583,15 +583,16 @@ public final class HttpFetcher implements AutoCloseable {
         /**
          * The request's bytes, encoded once per connection and target: a pod's connection carries the same
          * scrape every interval, and building and encoding Netty's request and header objects for it each
-         * time was a fifth of the event loop's CPU. The URI's raw parts and the token (printable ASCII, see
-         * {@link ScrapeAccess#of}) cannot break the request's lines.
+         * time was a fifth of the event loop's CPU. The access (token, compression) is part of what decides the
+         * bytes: a policy change brings a new access object. The URI's raw parts and the token (printable ASCII,
+         * see {@link ScrapeAccess#of}) cannot break the request's lines.
          */
         private byte[] request(Fetch next) {
             if (next.uri != requestUri || next.access != requestAccess) {
                 StringBuilder text = new StringBuilder(256).append("GET ").append(next.requestTarget()).append(" HTTP/1.1\r\n")
                         .append(HttpHeaderNames.HOST).append(": ").append(next.uri.getRawAuthority()).append("\r\n")
                         .append(HttpHeaderNames.ACCEPT).append(": ").append(ACCEPT).append("\r\n")
-                        .append(HttpHeaderNames.ACCEPT_ENCODING).append(": gzip\r\n")
+                        .append(HttpHeaderNames.ACCEPT_ENCODING).append(next.access.compression() ? ": gzip\r\n" : ": identity\r\n")
                         .append(HttpHeaderNames.USER_AGENT).append(": ").append(USER_AGENT).append("\r\n");
                 if (next.access.bearerToken() != null) {
                     text.append(HttpHeaderNames.AUTHORIZATION).append(": Bearer ").append(next.access.bearerToken()).append("\r\n");

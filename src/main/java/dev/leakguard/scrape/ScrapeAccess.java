@@ -22,13 +22,13 @@ import javax.net.ssl.TrustManagerFactory;
 import javax.net.ssl.X509ExtendedTrustManager;
 
 /**
- * What a fetch needs beyond the URL: the TLS trust of an https endpoint and the bearer token to send,
- * already read from wherever the policy keeps them — or why they could not be read, in which case
+ * What a fetch needs beyond the URL: the TLS trust of an https endpoint, the bearer token to send and whether
+ * to ask for a gzip-compressed body, already read from wherever the policy keeps them — or why they could not be read, in which case
  * every fetch fails with that reason and nothing is sent. The token never appears in
  * {@link #toString()} nor in any message.
  */
 public final class ScrapeAccess {
-    public static final ScrapeAccess PLAIN_HTTP = new ScrapeAccess(false, null, null, null);
+    public static final ScrapeAccess PLAIN_HTTP = new ScrapeAccess(false, null, null, true, null);
 
     /**
      * The TLS side of an endpoint; equal settings share one SSL context and the kept-alive connections to a pod.
@@ -43,12 +43,14 @@ public final class ScrapeAccess {
     private final boolean https;
     private final Tls tls;
     private final String bearerToken;
+    private final boolean compression;
     private final String problem;
 
-    private ScrapeAccess(boolean https, Tls tls, String bearerToken, String problem) {
+    private ScrapeAccess(boolean https, Tls tls, String bearerToken, boolean compression, String problem) {
         this.https = https;
         this.tls = tls;
         this.bearerToken = bearerToken;
+        this.compression = compression;
         this.problem = problem;
     }
 
@@ -69,7 +71,15 @@ public final class ScrapeAccess {
         if (bearerToken != null && (bearerToken.isEmpty() || bearerToken.chars().anyMatch(c -> c < 0x21 || c > 0x7e))) {
             throw new IllegalArgumentException("the bearer token is empty or holds characters a header cannot carry");
         }
-        return new ScrapeAccess(tls != null, tls, bearerToken, null);
+        return new ScrapeAccess(tls != null, tls, bearerToken, true, null);
+    }
+
+    /**
+     * This access asking for gzip-compressed bodies ({@code Accept-Encoding: gzip}, the default) or for uncompressed
+     * ones ({@code identity}), which saves the pod compressing and the operator inflating at the price of the bytes.
+     */
+    public ScrapeAccess withCompression(boolean compression) {
+        return compression == this.compression ? this : new ScrapeAccess(https, tls, bearerToken, compression, problem);
     }
 
     /**
@@ -77,7 +87,7 @@ public final class ScrapeAccess {
      * targets' URLs as they will be once the credentials can be read, so that their loops and history carry on.
      */
     public static ScrapeAccess unusable(boolean https, String problem) {
-        return new ScrapeAccess(https, null, null, Objects.requireNonNull(problem));
+        return new ScrapeAccess(https, null, null, true, Objects.requireNonNull(problem));
     }
 
     public Tls tls() {
@@ -91,6 +101,11 @@ public final class ScrapeAccess {
 
     String bearerToken() {
         return bearerToken;
+    }
+
+    /** Whether bodies are asked for gzip-compressed. */
+    public boolean compression() {
+        return compression;
     }
 
     /** Why nothing may be fetched with this access, or null. */
@@ -157,16 +172,17 @@ public final class ScrapeAccess {
         }
     }
 
-    /** Same scheme, TLS settings, token and problem: fetches under either go the same way. */
+    /** Same scheme, TLS settings, token, compression and problem: fetches under either go the same way. */
     @Override
     public boolean equals(Object other) {
         return other instanceof ScrapeAccess that && https == that.https && Objects.equals(tls, that.tls)
-                && Objects.equals(bearerToken, that.bearerToken) && Objects.equals(problem, that.problem);
+                && Objects.equals(bearerToken, that.bearerToken) && compression == that.compression
+                && Objects.equals(problem, that.problem);
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(https, tls, bearerToken, problem);
+        return Objects.hash(https, tls, bearerToken, compression, problem);
     }
 
     @Override
@@ -174,7 +190,8 @@ public final class ScrapeAccess {
         return problem != null ? "unusable (" + problem + ")"
                 : scheme() + (tls == null ? "" : " " + (tls.insecureSkipVerify() ? "insecureSkipVerify" : tls.caPem() != null ? "own CA" : "system CAs")
                         + (tls.serverName() == null ? "" : " serverName " + tls.serverName()))
-                        + (bearerToken == null ? "" : " with a bearer token");
+                        + (bearerToken == null ? "" : " with a bearer token")
+                        + (compression ? "" : " without compression");
     }
 
     /** insecureSkipVerify: no chain, no name check (the name check lives in the trust manager too). */

@@ -7,6 +7,12 @@ import dev.leakguard.api.LeakPolicy;
 import dev.leakguard.decide.RestartLoopRule;
 import dev.leakguard.decide.RestartSettings;
 import dev.leakguard.engine.ResolvedPolicy;
+import dev.leakguard.engine.ScrapeTarget;
+import dev.leakguard.scrape.ScrapeAccess;
+import dev.leakguard.testing.TestPods;
+import io.fabric8.kubernetes.api.model.Pod;
+import java.time.Instant;
+import java.util.Map;
 import dev.leakguard.policy.ActionType;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import java.time.Duration;
@@ -92,6 +98,24 @@ class PolicyResolverTest {
                 "selector: {matchLabels: {app: x}}\nmetrics: {port: 9090}\nprofile: {type: jvm}\ndetection: {memoryLimit: 512Mi}"))).policy();
         assertThat(jvm.profilePath()).isEqualTo("/actuator/threaddump");
         assertThat(jvm.detection().memoryLimitBytes()).isEqualTo(512.0 * 1024 * 1024);
+    }
+
+    /** enableCompression defaults to true; false reaches the access every scrape of the policy's pods is sent with. */
+    @Test
+    void enableCompressionDefaultsToTrueAndFalseIsCarriedToTheScrapeTarget() {
+        assertThat(compressionOfTarget("{port: 9090}")).isTrue();
+        assertThat(compressionOfTarget("{port: 9090, enableCompression: null}")).isTrue();
+        assertThat(compressionOfTarget("{port: 9090, enableCompression: true}")).isTrue();
+        assertThat(compressionOfTarget("{port: 9090, enableCompression: false}")).isFalse();
+    }
+
+    private boolean compressionOfTarget(String metrics) {
+        ResolvedPolicy policy = ((PolicyResolver.Valid) resolver.resolve(policy("selector: {matchLabels: {app: x}}\nmetrics: " + metrics))).policy();
+        // Plain http without credentials: the reader reads no object, so it needs no client.
+        ScrapeAccess access = new ScrapeAccessReader(null, null).read("ns", policy.auth());
+        Pod pod = TestPods.running("ns", "x-0", Map.of("app", "x"), 9090, "512Mi", Instant.parse("2026-01-01T00:00:00Z")).build();
+        ScrapeTarget target = ((TargetResolver.Resolved) TargetResolver.resolve(policy, pod, access)).target();
+        return target.access().compression();
     }
 
     private static LeakPolicy policy(String specYaml) {

@@ -38,7 +38,7 @@ class DefaultsTest {
     /** Every optional field explicitly null, so that the resolver, not the initialisers, supplies the defaults. */
     private static final ResolvedPolicy RESOLVED = resolve("""
             selector: {matchLabels: {app: x}}
-            metrics: {port: metrics, source: null, path: null, interval: null, memory: null}
+            metrics: {port: metrics, source: null, path: null, interval: null, memory: null, enableCompression: null}
             profile: {type: null, topGroups: null}
             detection: {window: null, warmup: null, horizon: null}
             action: {type: null, dryRun: null, maxConcurrent: null, cooldown: null, maxRestartsPerHour: null}
@@ -50,6 +50,8 @@ class DefaultsTest {
                 row("metrics.path", Defaults.METRICS_PATH, FRESH.getMetrics().getPath(), RESOLVED.metricsPath()),
                 row("metrics.interval", Defaults.INTERVAL, FRESH.getMetrics().getInterval(), RESOLVED.interval()),
                 row("metrics.memory", Defaults.MEMORY_SERIES, FRESH.getMetrics().getMemory(), RESOLVED.memory()),
+                row("metrics.enableCompression", Defaults.ENABLE_COMPRESSION, FRESH.getMetrics().getEnableCompression(),
+                        RESOLVED.auth().compression()),
                 row("profile.type", Defaults.PROFILE_TYPE, FRESH.getProfile().getType(), RESOLVED.profileType()),
                 row("profile.topGroups", Defaults.TOP_GROUPS, FRESH.getProfile().getTopGroups(), RESOLVED.topGroups()),
                 row("detection.window", Defaults.WINDOW, FRESH.getDetection().getWindow(), RESOLVED.detection().window()),

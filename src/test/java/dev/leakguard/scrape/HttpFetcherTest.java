@@ -119,6 +119,39 @@ class HttpFetcherTest {
         assertThat(again.getHeaders().get("Host")).isEqualTo(uri("/").getRawAuthority());
     }
 
+    /** The same target on one kept connection: the request bytes cached for it follow the access's compression. */
+    @Test
+    void aFetchWithoutCompressionAsksForIdentityAndTheSwitchTakesEffectOnAKeptConnection() throws Exception {
+        for (int i = 0; i < 3; i++) {
+            server.enqueue(new MockResponse.Builder().body("a 1\n").build());
+        }
+        ScrapeAccess uncompressed = ScrapeAccess.of(null, "s3cret").withCompression(false);
+
+        success(fetcher.fetch(uri("/metrics"), SMALL, ScrapeAccess.of(null, "s3cret")));
+        success(fetcher.fetch(uri("/metrics"), SMALL, uncompressed));
+        success(fetcher.fetch(uri("/metrics"), SMALL, uncompressed.withCompression(true)));
+
+        RecordedRequest on = server.takeRequest();
+        RecordedRequest off = server.takeRequest();
+        RecordedRequest onAgain = server.takeRequest();
+        assertThat(List.of(on.getConnectionIndex(), off.getConnectionIndex())).as("one kept-alive connection")
+                .containsOnly(onAgain.getConnectionIndex());
+        assertThat(List.of(on.getHeaders().get("Accept-Encoding"), off.getHeaders().get("Accept-Encoding"),
+                onAgain.getHeaders().get("Accept-Encoding"))).containsExactly("gzip", "identity", "gzip");
+        assertThat(off.getHeaders().get("Authorization")).isEqualTo("Bearer s3cret");
+    }
+
+    @Test
+    void aServerThatCompressesAnywayIsStillReadWithCompressionOff() throws Exception {
+        byte[] body = MetricsFixtures.bytes(MetricsFixtures.GO_PROMETHEUS_TEXT);
+        server.enqueue(gzipResponse(gzip(body)));
+
+        Success success = success(fetcher.fetch(uri("/metrics"), SMALL, ScrapeAccess.PLAIN_HTTP.withCompression(false)));
+
+        assertThat(bodyOf(success)).isEqualTo(body);
+        assertThat(server.takeRequest().getHeaders().get("Accept-Encoding")).isEqualTo("identity");
+    }
+
     @Test
     void aTaskOnItsTimerStartsAFetchOnTheThreadThatCompletesIt() throws Exception {
         server.enqueue(new MockResponse.Builder().body("a 1\n").build());
