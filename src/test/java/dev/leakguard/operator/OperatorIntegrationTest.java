@@ -2,6 +2,7 @@ package dev.leakguard.operator;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.sun.net.httpserver.HttpServer;
 import dev.leakguard.api.LeakPolicy;
 import dev.leakguard.decide.PodAnnotations;
 import dev.leakguard.demo.ApiRequest;
@@ -21,10 +22,15 @@ import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -224,6 +230,41 @@ class OperatorIntegrationTest {
                 p -> p.getStatus() != null && !p.getStatus().getConditions().isEmpty(), "status on the wrong-port policy");
         assertThat(policy.getStatus().getConditions().get(0).getReason()).isEqualTo("InvalidSpec");
         assertThat(policy.getStatus().getConditions().get(0).getMessage()).contains("port 'admin'");
+    }
+
+    /** The endpoint sees what is sent: gzip by default, identity from the scrape after the policy turns compression off. */
+    @Test
+    void turningCompressionOffMakesTheScrapesOfThePolicysPodsAskForIdentity() throws Exception {
+        Queue<String> acceptEncodings = new ConcurrentLinkedQueue<>();
+        HttpServer endpoint = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+        endpoint.createContext("/metrics", exchange -> {
+            acceptEncodings.add(String.valueOf(exchange.getRequestHeaders().getFirst("Accept-Encoding")));
+            byte[] body = "process_resident_memory_bytes 1.0e8\n".getBytes(StandardCharsets.US_ASCII);
+            exchange.sendResponseHeaders(200, body.length);
+            exchange.getResponseBody().write(body);
+            exchange.close();
+        });
+        endpoint.start();
+        try {
+            client.pods().inNamespace(NS).resource(TestPods.running(NS, "billing-0", Map.of("app", "billing"),
+                    endpoint.getAddress().getPort(), "512Mi", clock.instant()).build()).create();
+            client.resources(LeakPolicy.class).inNamespace(NS).resource(TestPolicies.fromSpec(NS, "billing", """
+                    selector: {matchLabels: {app: billing}}
+                    metrics: {port: metrics}
+                    """)).create();
+            Poll.until(Duration.ofSeconds(20), () -> acceptEncodings.contains("gzip"), "scrapes asking for gzip by default");
+
+            client.resources(LeakPolicy.class).inNamespace(NS).withName("billing").edit(policy -> {
+                policy.getSpec().getMetrics().setEnableCompression(false);
+                return policy;
+            });
+            Poll.until(Duration.ofSeconds(20), () -> acceptEncodings.contains("identity"), "scrapes asking for identity");
+            acceptEncodings.clear();
+            Poll.until(Duration.ofSeconds(20), () -> acceptEncodings.size() >= 3, "three more scrapes");
+            assertThat(acceptEncodings).as("every scrape since the change").containsOnly("identity");
+        } finally {
+            endpoint.stop(0);
+        }
     }
 
     private Pod pod(String name, SimulatedContainer container) {
