@@ -29,6 +29,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -111,6 +112,25 @@ class ProfileCollectorTest {
 
     private static Assessment leaking() {
         return new Assessment(Verdict.LEAKING, 400e6, 512e6, 1e5, 1000, 1, 600, 500, 0.9, 0.99, 120, "leaking");
+    }
+
+    /** A dump is large and shrinks about tenfold, and is fetched once per suspicion: enableCompression: false leaves it gzip. */
+    @Test
+    void aProfileIsAskedForGzipEvenWhenThePolicyTurnsCompressionOff() {
+        AtomicReference<String> acceptEncoding = new AtomicReference<>();
+        byte[] dump = ProfileFixtures.text(BUSY).getBytes(StandardCharsets.UTF_8);
+        server.createContext("/recording", exchange -> {
+            acceptEncoding.set(exchange.getRequestHeaders().getFirst("Accept-Encoding"));
+            exchange.sendResponseHeaders(200, dump.length);
+            try (OutputStream out = exchange.getResponseBody()) {
+                out.write(dump);
+            }
+        });
+
+        ProfileSnapshot snapshot = collector.capture(ProfileType.go, uri("/recording"), ScrapeAccess.PLAIN_HTTP.withCompression(false)).join();
+
+        assertThat(snapshot.ok()).as(snapshot.error()).isTrue();
+        assertThat(acceptEncoding.get()).isEqualTo("gzip");
     }
 
     private void serve(String path, String body) {
