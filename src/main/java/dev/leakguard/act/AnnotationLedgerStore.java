@@ -28,13 +28,6 @@ import org.slf4j.LoggerFactory;
 public final class AnnotationLedgerStore implements LedgerStore {
     private static final Logger log = LoggerFactory.getLogger(AnnotationLedgerStore.class);
     public static final String LEDGER_ANNOTATION = "leakguard.dev/restart-ledger";
-    /**
-     * Every conflicting round has a winner, so W writers at once need at most W attempts: with shards, the two action
-     * threads of each of several replicas can write one policy's ledger in the same instant (LedgerConflictsTest: 6
-     * writers gave up on half their writes with 3 attempts). A writer that still loses gives up with the 409. The
-     * operator-wide ledger ({@link LeaseOperatorLedgerStore}) has as many writers and the same bound.
-     */
-    static final int WRITE_ATTEMPTS = 8;
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final KubernetesClient client;
@@ -46,7 +39,7 @@ public final class AnnotationLedgerStore implements LedgerStore {
 
     @Override
     public LedgerWrite update(PolicyRef policy, UnaryOperator<RestartLedger> change) {
-        for (int attempt = 1; ; attempt++) {
+        return ConflictRetry.untilWritten("ledger of " + policy.namespace() + "/" + policy.name(), () -> {
             LeakPolicy current = client.resources(LeakPolicy.class).inNamespace(policy.namespace()).withName(policy.name()).get();
             if (current == null) {
                 throw new KubernetesClientException("LeakPolicy " + policy.namespace() + "/" + policy.name() + " is gone",
@@ -62,18 +55,11 @@ public final class AnnotationLedgerStore implements LedgerStore {
             ObjectNode metadata = patch.putObject("metadata");
             metadata.put("resourceVersion", current.getMetadata().getResourceVersion());
             metadata.putObject("annotations").put(LEDGER_ANNOTATION, LedgerCodec.write(after));
-            try {
-                client.resources(LeakPolicy.class).inNamespace(policy.namespace()).withName(policy.name())
-                        .patch(PatchContext.of(PatchType.JSON_MERGE), patch.toString());
-                known.put(current.getMetadata().getUid(), after);
-                return new LedgerWrite(before, after);
-            } catch (KubernetesClientException e) {
-                if (e.getCode() != HttpURLConnection.HTTP_CONFLICT || attempt >= WRITE_ATTEMPTS) {
-                    throw e;
-                }
-                log.debug("ledger of {}/{} changed meanwhile; applying the change again", policy.namespace(), policy.name());
-            }
-        }
+            client.resources(LeakPolicy.class).inNamespace(policy.namespace()).withName(policy.name())
+                    .patch(PatchContext.of(PatchType.JSON_MERGE), patch.toString());
+            known.put(current.getMetadata().getUid(), after);
+            return new LedgerWrite(before, after);
+        });
     }
 
     @Override

@@ -8,9 +8,7 @@ import dev.leakguard.decide.OperatorLedger;
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import io.fabric8.kubernetes.api.model.coordination.v1.LeaseBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientException;
 import java.io.IOException;
-import java.net.HttpURLConnection;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -54,7 +52,7 @@ public final class LeaseOperatorLedgerStore implements OperatorLedgerStore {
 
     @Override
     public OperatorLedger update(UnaryOperator<OperatorLedger> change) {
-        for (int attempt = 1; ; attempt++) {
+        return ConflictRetry.untilWritten("operator-wide ledger " + namespace + "/" + name, () -> {
             Lease current = client.leases().inNamespace(namespace).withName(name).get();
             OperatorLedger before = current == null ? firstLedger.get() : ledgerOf(current);
             known = before;
@@ -62,28 +60,21 @@ public final class LeaseOperatorLedgerStore implements OperatorLedgerStore {
             if (after.equals(before) && current != null) {
                 return before;
             }
-            try {
-                if (current == null) {
-                    client.leases().inNamespace(namespace).resource(new LeaseBuilder().withNewMetadata().withName(name)
-                            .withNamespace(namespace).addToLabels("app.kubernetes.io/name", "leakguard")
-                            .addToAnnotations(LEDGER_ANNOTATION, write(after)).endMetadata().withNewSpec().endSpec().build()).create();
-                } else {
-                    Lease next = new LeaseBuilder(current).build();
-                    Map<String, String> annotations = new LinkedHashMap<>(Objects.requireNonNullElse(next.getMetadata().getAnnotations(), Map.of()));
-                    annotations.put(LEDGER_ANNOTATION, write(after));
-                    next.getMetadata().setAnnotations(annotations);
-                    client.leases().inNamespace(namespace).resource(next).update();
-                }
-                known = after;
-                return after;
-            } catch (KubernetesClientException e) {
-                // 409 from an update is a write over somebody else's, from a create another replica creating it first.
-                if (e.getCode() != HttpURLConnection.HTTP_CONFLICT || attempt >= AnnotationLedgerStore.WRITE_ATTEMPTS) {
-                    throw e;
-                }
-                log.debug("operator-wide ledger {}/{} changed meanwhile; applying the change again", namespace, name);
+            // A create refused with 409 is another replica creating it first: retried like an update over somebody else's.
+            if (current == null) {
+                client.leases().inNamespace(namespace).resource(new LeaseBuilder().withNewMetadata().withName(name)
+                        .withNamespace(namespace).addToLabels("app.kubernetes.io/name", "leakguard")
+                        .addToAnnotations(LEDGER_ANNOTATION, write(after)).endMetadata().withNewSpec().endSpec().build()).create();
+            } else {
+                Lease next = new LeaseBuilder(current).build();
+                Map<String, String> annotations = new LinkedHashMap<>(Objects.requireNonNullElse(next.getMetadata().getAnnotations(), Map.of()));
+                annotations.put(LEDGER_ANNOTATION, write(after));
+                next.getMetadata().setAnnotations(annotations);
+                client.leases().inNamespace(namespace).resource(next).update();
             }
-        }
+            known = after;
+            return after;
+        });
     }
 
     @Override
