@@ -77,7 +77,7 @@ final class TrendJudge {
                                    double zNeeded, double burstHeadroom) {
         Judgement judgement = new Judgement(settings, sample, samples, restart);
         double xNow = buckets.secondsSinceOrigin(sample.timestampMillis());
-        boolean shifted = fit.levelShift() && !fit.threadsSteady();
+        boolean shifted = besideShift(fit);
         TrendLine trend = windowTrend(fit);
         double significance = RobustStatistics.normalCdf(trend.z());
         double threadGrowth = fit.threadsKnown() ? fit.threads().slope() : Double.NaN;
@@ -159,8 +159,12 @@ final class TrendJudge {
      * below it (a noisy half does not fake a slowdown).
      */
     static boolean decelerating(TrendLine earlier, TrendLine recent) {
-        return earlier.slope() > 0 && recent.slope() < DECELERATION_RATIO * earlier.slope()
-                && recent.upper() < earlier.slope();
+        return earlier.slope() > 0 && slowedDown(earlier, recent);
+    }
+
+    /** The recent half's slope below {@value #DECELERATION_RATIO} of the earlier one's, and its interval's upper end too. */
+    private static boolean slowedDown(TrendLine earlier, TrendLine recent) {
+        return recent.slope() < DECELERATION_RATIO * earlier.slope() && recent.upper() < earlier.slope();
     }
 
     /**
@@ -198,7 +202,12 @@ final class TrendJudge {
 
     /** The window's floor trend: beside a level shift when there is one (and threads do not rise steadily). */
     private static TrendLine windowTrend(FloorFit fit) {
-        return fit.levelShift() && !fit.threadsSteady() ? fit.aroundShift() : fit.whole();
+        return besideShift(fit) ? fit.aroundShift() : fit.whole();
+    }
+
+    /** The window is judged beside a level shift: it has one, and threads do not rise steadily through it. */
+    private static boolean besideShift(FloorFit fit) {
+        return fit.levelShift() && !fit.threadsSteady();
     }
 
     /**
@@ -220,11 +229,9 @@ final class TrendJudge {
         if (longFit == null || !longFit.enough()) {
             return false;
         }
-        TrendLine earlier = longFit.earlier();
-        TrendLine recent = longFit.recent();
-        boolean decelerating = recent.slope() < DECELERATION_RATIO * earlier.slope() && recent.upper() < earlier.slope();
         TrendLine longTrend = longFit.whole();
-        return longTrend.risesAt(zNeeded) && practicallySignificant(longTrend.slope(), memoryNow) && !decelerating;
+        return longTrend.risesAt(zNeeded) && practicallySignificant(longTrend.slope(), memoryNow)
+                && !slowedDown(longFit.earlier(), longFit.recent());
     }
 
     /**
