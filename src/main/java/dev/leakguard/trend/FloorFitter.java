@@ -255,18 +255,20 @@ final class FloorFitter {
         double span = x[points - 1] - x[0];
         double bestTau = Double.POSITIVE_INFINITY;
         double bestResidual = Double.POSITIVE_INFINITY;
+        double meanY = 0;
+        for (int i = 0; i < points; i++) {
+            meanY += yFloor[i];
+        }
+        meanY /= points;
         for (int step = 0; step < PLATEAU_TAU_STEPS; step++) {
             double tau = span * PLATEAU_TAU_SHORTEST * Math.pow(PLATEAU_TAU_LONGEST / PLATEAU_TAU_SHORTEST,
                     step / (PLATEAU_TAU_STEPS - 1.0));
             double meanF = 0;
-            double meanY = 0;
             for (int i = 0; i < points; i++) {
                 values[i] = Math.exp(-(x[i] - x[0]) / tau);
                 meanF += values[i];
-                meanY += yFloor[i];
             }
             meanF /= points;
-            meanY /= points;
             double sff = 0;
             double sfy = 0;
             for (int i = 0; i < points; i++) {
