@@ -87,9 +87,9 @@ import javax.net.ssl.SSLException;
  */
 public final class HttpFetcher implements AutoCloseable {
 
-    /** Prefers OpenMetrics, accepts the 0.0.4 text format, and anything else (profiles, dumps). */
     /** Names leakguard in the pods' access logs and in a kube-rbac-proxy's, as Prometheus names itself. */
     static final String USER_AGENT = "leakguard/" + Main.version();
+    /** Prefers OpenMetrics, accepts the 0.0.4 text format, and anything else (profiles, dumps). */
     public static final String ACCEPT =
             "application/openmetrics-text;version=1.0.0;q=0.5,text/plain;version=0.0.4;q=0.4,*/*;q=0.1";
     /** The shipped ClusterRole and binding that let the operator's ServiceAccount past kube-rbac-proxy's default check. */
