@@ -4,6 +4,7 @@ import dev.leakguard.operator.LeakguardOperator;
 import dev.leakguard.scrape.FetchLimits;
 import dev.leakguard.scrape.FetchResult;
 import dev.leakguard.scrape.HttpFetcher;
+import dev.leakguard.scrape.ScrapeAccess;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -23,7 +24,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * detection, no Kubernetes. Its process CPU is what the I/O alone costs; the operator's CPU above it is
  * what parsing, detection and the rest add.
  *
- * <p>Arguments: the bindings file ("pod host port" lines) and the interval in seconds. Prints READY
+ * <p>Arguments: the bindings file ("pod host port" lines), the interval in seconds and whether to ask for gzip
+ * (as the policies' {@code spec.metrics.enableCompression}). Prints READY
  * once every loop is scheduled, answers {@code COUNT} with {@code COUNT fetched failed}, and exits when
  * its standard input closes.
  */
@@ -37,6 +39,7 @@ public final class BareFetchLoop {
         long periodMillis = TimeUnit.SECONDS.toMillis(Long.parseLong(args[1]));
         LeakguardOperator.Settings settings = LeakguardOperator.Settings.defaults();
         FetchLimits limits = settings.metricsLimits();
+        ScrapeAccess access = ScrapeAccess.PLAIN_HTTP.withCompression(Boolean.parseBoolean(args[2]));
         AtomicLong fetched = new AtomicLong();
         AtomicLong failed = new AtomicLong();
         try (HttpFetcher fetcher = new HttpFetcher(settings.maxConcurrentScrapes())) {
@@ -45,7 +48,7 @@ public final class BareFetchLoop {
                 URI target = targets.get(i);
                 // Spread evenly over the interval, as the operator's loops are (by a hash of the pod UID).
                 long offset = periodMillis * i / targets.size();
-                timer.scheduleAtFixedRate(() -> fetcher.fetch(target, limits).thenAccept(result -> {
+                timer.scheduleAtFixedRate(() -> fetcher.fetch(target, limits, access).thenAccept(result -> {
                     fetched.incrementAndGet();
                     if (!(result instanceof FetchResult.Success)) {
                         failed.incrementAndGet();

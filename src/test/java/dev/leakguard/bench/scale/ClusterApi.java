@@ -40,10 +40,11 @@ public final class ClusterApi {
     private ClusterApi() {
     }
 
-    /** args: bindings file, detection window (e.g. 3m). */
+    /** args: bindings file, detection window (e.g. 3m), whether the policies ask for gzip-compressed bodies. */
     public static void main(String[] args) throws Exception {
         List<String> bindings = Files.readAllLines(Path.of(args[0]));
         String window = args[1];
+        boolean compression = Boolean.parseBoolean(args[2]);
         EvictionAwareDispatcher dispatcher = new EvictionAwareDispatcher();
         try (DemoApiServer api = new DemoApiServer(dispatcher)) {
             KubernetesClient client = api.client();
@@ -58,7 +59,7 @@ public final class ClusterApi {
             }
             creators.shutdown();
             creators.awaitTermination(1, TimeUnit.MINUTES);
-            for (LeakPolicy policy : policies(window)) {
+            for (LeakPolicy policy : policies(window, compression)) {
                 client.resources(LeakPolicy.class).inNamespace(NAMESPACE).resource(policy).create();
             }
             System.out.println("READY " + api.url());
@@ -101,18 +102,19 @@ public final class ClusterApi {
 
     /**
      * The detection window is short (default 3m, horizon three quarters of it) so that the leaking
-     * pods are suspected, announced and annotated within a run of a few minutes.
+     * pods are suspected, announced and annotated within a run of a few minutes. {@code compression} false sets
+     * {@code spec.metrics.enableCompression: false}: the pods are asked for uncompressed bodies.
      */
-    static List<LeakPolicy> policies(String window) {
+    static List<LeakPolicy> policies(String window, boolean compression) {
         long windowSeconds = dev.leakguard.policy.Durations.parse(window).toSeconds();
         String detection = "detection: {window: " + windowSeconds + "s, warmup: 0s, horizon: " + windowSeconds * 3 / 4 + "s}";
         return List.of(
                 TestPolicies.fromSpec(NAMESPACE, "go-services", """
                         selector: {matchLabels: {runtime: go}}
-                        metrics: {port: metrics, interval: 15s, memory: process_resident_memory_bytes, threads: go_goroutines}
+                        metrics: {port: metrics, interval: 15s, memory: process_resident_memory_bytes, threads: go_goroutines, enableCompression: %s}
                         profile: {type: go, topGroups: 3}
                         action: {type: Annotate}
-                        """ + detection),
+                        """.formatted(compression) + detection),
                 TestPolicies.fromSpec(NAMESPACE, "jvm-services", """
                         selector: {matchLabels: {runtime: jvm}}
                         metrics:
@@ -120,8 +122,9 @@ public final class ClusterApi {
                           interval: 15s
                           memory: 'jvm_memory_used_bytes{area="heap",id="G1 Old Gen"}'
                           threads: jvm_threads_live_threads
+                          enableCompression: %s
                         profile: {type: jvm, path: /actuator/threaddump, topGroups: 3}
                         action: {type: Annotate}
-                        """ + detection));
+                        """.formatted(compression) + detection));
     }
 }

@@ -38,7 +38,9 @@ import java.util.stream.Collectors;
  * </pre>
  * Options: {@code --pods} (comma-separated N), {@code --minutes} (measured window per N),
  * {@code --warmup-seconds} (after every pod is watched and one interval, default one detection window), {@code --window} (detection
- * window of the policies, default 3m), {@code --no-prometheus}, {@code --out} (default target).
+ * window of the policies, default 3m), {@code --no-prometheus}, {@code --no-compression} (the policies set
+ * {@code spec.metrics.enableCompression: false} and the bare fetch floor asks for uncompressed bodies too), {@code --out}
+ * (default target).
  * Writes {@code scale-report.md} and {@code scale-report.json} there.
  */
 public final class ScaleBenchmark {
@@ -47,13 +49,15 @@ public final class ScaleBenchmark {
     /** Time between the bare fetch floor's end and the operator's window, for the child to exit. */
     private static final long BARE_FETCH_STOP_MARGIN_SECONDS = 20;
 
-    record Options(List<Integer> pods, double minutes, int warmupSeconds, String window, boolean prometheus, Path out) {
+    record Options(List<Integer> pods, double minutes, int warmupSeconds, String window, boolean prometheus, boolean compression,
+                   Path out) {
         static Options parse(String[] args) {
             List<Integer> pods = List.of(1000, 5000, 10000);
             double minutes = 3;
             int warmup = -1;
             String window = "3m";
             boolean prometheus = true;
+            boolean compression = true;
             Path out = Path.of("target");
             for (int i = 0; i < args.length; i++) {
                 switch (args[i]) {
@@ -62,13 +66,14 @@ public final class ScaleBenchmark {
                     case "--warmup-seconds" -> warmup = Integer.parseInt(args[++i]);
                     case "--window" -> window = args[++i];
                     case "--no-prometheus" -> prometheus = false;
+                    case "--no-compression" -> compression = false;
                     case "--out" -> out = Path.of(args[++i]);
                     default -> throw new IllegalArgumentException("unknown option " + args[i]);
                 }
             }
             // By default the warm-up lasts a detection window, so that every pod has its first verdict before measuring.
             int warmupSeconds = warmup >= 0 ? warmup : (int) dev.leakguard.policy.Durations.parse(window).toSeconds();
-            return new Options(pods, minutes, warmupSeconds, window, prometheus, out);
+            return new Options(pods, minutes, warmupSeconds, window, prometheus, compression, out);
         }
     }
 
@@ -105,7 +110,7 @@ public final class ScaleBenchmark {
         Path bindings = workDir.resolve("bindings-0.txt");
         Files.write(bindings, List.of());
         try (ChildJvm api = ChildJvm.start("api-0", List.of("-Xmx256m", "-XX:+UseSerialGC"), ClusterApi.class,
-                List.of(bindings.toString(), options.window()), workDir)) {
+                List.of(bindings.toString(), options.window(), String.valueOf(options.compression())), workDir)) {
             String url = api.await("READY", Duration.ofMinutes(2)).substring("READY ".length());
             try (KubernetesClient client = client(url);
                  LeakguardOperator operator = new LeakguardOperator(client, ScaledClock.system(), new MicrometerOperatorMetrics("bench"),
@@ -138,7 +143,7 @@ public final class ScaleBenchmark {
             Files.write(bindings, bindingLines);
             long created = System.nanoTime();
             api = ChildJvm.start("api-" + pods, List.of("-Xmx1g", "-XX:+UseSerialGC"), ClusterApi.class,
-                    List.of(bindings.toString(), options.window()), workDir);
+                    List.of(bindings.toString(), options.window(), String.valueOf(options.compression())), workDir);
             String url = api.await("READY", Duration.ofMinutes(20)).substring("READY ".length());
             System.out.printf("    API server holds %d pods (created in %.0f s)%n", pods, (System.nanoTime() - created) / 1e9);
             if (options.prometheus()) {
@@ -257,7 +262,7 @@ public final class ScaleBenchmark {
         List<String> jvmOptions = ManagementFactory.getRuntimeMXBean().getInputArguments().stream()
                 .filter(option -> option.startsWith("-X")).toList();
         try (ChildJvm bare = ChildJvm.start("bare-fetch-" + pods, jvmOptions, BareFetchLoop.class,
-                List.of(bindings.toString(), String.valueOf(INTERVAL.toSeconds())), workDir)) {
+                List.of(bindings.toString(), String.valueOf(INTERVAL.toSeconds()), String.valueOf(options.compression())), workDir)) {
             bare.await("READY", Duration.ofMinutes(1));
             long available = TimeUnit.NANOSECONDS.toSeconds(stopBy - System.nanoTime()) - BARE_FETCH_STOP_MARGIN_SECONDS;
             long measureSeconds = Math.min(Math.round(options.minutes() * 60), available * 3 / 5);

@@ -123,8 +123,10 @@ record ScaleReport(ScaleBenchmark.Options options, Machine machine, long baselin
                 machine.loadAverage(), loadAverageAtEnd, machine.startedAt()));
         md.append(String.format("Each N: %.1f min measured at real time after every pod was watched and %d s of warm-up; 15 s interval; "
                         + "policies go-services and jvm-services with detection window %s (short so the ~3 %% leaking pods are acted on "
-                        + "within the run), action Annotate. Baseline heap (operator watching nothing): %.1f MiB.%n%n",
-                options.minutes(), 15 + options.warmupSeconds(), options.window(), baselineHeapBytes / MI));
+                        + "within the run), action Annotate%s. Baseline heap (operator watching nothing): %.1f MiB.%n%n",
+                options.minutes(), 15 + options.warmupSeconds(), options.window(),
+                options.compression() ? "" : ", enableCompression: false (uncompressed bodies, the bare fetch floor too)",
+                baselineHeapBytes / MI));
         md.append("| | ").append(join(r -> r.pods() + " pods")).append('\n');
         md.append("|---|").append("---|".repeat(runs.size())).append('\n');
         row(md, "operator CPU (share of one core)", r -> f3(r.operator().cpuShare()));
