@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.stream.Stream;
 
 /**
  * Reads the Prometheus text exposition format 0.0.4 and OpenMetrics text in one pass over the raw
@@ -54,8 +55,10 @@ public final class PrometheusTextParser {
     private static final boolean[] METRIC_NAME_PART = new boolean[256];
     private static final boolean[] LABEL_NAME_START = new boolean[256];
     private static final boolean[] LABEL_NAME_PART = new boolean[256];
-    private static final Set<String> METRIC_TYPES = Set.of(
-            "counter", "gauge", "histogram", "gaugehistogram", "summary", "info", "stateset", "unknown", "untyped");
+    /** Compared as bytes: a body has a TYPE line per metric family, and a String for each was a fifth of the parse time. */
+    private static final byte[][] METRIC_TYPES = Stream.of(
+                    "counter", "gauge", "histogram", "gaugehistogram", "summary", "info", "stateset", "unknown", "untyped")
+            .map(type -> type.getBytes(StandardCharsets.US_ASCII)).toArray(byte[][]::new);
 
     static {
         for (int c = 0; c < 256; c++) {
@@ -116,6 +119,9 @@ public final class PrometheusTextParser {
         private int lineNumber;
         private int pos;
         private int lineEnd;
+        /** The last metric name found valid, {@code buf[validNameStart, validNameEnd)}; see {@link #scanMetricName()}. */
+        private int validNameStart;
+        private int validNameEnd;
 
         Extraction(byte[] buf, int end, List<SeriesSelector> selectors) {
             this.buf = buf;
@@ -170,12 +176,8 @@ public final class PrometheusTextParser {
                 return parseComment();
             }
             int nameStart = pos;
-            if (!METRIC_NAME_START[buf[pos] & 0xff]) {
+            if (!scanMetricName()) {
                 throw problem("expected a metric name or '#' but found " + describeAt(pos));
-            }
-            pos++;
-            while (pos < lineEnd && METRIC_NAME_PART[buf[pos] & 0xff]) {
-                pos++;
             }
             SelectedMetric metric = selectedMetric(nameStart, pos);
             if (pos == lineEnd) {
@@ -216,9 +218,13 @@ public final class PrometheusTextParser {
                 pos += 6;
                 readDescriptorName();
                 skipBlanks();
-                String type = new String(buf, pos, lineEnd - pos, StandardCharsets.ISO_8859_1).stripTrailing();
-                if (!METRIC_TYPES.contains(type)) {
-                    throw problem("unknown metric type " + BoundedText.quote(type));
+                int typeEnd = lineEnd;
+                while (typeEnd > pos && Character.isWhitespace((char) (buf[typeEnd - 1] & 0xff))) {
+                    typeEnd--;
+                }
+                if (!isMetricType(pos, typeEnd)) {
+                    throw problem("unknown metric type "
+                            + BoundedText.quote(new String(buf, pos, typeEnd - pos, StandardCharsets.ISO_8859_1)));
                 }
             }
             return false;
@@ -226,16 +232,47 @@ public final class PrometheusTextParser {
 
         private void readDescriptorName() throws MetricsParseException {
             skipBlanks();
-            int nameStart = pos;
-            while (pos < lineEnd && METRIC_NAME_PART[buf[pos] & 0xff]) {
-                pos++;
-            }
-            if (pos == nameStart || !METRIC_NAME_START[buf[nameStart] & 0xff]) {
+            if (!scanMetricName()) {
                 throw problem("expected a metric name after the comment keyword");
             }
             if (pos < lineEnd && buf[pos] != ' ' && buf[pos] != '\t') {
                 throw problem("unexpected " + describeAt(pos) + " in metric name of comment");
             }
+        }
+
+        private boolean isMetricType(int start, int stop) {
+            for (byte[] type : METRIC_TYPES) {
+                if (Arrays.equals(buf, start, stop, type, 0, type.length)) {
+                    return true;
+                }
+            }
+            return false;
+        }
+
+        /**
+         * Moves past the metric name at {@code pos}; false (pos unmoved) when no name starts there. A family's
+         * HELP, TYPE and sample lines repeat its name, so the bytes this name shares with the last valid one are
+         * compared at once (a vectorized mismatch) instead of being checked byte by byte against the name
+         * alphabet: a prefix of a valid name is valid. Checking every name byte that way was a third of the
+         * parse time.
+         */
+        private boolean scanMetricName() {
+            int nameStart = pos;
+            int comparable = Math.min(validNameEnd - validNameStart, lineEnd - pos);
+            int shared = Arrays.mismatch(buf, pos, pos + comparable, buf, validNameStart, validNameStart + comparable);
+            pos += shared < 0 ? comparable : shared;
+            if (pos == nameStart) {
+                if (pos == lineEnd || !METRIC_NAME_START[buf[pos] & 0xff]) {
+                    return false;
+                }
+                pos++;
+            }
+            while (pos < lineEnd && METRIC_NAME_PART[buf[pos] & 0xff]) {
+                pos++;
+            }
+            validNameStart = nameStart;
+            validNameEnd = pos;
+            return true;
         }
 
         private void parseSelectedSeries(SelectedMetric metric) throws MetricsParseException {
