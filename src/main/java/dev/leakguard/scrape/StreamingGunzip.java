@@ -15,8 +15,10 @@ import java.util.zip.ZipException;
 final class StreamingGunzip {
 
     private static final int MAX_HEADER_BYTES = 64 * 1024;
+    /** A member header without optional fields, as Go's and the JDK's writers send it. */
+    private static final int FIXED_HEADER_BYTES = 10;
     private static final int TRAILER_BYTES = 8;
-    /** Inflating grows the buffer (by doubling) only when less than this is left in it. */
+    /** When the buffer is full and the stream is not, it grows by doubling, and by at least this. */
     private static final int MIN_INFLATE_STEP = 4 * 1024;
     private static final int FHCRC = 2;
     private static final int FEXTRA = 4;
@@ -48,7 +50,11 @@ final class StreamingGunzip {
         while (in.hasRemaining()) {
             switch (part) {
                 case HEADER -> {
-                    appendPending(in, in.remaining());
+                    // Only the header is copied, not the data behind it: the fixed part first, then twice as much
+                    // look-ahead each time optional fields need more.
+                    int pendingBefore = pendingLength;
+                    int appendedFrom = in.position();
+                    appendPending(in, Math.min(in.remaining(), Math.max(FIXED_HEADER_BYTES - pendingLength, pendingLength)));
                     int headerLength = headerLength();
                     if (headerLength < 0) {
                         if (pendingLength > MAX_HEADER_BYTES) {
@@ -56,8 +62,9 @@ final class StreamingGunzip {
                         }
                         continue;
                     }
-                    // The bytes after the header go on from a copy: pending is reused for the trailer.
-                    in = ByteBuffer.wrap(Arrays.copyOfRange(pending, headerLength, pendingLength));
+                    // The header was incomplete without the bytes just appended, so it ends among them: the data
+                    // goes on from there, in place.
+                    in.position(appendedFrom + headerLength - pendingBefore);
                     pendingLength = 0;
                     inflater.reset();
                     crc.reset();
@@ -100,10 +107,16 @@ final class StreamingGunzip {
         inflater.end();
     }
 
+    /**
+     * Inflates what the input holds into the buffer, which grows only when inflating filled it: a buffer sized for
+     * the body (the pod's last one) is neither copied nor replaced.
+     */
     private boolean inflateAvailable() throws ZipException {
         while (true) {
-            int step = Math.min(out.room(), Math.max(out.spare(), MIN_INFLATE_STEP));
-            out.reserve(step);
+            if (out.spare() == 0) {
+                out.reserve(Math.min(out.room(), MIN_INFLATE_STEP));
+            }
+            int step = Math.min(out.room(), out.spare());
             int produced;
             try {
                 produced = inflater.inflate(out.array(), out.size(), step);
@@ -115,7 +128,9 @@ final class StreamingGunzip {
             if (out.overCap()) {
                 return false;
             }
-            if (produced == 0) {
+            // Done when the input is used up or the member ended before the buffer was full; the buffer grows above only
+            // when it is full and neither happened.
+            if (produced == 0 || produced < step && (inflater.needsInput() || inflater.finished())) {
                 if (inflater.needsDictionary()) {
                     throw new ZipException("gzip data asks for a preset dictionary");
                 }

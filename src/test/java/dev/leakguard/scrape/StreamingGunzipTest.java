@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.leakguard.fixtures.MetricsFixtures;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.lang.management.ManagementFactory;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
@@ -33,6 +34,46 @@ class StreamingGunzipTest {
 
     @Test
     void skipsOptionalHeaderFieldsSplitAcrossChunks() throws IOException {
+        assertThat(inflateInChunks(withOptionalHeaderFields(), new int[] {3, 1, 2, 5, 1})).isEqualTo(PLAIN);
+    }
+
+    /** The header is read with growing look-ahead from the fixed 10 bytes on; the data goes on from where it ends. */
+    @Test
+    void inflatesWholeBodiesInOneChunk() throws IOException {
+        assertThat(inflateInChunks(withOptionalHeaderFields(), new int[] {Integer.MAX_VALUE})).isEqualTo(PLAIN);
+        assertThat(inflateInChunks(concat(HttpFetcherTest.gzip(PLAIN), HttpFetcherTest.gzip(PLAIN)), new int[] {Integer.MAX_VALUE}))
+                .isEqualTo(concat(PLAIN, PLAIN));
+    }
+
+    /**
+     * A body inflated into a buffer sized for it (the fetcher sizes it from the pod's last body) is not copied: the
+     * buffer is not replaced by a larger one once it is nearly full, and the compressed bytes are not copied aside.
+     */
+    @Test
+    void aBufferSizedForTheBodyIsNeitherReplacedNorIsTheInputCopied() throws IOException {
+        ByteBuffer compressed = ByteBuffer.allocateDirect(HttpFetcherTest.gzip(PLAIN).length).put(HttpFetcherTest.gzip(PLAIN)).flip();
+        inflateWhole(compressed.duplicate(), new CappedBuffer(1 << 20, PLAIN.length)); // loads and links what it uses
+        CappedBuffer out = new CappedBuffer(1 << 20, PLAIN.length + PLAIN.length / 8);
+        byte[] sized = out.array();
+        com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+        long before = threads.getCurrentThreadAllocatedBytes();
+
+        inflateWhole(compressed.duplicate(), out);
+
+        long allocated = threads.getCurrentThreadAllocatedBytes() - before;
+        assertThat(Arrays.copyOf(out.array(), out.size())).isEqualTo(PLAIN);
+        assertThat(out.array()).isSameAs(sized);
+        assertThat(allocated).as("bytes allocated inflating a %d-byte body", compressed.capacity()).isLessThan(2048);
+    }
+
+    private static void inflateWhole(ByteBuffer compressed, CappedBuffer out) throws ZipException {
+        StreamingGunzip gunzip = new StreamingGunzip(out);
+        assertThat(gunzip.write(compressed)).isTrue();
+        gunzip.finish();
+        gunzip.release();
+    }
+
+    private static byte[] withOptionalHeaderFields() throws IOException {
         byte[] standard = HttpFetcherTest.gzip(PLAIN);
         ByteArrayOutputStream withFields = new ByteArrayOutputStream();
         withFields.write(standard, 0, 3);
@@ -43,8 +84,7 @@ class StreamingGunzipTest {
         withFields.write("captured\0".getBytes(StandardCharsets.ISO_8859_1));
         withFields.write(new byte[] {0x12, 0x34});
         withFields.write(standard, 10, standard.length - 10);
-
-        assertThat(inflateInChunks(withFields.toByteArray(), new int[] {3, 1, 2, 5, 1})).isEqualTo(PLAIN);
+        return withFields.toByteArray();
     }
 
     @Test
