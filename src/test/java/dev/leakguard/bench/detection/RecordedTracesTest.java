@@ -51,7 +51,7 @@ class RecordedTracesTest {
     }
 
     @Test
-    void theNodeListenerLeakGrowsOnOneThreadPoolWhileItsTwinLevelsOff() {
+    void theNodeListenerLeakGrowsWithoutNewThreadsWhileItsTwinLevelsOff() {
         TraceCsv.Series leak = RecordedTraces.series(recording("node-listener-per-request.csv"));
         TraceCsv.Series healthy = RecordedTraces.series(recording("node-listener-removed.csv"));
         double[][] leakMemory = quarters(leak.memoryBytes());
