@@ -23,10 +23,11 @@ import java.util.concurrent.atomic.AtomicLong;
  * What {@code spec.metrics.enableCompression: false} saves the operator, measured as a pair at the same moments: two
  * of the operator's {@link HttpFetcher}s in this JVM, one asking for gzip and one for uncompressed bodies, fetch every
  * simulated pod of the scale benchmark's endpoints ({@link EndpointShard}: client_golang text, gzip when asked, and
- * Micrometer OpenMetrics, never compressed) once per 15 s at the same offsets, and extract the two series a policy
- * reads, on their event loops. The CPU of each event loop thread over the window, per fetch, is the pair's figures:
- * whatever else runs on the machine meanwhile weighs on both alike, which runs one after the other on a shared machine
- * cannot promise.
+ * Micrometer OpenMetrics, never compressed) once per 15 s, and extract the two series a policy reads, on their event
+ * loops. The CPU of each event loop thread over the window, per fetch, is the pair's figures: whatever else runs on
+ * the machine meanwhile weighs on both alike, which runs one after the other on a shared machine cannot promise. The
+ * second fetcher scrapes each pod half an interval after the first, so that neither finds the endpoint's thread
+ * awake from the other's request (waking it is part of what a request costs the sender).
  *
  * <pre>
  * mvn -B test-compile exec:exec@bench -Dbench.main=dev.leakguard.bench.scale.CompressionCostBench \
@@ -74,14 +75,15 @@ public final class CompressionCostBench {
             List<String[]> targets = Files.readAllLines(bindings).stream().filter(line -> !line.isBlank()).map(line -> line.split(" ")).toList();
             List<Side> sides = List.of(new Side("gzip", settings.maxConcurrentScrapes(), true),
                     new Side("identity", settings.maxConcurrentScrapes(), false));
-            for (Side side : sides) {
+            for (int s = 0; s < sides.size(); s++) {
+                Side side = sides.get(s);
                 side.fetcher().timer().submit(() -> side.loopThread()[0] = Thread.currentThread().getId()).get();
                 for (int i = 0; i < targets.size(); i++) {
                     String[] target = targets.get(i);
                     URI uri = URI.create("http://" + target[1] + ":" + target[2] + "/metrics");
                     List<SeriesSelector> series = SimulatedPods.runtime(Integer.parseInt(target[0])) == SimulatedPods.Runtime.GO
                             ? GO_SERIES : JVM_SERIES;
-                    long offset = INTERVAL_MILLIS * i / targets.size();
+                    long offset = (INTERVAL_MILLIS * i / targets.size() + s * INTERVAL_MILLIS / sides.size()) % INTERVAL_MILLIS;
                     side.fetcher().timer().scheduleAtFixedRate(() -> scrape(side, uri, limits, series), offset, INTERVAL_MILLIS,
                             TimeUnit.MILLISECONDS);
                 }
