@@ -30,6 +30,16 @@ class WarmupPlateauTest {
         assertThat(warmUpsActedOn(3)).doesNotContain("warmup-plateau-10");
     }
 
+    /**
+     * Round 8: development seed 1's {@code warmup-plateau-0} was acted on with "slowing, but peaks
+     * still reach the limit in ~2m": the floor now was the recent line extended linearly 13 minutes
+     * past its centre, and the slowing growth still to come, s(now)·τ, was added on top of it.
+     */
+    @Test
+    void aWarmUpsFloorNowFollowsThePlateauModelNotTheRecentLine() {
+        assertThat(warmUpsActedOn(1)).doesNotContain("warmup-plateau-0");
+    }
+
     private static List<String> warmUpsActedOn(long seed) {
         List<String> actedOn = new ArrayList<>();
         for (Trace trace : new TraceGenerator(seed).generate()) {
