@@ -40,6 +40,17 @@ class WarmupPlateauTest {
         assertThat(warmUpsActedOn(1)).doesNotContain("warmup-plateau-0");
     }
 
+    /**
+     * Round 8: development seed 20261207's {@code warmup-plateau-1} and {@code -9} rise as straight
+     * as a leak over the first window after the 5-minute warm-up (their time constants are longer)
+     * and were acted on 25–28 minutes in; the doubled confirmation of a young window waits until
+     * their slowing down shows.
+     */
+    @Test
+    void aSlowWarmUpIsNotActedOnInTheFirstWindow() {
+        assertThat(warmUpsActedOn(20261207)).doesNotContain("warmup-plateau-1", "warmup-plateau-9");
+    }
+
     private static List<String> warmUpsActedOn(long seed) {
         List<String> actedOn = new ArrayList<>();
         for (Trace trace : new TraceGenerator(seed).generate()) {
