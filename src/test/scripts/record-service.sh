@@ -5,6 +5,9 @@
 #   src/test/scripts/record-service.sh PROGRAM leak|healthy SECONDS OUTPUT.csv [PORT]
 #
 # PROGRAM:
+#   jvm-executors       fixtures/ThreadLeakService.java (JDK 17 source launcher): a one-thread pool per
+#                       request, never shut down (leak) or one shared executor (healthy);
+#                       threads = Threads from /proc/PID/status
 #   jvm-direct-buffers  fixtures/DirectBufferLeakService.java (JDK 17 source launcher): a direct
 #                       ByteBuffer kept per request (leak) or a bounded buffer pool (healthy);
 #                       threads = Threads from /proc/PID/status
@@ -12,8 +15,11 @@
 #                       evicted (leak) or bounded to 512 (healthy); threads = go_goroutines from /metrics
 #   python-lru-cache    src/test/python/reportleak/service.py: lru_cache(maxsize=None) keyed by
 #                       request (leak) or maxsize=256 (healthy); threads = Threads from /proc
+#   node-listeners      src/test/node/quoteleak/service.js: a listener per request on a long-lived
+#                       EventEmitter, never removed (leak) or removed when the response closes
+#                       (healthy); threads = Threads from /proc
 #
-# Needs: go (module mode; the Go module proxy serves client_golang), a JDK 17, python3, curl.
+# Needs: go (module mode; the Go module proxy serves client_golang), a JDK 17, python3, node, curl.
 # The service listens on 127.0.0.1 only; 6 requests/s come from redisleak's load driver
 # (src/test/go/redisleak -load); memory is VmRSS from /proc/PID/status, sampled once per second.
 # The recording stops after SECONDS, or earlier when VmRSS passes RSS_CAP_MIB (default 1024), so
@@ -29,11 +35,17 @@ trap cleanup EXIT
 
 (cd "$here/../go/redisleak" && go build -o "$work/load" .)
 url="http://127.0.0.1:$port"
+fixtures="$here/../java/dev/leakguard/bench/detection/fixtures"
 case "$program" in
+  jvm-executors)
+    leak_flag=""; [ "$mode" = leak ] && leak_flag="--leak"
+    java -Xmx96m -XX:+UseSerialGC "$fixtures/ThreadLeakService.java" --port "$port" $leak_flag \
+      >"$work/service.log" 2>&1 &
+    path=/work ;;
   jvm-direct-buffers)
     leak_flag=""; [ "$mode" = leak ] && leak_flag="--leak"
     java -Xmx96m -XX:+UseSerialGC -XX:MaxDirectMemorySize=768m \
-      "$here/../java/dev/leakguard/bench/detection/fixtures/DirectBufferLeakService.java" --port "$port" $leak_flag \
+      "$fixtures/DirectBufferLeakService.java" --port "$port" $leak_flag \
       >"$work/service.log" 2>&1 &
     path=/work ;;
   go-sessions)
@@ -45,6 +57,10 @@ case "$program" in
     healthy_flag="--healthy"; [ "$mode" = leak ] && healthy_flag=""
     python3 "$here/../python/reportleak/service.py" --port "$port" $healthy_flag >"$work/service.log" 2>&1 &
     path=/report ;;
+  node-listeners)
+    healthy_flag="--healthy"; [ "$mode" = leak ] && healthy_flag=""
+    node "$here/../node/quoteleak/service.js" --port "$port" $healthy_flag >"$work/service.log" 2>&1 &
+    path=/quote ;;
   *) echo "unknown program $program" >&2; exit 2 ;;
 esac
 service=$!; pids+=($service)

@@ -29,10 +29,14 @@ final class RecordedTraces {
      * whose RSS climbs for its first minute while the JIT compiles and the heap is committed.
      */
     private static final DetectionSettings JVM = shortWindow(Duration.ofMinutes(1));
-    /** The same with 20 s warm-up for a Go or Python process, at its working size within seconds. */
+    /**
+     * The same with 20 s warm-up for a Go, Python or Node.js process, at its working size within
+     * seconds (Node's RSS jumps ~50 → ~58 MiB in its first 5 s, then its healthy twin creeps under a
+     * 5-minute GC cycle: a rise a longer warm-up would not hide either).
+     */
     private static final DetectionSettings QUICK_START = shortWindow(Duration.ofSeconds(20));
 
-    private record Recording(String file, boolean leaks, DetectionSettings settings) {
+    record Recording(String file, boolean leaks, DetectionSettings settings) {
     }
 
     private static final List<Recording> RECORDINGS = List.of(
@@ -45,13 +49,19 @@ final class RecordedTraces {
             new Recording("go-session-map-unbounded.csv", true, QUICK_START),
             new Recording("go-session-map-bounded.csv", false, QUICK_START),
             new Recording("python-lru-cache-unbounded.csv", true, QUICK_START),
-            new Recording("python-lru-cache-bounded.csv", false, QUICK_START));
+            new Recording("python-lru-cache-bounded.csv", false, QUICK_START),
+            new Recording("node-listener-per-request.csv", true, QUICK_START),
+            new Recording("node-listener-removed.csv", false, QUICK_START));
 
     private RecordedTraces() {
     }
 
     private static DetectionSettings shortWindow(Duration warmup) {
         return new DetectionSettings(Duration.ofMinutes(5), warmup, Duration.ofMinutes(3), Duration.ofSeconds(1), Double.NaN);
+    }
+
+    static List<Recording> recordings() {
+        return RECORDINGS;
     }
 
     static List<DetectionBenchmark.Case> load() {
@@ -62,16 +72,20 @@ final class RecordedTraces {
         return cases;
     }
 
-    private static Trace load(Recording recording) {
-        TraceCsv.Series series;
+    /** The whole recording, as sampled (the benchmark's trace ends where the limit is reached). */
+    static TraceCsv.Series series(Recording recording) {
         try (BufferedReader reader = new BufferedReader(new InputStreamReader(
                 RecordedTraces.class.getResourceAsStream("/traces/" + recording.file()), StandardCharsets.UTF_8))) {
-            series = TraceCsv.read(reader, TraceCsv.MEMORY_COLUMN, TraceCsv.THREADS_COLUMN, true);
+            return TraceCsv.read(reader, TraceCsv.MEMORY_COLUMN, TraceCsv.THREADS_COLUMN, true);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         } catch (TraceCsv.FormatException e) {
             throw new IllegalStateException(recording.file() + ": " + e.getMessage(), e);
         }
+    }
+
+    static Trace load(Recording recording) {
+        TraceCsv.Series series = series(recording);
         int n = series.size();
         long[] t = new long[n];
         for (int k = 0; k < n; k++) {
