@@ -11,6 +11,7 @@ package dev.leakguard.trend;
  * @param earlier          floor trend over the earlier half of the floor points
  * @param recent           floor trend over the recent half
  * @param recentCentre     centre (seconds) of the recent half
+ * @param recentStart      where (seconds) the recent half's first floor point lies
  * @param fitQuality       R² of the whole-window line
  * @param aroundShift      the trend beside a concentrated rise of the floor; {@code null} when there is none
  * @param afterShiftX      where the regime after that rise starts (seconds)
@@ -28,12 +29,12 @@ package dev.leakguard.trend;
  *                         the grid (a straight line over the window) fits best
  */
 record FloorFit(int closedSamples, int covered, boolean enough, TrendLine whole, TrendLine earlier, TrendLine recent,
-                double recentCentre, double fitQuality, TrendLine aroundShift, double afterShiftX,
+                double recentCentre, double recentStart, double fitQuality, TrendLine aroundShift, double afterShiftX,
                 TrendLine threads, boolean threadEvidence, boolean corroborated, boolean threadsSteady,
                 double[] bucketX, double[] bucketPeak, TrendLine sinceOnset, double plateauTau) {
 
     static FloorFit insufficient(int closedSamples, int covered) {
-        return new FloorFit(closedSamples, covered, false, null, null, null, Double.NaN, 0, null,
+        return new FloorFit(closedSamples, covered, false, null, null, null, Double.NaN, Double.NaN, 0, null,
                 Double.NaN, null, false, false, false, new double[0], new double[0], null, Double.NaN);
     }
 

@@ -107,7 +107,7 @@ final class FloorFitter {
                     && RobustStatistics.kendallTau(yThreads, yFloor, 0, points) >= MIN_THREAD_MEMORY_TAU;
             threadsSteady = corroborated && concentratedRise(yThreads, points) == null;
         }
-        return new FloorFit(closedSamples, covered, true, whole, earlier, recent, centre(half, points),
+        return new FloorFit(closedSamples, covered, true, whole, earlier, recent, centre(half, points), x[half],
                 fitQuality, aroundShift, shift == null ? Double.NaN : x[shift[1]], threads, threadEvidence, corroborated,
                 threadsSteady, Arrays.copyOf(bucketX, buckets), Arrays.copyOf(bucketPeak, buckets), sinceOnset,
                 TrendJudge.decelerating(earlier, recent) ? plateauTau(points) : Double.NaN);

@@ -23,6 +23,14 @@ final class FloorTrendDetector implements LeakDetector {
     /** With overwhelming evidence ({@link #overwhelming}) LEAKING needs this share of the confirmation time. */
     static final double OVERWHELMING_CONFIRMATION_SHARE = 0.5;
     static final double OVERWHELMING_Z_FACTOR = 1.5;
+    /**
+     * While the floor covers less than this share of the window (the first window after warm-up),
+     * LEAKING must hold {@value #YOUNG_CONFIRMATION_FACTOR} times the confirmation time (round 8):
+     * a warm-up slower than the configured warm-up rises as straight as a leak over the few floor
+     * points there are, and only its slowing down, minutes later, tells them apart.
+     */
+    static final double YOUNG_WINDOW_SHARE = 0.7;
+    static final int YOUNG_CONFIRMATION_FACTOR = 2;
     private static final long NONE = Long.MIN_VALUE;
 
     private final DetectionSettings settings;
@@ -119,7 +127,7 @@ final class FloorTrendDetector implements LeakDetector {
         return judge.judge(sample, fit, buckets, longFit, longView, samples, restart, burstExcursion);
     }
 
-    /** Downgrades LEAKING to SUSPECT until it has held for the confirmation time. */
+    /** Downgrades LEAKING to SUSPECT until it has held for the confirmation time (longer in a young window). */
     private Assessment confirm(Assessment assessment, long now) {
         if (assessment.verdict() != Verdict.LEAKING) {
             leakingSinceMillis = NONE;
@@ -129,6 +137,9 @@ final class FloorTrendDetector implements LeakDetector {
             leakingSinceMillis = now;
         }
         long needed = overwhelming() ? Math.round(confirmationMillis * OVERWHELMING_CONFIRMATION_SHARE) : confirmationMillis;
+        if (fit.covered() < YOUNG_WINDOW_SHARE * buckets.bucketsPerWindow()) {
+            needed *= YOUNG_CONFIRMATION_FACTOR;
+        }
         if (now - leakingSinceMillis >= needed) {
             return assessment;
         }

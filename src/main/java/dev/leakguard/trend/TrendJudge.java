@@ -173,6 +173,12 @@ final class TrendJudge {
      * from the half slopes, which noise inflated). From the recent half's slope s2 at its centre,
      * the slope now is s(now) = s2·e^(−(now − centre)/τ); the floor will still grow by s(now)·τ,
      * and reaches a headroom h after −τ·ln(1 − h / (s(now)·τ)) (h / s(now) when τ is infinite).
+     * The floor now follows the same model, s2·τ·(1 − e^(−(now − centre)/τ)) above the recent line
+     * at its centre (round 8): the recent line extended linearly from its centre to now, a quarter
+     * window plus the erosion span, counted the slowing growth twice, once in the floor and once in
+     * s(now)·τ. The peaks' excursion is measured where the recent line was fitted (round 8): extended back
+     * over the window's steep start, the flatter line lies far below the early peaks, and a warm-up
+     * that had levelled off was acted on for "peaks reach the limit in ~0s".
      */
     private Assessment judgePlateau(Judgement judgement, FloorFit fit, BucketRing buckets, double xNow) {
         TrendLine recent = fit.recent();
@@ -180,14 +186,17 @@ final class TrendJudge {
             return judgement.notApproaching(Verdict.HEALTHY, " but has levelled off");
         }
         double tau = fit.plateauTau();
-        double slopeNow = recent.slope() * Math.exp(-(xNow - fit.recentCentre()) / tau);
+        double sinceCentre = xNow - fit.recentCentre();
+        double slopeNow = recent.slope() * Math.exp(-sinceCentre / tau);
         double remainingGrowth = slopeNow * tau;
         judgement.growth(slopeNow);
         if (!settings.limitKnown()) {
             return judgement.notApproaching(Verdict.HEALTHY, " but is levelling off");
         }
-        double headroom = settings.memoryLimitBytes() - recent.at(xNow)
-                - peakAbove(fit, buckets, recent, Double.NEGATIVE_INFINITY);
+        double floorNow = Double.isInfinite(tau) ? recent.at(xNow)
+                : recent.at(fit.recentCentre()) + recent.slope() * tau * (1 - Math.exp(-sinceCentre / tau));
+        double headroom = settings.memoryLimitBytes() - floorNow
+                - peakAbove(fit, buckets, recent, fit.recentStart());
         double secondsToLimitLower = Math.max(0, headroom / Math.max(recent.upper(), recent.slope()));
         if (headroom > 0 && remainingGrowth <= headroom) {
             return judgement.verdict(Verdict.HEALTHY, Double.POSITIVE_INFINITY, secondsToLimitLower,
