@@ -1,5 +1,6 @@
 package dev.leakguard.scrape;
 
+import dev.leakguard.policy.Defaults;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.net.Socket;
@@ -28,7 +29,7 @@ import javax.net.ssl.X509ExtendedTrustManager;
  * {@link #toString()} nor in any message.
  */
 public final class ScrapeAccess {
-    public static final ScrapeAccess PLAIN_HTTP = new ScrapeAccess(false, null, null, true, null);
+    public static final ScrapeAccess PLAIN_HTTP = new ScrapeAccess(false, null, null, Defaults.ENABLE_COMPRESSION, null);
 
     /**
      * The TLS side of an endpoint; equal settings share one SSL context and the kept-alive connections to a pod.
@@ -71,7 +72,7 @@ public final class ScrapeAccess {
         if (bearerToken != null && (bearerToken.isEmpty() || bearerToken.chars().anyMatch(c -> c < 0x21 || c > 0x7e))) {
             throw new IllegalArgumentException("the bearer token is empty or holds characters a header cannot carry");
         }
-        return new ScrapeAccess(tls != null, tls, bearerToken, true, null);
+        return new ScrapeAccess(tls != null, tls, bearerToken, Defaults.ENABLE_COMPRESSION, null);
     }
 
     /**
@@ -87,7 +88,7 @@ public final class ScrapeAccess {
      * targets' URLs as they will be once the credentials can be read, so that their loops and history carry on.
      */
     public static ScrapeAccess unusable(boolean https, String problem) {
-        return new ScrapeAccess(https, null, null, true, Objects.requireNonNull(problem));
+        return new ScrapeAccess(https, null, null, Defaults.ENABLE_COMPRESSION, Objects.requireNonNull(problem));
     }
 
     public Tls tls() {

@@ -10,7 +10,6 @@ import java.io.IOException;
 import java.io.InputStreamReader;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.ScheduledExecutorService;
@@ -34,8 +33,7 @@ public final class BareFetchLoop {
     }
 
     public static void main(String[] args) throws IOException {
-        List<URI> targets = Files.readAllLines(Path.of(args[0])).stream().filter(line -> !line.isBlank())
-                .map(line -> line.split(" ")).map(parts -> URI.create("http://" + parts[1] + ":" + parts[2] + "/metrics")).toList();
+        List<URI> targets = EndpointServer.Binding.readAll(Path.of(args[0])).stream().map(EndpointServer.Binding::metricsUri).toList();
         long periodMillis = TimeUnit.SECONDS.toMillis(Long.parseLong(args[1]));
         LeakguardOperator.Settings settings = LeakguardOperator.Settings.defaults();
         FetchLimits limits = settings.metricsLimits();

@@ -13,7 +13,6 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.List;
@@ -42,7 +41,7 @@ public final class ClusterApi {
 
     /** args: bindings file, detection window (e.g. 3m), whether the policies ask for gzip-compressed bodies. */
     public static void main(String[] args) throws Exception {
-        List<String> bindings = Files.readAllLines(Path.of(args[0]));
+        List<EndpointServer.Binding> bindings = EndpointServer.Binding.readAll(Path.of(args[0]));
         String window = args[1];
         boolean compression = Boolean.parseBoolean(args[2]);
         EvictionAwareDispatcher dispatcher = new EvictionAwareDispatcher();
@@ -79,20 +78,18 @@ public final class ClusterApi {
         }
     }
 
-    /** A line of the bindings file: "pod host port". */
-    private static Pod pod(String binding, String startedAt) {
-        String[] parts = binding.split(" ");
-        int index = Integer.parseInt(parts[0]);
+    private static Pod pod(EndpointServer.Binding binding, String startedAt) {
+        int index = binding.pod();
         boolean go = SimulatedPods.runtime(index) == SimulatedPods.Runtime.GO;
         String app = (go ? "go-svc-" : "jvm-svc-") + index / 50;
         return new PodBuilder()
                 .withNewMetadata().withName(app + "-" + Integer.toString(index, 36) + "x" + index % 7).withNamespace(NAMESPACE)
                 .withLabels(Map.of("app", app, "runtime", go ? "go" : "jvm")).endMetadata()
                 .withNewSpec().addNewContainer().withName("app").withImage("example/" + app + ":1.0")
-                .addNewPort().withName("metrics").withContainerPort(Integer.parseInt(parts[2])).endPort()
+                .addNewPort().withName("metrics").withContainerPort(binding.port()).endPort()
                 .withNewResources().withLimits(Map.of("memory", new Quantity(SimulatedPods.MEMORY_LIMIT))).endResources()
                 .endContainer().endSpec()
-                .withNewStatus().withPhase("Running").withPodIP(parts[1])
+                .withNewStatus().withPhase("Running").withPodIP(binding.host())
                 .addNewCondition().withType("Ready").withStatus("True").endCondition()
                 .addNewContainerStatus().withName("app").withReady(true).withRestartCount(0)
                 .withNewState().withNewRunning().withStartedAt(startedAt).endRunning().endState()

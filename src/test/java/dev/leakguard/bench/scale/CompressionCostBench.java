@@ -72,16 +72,16 @@ public final class CompressionCostBench {
         try (ChildJvm endpoints = ChildJvm.start("endpoints", List.of("-Xmx256m", "-XX:+UseSerialGC"), EndpointShard.class,
                 List.of("0", String.valueOf(pods), bindings.toString()), workDir)) {
             endpoints.await("READY", Duration.ofMinutes(2));
-            List<String[]> targets = Files.readAllLines(bindings).stream().filter(line -> !line.isBlank()).map(line -> line.split(" ")).toList();
+            List<EndpointServer.Binding> targets = EndpointServer.Binding.readAll(bindings);
             List<Side> sides = List.of(new Side("gzip", settings.maxConcurrentScrapes(), true),
                     new Side("identity", settings.maxConcurrentScrapes(), false));
             for (int s = 0; s < sides.size(); s++) {
                 Side side = sides.get(s);
                 side.fetcher().timer().submit(() -> side.loopThread()[0] = Thread.currentThread().getId()).get();
                 for (int i = 0; i < targets.size(); i++) {
-                    String[] target = targets.get(i);
-                    URI uri = URI.create("http://" + target[1] + ":" + target[2] + "/metrics");
-                    List<SeriesSelector> series = SimulatedPods.runtime(Integer.parseInt(target[0])) == SimulatedPods.Runtime.GO
+                    EndpointServer.Binding target = targets.get(i);
+                    URI uri = target.metricsUri();
+                    List<SeriesSelector> series = SimulatedPods.runtime(target.pod()) == SimulatedPods.Runtime.GO
                             ? GO_SERIES : JVM_SERIES;
                     long offset = (INTERVAL_MILLIS * i / targets.size() + s * INTERVAL_MILLIS / sides.size()) % INTERVAL_MILLIS;
                     side.fetcher().timer().scheduleAtFixedRate(() -> scrape(side, uri, limits, series), offset, INTERVAL_MILLIS,

@@ -7,6 +7,7 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.net.BindException;
 import java.net.InetSocketAddress;
+import java.net.URI;
 import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
 import java.nio.channels.SelectionKey;
@@ -14,6 +15,8 @@ import java.nio.channels.Selector;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
@@ -40,6 +43,25 @@ final class EndpointServer implements AutoCloseable {
     record Binding(int pod, String host, int port) {
         String target() {
             return host + ":" + port;
+        }
+
+        /** Its line in a bindings file, which {@link EndpointShard} writes and the benchmark's other processes read. */
+        String line() {
+            return pod + " " + host + " " + port;
+        }
+
+        URI metricsUri() {
+            return URI.create("http://" + target() + "/metrics");
+        }
+
+        static Binding parse(String line) {
+            String[] parts = line.split(" ");
+            return new Binding(Integer.parseInt(parts[0]), parts[1], Integer.parseInt(parts[2]));
+        }
+
+        /** Every binding of a bindings file ("pod host port" lines). */
+        static List<Binding> readAll(Path file) throws IOException {
+            return Files.readAllLines(file).stream().filter(line -> !line.isBlank()).map(Binding::parse).toList();
         }
     }
 

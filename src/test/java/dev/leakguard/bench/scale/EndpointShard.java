@@ -27,7 +27,7 @@ public final class EndpointShard {
         int to = Integer.parseInt(args[1]);
         Path bindingsFile = Path.of(args[2]);
         try (EndpointServer server = new EndpointServer(from, to)) {
-            Files.write(bindingsFile, server.bindings().stream().map(b -> b.pod() + " " + b.host() + " " + b.port()).toList());
+            Files.write(bindingsFile, server.bindings().stream().map(EndpointServer.Binding::line).toList());
             System.out.println("READY " + server.bindings().size());
             System.out.flush();
             BufferedReader commands = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
