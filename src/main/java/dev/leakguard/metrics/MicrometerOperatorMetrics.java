@@ -88,6 +88,11 @@ public final class MicrometerOperatorMetrics implements OperatorMetrics {
         perScrape(namespace, policy).decisionDuration().record(durationNanos, TimeUnit.NANOSECONDS);
     }
 
+    @Override
+    public void reconcile(String namespace, String policy, long durationNanos) {
+        perScrape(namespace, policy).reconcileDuration().record(durationNanos, TimeUnit.NANOSECONDS);
+    }
+
     /** Called for every scrape: the meters are looked up in a map of our own, not built and registered each time. */
     private PolicyMeters perScrape(String namespace, String policy) {
         return perScrape.computeIfAbsent(new PolicyId(namespace, policy), PolicyMeters::new);
@@ -189,6 +194,7 @@ public final class MicrometerOperatorMetrics implements OperatorMetrics {
         private final Map<String, Counter> scrapesByResult = new ConcurrentHashMap<>();
         private volatile Timer scrapeDuration;
         private volatile Timer decisionDuration;
+        private volatile Timer reconcileDuration;
 
         PolicyMeters(PolicyId id) {
             this.id = id;
@@ -217,6 +223,17 @@ public final class MicrometerOperatorMetrics implements OperatorMetrics {
                         .tags("namespace", id.namespace(), "policy", id.policy()).publishPercentileHistogram()
                         .minimumExpectedValue(Duration.ofNanos(50_000)).maximumExpectedValue(Duration.ofSeconds(10)).register(registry);
                 decisionDuration = timer;
+            }
+            return timer;
+        }
+
+        Timer reconcileDuration() {
+            Timer timer = reconcileDuration;
+            if (timer == null) {
+                timer = Timer.builder("leakguard_reconcile_duration")
+                        .description("One reconcile of the policy: turning its selected pods into scrape targets and its status.")
+                        .tags("namespace", id.namespace(), "policy", id.policy()).register(registry);
+                reconcileDuration = timer;
             }
             return timer;
         }

@@ -115,6 +115,11 @@ public final class SelectedPodMetrics implements OperatorMetrics {
     }
 
     @Override
+    public void reconcile(String namespace, String policy, long durationNanos) {
+        delegate.reconcile(namespace, policy, durationNanos);
+    }
+
+    @Override
     public void action(String namespace, String policy, String type, String result) {
         delegate.action(namespace, policy, type, result);
     }

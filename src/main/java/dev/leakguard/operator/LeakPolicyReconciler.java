@@ -97,6 +97,15 @@ public final class LeakPolicyReconciler implements Reconciler<LeakPolicy> {
 
     @Override
     public UpdateControl<LeakPolicy> reconcile(LeakPolicy policy, Context<LeakPolicy> context) {
+        long startNanos = System.nanoTime();
+        try {
+            return reconcileTimed(policy, context);
+        } finally {
+            metrics.reconcile(policy.getMetadata().getNamespace(), policy.getMetadata().getName(), System.nanoTime() - startNanos);
+        }
+    }
+
+    private UpdateControl<LeakPolicy> reconcileTimed(LeakPolicy policy, Context<LeakPolicy> context) {
         PolicyKey key = Refs.policyKey(policy);
         scheduler.known(key);
         LeakPolicyStatus status;

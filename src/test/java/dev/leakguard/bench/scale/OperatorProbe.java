@@ -16,7 +16,7 @@ import java.util.TreeMap;
  * window: process and per-thread CPU, scrape counts by result, and the sample-to-decision histogram.
  */
 record OperatorProbe(long processCpuNanos, Map<Long, ThreadCpu> threads, Map<String, Double> jvmInternal, Map<String, Double> scrapes, double[] decisionBounds,
-                     double[] decisionCumulative, long decisionCount) {
+                     double[] decisionCumulative, long decisionCount, long reconciles, double reconcileSeconds) {
 
     /** Threads of the benchmark harness itself; everything else in the JVM is the operator. */
     static boolean harness(String threadName) {
@@ -58,7 +58,13 @@ record OperatorProbe(long processCpuNanos, Map<Long, ThreadCpu> threads, Map<Str
             }
             count += timer.count();
         }
-        return new OperatorProbe(process, threads, ProcStats.jvmInternalCpuSeconds(), scrapes, bounds, cumulative, count);
+        long reconciles = 0;
+        double reconcileSeconds = 0;
+        for (Timer timer : registry.find("leakguard_reconcile_duration").timers()) {
+            reconciles += timer.count();
+            reconcileSeconds += timer.totalTime(java.util.concurrent.TimeUnit.SECONDS);
+        }
+        return new OperatorProbe(process, threads, ProcStats.jvmInternalCpuSeconds(), scrapes, bounds, cumulative, count, reconciles, reconcileSeconds);
     }
 
     /**
@@ -128,5 +134,15 @@ record OperatorProbe(long processCpuNanos, Map<Long, ThreadCpu> threads, Map<Str
 
     long decisionsSince(OperatorProbe earlier) {
         return decisionCount - earlier.decisionCount;
+    }
+
+    long reconcilesSince(OperatorProbe earlier) {
+        return reconciles - earlier.reconciles;
+    }
+
+    /** Mean wall time of the reconciles between {@code earlier} and this, in milliseconds; NaN when none ran. */
+    double reconcileMeanMillisSince(OperatorProbe earlier) {
+        long count = reconcilesSince(earlier);
+        return count == 0 ? Double.NaN : 1000 * (reconcileSeconds - earlier.reconcileSeconds) / count;
     }
 }
