@@ -26,10 +26,12 @@ import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.javaoperatorsdk.operator.processing.event.source.EventSource;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.stream.Collectors;
 
 /**
@@ -82,17 +84,27 @@ public final class LeakPolicyReconciler implements Reconciler<LeakPolicy> {
                 .withName("pods")
                 .withItemStore(podStore)
                 .withNamespacesInheritedFromController()
-                .withSecondaryToPrimaryMapper(pod -> policies.selecting(pod).map(ResourceID::fromResource).collect(Collectors.toSet()))
-                // leakguard's own annotation patches come back as updates; only changes that can move a target matter.
+                .withSecondaryToPrimaryMapper(this::policiesConcerned)
+                // Only a change a reconcile reads starts one: leakguard's own annotation patches come back as updates, and
+                // the kubelet rewrites status on every readiness flip. The listener and the cache still see every change.
                 .withOnUpdateFilter((oldPod, newPod) -> !Objects.equals(oldPod.getMetadata().getLabels(), newPod.getMetadata().getLabels())
-                        || !Objects.equals(oldPod.getStatus(), newPod.getStatus())
-                        || !Objects.equals(oldPod.getMetadata().getDeletionTimestamp(), newPod.getMetadata().getDeletionTimestamp())
+                        || !TargetResolver.resolvesAlike(oldPod, newPod)
                         // With shards, the status writer learns other shards' verdicts from the annotations their holders write.
                         || shards.count() > 1 && !Objects.equals(Pods.annotation(oldPod, PodAnnotations.VERDICT),
                                 Pods.annotation(newPod, PodAnnotations.VERDICT)))
                 .build();
         podSource = new PodEventSource(pods, context, podChanges);
         return List.of(podSource, pacer.verdictEvents());
+    }
+
+    /**
+     * The policies a pod change concerns: those selecting the pod now, and those that resolved it last time —
+     * JOSDK maps only the new version of a pod, and a pod whose label was removed is selected by none.
+     */
+    private Set<ResourceID> policiesConcerned(Pod pod) {
+        Set<ResourceID> out = policies.selecting(pod).map(ResourceID::fromResource).collect(Collectors.toCollection(HashSet::new));
+        targets.resolvedFor(pod.getMetadata().getUid()).forEach(key -> out.add(new ResourceID(key.name(), key.namespace())));
+        return out;
     }
 
     @Override

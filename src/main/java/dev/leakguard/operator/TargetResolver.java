@@ -19,8 +19,11 @@ import java.net.URI;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Predicate;
 
@@ -95,6 +98,45 @@ public final class TargetResolver {
         }
     }
 
+    /**
+     * Whether two versions of a pod resolve alike under every policy: false as soon as anything {@link #resolve}
+     * reads differs (deletion, phase, IP, the containers' names, ports and resources, their restart counts, start
+     * times and reported resources, the default-container annotation, the controller that names the workload).
+     * What the kubelet changes most often — readiness and other conditions, probe results, {@code lastState},
+     * image IDs — and the annotations leakguard writes itself are not read, so they resolve alike. A pod kept as a
+     * skeleton (no policy selected it) never resolves alike: whether a policy selects it now is for the caller.
+     */
+    static boolean resolvesAlike(Pod before, Pod after) {
+        if (SlimPodStore.skeleton(before) || SlimPodStore.skeleton(after)) {
+            return false;
+        }
+        return Objects.equals(before.getMetadata().getDeletionTimestamp(), after.getMetadata().getDeletionTimestamp())
+                && Objects.equals(phase(before), phase(after))
+                && Objects.equals(podIp(before), podIp(after))
+                && Objects.equals(Pods.annotation(before, DEFAULT_CONTAINER_ANNOTATION), Pods.annotation(after, DEFAULT_CONTAINER_ANNOTATION))
+                && Objects.equals(Pods.workloadKey(before), Pods.workloadKey(after))
+                && SlimPodStore.watchedForm(before).getSpec().equals(SlimPodStore.watchedForm(after).getSpec())
+                && containerFacts(before).equals(containerFacts(after));
+    }
+
+    /** What {@link #resolve} reads of a container's status. */
+    private record ContainerFacts(String name, Integer restartCount, String startedAt, ResourceRequirements resources) {
+    }
+
+    private static List<ContainerFacts> containerFacts(Pod pod) {
+        return Pods.longRunningContainerStatuses(pod).stream().map(s -> new ContainerFacts(s.getName(), s.getRestartCount(),
+                s.getState() == null || s.getState().getRunning() == null ? null : s.getState().getRunning().getStartedAt(),
+                s.getResources())).toList();
+    }
+
+    private static String phase(Pod pod) {
+        return pod.getStatus() == null ? null : pod.getStatus().getPhase();
+    }
+
+    private static String podIp(Pod pod) {
+        return pod.getStatus() == null ? null : pod.getStatus().getPodIP();
+    }
+
     private record PortMatch(Container container, int port) {
     }
 
@@ -138,6 +180,20 @@ public final class TargetResolver {
             }
             byPolicy.put(key, now);
             return resolutions;
+        }
+
+        /**
+         * The policies that resolved the pod at their last reconcile: those a change of the pod concerns even when
+         * they no longer select it (a label removed), so that its loop stops at once rather than at the next refresh.
+         */
+        Set<PolicyKey> resolvedFor(String podUid) {
+            Set<PolicyKey> out = new HashSet<>();
+            byPolicy.forEach((key, pods) -> {
+                if (pods.containsKey(podUid)) {
+                    out.add(key);
+                }
+            });
+            return out;
         }
 
         /** Drops what is kept for the policies that no longer exist. */

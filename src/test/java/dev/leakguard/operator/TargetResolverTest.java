@@ -197,4 +197,42 @@ class TargetResolverTest {
         assertThat(result).isInstanceOf(PolicyResolver.Valid.class);
         return ((PolicyResolver.Valid) result).policy();
     }
+
+    @Test
+    void whatTheKubeletAndLeakguardChangeMostOftenResolvesAlike() {
+        Pod before = app();
+        assertThat(TargetResolver.resolvesAlike(before, new PodBuilder(before).editMetadata()
+                .addToAnnotations("leakguard.dev/verdict", "suspect").addToAnnotations("leakguard.dev/memory-growth", "+2.0 MiB/h")
+                .endMetadata().build())).as("leakguard's own annotations").isTrue();
+        assertThat(TargetResolver.resolvesAlike(before, new PodBuilder(before).editStatus()
+                .editFirstCondition().withStatus("False").withLastTransitionTime("2026-01-01T01:00:00Z").endCondition()
+                .editFirstContainerStatus().withReady(false).withImageID("sha256:1").endContainerStatus().endStatus().build()))
+                .as("a readiness flip").isTrue();
+        assertThat(TargetResolver.resolvesAlike(SlimPodStore.watchedForm(before), before))
+                .as("the store's trimmed copy against the informer's whole object").isTrue();
+    }
+
+    @Test
+    void everythingResolveReadsDoesNotResolveAlike() {
+        Pod before = app();
+        Map<String, Pod> changed = Map.of(
+                "restart count", new PodBuilder(before).editStatus().editFirstContainerStatus().withRestartCount(1).endContainerStatus()
+                        .endStatus().build(),
+                "container start", new PodBuilder(before).editStatus().editFirstContainerStatus().editState().editRunning()
+                        .withStartedAt("2026-01-01T02:00:00Z").endRunning().endState().endContainerStatus().endStatus().build(),
+                "pod IP", new PodBuilder(before).editStatus().withPodIP("10.0.0.9").endStatus().build(),
+                "phase", new PodBuilder(before).editStatus().withPhase("Succeeded").endStatus().build(),
+                "deletion", new PodBuilder(before).editMetadata().withDeletionTimestamp("2026-01-01T03:00:00Z").endMetadata().build(),
+                "memory limit resized", new PodBuilder(before).editSpec().editFirstContainer().editResources()
+                        .addToLimits("memory", new Quantity("1Gi")).endResources().endContainer().endSpec().build(),
+                "memory limit the kubelet reports", new PodBuilder(before).editStatus().editFirstContainerStatus().withNewResources()
+                        .addToLimits("memory", new Quantity("1Gi")).endResources().endContainerStatus().endStatus().build(),
+                "default container", new PodBuilder(before).editMetadata()
+                        .addToAnnotations(TargetResolver.DEFAULT_CONTAINER_ANNOTATION, "app").endMetadata().build(),
+                "controller", TestPods.ownedBy(new PodBuilder(before), "StatefulSet", new PodBuilder().withNewMetadata()
+                        .withName("checkout").withUid("sts-1").endMetadata().build()).build());
+        changed.forEach((what, after) -> assertThat(TargetResolver.resolvesAlike(before, after)).as(what).isFalse());
+        assertThat(TargetResolver.resolvesAlike(new PodBuilder().withMetadata(before.getMetadata()).build(), before))
+                .as("a skeleton: whether a policy selects the pod now is the caller's question").isFalse();
+    }
 }
