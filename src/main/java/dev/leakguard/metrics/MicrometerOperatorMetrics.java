@@ -89,8 +89,8 @@ public final class MicrometerOperatorMetrics implements OperatorMetrics {
     }
 
     @Override
-    public void reconcile(String namespace, String policy, long durationNanos) {
-        perScrape(namespace, policy).reconcileDuration().record(durationNanos, TimeUnit.NANOSECONDS);
+    public void reconcile(String namespace, String policy, boolean podsListed, long durationNanos) {
+        perScrape(namespace, policy).reconcileDuration(podsListed).record(durationNanos, TimeUnit.NANOSECONDS);
     }
 
     /** Called for every scrape: the meters are looked up in a map of our own, not built and registered each time. */
@@ -194,7 +194,7 @@ public final class MicrometerOperatorMetrics implements OperatorMetrics {
         private final Map<String, Counter> scrapesByResult = new ConcurrentHashMap<>();
         private volatile Timer scrapeDuration;
         private volatile Timer decisionDuration;
-        private volatile Timer reconcileDuration;
+        private final Map<Boolean, Timer> reconcileDurations = new ConcurrentHashMap<>();
 
         PolicyMeters(PolicyId id) {
             this.id = id;
@@ -227,15 +227,11 @@ public final class MicrometerOperatorMetrics implements OperatorMetrics {
             return timer;
         }
 
-        Timer reconcileDuration() {
-            Timer timer = reconcileDuration;
-            if (timer == null) {
-                timer = Timer.builder("leakguard_reconcile_duration")
-                        .description("One reconcile of the policy: turning its selected pods into scrape targets and its status.")
-                        .tags("namespace", id.namespace(), "policy", id.policy()).register(registry);
-                reconcileDuration = timer;
-            }
-            return timer;
+        Timer reconcileDuration(boolean podsListed) {
+            return reconcileDurations.computeIfAbsent(podsListed, listed -> Timer.builder("leakguard_reconcile_duration")
+                    .description("One reconcile of the policy; pods=listed when it listed and resolved the policy's pods, "
+                            + "not_listed when they had not changed and only status was built.")
+                    .tags("namespace", id.namespace(), "policy", id.policy(), "pods", listed ? "listed" : "not_listed").register(registry));
         }
     }
 

@@ -15,8 +15,11 @@ public interface OperatorMetrics {
     /** Sample-to-decision latency: from a reading's body being complete to its assessment and reaction plan being done. */
     void decision(String namespace, String policy, long durationNanos);
 
-    /** One reconcile of a policy: how often they run and what each costs, which grows with the pods it selects. */
-    void reconcile(String namespace, String policy, long durationNanos);
+    /**
+     * One reconcile of a policy: how often they run and what each costs. {@code podsListed}: it listed and resolved the
+     * policy's pods (work that grows with them); false when they had not changed since the last one (only status was built).
+     */
+    void reconcile(String namespace, String policy, boolean podsListed, long durationNanos);
 
     /**
      * {@code type}: annotate, evict, rollout_restart; {@code result}: done, dry_run, blocked, failed, or for an
@@ -48,7 +51,7 @@ public interface OperatorMetrics {
     OperatorMetrics NONE = new OperatorMetrics() {
         @Override public void scrape(String namespace, String policy, String result, long durationNanos) { }
         @Override public void decision(String namespace, String policy, long durationNanos) { }
-        @Override public void reconcile(String namespace, String policy, long durationNanos) { }
+        @Override public void reconcile(String namespace, String policy, boolean podsListed, long durationNanos) { }
         @Override public void action(String namespace, String policy, String type, String result) { }
         @Override public void event(String reason, String type, boolean delivered) { }
         @Override public void oomKillMissed(String namespace, String policy) { }

@@ -115,8 +115,8 @@ public final class SelectedPodMetrics implements OperatorMetrics {
     }
 
     @Override
-    public void reconcile(String namespace, String policy, long durationNanos) {
-        delegate.reconcile(namespace, policy, durationNanos);
+    public void reconcile(String namespace, String policy, boolean podsListed, long durationNanos) {
+        delegate.reconcile(namespace, policy, podsListed, durationNanos);
     }
 
     @Override

@@ -32,6 +32,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Collectors;
 
 /**
@@ -54,6 +56,8 @@ public final class LeakPolicyReconciler implements Reconciler<LeakPolicy> {
     private final OperatorMetrics metrics;
     private final Shards shards;
     private final TargetResolver.Memo targets = new TargetResolver.Memo();
+    private final Map<PolicyKey, AtomicLong> podChangeCounts = new ConcurrentHashMap<>();
+    private final Map<PolicyKey, Selection> selections = new ConcurrentHashMap<>();
     private volatile PodEventSource podSource;
     /** Keeps whole only the pods a policy selects: the informer sees every pod of the cluster. */
     private final SlimPodStore podStore;
@@ -84,14 +88,12 @@ public final class LeakPolicyReconciler implements Reconciler<LeakPolicy> {
                 .withName("pods")
                 .withItemStore(podStore)
                 .withNamespacesInheritedFromController()
-                .withSecondaryToPrimaryMapper(this::policiesConcerned)
-                // Only a change a reconcile reads starts one: leakguard's own annotation patches come back as updates, and
-                // the kubelet rewrites status on every readiness flip. The listener and the cache still see every change.
-                .withOnUpdateFilter((oldPod, newPod) -> !Objects.equals(oldPod.getMetadata().getLabels(), newPod.getMetadata().getLabels())
-                        || !TargetResolver.resolvesAlike(oldPod, newPod)
-                        // With shards, the status writer learns other shards' verdicts from the annotations their holders write.
-                        || shards.count() > 1 && !Objects.equals(Pods.annotation(oldPod, PodAnnotations.VERDICT),
-                                Pods.annotation(newPod, PodAnnotations.VERDICT)))
+                .withSecondaryToPrimaryMapper(pod -> policiesConcerned(pod).stream()
+                        .map(key -> new ResourceID(key.name(), key.namespace())).collect(Collectors.toSet()))
+                // Counted in the filters, which decide what starts a reconcile: JOSDK also runs the mapper on every change, to index.
+                .withOnAddFilter(this::counted)
+                .withOnUpdateFilter((oldPod, newPod) -> changesWhatReconcilesRead(oldPod, newPod) && counted(newPod))
+                .withOnDeleteFilter((pod, finalStateUnknown) -> counted(pod))
                 .build();
         podSource = new PodEventSource(pods, context, podChanges);
         return List.of(podSource, pacer.verdictEvents());
@@ -101,19 +103,40 @@ public final class LeakPolicyReconciler implements Reconciler<LeakPolicy> {
      * The policies a pod change concerns: those selecting the pod now, and those that resolved it last time —
      * JOSDK maps only the new version of a pod, and a pod whose label was removed is selected by none.
      */
-    private Set<ResourceID> policiesConcerned(Pod pod) {
-        Set<ResourceID> out = policies.selecting(pod).map(ResourceID::fromResource).collect(Collectors.toCollection(HashSet::new));
-        targets.resolvedFor(pod.getMetadata().getUid()).forEach(key -> out.add(new ResourceID(key.name(), key.namespace())));
-        return out;
+    private Set<PolicyKey> policiesConcerned(Pod pod) {
+        Set<PolicyKey> concerned = policies.selecting(pod).map(Refs::policyKey).collect(Collectors.toCollection(HashSet::new));
+        concerned.addAll(targets.resolvedFor(pod.getMetadata().getUid()));
+        return concerned;
+    }
+
+    /**
+     * Only a change a reconcile reads starts one: leakguard's own annotation patches come back as updates, and the
+     * kubelet rewrites status on every readiness flip. The listener and the informer's cache still see every change.
+     */
+    private boolean changesWhatReconcilesRead(Pod oldPod, Pod newPod) {
+        return !Objects.equals(oldPod.getMetadata().getLabels(), newPod.getMetadata().getLabels())
+                || !TargetResolver.resolvesAlike(oldPod, newPod)
+                // With shards, the status writer learns other shards' verdicts from the annotations their holders write.
+                || shards.count() > 1 && !Objects.equals(Pods.annotation(oldPod, PodAnnotations.VERDICT), Pods.annotation(newPod, PodAnnotations.VERDICT));
+    }
+
+    /** Tells the policies the pod concerns that their pods changed (their next reconcile lists them again); always true. */
+    private boolean counted(Pod pod) {
+        policiesConcerned(pod).forEach(key -> podChangesOf(key).incrementAndGet());
+        return true;
     }
 
     @Override
     public UpdateControl<LeakPolicy> reconcile(LeakPolicy policy, Context<LeakPolicy> context) {
         long startNanos = System.nanoTime();
+        PolicyKey key = Refs.policyKey(policy);
+        // JOSDK never runs two reconciles of one policy at once: a new selection is this reconcile's.
+        Selection before = selections.get(key);
         try {
             return reconcileTimed(policy, context);
         } finally {
-            metrics.reconcile(policy.getMetadata().getNamespace(), policy.getMetadata().getName(), System.nanoTime() - startNanos);
+            Selection after = selections.get(key);
+            metrics.reconcile(key.namespace(), key.name(), after != null && after != before, System.nanoTime() - startNanos);
         }
     }
 
@@ -123,47 +146,20 @@ public final class LeakPolicyReconciler implements Reconciler<LeakPolicy> {
         LeakPolicyStatus status;
         PolicyResolver.Result result = resolver.resolve(policy);
         if (result instanceof PolicyResolver.Invalid invalid) {
+            selections.remove(key);
             status = invalid(policy, key, invalid.message());
         } else {
             ResolvedPolicy resolved = ((PolicyResolver.Valid) result).policy();
-            List<Pod> selected = podSource.list(key.namespace(), pod -> resolved.selector().selectsPolicyPods(pod.getMetadata().getLabels()))
-                    .map(pod -> podStore.complete(pod, context.getClient())).filter(Objects::nonNull).toList();
             ScrapeAccess access = accessReader.read(key.namespace(), resolved.auth());
-            List<ScrapeScheduler.Watched> watched = new ArrayList<>();
-            List<PodView> elsewhere = new ArrayList<>();
-            Map<PodKey, String> unresolved = new LinkedHashMap<>();
-            int portMissing = 0;
-            String missingPort = null;
-            targets.retainOnly(policies::exists);
-            List<TargetResolver.Resolution> resolutions = targets.resolveAll(key, resolved, selected, access);
-            for (int i = 0; i < selected.size(); i++) {
-                Pod pod = selected.get(i);
-                TargetResolver.Resolution resolution = resolutions.get(i);
-                if (resolution instanceof TargetResolver.Resolved ok) {
-                    int shard = shards.shardOf(ok.target().podUid());
-                    if (shards.holds(shard)) {
-                        watched.add(new ScrapeScheduler.Watched(ok.target(), pod.getMetadata().getAnnotations()));
-                    } else {
-                        elsewhere.add(StatusBuilder.judgedElsewhere(ok.target(), pod.getMetadata().getAnnotations(), shard));
-                    }
-                } else {
-                    TargetResolver.Unresolved problem = (TargetResolver.Unresolved) resolution;
-                    unresolved.put(Refs.podKey(pod), problem.reason());
-                    if (problem.portMissing()) {
-                        portMissing++;
-                        missingPort = problem.reason();
-                    }
-                }
-            }
-            if (portMissing > 0 && portMissing == selected.size()) {
-                status = invalid(policy, key, missingPort + ", and so in none of the " + selected.size() + " selected pods");
+            Selection selection = select(policy, key, resolved, access, context);
+            if (selection.portMissing() > 0 && selection.portMissing() == selection.selected()) {
+                status = invalid(policy, key, selection.missingPort() + ", and so in none of the " + selection.selected() + " selected pods");
             } else {
-                scheduler.sync(resolved, watched);
                 PolicyScore score = ledgers.score(policy);
                 List<PodView> here = scheduler.views(key);
                 List<PodView> all = new ArrayList<>(here);
-                all.addAll(elsewhere);
-                status = statusBuilder.watching(policy, all, unresolved, score.restarts(), score.oomKillsMissed());
+                all.addAll(selection.elsewhere());
+                status = statusBuilder.watching(policy, all, selection.unresolved(), score.restarts(), score.oomKillsMissed());
                 if (resolved.auth().insecureSkipVerify()) {
                     status.setWarnings(List.of(INSECURE_SKIP_VERIFY));
                 }
@@ -186,6 +182,82 @@ public final class LeakPolicyReconciler implements Reconciler<LeakPolicy> {
         pacer.written(key);
         policy.setStatus(status);
         return UpdateControl.patchStatus(policy).rescheduleAfter(pacer.refresh());
+    }
+
+    /**
+     * What a policy's pods are: reused from the last reconcile while none of them changed since (most
+     * reconciles come from verdict changes, for status), else listed, resolved and handed to the scrape loops.
+     */
+    private Selection select(LeakPolicy policy, PolicyKey key, ResolvedPolicy resolved, ScrapeAccess access, Context<LeakPolicy> context) {
+        // Read before the pods are listed: a change arriving meanwhile makes the next reconcile list them again.
+        long podChangesSeen = podChangesOf(key).get();
+        List<Boolean> held = heldShards();
+        Selection last = selections.get(key);
+        if (last != null && last.reusableFor(policy, access, held, podChangesSeen)) {
+            return last;
+        }
+        List<Pod> selected = podSource.list(key.namespace(), pod -> resolved.selector().selectsPolicyPods(pod.getMetadata().getLabels()))
+                .map(pod -> podStore.complete(pod, context.getClient())).filter(Objects::nonNull).toList();
+        List<ScrapeScheduler.Watched> watched = new ArrayList<>();
+        List<PodView> elsewhere = new ArrayList<>();
+        Map<PodKey, String> unresolved = new LinkedHashMap<>();
+        int portMissing = 0;
+        String missingPort = null;
+        targets.retainOnly(policies::exists);
+        selections.keySet().removeIf(k -> !policies.exists(k));
+        podChangeCounts.keySet().removeIf(k -> !policies.exists(k) && !k.equals(key));
+        List<TargetResolver.Resolution> resolutions = targets.resolveAll(key, resolved, selected, access);
+        for (int i = 0; i < selected.size(); i++) {
+            Pod pod = selected.get(i);
+            TargetResolver.Resolution resolution = resolutions.get(i);
+            if (resolution instanceof TargetResolver.Resolved ok) {
+                int shard = shards.shardOf(ok.target().podUid());
+                if (shards.holds(shard)) {
+                    watched.add(new ScrapeScheduler.Watched(ok.target(), pod.getMetadata().getAnnotations()));
+                } else {
+                    elsewhere.add(StatusBuilder.judgedElsewhere(ok.target(), pod.getMetadata().getAnnotations(), shard));
+                }
+            } else {
+                TargetResolver.Unresolved problem = (TargetResolver.Unresolved) resolution;
+                unresolved.put(Refs.podKey(pod), problem.reason());
+                if (problem.portMissing()) {
+                    portMissing++;
+                    missingPort = problem.reason();
+                }
+            }
+        }
+        Selection selection = new Selection(policy.getMetadata().getUid(), policy.getMetadata().getGeneration(), access, held, podChangesSeen,
+                selected.size(), List.copyOf(elsewhere), unresolved, portMissing, missingPort);
+        if (portMissing == 0 || portMissing < selected.size()) {
+            scheduler.sync(resolved, watched);
+        }
+        selections.put(key, selection);
+        return selection;
+    }
+
+    /** Counted for a policy whenever a pod change that passed the update filter concerns it. */
+    private AtomicLong podChangesOf(PolicyKey key) {
+        return podChangeCounts.computeIfAbsent(key, k -> new AtomicLong());
+    }
+
+    private List<Boolean> heldShards() {
+        List<Boolean> held = new ArrayList<>(shards.count());
+        for (int shard = 0; shard < shards.count(); shard++) {
+            held.add(shards.holds(shard));
+        }
+        return held;
+    }
+
+    /**
+     * A policy's pods as its last full reconcile found them. Reusable while the policy's spec, its scrape access,
+     * the shards this replica holds and the pods (no change passed the update filter since) are what they were.
+     */
+    private record Selection(String policyUid, Long generation, ScrapeAccess access, List<Boolean> heldShards, long podChangesSeen,
+                             int selected, List<PodView> elsewhere, Map<PodKey, String> unresolved, int portMissing, String missingPort) {
+        boolean reusableFor(LeakPolicy policy, ScrapeAccess accessNow, List<Boolean> heldNow, long podChangesNow) {
+            return policyUid.equals(policy.getMetadata().getUid()) && Objects.equals(generation, policy.getMetadata().getGeneration())
+                    && access.equals(accessNow) && heldShards.equals(heldNow) && podChangesSeen == podChangesNow;
+        }
     }
 
     /** An invalid policy watches nothing, says why in its status and in a Warning Event. */

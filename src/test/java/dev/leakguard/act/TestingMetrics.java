@@ -40,7 +40,7 @@ public final class TestingMetrics implements OperatorMetrics {
 
     @Override public void scrape(String namespace, String policy, String result, long durationNanos) { }
     @Override public void decision(String namespace, String policy, long durationNanos) { }
-    @Override public void reconcile(String namespace, String policy, long durationNanos) { }
+    @Override public void reconcile(String namespace, String policy, boolean podsListed, long durationNanos) { }
     @Override public void event(String reason, String type, boolean delivered) { }
     @Override public void pod(String namespace, String pod, String policy, dev.leakguard.trend.Verdict verdict, Assessment assessment) { }
     @Override public void forgetPod(String namespace, String pod, String policy) { }

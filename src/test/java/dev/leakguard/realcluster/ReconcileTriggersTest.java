@@ -32,10 +32,11 @@ import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
- * Which pod changes start a reconcile, on a real API server: only those a reconcile reads. The pod
- * annotations leakguard writes and the kubelet's readiness flips do not; a new pod the policy selects, a
- * container restart, a removed label and a deleted pod do, at once — not at the next status refresh, which
- * here is an hour away so that any reconcile counted was started by the pod change.
+ * Which pod changes make a reconcile list and resolve the policy's pods, on a real API server: only those a
+ * reconcile reads. The pod annotations leakguard writes and the kubelet's readiness flips do not; a new pod the
+ * policy selects, a container restart, a removed label and a deleted pod do, at once — not at the next status
+ * refresh. The refresh here is short, so reconciles run all the time; those no pod change started build status
+ * without listing the pods ({@code leakguard_reconcile_duration{pods="not_listed"}}).
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class ReconcileTriggersTest {
@@ -44,6 +45,8 @@ class ReconcileTriggersTest {
     private static final Map<String, String> STEADY = Map.of("app", "steady");
     /** Long enough for an event to reach a reconcile on a busy machine; a reconcile that should not happen has this long to show up. */
     private static final Duration QUIET = Duration.ofSeconds(3);
+    /** A reconcile at least every second, on the operator's (real-time) clock. */
+    private static final Duration REFRESH = Duration.ofSeconds(1);
     private static final Duration SOON = Duration.ofSeconds(30);
 
     private static final ScaledClock clock = ScaledClock.system();
@@ -76,7 +79,7 @@ class ReconcileTriggersTest {
                 """)).create();
         operatorClient = k8s.operatorClient();
         metrics = new MicrometerOperatorMetrics("test");
-        operator = new LeakguardOperator(operatorClient, clock, metrics, LeakguardOperator.Settings.builder().statusRefresh(Duration.ofHours(1))
+        operator = new LeakguardOperator(operatorClient, clock, metrics, LeakguardOperator.Settings.builder().statusRefresh(REFRESH)
                 .leaderElection(dev.leakguard.testing.ControlPlane.OPERATOR_NAMESPACE, "leakguard-triggers-test", false).build());
         operator.start();
         Poll.until(SOON, () -> watched().equals(Set.of("steady-a", "steady-b")), "both pods watched");
@@ -97,6 +100,17 @@ class ReconcileTriggersTest {
 
     @Test
     @Order(1)
+    void reconcilesThatNoPodChangeStartedDoNotListThePods() {
+        long listed = settledReconciles();
+        long notListed = reconciles("not_listed");
+
+        Poll.until(SOON, () -> reconciles("not_listed") >= notListed + 3, "three more status refreshes");
+
+        assertThat(reconciles()).as("reconciles that listed the pods").isEqualTo(listed);
+    }
+
+    @Test
+    @Order(2)
     void leakguardsOwnAnnotationsAndReadinessFlipsStartNoReconcile() {
         long before = settledReconciles();
 
@@ -116,12 +130,13 @@ class ReconcileTriggersTest {
             return pod;
         });
 
-        assertThat(reconcilesAfter(QUIET)).as("reconciles after an annotation patch and a readiness flip").isEqualTo(before);
+        assertThat(reconcilesAfter(QUIET)).as("reconciles that listed the pods after an annotation patch and a readiness flip")
+                .isEqualTo(before);
         assertThat(watched()).containsExactlyInAnyOrder("steady-a", "steady-b");
     }
 
     @Test
-    @Order(2)
+    @Order(3)
     void aContainerRestartReconcilesAtOnce() {
         long before = settledReconciles();
         Instant restartedAt = Instant.now();
@@ -138,7 +153,7 @@ class ReconcileTriggersTest {
     }
 
     @Test
-    @Order(3)
+    @Order(4)
     void aNewlySelectedPodReconcilesAtOnce() {
         long before = settledReconciles();
 
@@ -149,7 +164,7 @@ class ReconcileTriggersTest {
     }
 
     @Test
-    @Order(4)
+    @Order(5)
     void removingTheSelectedLabelReconcilesAtOnceAndTheLoopStops() {
         settledReconciles();
 
@@ -162,7 +177,7 @@ class ReconcileTriggersTest {
     }
 
     @Test
-    @Order(5)
+    @Order(6)
     void aDeletedPodReconcilesAtOnce() {
         long before = settledReconciles();
 
@@ -172,7 +187,7 @@ class ReconcileTriggersTest {
         assertThat(reconciles()).isGreaterThan(before);
     }
 
-    /** The reconcile count once no reconcile has run for {@link #QUIET}: earlier triggers have played out. */
+    /** The count of reconciles that listed the pods once none has for {@link #QUIET}: earlier triggers have played out. */
     private static long settledReconciles() {
         long[] last = {-1};
         return Poll.until(SOON.plus(SOON), () -> {
@@ -193,9 +208,14 @@ class ReconcileTriggersTest {
         return reconciles();
     }
 
+    /** Reconciles that listed and resolved the policy's pods. */
     private static long reconciles() {
-        return metrics.registry().find("leakguard_reconcile_duration").tags("namespace", ns, "policy", "steady").timers().stream()
-                .mapToLong(Timer::count).sum();
+        return reconciles("listed");
+    }
+
+    private static long reconciles(String pods) {
+        return metrics.registry().find("leakguard_reconcile_duration").tags("namespace", ns, "policy", "steady", "pods", pods).timers()
+                .stream().mapToLong(Timer::count).sum();
     }
 
     private static Set<String> watched() {
