@@ -16,7 +16,7 @@ import java.util.TreeMap;
  * window: process and per-thread CPU, scrape counts by result, and the sample-to-decision histogram.
  */
 record OperatorProbe(long processCpuNanos, Map<Long, ThreadCpu> threads, Map<String, Double> jvmInternal, Map<String, Double> scrapes, double[] decisionBounds,
-                     double[] decisionCumulative, long decisionCount, long reconciles, double reconcileSeconds) {
+                     double[] decisionCumulative, long decisionCount, long reconciles, long reconcilesListingPods, double reconcileSeconds) {
 
     /** Threads of the benchmark harness itself; everything else in the JVM is the operator. */
     static boolean harness(String threadName) {
@@ -59,12 +59,15 @@ record OperatorProbe(long processCpuNanos, Map<Long, ThreadCpu> threads, Map<Str
             count += timer.count();
         }
         long reconciles = 0;
+        long listingPods = 0;
         double reconcileSeconds = 0;
         for (Timer timer : registry.find("leakguard_reconcile_duration").timers()) {
             reconciles += timer.count();
+            listingPods += "listed".equals(timer.getId().getTag("pods")) ? timer.count() : 0;
             reconcileSeconds += timer.totalTime(java.util.concurrent.TimeUnit.SECONDS);
         }
-        return new OperatorProbe(process, threads, ProcStats.jvmInternalCpuSeconds(), scrapes, bounds, cumulative, count, reconciles, reconcileSeconds);
+        return new OperatorProbe(process, threads, ProcStats.jvmInternalCpuSeconds(), scrapes, bounds, cumulative, count, reconciles, listingPods,
+                reconcileSeconds);
     }
 
     /**
@@ -138,6 +141,11 @@ record OperatorProbe(long processCpuNanos, Map<Long, ThreadCpu> threads, Map<Str
 
     long reconcilesSince(OperatorProbe earlier) {
         return reconciles - earlier.reconciles;
+    }
+
+    /** Of {@link #reconcilesSince}, those that listed and resolved the policy's pods (a pod had changed). */
+    long reconcilesListingPodsSince(OperatorProbe earlier) {
+        return reconcilesListingPods - earlier.reconcilesListingPods;
     }
 
     /** Mean wall time of the reconciles between {@code earlier} and this, in milliseconds; NaN when none ran. */

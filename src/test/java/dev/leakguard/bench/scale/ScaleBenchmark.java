@@ -231,7 +231,8 @@ public final class ScaleBenchmark {
                     operatorCpu, operatorCpu / wallSeconds, scrapes, scrapes / wallSeconds, 1000 * operatorCpu / scrapes,
                     after.scrapesByResultSince(before), heap, (double) (heap - baselineHeap) / pods, maxRss,
                     after.decisionQuantile(before, 0.5) * 1000, after.decisionQuantile(before, 0.99) * 1000, after.decisionsSince(before),
-                    after.reconcilesSince(before) * 60 / wallSeconds, after.reconcileMeanMillisSince(before),
+                    after.reconcilesSince(before) * 60 / wallSeconds, after.reconcilesListingPodsSince(before) * 60 / wallSeconds,
+                    after.reconcileMeanMillisSince(before),
                     top(after.cpuByThreadGroup(before), 16), registryCost, verdicts);
             ScaleReport.Api apiResult = ScaleReport.Api.between(requestsBefore, requestsAfter, wallSeconds);
             ScaleReport.Prometheus prometheusResult = null;
