@@ -54,15 +54,32 @@ final class TrendJudge {
         if (!burstReaches && !steadyOverLongView(fit, longFit, zNeeded, sample.memoryBytes())) {
             return window;
         }
-        Assessment longer = judgeLongView(sample, fit, longFit, longView, samples, restart, burstHeadroom);
+        Assessment longer = judgeLongView(sample, fit.threadsKnown() ? fit.threads().slope() : Double.NaN, longFit,
+                longView, samples, restart, burstHeadroom);
         return longer.verdict() == Verdict.LEAKING || window.verdict() == Verdict.HEALTHY ? longer : window;
     }
 
-    private Assessment judgeLongView(Sample sample, FloorFit fit, FloorFit longFit, BucketRing longView, int samples,
+    /**
+     * The window holds too little after a scrape gap (the container did not restart), but the long
+     * view, four windows wide, still has its floor (round 9): a gap is not evidence of health, and a
+     * leak the long view saw rising before the gap is projected across it, on memory alone. Returns
+     * {@code null} when the long view does not rise steadily (the verdict stays "collecting data").
+     */
+    Assessment judgeAcrossGap(Sample sample, FloorFit longFit, BucketRing longView, int samples, String restart,
+                              double burstExcursion) {
+        if (!risesOverLongView(longFit, Z_MEMORY, sample.memoryBytes()) || !longFit.recent().risesAt(Z_HALF)) {
+            return null;
+        }
+        double burstHeadroom = headroomBelowBursts(sample, longFit, longView, Z_MEMORY, burstExcursion);
+        double threadGrowth = longFit.threadsKnown() ? longFit.threads().slope() : Double.NaN;
+        return judgeLongView(sample, threadGrowth, longFit, longView, samples, restart, burstHeadroom);
+    }
+
+    private Assessment judgeLongView(Sample sample, double threadGrowth, FloorFit longFit, BucketRing longView, int samples,
                                      String restart, double burstHeadroom) {
         Judgement judgement = new Judgement(settings, sample, samples, restart);
         TrendLine longTrend = longFit.whole();
-        judgement.fit(longTrend.slope(), fit.threadsKnown() ? fit.threads().slope() : Double.NaN, longFit.fitQuality(),
+        judgement.fit(longTrend.slope(), threadGrowth, longFit.fitQuality(),
                 RobustStatistics.normalCdf(longTrend.z()));
         judgement.evidence("memory floor rises clearly, " + Format.growth(longTrend.slope()) + " over the last "
                 + Format.duration(longView.bucketMillis() * longView.bucketsPerWindow() / 1000.0));
