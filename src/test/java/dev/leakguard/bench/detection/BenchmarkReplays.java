@@ -25,4 +25,15 @@ final class BenchmarkReplays {
         }
         return actedOn;
     }
+
+    /** What leakguard did on one trace of {@code seed}. */
+    static DetectionBenchmark.Outcome outcome(long seed, String name) {
+        for (Trace trace : new TraceGenerator(seed).generate()) {
+            if (trace.name().equals(name)) {
+                return DetectionBenchmark.Outcome.of(trace, Policy.leakguard().replay(trace, DetectionBenchmark.SETTINGS),
+                        DetectionBenchmark.SETTINGS);
+            }
+        }
+        throw new IllegalArgumentException("no trace " + name + " on seed " + seed);
+    }
 }
