@@ -71,9 +71,10 @@ final class SlottedTimer extends AbstractExecutorService implements ScheduledExe
         if (slot == null) {
             slot = new Slot(key);
             slots.put(key, slot);
-            long firstBoundary = member.firstRunNanos;
-            slot.boundaryNanos = firstBoundary;
-            slot.timer = loop.scheduleAtFixedRate(slot::fire, firstBoundary - System.nanoTime(), key.periodNanos(), TimeUnit.NANOSECONDS);
+            slot.boundaryNanos = member.firstRunNanos;
+            // Past already when the loop was busy for longer than the delay: at once, then (Netty's fixed rate) on the grid.
+            long delay = Math.max(0, member.firstRunNanos - System.nanoTime());
+            slot.timer = loop.scheduleAtFixedRate(slot::fire, delay, key.periodNanos(), TimeUnit.NANOSECONDS);
         }
         if (member.firstRunNanos < slot.boundaryNanos) {
             member.run(); // the slot fired for the member's boundary before the member got here: not a period late

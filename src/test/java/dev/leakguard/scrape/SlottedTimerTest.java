@@ -3,7 +3,9 @@ package dev.leakguard.scrape;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ScheduledFuture;
@@ -91,6 +93,25 @@ class SlottedTimerTest {
         assertThatThrownBy(failing::get).isInstanceOf(ExecutionException.class).hasRootCauseMessage("boom");
     }
 
+    /** Netty's loop refuses a negative delay: a slot first met after its boundary passed (a busy loop) must still start. */
+    @Test
+    void tasksAddedWhileTheLoopIsBusyPastTheirSlotStillRun() throws Exception {
+        try (HttpFetcher fetcher = new HttpFetcher(1, Duration.ofMillis(SLOT_MILLIS))) {
+            AtomicInteger runs = new AtomicInteger();
+            CountDownLatch busy = new CountDownLatch(1);
+            fetcher.timer().execute(() -> {
+                busy.countDown();
+                sleepUninterruptibly(3 * SLOT_MILLIS);
+            });
+            busy.await();
+            for (int i = 0; i < 10; i++) {
+                fetcher.timer().scheduleAtFixedRate(runs::incrementAndGet, i, PERIOD_MILLIS, TimeUnit.MILLISECONDS);
+            }
+
+            awaitCount(runs, 20);
+        }
+    }
+
     @Test
     void periodsThatAreNotWholeSlotsOrTooShortAreScheduledOnTheirOwn() {
         timer.scheduleAtFixedRate(() -> { }, 0, PERIOD_MILLIS + 1, TimeUnit.MILLISECONDS);
@@ -106,6 +127,13 @@ class SlottedTimerTest {
         assertThatThrownBy(timer::shutdown).isInstanceOf(UnsupportedOperationException.class);
         assertThatThrownBy(timer::shutdownNow).isInstanceOf(UnsupportedOperationException.class);
         assertThat(loop.isShutdown()).isFalse();
+    }
+
+    private static void sleepUninterruptibly(long millis) {
+        long until = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(millis);
+        while (System.nanoTime() < until) {
+            Thread.onSpinWait();
+        }
     }
 
     private record Run(int task, long sinceStartNanos, Thread thread) {
