@@ -51,8 +51,8 @@ import java.util.Deque;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
-import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -196,10 +196,10 @@ public final class HttpFetcher implements AutoCloseable {
     /**
      * The event loop as a timer: a task scheduled here runs on the thread every exchange runs on, so a
      * fetch it starts is sent at once, without a hand-over from another thread and the wake-up that
-     * costs (one per scrape); a scrape scheduler ticks here for that. Fixed-rate tasks whose period is a
-     * multiple of the tick slot run in groups of one slot ({@link SlottedTimer}): each at most one slot after
-     * its asked phase, so a task must read the time itself rather than assume its phase. Such tasks must not block,
-     * and stop when the fetcher closes; cancel them to stop them earlier. Shutting this down is refused.
+     * costs (one per scrape); a scrape scheduler ticks here for that. Fixed-rate tasks whose period is at least ten
+     * tick slots and a whole number of them run in groups of one slot ({@link SlottedTimer}): each at most one slot
+     * after its asked phase, so a task must read the time itself rather than assume its phase. Such tasks must not
+     * block, and stop when the fetcher closes; cancel them to stop them earlier. Shutting this down is refused.
      */
     public ScheduledExecutorService timer() {
         return timer;
@@ -322,14 +322,13 @@ public final class HttpFetcher implements AutoCloseable {
 
     // ---- kept-alive connections (event loop only) ---------------------------------------------------
 
-    /**
-     * A peer's deque stays in the map while empty (its connection is out on a scrape and comes back): removed and made
-     * anew around every exchange, it was garbage and hashing on every scrape. Empty ones go in the idle sweep.
-     */
     private Connection takeIdle(Peer peer) {
         Deque<Connection> waiting = idle.get(peer);
         while (waiting != null && !waiting.isEmpty()) {
             Connection connection = waiting.pollLast();
+            if (waiting.isEmpty()) {
+                idle.remove(peer);
+            }
             if (connection.channel.isActive()) {
                 return connection;
             }
@@ -349,12 +348,11 @@ public final class HttpFetcher implements AutoCloseable {
 
     private void forgetIdle(Connection connection) {
         Deque<Connection> waiting = idle.get(connection.peer);
-        if (waiting != null) {
-            waiting.remove(connection);
+        if (waiting != null && waiting.remove(connection) && waiting.isEmpty()) {
+            idle.remove(connection.peer);
         }
     }
 
-    /** Closes connections idle too long, and forgets peers with none waiting (a peer scraped again gets a new deque). */
     private void closeLongIdleConnections() {
         long now = System.nanoTime();
         List<Connection> expired = new ArrayList<>();
@@ -369,26 +367,10 @@ public final class HttpFetcher implements AutoCloseable {
             forgetIdle(connection);
             connection.channel.close();
         }
-        idle.values().removeIf(Deque::isEmpty);
     }
 
-    /**
-     * Where a fetch goes: connections are kept and reused per host, port and TLS setting. Hashed and compared by hand:
-     * a record's generated methods go through a method handle, which showed in the event loop's profile (two lookups
-     * a scrape).
-     */
+    /** Where a fetch goes: connections are kept and reused per host, port and TLS setting. */
     private record Peer(String host, int port, ScrapeAccess.Tls tls) {
-        @Override
-        public int hashCode() {
-            return (31 * host.hashCode() + port) * 31 + Objects.hashCode(tls);
-        }
-
-        @Override
-        public boolean equals(Object other) {
-            return this == other || other instanceof Peer peer && port == peer.port && host.equals(peer.host)
-                    && Objects.equals(tls, peer.tls);
-        }
-
         static Peer of(URI uri, ScrapeAccess access) {
             String host = uri.getHost() == null ? "" : uri.getHost();
             if (host.startsWith("[")) {
@@ -584,13 +566,7 @@ public final class HttpFetcher implements AutoCloseable {
         private int status;
         private String contentType;
         private CappedBuffer body;
-        /**
-         * Made at the connection's first gzip response and reused by the next ones (its Inflater reset, not ended and
-         * made anew: zlib's state and window allocated and freed, and a Cleaner registered, on every scrape); ended
-         * when the connection closes.
-         */
         private StreamingGunzip gunzip;
-        private boolean gunzipping;
         private int lastBodyBytes;
         private URI requestUri;
         private ScrapeAccess requestAccess;
@@ -685,10 +661,9 @@ public final class HttpFetcher implements AutoCloseable {
                 failAndClose(FailureKind.HTTP_STATUS, statusMessage(status));
                 return;
             }
-            // Compared ignoring case rather than lower-cased: no new string per response.
-            String encoding = headers.get(HttpHeaderNames.CONTENT_ENCODING, "").trim();
-            boolean gzip = encoding.equalsIgnoreCase("gzip") || encoding.equalsIgnoreCase("x-gzip");
-            if (!gzip && !encoding.isEmpty() && !encoding.equalsIgnoreCase("identity")) {
+            String encoding = headers.get(HttpHeaderNames.CONTENT_ENCODING, "").trim().toLowerCase(Locale.ROOT);
+            boolean gzip = encoding.equals("gzip") || encoding.equals("x-gzip");
+            if (!gzip && !encoding.isEmpty() && !encoding.equals("identity")) {
                 failAndClose(FailureKind.BAD_ENCODING, "unsupported Content-Encoding " + BoundedText.quote(encoding));
                 return;
             }
@@ -703,13 +678,7 @@ public final class HttpFetcher implements AutoCloseable {
             // Sized for the declared length, or for the peer's last body with room for its numbers to grow.
             int expected = declaredLength >= 0 && !gzip ? (int) declaredLength : lastBodyBytes + lastBodyBytes / 8;
             body = new CappedBuffer(maxBodyBytes, expected);
-            if (gzip) {
-                if (gunzip == null) {
-                    gunzip = new StreamingGunzip();
-                }
-                gunzip.start(body);
-            }
-            gunzipping = gzip;
+            gunzip = gzip ? new StreamingGunzip(body) : null;
         }
 
         private void content(HttpContent content) {
@@ -721,11 +690,11 @@ public final class HttpFetcher implements AutoCloseable {
             try {
                 if (bytes.isReadable() && !append(bytes)) {
                     failAndClose(FailureKind.TOO_LARGE, "body is larger than " + fetch.limits.maxBodyBytes() + " bytes"
-                            + (gunzipping ? " after gunzip" : ""));
+                            + (gunzip != null ? " after gunzip" : ""));
                     return;
                 }
                 if (content instanceof LastHttpContent) {
-                    if (gunzipping) {
+                    if (gunzip != null) {
                         gunzip.finish();
                     }
                     finish();
@@ -738,7 +707,7 @@ public final class HttpFetcher implements AutoCloseable {
         /** Adds a chunk straight from the network buffer; false when the body is now over its cap. */
         private boolean append(ByteBuf bytes) throws ZipException {
             for (ByteBuffer chunk : bytes.nioBuffers()) {
-                if (!(gunzipping ? gunzip.write(chunk) : body.append(chunk))) {
+                if (!(gunzip == null ? body.append(chunk) : gunzip.write(chunk))) {
                     return false;
                 }
             }
@@ -775,9 +744,9 @@ public final class HttpFetcher implements AutoCloseable {
             fetch = null;
             body = null;
             contentType = null;
-            if (gunzipping) {
-                gunzip.stop();
-                gunzipping = false;
+            if (gunzip != null) {
+                gunzip.release();
+                gunzip = null;
             }
         }
 
@@ -807,10 +776,6 @@ public final class HttpFetcher implements AutoCloseable {
         public void channelInactive(ChannelHandlerContext context) {
             forgetIdle(this);
             broken(new IOException("the peer closed the connection before the response was complete"));
-            if (gunzip != null) {
-                gunzip.release();
-                gunzip = null;
-            }
         }
 
         private void broken(Throwable cause) {

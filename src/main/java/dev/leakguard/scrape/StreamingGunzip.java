@@ -11,10 +11,6 @@ import java.util.zip.ZipException;
  * Inflates a gzip body (RFC 1952, one or more members) as its chunks arrive, into a
  * {@link CappedBuffer}. Because output is written straight into that buffer and never past one
  * byte beyond its cap, a gzip bomb is stopped after cap + 1 bytes instead of being expanded.
- *
- * <p>One instance inflates body after body (a kept-alive connection's responses): {@link #start} begins the next,
- * whatever state the last one ended in, and resets the native Inflater rather than ending it and making a new one;
- * {@link #release} ends it for good.
  */
 final class StreamingGunzip {
 
@@ -32,7 +28,7 @@ final class StreamingGunzip {
 
     private enum Part { HEADER, DATA, TRAILER }
 
-    private CappedBuffer out;
+    private final CappedBuffer out;
     private final Inflater inflater = new Inflater(true);
     private final CRC32 crc = new CRC32();
     private Part part = Part.HEADER;
@@ -41,18 +37,8 @@ final class StreamingGunzip {
     private long memberStartSize;
     private int completeMembers;
 
-    /** Begins a body inflated into {@code into}, forgetting whatever was left of the last one (finished or not). */
-    void start(CappedBuffer into) {
-        out = into;
-        part = Part.HEADER;
-        pendingLength = 0;
-        memberStartSize = 0;
-        completeMembers = 0;
-    }
-
-    /** Lets go of the body, so that an idle connection's gunzip keeps none alive. */
-    void stop() {
-        out = null;
+    StreamingGunzip(CappedBuffer out) {
+        this.out = out;
     }
 
     /**
@@ -117,7 +103,6 @@ final class StreamingGunzip {
         }
     }
 
-    /** Frees the native Inflater; the instance is unusable afterwards. */
     void release() {
         inflater.end();
     }

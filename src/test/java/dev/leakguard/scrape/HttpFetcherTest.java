@@ -486,9 +486,9 @@ class HttpFetcherTest {
     }
 
     /**
-     * One connection inflates response after response with one Inflater, reset between them: bodies of different sizes,
-     * an uncompressed one between, and after a response whose gzip broke off midway (which closes its connection) the
-     * next connection's responses are whole again.
+     * One kept-alive connection carries gzip response after response: bodies of different sizes, an uncompressed one
+     * between, and after a response whose gzip broke off midway (which closes its connection) the next connection's
+     * responses are whole again.
      */
     @Test
     void gzipResponsesOneAfterAnotherOnAConnectionAreEachInflatedWhole() throws Exception {
