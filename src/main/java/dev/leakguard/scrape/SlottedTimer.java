@@ -131,8 +131,8 @@ final class SlottedTimer extends AbstractExecutorService implements ScheduledExe
         final Runnable task;
         /** The first boundary it runs at; the slot it joins may already be firing for earlier ones. */
         final long firstRunNanos;
-        /** Never completes normally: a periodic task only ends by being cancelled or by throwing. */
         final long periodNanos;
+        /** Never completes normally: a periodic task only ends by being cancelled or by throwing. */
         final CompletableFuture<Object> end = new CompletableFuture<>();
 
         Member(Runnable task, long firstRunNanos, long periodNanos) {
