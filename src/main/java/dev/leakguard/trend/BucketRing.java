@@ -127,6 +127,11 @@ final class BucketRing {
         return floor[slot(index)];
     }
 
+    /** How many samples a held bucket got. */
+    int count(long index) {
+        return count[slot(index)];
+    }
+
     /** The lowest thread count of the series; {@code NaN} while none is known. */
     double lowestThreads() {
         return lowestThreads;

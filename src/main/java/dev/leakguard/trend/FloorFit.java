@@ -33,6 +33,9 @@ record FloorFit(int closedSamples, int covered, boolean enough, TrendLine whole,
                 TrendLine threads, boolean threadEvidence, boolean corroborated, boolean threadsSteady,
                 double[] bucketX, double[] bucketPeak, TrendLine sinceOnset, double plateauTau) {
 
+    /** The peak excursion of the reported time to limit ({@link #typicalPeakAbove}); 0.5 until round 9. */
+    static final double TYPICAL_PEAK_QUANTILE = 0.75;
+
     static FloorFit insufficient(int closedSamples, int covered) {
         return new FloorFit(closedSamples, covered, false, null, null, null, Double.NaN, Double.NaN, 0, null,
                 Double.NaN, null, false, false, false, new double[0], new double[0], null, Double.NaN);
@@ -62,8 +65,10 @@ record FloorFit(int closedSamples, int covered, boolean enough, TrendLine whole,
     }
 
     /**
-     * The typical peak excursion above a floor line: the median excursion of the closed buckets
-     * from {@code fromX} on and the open bucket. {@code scratch} must hold every bucket plus one.
+     * The typical peak excursion above a floor line: the {@value #TYPICAL_PEAK_QUANTILE} quantile of
+     * the excursions of the closed buckets from {@code fromX} on and the open bucket (the median until
+     * round 9). The OOM kill comes at the first of many peaks to cross the limit, so a peak higher than
+     * half of them; the highest one is the pessimistic bound. {@code scratch} must hold every bucket plus one.
      */
     double typicalPeakAbove(TrendLine line, double fromX, double openExcursion, double[] scratch) {
         int n = 0;
@@ -73,7 +78,7 @@ record FloorFit(int closedSamples, int covered, boolean enough, TrendLine whole,
                 scratch[n++] = bucketPeak[i] - line.at(bucketX[i]);
             }
         }
-        return Math.max(0, RobustStatistics.select(scratch, n, (n - 1) / 2));
+        return Math.max(0, RobustStatistics.select(scratch, n, (int) Math.round((n - 1) * TYPICAL_PEAK_QUANTILE)));
     }
 
     /** Bytes a fit of up to {@code buckets} closed buckets holds: its lines, its arrays and its own fields. */

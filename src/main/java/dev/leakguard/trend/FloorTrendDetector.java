@@ -27,7 +27,9 @@ final class FloorTrendDetector implements LeakDetector {
      * While the floor covers less than this share of the window (the first window after warm-up),
      * LEAKING must hold {@value #YOUNG_CONFIRMATION_FACTOR} times the confirmation time (round 8):
      * a warm-up slower than the configured warm-up rises as straight as a leak over the few floor
-     * points there are, and only its slowing down, minutes later, tells them apart.
+     * points there are, and only its slowing down, minutes later, tells them apart. Not after a
+     * scrape gap in an older series, whose long view has its floor (round 9): the window is short of
+     * floor points then too, but the series is not young, and a leak seen across the gap is near its limit.
      */
     static final double YOUNG_WINDOW_SHARE = 0.7;
     static final int YOUNG_CONFIRMATION_FACTOR = 2;
@@ -121,13 +123,19 @@ final class FloorTrendDetector implements LeakDetector {
         }
         int samples = fit.closedSamples() + buckets.openCount();
         if (!fit.enough()) {
+            // A gap is not evidence of health: while the window refills, the long view judges (round 9).
+            Assessment acrossGap = longFit.enough()
+                    ? judge.judgeAcrossGap(sample, longFit, longView, samples, restart, burstExcursion) : null;
+            if (acrossGap != null) {
+                return acrossGap;
+            }
             return new Judgement(settings, sample, samples, restart).insufficient("collecting data, " + fit.covered()
                     + " of " + fitter.minPoints() + " buckets of " + Durations.format(Duration.ofMillis(buckets.bucketMillis())));
         }
         return judge.judge(sample, fit, buckets, longFit, longView, samples, restart, burstExcursion);
     }
 
-    /** Downgrades LEAKING to SUSPECT until it has held for the confirmation time (longer in a young window). */
+    /** Downgrades LEAKING to SUSPECT until it has held for the confirmation time (longer in a young series' first window). */
     private Assessment confirm(Assessment assessment, long now) {
         if (assessment.verdict() != Verdict.LEAKING) {
             leakingSinceMillis = NONE;
@@ -137,7 +145,7 @@ final class FloorTrendDetector implements LeakDetector {
             leakingSinceMillis = now;
         }
         long needed = overwhelming() ? Math.round(confirmationMillis * OVERWHELMING_CONFIRMATION_SHARE) : confirmationMillis;
-        if (fit.covered() < YOUNG_WINDOW_SHARE * buckets.bucketsPerWindow()) {
+        if (fit.covered() < YOUNG_WINDOW_SHARE * buckets.bucketsPerWindow() && !longFit.enough()) {
             needed *= YOUNG_CONFIRMATION_FACTOR;
         }
         if (now - leakingSinceMillis >= needed) {

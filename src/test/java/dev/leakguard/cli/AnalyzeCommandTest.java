@@ -79,7 +79,6 @@ class AnalyzeCommandTest {
         JsonNode json = new ObjectMapper().readTree(run.out());
         assertThat(json.get("verdict").asText()).isEqualTo("leaking");
         assertThat(json.get("actionAtSeconds").isNumber()).isTrue();
-        assertThat(json.get("secondsToLimitAtAction").asDouble()).isBetween(0.0, 60.0);
         assertThat(json.get("memoryGrowthBytesPerSecond").asDouble()).isPositive();
         assertThat(json.get("threadGrowthPerSecond").asDouble()).isPositive();
         assertThat(json.get("samples").asInt()).isEqualTo(673);
@@ -87,6 +86,9 @@ class AnalyzeCommandTest {
                 .split(",")[0]);
         double limitReached = firstReachOf(recorded("go-redis-client-per-request.csv"), 60 * 1024 * 1024);
         assertThat(json.get("actionAtSeconds").asDouble()).isBetween(firstTimestamp, limitReached);
+        // A point estimate, not bounded by the 1 m horizon: 77 s of the 125 s really left (round 9; 0.5 × before).
+        double secondsLeft = limitReached - json.get("actionAtSeconds").asDouble();
+        assertThat(json.get("secondsToLimitAtAction").asDouble()).isBetween(0.5 * secondsLeft, secondsLeft);
     }
 
     private static double firstReachOf(Path csv, double limit) throws IOException {

@@ -103,4 +103,14 @@ class RobustStatisticsTest {
         assertThat(RobustStatistics.normalCdf(1.959964)).isCloseTo(0.975, within(1e-6));
         assertThat(RobustStatistics.normalCdf(-2.326348)).isCloseTo(0.01, within(1e-6));
     }
+
+    @Test
+    void expectedMaximumOfNormalsMatchesTheExactOrderStatistics() {
+        // Exact E[max of n standard normals] (Harter 1961): 0.5642, 1.0294, 1.5388, 2.5076.
+        assertThat(RobustStatistics.expectedMaximumOfNormals(1)).isZero();
+        assertThat(RobustStatistics.expectedMaximumOfNormals(2)).isCloseTo(0.5642, within(0.03));
+        assertThat(RobustStatistics.expectedMaximumOfNormals(4)).isCloseTo(1.0294, within(0.02));
+        assertThat(RobustStatistics.expectedMaximumOfNormals(10)).isCloseTo(1.5388, within(0.01));
+        assertThat(RobustStatistics.expectedMaximumOfNormals(100)).isCloseTo(2.5076, within(0.01));
+    }
 }

@@ -2,7 +2,6 @@ package dev.leakguard.bench.detection;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -52,19 +51,6 @@ class WarmupPlateauTest {
     }
 
     private static List<String> warmUpsActedOn(long seed) {
-        List<String> actedOn = new ArrayList<>();
-        for (Trace trace : new TraceGenerator(seed).generate()) {
-            if (!trace.family().equals("warmup-plateau")) {
-                continue;
-            }
-            boolean[] act = Policy.leakguard().replay(trace, DetectionBenchmark.SETTINGS).act();
-            for (boolean acted : act) {
-                if (acted) {
-                    actedOn.add(trace.name());
-                    break;
-                }
-            }
-        }
-        return actedOn;
+        return BenchmarkReplays.actedOn(seed, "warmup-plateau");
     }
 }
