@@ -23,9 +23,12 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -165,6 +168,48 @@ class HttpFetcherTest {
 
         assertThat(completed.get(10, TimeUnit.SECONDS)).as("no hand-over between a scrape loop's tick and its fetch")
                 .isSameAs(ticked.get(10, TimeUnit.SECONDS));
+    }
+
+    /**
+     * The timer runs scrape ticks whose phases share a slot together; each fetch they start still has its own limits
+     * and timer, and a target that hangs holds up none of the others.
+     */
+    @Test
+    void fetchesFiredFromOneSlotEachKeepTheirOwnTimeoutAndSizeLimit() throws Exception {
+        RawSocketServer hung = raw((in, out) -> Thread.sleep(TimeUnit.SECONDS.toMillis(HANG_GUARD_SECONDS)));
+        RawSocketServer large = raw((in, out) -> {
+            RawSocketServer.readRequestHead(in);
+            RawSocketServer.write(out, "HTTP/1.1 200 OK\r\nContent-Length: 5000\r\n\r\n" + "x".repeat(5000));
+        });
+        server.enqueue(new MockResponse.Builder().body("a 1\n").build());
+        FetchLimits hungLimits = new FetchLimits(ONE_MIB, Duration.ofSeconds(2), Duration.ofMillis(700));
+        FetchLimits largeLimits = new FetchLimits(1000, Duration.ofSeconds(2), Duration.ofSeconds(10));
+        Map<String, CompletableFuture<FetchResult>> results = new ConcurrentHashMap<>();
+        Map<String, Long> tickedAt = new ConcurrentHashMap<>();
+        List<ScheduledFuture<?>> loops = new ArrayList<>();
+        Map<String, Runnable> scrapes = Map.of(
+                "hung", () -> results.put("hung", fetcher.fetch(hung.uri("/metrics"), hungLimits)),
+                "large", () -> results.put("large", fetcher.fetch(large.uri("/metrics"), largeLimits)),
+                "good", () -> results.put("good", fetcher.fetch(uri("/metrics"), SMALL)));
+
+        scrapes.forEach((name, scrape) -> loops.add(fetcher.timer().scheduleAtFixedRate(() -> {
+            if (tickedAt.putIfAbsent(name, System.nanoTime()) == null) {
+                scrape.run();
+            }
+        }, 0, 1, TimeUnit.MINUTES)));
+        awaitCondition(() -> results.size() == 3);
+
+        Success good = success(results.get("good"));
+        assertThat(good.elapsed()).as("the good target's answer, beside a hung one in its slot").isLessThan(Duration.ofMillis(500));
+        assertThat(results.get("hung")).as("still running when the good one answered").isNotDone();
+        Failure tooLarge = failure(results.get("large"));
+        assertThat(tooLarge.kind()).isEqualTo(FailureKind.TOO_LARGE);
+        assertThat(tooLarge.message()).contains("larger than 1000 bytes");
+        Failure timedOut = failure(results.get("hung"));
+        assertThat(timedOut.kind()).isEqualTo(FailureKind.TIMEOUT);
+        assertThat(timedOut.message()).contains("700ms");
+        assertThat(timedOut.elapsed()).isGreaterThanOrEqualTo(Duration.ofMillis(700)).isLessThan(Duration.ofSeconds(5));
+        loops.forEach(loop -> loop.cancel(false));
     }
 
     @Test
@@ -438,6 +483,55 @@ class HttpFetcherTest {
         }
 
         assertThat(raw.acceptedConnections()).as("connections accepted for 10 scrapes").isEqualTo(1);
+    }
+
+    /**
+     * One kept-alive connection carries gzip response after response: bodies of different sizes, an uncompressed one
+     * between, and after a response whose gzip broke off midway (which closes its connection) the next connection's
+     * responses are whole again.
+     */
+    @Test
+    void gzipResponsesOneAfterAnotherOnAConnectionAreEachInflatedWhole() throws Exception {
+        byte[] small = "a 1\n".getBytes(StandardCharsets.US_ASCII);
+        byte[] go = MetricsFixtures.bytes(MetricsFixtures.GO_PROMETHEUS_TEXT);
+        byte[] jvm = MetricsFixtures.bytes(MetricsFixtures.JVM_OPENMETRICS);
+        byte[] goCompressed = gzip(go);
+        List<byte[]> answers = List.of(gzipAnswer(go), gzipAnswer(small), plainAnswer(jvm), gzipAnswer(jvm),
+                gzipAnswer(goCompressed.length, Arrays.copyOf(goCompressed, goCompressed.length / 2)), gzipAnswer(small), gzipAnswer(go));
+        AtomicInteger next = new AtomicInteger();
+        RawSocketServer raw = raw((in, out) -> {
+            while (RawSocketServer.readRequestHead(in)) {
+                out.write(answers.get(next.getAndIncrement()));
+                out.flush();
+            }
+        });
+        List<byte[]> expected = List.of(go, small, jvm, jvm);
+
+        for (byte[] body : expected) {
+            assertThat(bodyOf(success(fetcher.fetch(raw.uri("/metrics"), SMALL)))).isEqualTo(body);
+        }
+        Failure broken = failure(fetcher.fetch(raw.uri("/metrics"), new FetchLimits(ONE_MIB, Duration.ofSeconds(2), Duration.ofSeconds(1))));
+        assertThat(bodyOf(success(fetcher.fetch(raw.uri("/metrics"), SMALL)))).isEqualTo(small);
+        assertThat(bodyOf(success(fetcher.fetch(raw.uri("/metrics"), SMALL)))).isEqualTo(go);
+
+        assertThat(broken.kind()).isEqualTo(FailureKind.TIMEOUT);
+        assertThat(raw.acceptedConnections()).as("one connection up to the broken response, one after").isEqualTo(2);
+    }
+
+    /** A gzip answer that declares {@code declaredLength} bytes and sends {@code sent}: fewer, and the body breaks off midway. */
+    private static byte[] gzipAnswer(int declaredLength, byte[] sent) {
+        byte[] head = ("HTTP/1.1 200 OK\r\nContent-Encoding: GZip\r\nContent-Length: " + declaredLength + "\r\n\r\n")
+                .getBytes(StandardCharsets.US_ASCII);
+        return concat(head, sent);
+    }
+
+    private static byte[] gzipAnswer(byte[] plain) throws IOException {
+        byte[] compressed = gzip(plain);
+        return gzipAnswer(compressed.length, compressed);
+    }
+
+    private static byte[] plainAnswer(byte[] plain) {
+        return concat(("HTTP/1.1 200 OK\r\nContent-Length: " + plain.length + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII), plain);
     }
 
     static Stream<Arguments> serversClosingAfterEachResponse() {

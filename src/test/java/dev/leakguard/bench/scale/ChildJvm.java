@@ -41,6 +41,12 @@ final class ChildJvm implements AutoCloseable {
     }
 
     static ChildJvm start(String name, List<String> jvmOptions, Class<?> main, List<String> args, Path logDir) throws IOException {
+        return start(name, jvmOptions, System.getProperty("java.class.path"), main, args, logDir);
+    }
+
+    /** On {@code classPath} instead of the benchmark's own: to run the same main against another build's classes. */
+    static ChildJvm start(String name, List<String> jvmOptions, String classPath, Class<?> main, List<String> args, Path logDir)
+            throws IOException {
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         command.addAll(jvmOptions);
@@ -50,7 +56,7 @@ final class ChildJvm implements AutoCloseable {
         }
         command.add("-Dorg.slf4j.simpleLogger.defaultLogLevel=warn");
         command.add("-cp");
-        command.add(System.getProperty("java.class.path"));
+        command.add(classPath);
         command.add(main.getName());
         command.addAll(args);
         Process process = new ProcessBuilder(command)
